@@ -1,0 +1,1 @@
+"""Vision engine, matching and rules. No Qt and no SQL in this package."""

@@ -1,0 +1,27 @@
+"""Typed errors so callers (CLI, GUI) can show a clear message and pick an exit code."""
+
+from __future__ import annotations
+
+
+class FaceAppError(Exception):
+    """Base class for errors that carry a message meant for the user."""
+
+
+class ModelError(FaceAppError):
+    """A shipped model cannot be used."""
+
+
+class ModelMissingError(ModelError):
+    """The model file is not where the manifest says."""
+
+
+class ModelMismatchError(ModelError):
+    """The model file exists but is not the model we expect (hash, inputs or outputs)."""
+
+
+class ImageReadError(FaceAppError):
+    """An image file is missing, unreadable or not an image."""
+
+
+class ProviderError(FaceAppError):
+    """The requested ONNX Runtime execution provider is not available."""

@@ -1,0 +1,87 @@
+"""Verification metrics for `faceapp eval-pairs`: accuracy at a fixed threshold,
+10-fold cross-validated threshold accuracy (the LFW protocol's way) and ROC AUC."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: Path
+    b: Path
+    same: bool
+
+
+def load_pairs(csv_path: Path, root: Path | None = None) -> list[Pair]:
+    """Read img_a,img_b,same rows. Relative paths resolve against `root`, else against the
+    CSV's folder or the first parent folder where they exist (shared/data/faces uses paths
+    relative to its top folder)."""
+    csv_path = Path(csv_path)
+    with open(csv_path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"img_a", "img_b", "same"} <= set(rows[0]):
+        raise ValueError(f"{csv_path}: expected a CSV with columns img_a,img_b,same")
+    if root is None:
+        first = Path(rows[0]["img_a"])
+        root = next((d for d in [csv_path.parent, *csv_path.parent.parents] if (d / first).exists()),
+                    csv_path.parent)
+    return [Pair(root / r["img_a"], root / r["img_b"], r["same"].strip() in ("1", "true", "True")) for r in rows]
+
+
+def roc_auc(dist: np.ndarray, same: np.ndarray) -> float:
+    """AUC of "same" scored by -distance: P(a same pair is closer than a different pair),
+    ties counted half (Mann-Whitney U)."""
+    pos, neg = -dist[same], -dist[~same]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    allv = np.concatenate([pos, neg])
+    order = allv.argsort(kind="mergesort")
+    ranks = np.empty(len(allv))
+    sorted_v = allv[order]
+    # average ranks for ties
+    i = 0
+    while i < len(sorted_v):
+        j = i
+        while j + 1 < len(sorted_v) and sorted_v[j + 1] == sorted_v[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    u = ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2
+    return float(u / (len(pos) * len(neg)))
+
+
+def accuracy_at(dist: np.ndarray, same: np.ndarray, threshold: float) -> float:
+    return float(np.mean((dist <= threshold) == same))
+
+
+def best_threshold(dist: np.ndarray, same: np.ndarray) -> float:
+    """Threshold with the highest accuracy on these pairs (midpoints between sorted distances)."""
+    d = np.unique(dist)
+    cands = np.concatenate([[d[0] - 1e-6], (d[:-1] + d[1:]) / 2, [d[-1] + 1e-6]]) if len(d) else np.array([0.6])
+    accs = ((dist[None, :] <= cands[:, None]) == same[None, :]).mean(1)
+    return float(cands[int(np.argmax(accs))])
+
+
+@dataclass
+class CVResult:
+    mean: float
+    std: float
+    thresholds: list[float] = field(default_factory=list)
+
+
+def cv_accuracy(dist: np.ndarray, same: np.ndarray, folds: int = 10) -> CVResult:
+    """Pick the threshold on 9 folds, score the 10th. Folds interleave (index % folds) so
+    each holds the same share of same/different pairs when the CSV lists them in blocks."""
+    idx = np.arange(len(dist))
+    accs, ths = [], []
+    for k in range(folds):
+        test = idx % folds == k
+        th = best_threshold(dist[~test], same[~test])
+        ths.append(th)
+        accs.append(accuracy_at(dist[test], same[test], th))
+    return CVResult(float(np.mean(accs)), float(np.std(accs)), ths)

@@ -1,0 +1,49 @@
+"""Shared fixtures: packaged real photos, the shared face data set, and the engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_FACES = Path(os.environ.get("FACEAPP_SHARED_FACES", ROOT.parent / "shared" / "data" / "faces"))
+
+
+def shared_faces() -> Path:
+    """../shared/data/faces, or skip: a fresh clone without the data set still passes."""
+    if not (SHARED_FACES / "README.md").is_file():
+        pytest.skip(f"shared face data not found at {SHARED_FACES} (set FACEAPP_SHARED_FACES)")
+    return SHARED_FACES
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    return shared_faces()
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def grace_hopper() -> np.ndarray:
+    import matplotlib.cbook
+    from PIL import Image
+
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
+        return np.asarray(Image.open(fh).convert("RGB"))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from faceapp.core.engine import FaceEngine
+
+    return FaceEngine.load(provider="cpu")
