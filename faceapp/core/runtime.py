@@ -44,6 +44,22 @@ def resolve_providers(preference: ProviderPreference = "auto") -> list[str]:
     return [_NAMES["cuda"], _NAMES["cpu"]] if _NAMES["cuda"] in avail else [_NAMES["cpu"]]
 
 
+def _preload_cuda_wheels() -> None:
+    """Load CUDA/cuDNN from the nvidia-* wheels (the `gpu` extra) when they are installed,
+    so no LD_LIBRARY_PATH set-up is needed; without them ONNX Runtime uses system CUDA."""
+    import importlib.util
+
+    if importlib.util.find_spec("nvidia") is None:
+        return
+    import onnxruntime as ort
+
+    if hasattr(ort, "preload_dlls"):
+        try:
+            ort.preload_dlls()
+        except Exception as exc:  # best effort: the session start reports the real outcome
+            log.info("preloading CUDA libraries failed: %s", exc)
+
+
 @dataclass
 class Runtime:
     """Creates sessions with one provider policy and thread budget for the whole app."""
@@ -56,6 +72,8 @@ class Runtime:
             self.preference = os.environ.get("FACEAPP_PROVIDER", "auto").lower()  # type: ignore[assignment]
         self.providers = resolve_providers(self.preference)
         self._in_use: set[str] = set()
+        if self.providers[0] == _NAMES["cuda"]:
+            _preload_cuda_wheels()
 
     def session(self, path: Path):
         import onnxruntime as ort
@@ -65,10 +83,16 @@ class Runtime:
         opts.log_severity_level = 3
         if self.intra_op_threads:
             opts.intra_op_num_threads = self.intra_op_threads
+        probing = self.preference == "auto" and self.providers[0] == _NAMES["cuda"]
+        if probing:  # a missing CUDA is expected in auto mode: we log the fallback ourselves
+            ort.set_default_logger_severity(4)
         try:
             sess = ort.InferenceSession(str(path), sess_options=opts, providers=self.providers)
         except Exception as exc:  # onnxruntime raises its own non-public exception types
             raise ModelError(f"{path.name}: ONNX Runtime cannot load it: {exc}") from exc
+        finally:
+            if probing:
+                ort.set_default_logger_severity(3)
         used = sess.get_providers()[0]
         if used != self.providers[0]:
             # onnxruntime-gpu lists CUDA even where the CUDA libraries are missing; the
