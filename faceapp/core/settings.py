@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Callable
 
 from .errors import FaceAppError
+from .timezones import check_timezone_name
 
 
 class SettingsError(FaceAppError):
     """A setting is outside its documented range or of the wrong type."""
 
 
-def _f(default: Any, lo: float | None, hi: float | None, doc: str, choices: tuple = ()):  # noqa: ANN202
-    return field(default=default, metadata={"range": (lo, hi), "doc": doc, "choices": choices})
+def _f(default: Any, lo: float | None, hi: float | None, doc: str, choices: tuple = (),
+       check: Callable[[str], None] | None = None):  # noqa: ANN202
+    """A documented setting. Text settings without choices name a `check` that raises
+    ValueError with the reason."""
+    return field(default=default, metadata={"range": (lo, hi), "doc": doc, "choices": choices, "check": check})
 
 
 @dataclass
@@ -29,6 +33,46 @@ class RecognitionSettings:
     min_face_px: int = _f(40, 20, 400, "Smallest face (box side in pixels) the detector looks for.")
     provider: str = _f("auto", None, None, "Execution provider: auto (CUDA when present), cuda or cpu.",
                        ("auto", "cuda", "cpu"))
+    min_margin: float = _f(
+        0.05, 0.0, 0.30,
+        "Smallest distance gap between the best and the second-best enrolled person for a "
+        "match to count; closer calls are reported as unknown. 0 turns the check off.",
+    )
+    min_decision_frames: int = _f(
+        3, 1, 30,
+        "Frames a tracked face must agree on one person before the app decides who it is; "
+        "one odd frame then cannot open the door or book attendance.",
+    )
+    track_iou: float = _f(
+        0.3, 0.1, 0.9,
+        "Box overlap (IoU) needed to treat a face in the next frame as the same track.",
+    )
+    track_max_missed: int = _f(
+        5, 0, 100,
+        "Frames a tracked face may be missing before its track ends; a face seen again "
+        "later starts a new track and a new decision.",
+    )
+    cooldown_s: int = _f(
+        60, 0, 3600,
+        "Seconds after an attendance event during which the same person is not booked again.",
+    )
+    attendance_mode: str = _f(
+        "first_in_last_out", None, None,
+        "first_in_last_out: the day's first event is 'in', every later one 'out' (the last "
+        "counts). toggle: events alternate in/out through the day (breaks are not worked time).",
+        ("first_in_last_out", "toggle"),
+    )
+    timezone: str = _f(
+        "", None, None,
+        "IANA time zone of the site (e.g. Europe/Berlin) that decides which calendar day an "
+        "event belongs to; empty means the PC's local zone.",
+        check=check_timezone_name,
+    )
+    day_start_hour: int = _f(
+        0, 0, 23,
+        "Local hour at which an attendance day begins; raise it (e.g. 6) when night shifts "
+        "cross midnight so a shift stays on one day.",
+    )
 
     def validate(self) -> "RecognitionSettings":
         for f in fields(self):
@@ -38,6 +82,15 @@ class RecognitionSettings:
             if choices:
                 if value not in choices:
                     raise SettingsError(f"{f.name}={value!r}: choose one of {', '.join(choices)}")
+                continue
+            if isinstance(f.default, str):
+                if not isinstance(value, str):
+                    raise SettingsError(f"{f.name}={value!r}: expected text")
+                if f.metadata["check"] is not None:
+                    try:
+                        f.metadata["check"](value)
+                    except ValueError as exc:
+                        raise SettingsError(f"{f.name}: {exc}") from None
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise SettingsError(f"{f.name}={value!r}: expected a number")

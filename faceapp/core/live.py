@@ -1,0 +1,42 @@
+"""What the recognition loop publishes per processed frame: the UI draws it, nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+
+TrackState = Literal["identifying", "known", "unknown"]
+
+
+@dataclass(frozen=True)
+class TrackView:
+    track_id: int
+    box: np.ndarray  # (4,) x1, y1, x2, y2 in frame pixels
+    state: TrackState
+    label: str  # employee name, "Unknown" or "Identifying…"
+    distance: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A decision that had a side effect, worded for the result banner."""
+
+    ts: datetime
+    employee_id: int | None
+    name: str
+    kind: str  # "in", "out", "repeat" (inside cooldown), "unknown"
+    message: str  # e.g. "Welcome, Ana - checked in 08:59"
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    index: int
+    image: np.ndarray = field(repr=False)  # (H, W, 3) uint8 RGB, owned by the receiver
+    tracks: list[TrackView]
+    announcements: list[Announcement]
+    fps: float  # processed frames per second over the last second or so
+    dropped: int  # camera frames dropped because inference was busy
+    latency_ms: float  # analyse + match time of this frame
