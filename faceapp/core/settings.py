@@ -9,6 +9,10 @@ from .errors import FaceAppError
 from .timezones import check_timezone_name
 
 
+# Chosen from the sharpness of LFW chips (see README, "Configuration").
+ENROL_MIN_SHARPNESS = 30.0
+
+
 class SettingsError(FaceAppError):
     """A setting is outside its documented range or of the wrong type."""
 
@@ -73,6 +77,20 @@ class RecognitionSettings:
         "Local hour at which an attendance day begins; raise it (e.g. 6) when night shifts "
         "cross midnight so a shift stays on one day.",
     )
+    enrol_min_samples: int = _f(
+        1, 1, 20, "Good samples needed to save an enrolment (the guided capture takes 5).",
+    )
+    enrol_min_face_px: int = _f(
+        80, 40, 600, "Smallest face (box side in pixels) accepted as an enrolment sample: 'move closer'.",
+    )
+    enrol_min_sharpness: float = _f(
+        ENROL_MIN_SHARPNESS, 0.0, 2000.0,
+        "Smallest Laplacian variance of the aligned 150 px face accepted for enrolment: 'hold still'.",
+    )
+    enrol_min_brightness: float = _f(40.0, 0.0, 255.0, "Darkest mean grey level of the face accepted: 'too dark'.")
+    enrol_max_brightness: float = _f(225.0, 0.0, 255.0, "Brightest mean grey level of the face accepted: 'too bright'.")
+    enrol_max_yaw_deg: float = _f(25.0, 5.0, 60.0, "Largest head turn (degrees) accepted for enrolment.")
+    enrol_max_roll_deg: float = _f(20.0, 5.0, 60.0, "Largest head tilt (degrees) accepted for enrolment.")
 
     def validate(self) -> "RecognitionSettings":
         for f in fields(self):
