@@ -36,7 +36,7 @@ class Template:
 
 @dataclass(frozen=True)
 class AttendanceEvent:
-    employee_id: int
+    employee_id: int | None  # None once the employee was deleted (anonymised history)
     ts: datetime  # timezone-aware
     kind: Kind
     source: str = ""  # camera name or "cli:<file>"

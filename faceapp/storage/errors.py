@@ -1,0 +1,88 @@
+"""Storage errors with messages a front-desk user can act on (which file, what to do).
+
+`translate()` turns a raw sqlite3 error into one of these; callers never see sqlite3 errors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..core.errors import FaceAppError
+
+# Primary result codes (sqlite3.h); extended codes carry the primary one in the low byte.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 5, 6, 11, 13, 26
+
+
+class StorageError(FaceAppError):
+    """The attendance database could not be read or written."""
+
+    def __init__(self, message: str, path: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.path = str(path) if path is not None else None
+
+
+class DatabaseLockedError(StorageError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+class DiskFullError(StorageError):
+    """The disk (or the database's size limit) is full; the write was rolled back."""
+
+
+class DatabaseCorruptError(StorageError):
+    """The file is damaged or is not a SQLite database."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer faceapp with migrations this version lacks."""
+
+
+class CorruptRowError(StorageError):
+    """One stored row cannot be decoded (e.g. an embedding blob of the wrong length)."""
+
+    def __init__(self, message: str, path: str | Path | None = None, *, table: str = "",
+                 row_id: int | None = None, employee_id: int | None = None) -> None:
+        super().__init__(message, path)
+        self.table = table
+        self.row_id = row_id
+        self.employee_id = employee_id
+
+
+class DuplicateEmployeeError(StorageError):
+    """An employee with this employee number already exists."""
+
+    def __init__(self, number: str, path: str | Path | None = None) -> None:
+        super().__init__(f"employee number {number!r} is already in use; pick another number "
+                         "or edit the existing employee", path)
+        self.number = number
+
+
+class EmployeeNotFoundError(StorageError):
+    """No employee with this id."""
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def translate(exc: sqlite3.Error, path: str | Path, doing: str, busy_timeout_ms: int | None = None) -> StorageError:
+    """The StorageError subclass (with a user-facing message) for a raw sqlite3 error."""
+    code = _code(exc)
+    text = str(exc).lower()
+    if code in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text or "is busy" in text:
+        waited = f" (waited {busy_timeout_ms} ms)" if busy_timeout_ms is not None else ""
+        return DatabaseLockedError(
+            f"the attendance database {path} is busy: another program or faceapp window is "
+            f"writing to it{waited}. Nothing was saved while {doing}; close the other faceapp "
+            "instance or try again in a moment.", path)
+    if code == SQLITE_FULL or "database or disk is full" in text:
+        return DiskFullError(
+            f"the disk holding the attendance database {path} is full. Nothing was saved while "
+            f"{doing}; free some disk space and try again.", path)
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or "not a database" in text or "malformed" in text:
+        return DatabaseCorruptError(
+            f"{path} is damaged or is not a faceapp database ({exc}). Restore it from a backup, "
+            "or point FACEAPP_DB at another file.", path)
+    return StorageError(f"database error while {doing} in {path}: {exc}", path)

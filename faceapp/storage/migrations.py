@@ -1,0 +1,146 @@
+"""Named, ordered schema migrations, each applied in one transaction and recorded.
+
+Add a new migration by appending to MIGRATIONS; never edit or reorder a released one.
+A database that records a migration name this version does not know was written by a
+newer faceapp and is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence, Union
+
+from .errors import SchemaTooNewError, StorageError, translate
+
+log = logging.getLogger(__name__)
+
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    steps: tuple[Step, ...]  # SQL statements (one each) or callables taking the connection
+
+
+_INITIAL: tuple[Step, ...] = (
+    """CREATE TABLE employees (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE CHECK (length(trim(number)) > 0),
+        name TEXT NOT NULL,
+        department TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        consent_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        employee_id INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+        embedding BLOB NOT NULL,
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        model_id TEXT NOT NULL,
+        quality REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX templates_model ON templates(model_id, employee_id)",
+    "CREATE INDEX templates_employee ON templates(employee_id)",
+    """CREATE TABLE attendance (
+        id INTEGER PRIMARY KEY,
+        employee_id INTEGER REFERENCES employees(id) ON DELETE SET NULL,
+        ts TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('in', 'out')),
+        source TEXT NOT NULL DEFAULT '',
+        score REAL,
+        margin REAL
+    )""",
+    "CREATE INDEX attendance_ts ON attendance(ts)",
+    "CREATE INDEX attendance_employee_ts ON attendance(employee_id, ts)",
+    """CREATE TABLE unknown_sightings (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        score REAL,
+        thumbnail BLOB
+    )""",
+    "CREATE INDEX unknown_sightings_ts ON unknown_sightings(ts)",
+    """CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL CHECK (json_valid(value))
+    )""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX audit_log_ts ON audit_log(ts)",
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", _INITIAL),
+)
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, path: str | Path,
+            migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
+    """Apply the missing migrations in order; returns the names applied now.
+
+    `conn` must be in autocommit mode (isolation_level=None): this function owns the
+    transactions. Re-running is a no-op; unknown recorded names raise SchemaTooNewError.
+    """
+    known = [m.name for m in migrations]
+    if len(set(known)) != len(known):
+        raise ValueError(f"duplicate migration names in {known}")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations ("
+                     "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        unknown = [n for n in applied_migrations(conn) if n not in known]
+    except sqlite3.Error as exc:
+        raise translate(exc, path, "checking the database version") from exc
+    if unknown:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer version of faceapp (it has schema changes "
+            f"{', '.join(unknown)} that this version does not know). Install the newer faceapp "
+            "again, or open another database file (FACEAPP_DB or --db).", path)
+    done: list[str] = []
+    for m in migrations:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Checked inside the write lock: another process may have migrated meanwhile.
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (m.name,)).fetchone():
+                    conn.execute("COMMIT")
+                    continue
+                for step in m.steps:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
+                conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                             (m.name, datetime.now(timezone.utc).isoformat()))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise translate(exc, path, f"applying schema change {m.name}") from exc
+        except StorageError:
+            raise
+        log.info("database %s: applied migration %s", path, m.name)
+        done.append(m.name)
+    return done

@@ -1,0 +1,412 @@
+"""The Repository: every SQL statement of the app, behind methods that take and return
+plain records (faceapp.core.records). One Repository wraps one open_db() Database.
+
+Transactions: every write method is one BEGIN IMMEDIATE ... COMMIT, so a crash, a full
+disk or a lock timeout leaves either all of it or none of it. Access is serialised by a
+lock, so the camera thread and the UI thread may share one Repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import sqlite_utils
+
+from ..core.records import AttendanceEvent, Employee
+from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
+                      nan_to_none, ts_from_db, ts_to_db)
+from .errors import CorruptRowError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError, translate
+from .rows import AuditEntry
+
+log = logging.getLogger(__name__)
+
+_EMP_COLS = "e.id, e.number, e.name, e.department, e.active, e.consent_at, e.created_at, e.updated_at"
+_EDITABLE = ("number", "name", "department", "consent_at", "active")
+
+
+def _text(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def _employee(row: Sequence[Any]) -> Employee:
+    return Employee(id=row[0], number=row[1], name=row[2], department=row[3] or "", active=bool(row[4]),
+                    consent_at=ts_from_db(row[5]), created_at=ts_from_db(row[6]), updated_at=ts_from_db(row[7]))
+
+
+def _event(row: Sequence[Any]) -> AttendanceEvent:
+    return AttendanceEvent(employee_id=row[1], ts=ts_from_db(row[2]), kind=row[3], source=row[4] or "",
+                           score=float_or_nan(row[5]), margin=float_or_nan(row[6]), id=row[0],
+                           employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
+
+
+class Repository:
+    """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        if db.conn.isolation_level is not None:
+            raise ValueError("Repository needs a connection from storage.db.open_db() (autocommit mode)")
+        self.db = db
+        self._conn: sqlite3.Connection = db.conn
+        self._lock = threading.RLock()
+        main = [r for r in self._conn.execute("PRAGMA database_list") if r[1] == "main"]
+        self.path: str = (main[0][2] if main else "") or ":memory:"
+        self.busy_timeout_ms: int = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        # Damaged templates skipped by the last load_templates() call (see there).
+        self.template_problems: list[CorruptRowError] = []
+        # Test hook: called inside the enrol transaction right after the employee row is
+        # written (tests kill the process there to prove enrolment is all-or-nothing).
+        self._after_employee_insert: Callable[[int], None] | None = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- transactions ---------------------------------------------------------------
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; sqlite3 errors become StorageError after a rollback."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not mid-way
+            except sqlite3.Error as exc:
+                raise translate(exc, self.path, doing, self.busy_timeout_ms) from exc
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise translate(exc, self.path, doing, self.busy_timeout_ms) from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:  # SQLite already rolls back by itself on some errors
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.exception("rollback failed on %s", self.path)
+
+    @contextmanager
+    def _read(self, doing: str) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise translate(exc, self.path, doing, self.busy_timeout_ms) from exc
+
+    @staticmethod
+    def _now() -> str:
+        return ts_to_db(datetime.now(timezone.utc))
+
+    # -- employees and templates ------------------------------------------------------
+
+    def enrol(self, number: str, name: str, department: str, consent_at: datetime,
+              embeddings: np.ndarray, qualities: Sequence[float], model_id: str,
+              actor: str = "admin") -> Employee:
+        """Write the employee, all K templates and the audit row in one transaction, so a
+        crash or error never leaves a person without templates (or templates without consent)."""
+        number, name, model_id = _text(number, "employee number"), _text(name, "name"), _text(model_id, "model id")
+        if consent_at is None:
+            raise ValueError("consent_at is required: face templates are stored only with recorded consent")
+        consent = ts_to_db(consent_at, "consent_at")
+        emb = embeddings_array(embeddings)
+        qual = self._qualities(qualities, emb.shape[0])
+        now = self._now()
+        with self._write(f"enrolling employee {number}") as c:
+            try:
+                cur = c.execute("INSERT INTO employees (number, name, department, active, consent_at, created_at, "
+                                "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                                (number, name, (department or "").strip(), consent, now, now))
+            except sqlite3.IntegrityError as exc:
+                if "employees.number" in str(exc):
+                    raise DuplicateEmployeeError(number, self.path) from exc
+                raise
+            emp_id = int(cur.lastrowid)
+            if self._after_employee_insert is not None:
+                self._after_employee_insert(emp_id)
+            self._insert_templates(c, emp_id, emb, qual, model_id, now)
+            self._audit(c, actor, "employee.enrol", {"employee_id": emp_id, "number": number,
+                                                     "templates": int(emb.shape[0]), "model_id": model_id})
+            return self._get_employee(c, emp_id)
+
+    def add_templates(self, employee_id: int, embeddings: np.ndarray, qualities: Sequence[float],
+                      model_id: str, actor: str = "admin") -> int:
+        """Add samples to an existing person (e.g. re-enrolment after a model change)."""
+        emb = embeddings_array(embeddings)
+        qual = self._qualities(qualities, emb.shape[0])
+        model_id = _text(model_id, "model id")
+        with self._write(f"adding face templates to employee {employee_id}") as c:
+            emp = self._require_employee(c, employee_id)
+            self._insert_templates(c, emp.id, emb, qual, model_id, self._now())
+            self._audit(c, actor, "employee.add_templates", {"employee_id": emp.id, "number": emp.number,
+                                                             "templates": int(emb.shape[0]), "model_id": model_id})
+        return int(emb.shape[0])
+
+    @staticmethod
+    def _qualities(qualities: Sequence[float] | None, k: int) -> list[float]:
+        q = [0.0] * k if qualities is None else [float(x) for x in qualities]
+        if len(q) != k:
+            raise ValueError(f"{len(q)} qualities for {k} embeddings")
+        return q
+
+    @staticmethod
+    def _insert_templates(c: sqlite3.Connection, emp_id: int, emb: np.ndarray, qual: list[float],
+                          model_id: str, now: str) -> None:
+        dim = int(emb.shape[1])
+        c.executemany("INSERT INTO templates (employee_id, embedding, dim, model_id, quality, created_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                      [(emp_id, embedding_to_blob(v), dim, model_id, q, now) for v, q in zip(emb, qual)])
+
+    def _get_employee(self, c: sqlite3.Connection, employee_id: int) -> Employee | None:
+        row = c.execute(f"SELECT {_EMP_COLS} FROM employees e WHERE e.id = ?", (int(employee_id),)).fetchone()
+        return _employee(row) if row else None
+
+    def _require_employee(self, c: sqlite3.Connection, employee_id: int) -> Employee:
+        emp = self._get_employee(c, employee_id)
+        if emp is None:
+            raise EmployeeNotFoundError(f"no employee with id {employee_id} in {self.path}", self.path)
+        return emp
+
+    def get_employee(self, employee_id: int) -> Employee | None:
+        with self._read("reading an employee") as c:
+            return self._get_employee(c, employee_id)
+
+    def find_employee(self, number: str) -> Employee | None:
+        """By the employer's employee number (surrounding spaces ignored)."""
+        with self._read("looking up an employee") as c:
+            row = c.execute(f"SELECT {_EMP_COLS} FROM employees e WHERE e.number = ?",
+                            ((number or "").strip(),)).fetchone()
+        return _employee(row) if row else None
+
+    def list_employees(self, active_only: bool = False, search: str | None = None) -> list[Employee]:
+        """Sorted by name; `search` matches number, name or department, case-insensitively."""
+        sql, args = f"SELECT {_EMP_COLS} FROM employees e WHERE 1 = 1", []
+        if active_only:
+            sql += " AND e.active = 1"
+        if search and search.strip():
+            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += " AND (e.number LIKE ?1 ESCAPE '\\' OR e.name LIKE ?1 ESCAPE '\\' OR e.department LIKE ?1 ESCAPE '\\')"
+            args.append(pattern)
+        sql += " ORDER BY e.name COLLATE NOCASE, e.number"
+        with self._read("listing employees") as c:
+            return [_employee(r) for r in c.execute(sql, args)]
+
+    def update_employee(self, employee_id: int, *, actor: str = "admin", **fields: Any) -> Employee:
+        """Change number, name, department, consent_at or active; audited with the field names."""
+        unknown = set(fields) - set(_EDITABLE)
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}; editable fields: {', '.join(_EDITABLE)}")
+        values: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key in ("number", "name"):
+                values[key] = _text(value, key)
+            elif key == "department":
+                values[key] = (value or "").strip()
+            elif key == "consent_at":
+                values[key] = None if value is None else ts_to_db(value, "consent_at")
+            else:
+                values[key] = 1 if value else 0
+        with self._write(f"updating employee {employee_id}") as c:
+            self._require_employee(c, employee_id)
+            if values:
+                sets = ", ".join(f"{k} = ?" for k in values)  # keys come from _EDITABLE only
+                try:
+                    c.execute(f"UPDATE employees SET {sets}, updated_at = ? WHERE id = ?",
+                              (*values.values(), self._now(), int(employee_id)))
+                except sqlite3.IntegrityError as exc:
+                    if "employees.number" in str(exc):
+                        raise DuplicateEmployeeError(values.get("number", ""), self.path) from exc
+                    raise
+                self._audit(c, actor, "employee.update", {"employee_id": int(employee_id), "fields": sorted(values)})
+            return self._require_employee(c, employee_id)
+
+    def set_active(self, employee_id: int, active: bool, actor: str = "admin") -> Employee:
+        """Inactive people keep their data but are not recognised (leave, contract ended)."""
+        with self._write(f"{'activating' if active else 'deactivating'} employee {employee_id}") as c:
+            emp = self._require_employee(c, employee_id)
+            c.execute("UPDATE employees SET active = ?, updated_at = ? WHERE id = ?",
+                      (1 if active else 0, self._now(), emp.id))
+            self._audit(c, actor, "employee.activate" if active else "employee.deactivate",
+                        {"employee_id": emp.id, "number": emp.number})
+            return self._require_employee(c, employee_id)
+
+    def delete_employee(self, employee_id: int, actor: str = "admin") -> int:
+        """Erase the person and their face templates (right to erasure); attendance rows stay
+        for payroll with employee_id NULL. Returns the number of templates erased."""
+        with self._write(f"deleting employee {employee_id}") as c:
+            emp = self._require_employee(c, employee_id)
+            n_tpl = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
+            n_att = c.execute("SELECT count(*) FROM attendance WHERE employee_id = ?", (emp.id,)).fetchone()[0]
+            c.execute("DELETE FROM employees WHERE id = ?", (emp.id,))  # FKs: templates cascade, attendance SET NULL
+            left = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
+            if left:
+                raise StorageError(f"foreign keys are off on {self.path}: templates of employee {emp.id} "
+                                   "were not erased; open the database with open_db()", self.path)
+            self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "number": emp.number,
+                                                      "templates_erased": int(n_tpl), "attendance_kept": int(n_att)})
+        return int(n_tpl)
+
+    def load_templates(self, model_id: str, active_only: bool = True,
+                       strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Gallery for one model: (employee_ids int64 (M,), matrix float32 (M, dim)), one query.
+
+        Damaged rows (blob length != dim*4, a dim unlike the model's other templates, or
+        non-finite values) are skipped, logged and listed in `self.template_problems` as
+        CorruptRowError, so one bad row cannot stop the door; strict=True raises the first.
+        """
+        sql = ("SELECT t.id, t.employee_id, t.dim, t.embedding, e.number FROM templates t "
+               "JOIN employees e ON e.id = t.employee_id WHERE t.model_id = ?")
+        if active_only:
+            sql += " AND e.active = 1"
+        sql += " ORDER BY t.employee_id, t.id"
+        with self._read(f"loading face templates for model {model_id}") as c:
+            rows = c.execute(sql, (model_id,)).fetchall()
+        problems: list[CorruptRowError] = []
+        dim = Counter(int(r[2]) for r in rows).most_common(1)[0][0] if rows else 0
+        good = []
+        for tid, eid, row_dim, blob, number in rows:
+            size = len(blob) if isinstance(blob, (bytes, bytearray, memoryview)) else -1
+            if row_dim != dim or size != dim * EMBEDDING_DTYPE.itemsize:
+                problems.append(self._corrupt(tid, eid, number, f"embedding has {size} bytes and dim {row_dim}, "
+                                              f"expected {dim * EMBEDDING_DTYPE.itemsize} bytes (dim {dim})"))
+            else:
+                good.append((tid, eid, number, blob))
+        mat = np.frombuffer(b"".join(g[3] for g in good), dtype=EMBEDDING_DTYPE).reshape(len(good), dim)
+        finite = np.isfinite(mat).all(axis=1)
+        for (tid, eid, number, _), ok in zip(good, finite):
+            if not ok:
+                problems.append(self._corrupt(tid, eid, number, "embedding contains NaN or infinity"))
+        ids = np.fromiter((g[1] for g in good), dtype=np.int64, count=len(good))[finite]
+        mat = mat[finite].astype(np.float32)  # native byte order, writable copy
+        self.template_problems = problems
+        for p in problems:
+            log.error("%s", p)
+        if problems and strict:
+            raise problems[0]
+        return ids, mat
+
+    def _corrupt(self, tid: int, eid: int, number: str, why: str) -> CorruptRowError:
+        return CorruptRowError(f"face template {tid} of employee {number} (id {eid}) in {self.path} is damaged: "
+                               f"{why}. It is ignored; re-enrol this employee.", self.path,
+                               table="templates", row_id=int(tid), employee_id=int(eid))
+
+    def template_model_ids(self) -> dict[str, int]:
+        """Template count per model id, so start-up can spot templates of a replaced model."""
+        with self._read("counting face templates") as c:
+            return {m: int(n) for m, n in c.execute("SELECT model_id, count(*) FROM templates GROUP BY model_id")}
+
+    def template_counts(self, model_id: str | None = None) -> dict[int, int]:
+        """Templates per employee id (optionally of one model), for the employee list."""
+        sql, args = "SELECT employee_id, count(*) FROM templates", []
+        if model_id is not None:
+            sql, args = sql + " WHERE model_id = ?", [model_id]
+        with self._read("counting face templates") as c:
+            return {int(e): int(n) for e, n in c.execute(sql + " GROUP BY employee_id", args)}
+
+    # -- attendance and sightings -------------------------------------------------------
+
+    def add_attendance(self, event: AttendanceEvent) -> AttendanceEvent:
+        """Store one decision; returns it with its id and the employee's current details."""
+        if event.kind not in ("in", "out"):
+            raise ValueError(f"attendance kind must be 'in' or 'out', got {event.kind!r}")
+        ts = ts_to_db(event.ts, "event ts")
+        with self._write(f"recording attendance for employee {event.employee_id}") as c:
+            emp = self._require_employee(c, event.employee_id)
+            cur = c.execute("INSERT INTO attendance (employee_id, ts, kind, source, score, margin) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (emp.id, ts, event.kind, event.source or "", nan_to_none(event.score),
+                             nan_to_none(event.margin)))
+        return dataclasses.replace(event, id=int(cur.lastrowid), employee_number=emp.number,
+                                   employee_name=emp.name, department=emp.department)
+
+    _EVENT_SQL = ("SELECT a.id, a.employee_id, a.ts, a.kind, a.source, a.score, a.margin, e.number, e.name, "
+                  "e.department FROM attendance a LEFT JOIN employees e ON e.id = a.employee_id")
+
+    def last_event(self, employee_id: int) -> AttendanceEvent | None:
+        """The person's latest event: the attendance rules decide in/out and cooldown from it."""
+        with self._read("reading the last attendance event") as c:
+            row = c.execute(self._EVENT_SQL + " WHERE a.employee_id = ? ORDER BY a.ts DESC, a.id DESC LIMIT 1",
+                            (int(employee_id),)).fetchone()
+        return _event(row) if row else None
+
+    def events(self, start: datetime | None = None, end: datetime | None = None,
+               employee_ids: Iterable[int] | None = None, department: str | None = None) -> list[AttendanceEvent]:
+        """Events with start <= ts < end (either bound optional), oldest first, joined with the
+        employee's number/name/department (empty for deleted people, whose employee_id is
+        None). `department` filters on the employee's current department."""
+        sql, args = self._EVENT_SQL + " WHERE 1 = 1", []
+        if start is not None:
+            sql, args = sql + " AND a.ts >= ?", args + [ts_to_db(start, "start")]
+        if end is not None:
+            sql, args = sql + " AND a.ts < ?", args + [ts_to_db(end, "end")]
+        if employee_ids is not None:
+            sql, args = sql + " AND a.employee_id IN (SELECT value FROM json_each(?))", \
+                args + [json.dumps([int(i) for i in employee_ids])]
+        if department is not None:
+            sql, args = sql + " AND e.department = ?", args + [department]
+        with self._read("reading attendance events") as c:
+            return [_event(r) for r in c.execute(sql + " ORDER BY a.ts, a.id", args)]
+
+    def add_unknown_sighting(self, ts: datetime, source: str, score: float | None,
+                             thumbnail_jpeg: bytes | None = None) -> int:
+        """A face nobody matched; the optional thumbnail is personal data, see purge_unknown_thumbnails."""
+        value = ts_to_db(ts, "sighting ts")
+        with self._write("recording an unknown face") as c:
+            cur = c.execute("INSERT INTO unknown_sightings (ts, source, score, thumbnail) VALUES (?, ?, ?, ?)",
+                            (value, source or "", nan_to_none(score),
+                             sqlite3.Binary(thumbnail_jpeg) if thumbnail_jpeg else None))
+        return int(cur.lastrowid)
+
+    def purge_unknown_thumbnails(self, older_than: datetime, actor: str = "system") -> int:
+        """Drop thumbnails of strangers older than the retention limit; returns how many."""
+        cutoff = ts_to_db(older_than, "older_than")
+        with self._write("purging old unknown-face thumbnails") as c:
+            n = c.execute("UPDATE unknown_sightings SET thumbnail = NULL WHERE ts < ? AND thumbnail IS NOT NULL",
+                          (cutoff,)).rowcount
+            if n:
+                self._audit(c, actor, "unknown.purge_thumbnails", {"older_than": cutoff, "count": n})
+        return int(n)
+
+    # -- settings and audit ----------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._read(f"reading setting {key}") as c:
+            row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        text = json_dumps(value)
+        with self._write(f"saving setting {key}") as c:
+            c.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, text))
+
+    def audit(self, actor: str, action: str, details: dict[str, Any] | None = None) -> int:
+        """Append to the audit log (who changed what); the table rejects UPDATE and DELETE."""
+        with self._write(f"writing audit entry {action}") as c:
+            return self._audit(c, actor, action, details or {})
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, details: dict[str, Any]) -> int:
+        cur = c.execute("INSERT INTO audit_log (ts, actor, action, details) VALUES (?, ?, ?, ?)",
+                        (self._now(), actor or "unknown", action, json_dumps(details)))
+        return int(cur.lastrowid)
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+        with self._read("reading the audit log") as c:
+            rows = c.execute("SELECT id, ts, actor, action, details FROM audit_log ORDER BY id DESC LIMIT ?",
+                             (int(limit),)).fetchall()
+        return [AuditEntry(r[0], ts_from_db(r[1]), r[2], r[3], json.loads(r[4] or "{}")) for r in rows]
