@@ -35,6 +35,11 @@ class RecognitionSettings:
         "(fewer false accepts, more 'not recognised'). dlib's published operating point is 0.6.",
     )
     min_face_px: int = _f(40, 20, 400, "Smallest face (box side in pixels) the detector looks for.")
+    min_detection_score: float = _f(
+        0.9, 0.7, 1.0,
+        "Lowest detector confidence kept as a face. MTCNN's last stage accepts from 0.7; hair, "
+        "hands and posters score 0.7-0.9, real faces at a desk about 0.99.",
+    )
     provider: str = _f("auto", None, None, "Execution provider: auto (CUDA when present), cuda or cpu.",
                        ("auto", "cuda", "cpu"))
     min_margin: float = _f(

@@ -1,0 +1,77 @@
+"""`faceapp` command line: the app itself, and tools to drive the engine from a shell.
+
+Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
+4 no face found where one was needed; 5 models or runtime unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..core.errors import FaceAppError, ImageReadError, ModelError, ProviderError
+
+EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INPUT, EXIT_NOFACE, EXIT_MODEL = 0, 1, 2, 3, 4, 5
+
+log = logging.getLogger("faceapp")
+
+
+class NoFaceError(FaceAppError):
+    """An image needed for the command has no detectable face."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import attendance, bench, doctor, vision
+
+    p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
+    p.add_argument("--version", action="version", version=f"faceapp {__version__}")
+    p.add_argument("--provider", choices=["auto", "cuda", "cpu"], default=None,
+                   help="ONNX Runtime execution provider (default: auto = CUDA when present)")
+    p.add_argument("--models-dir", default=None, help="folder with manifest.json and the ONNX models")
+    p.add_argument("--db", default=None, help="attendance database file (default: per-user data folder, or $FACEAPP_DB)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    vision.register(sub)
+    attendance.register(sub)
+    doctor.register(sub)
+    bench.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        print("\nThe desktop window is not built yet; use the commands above.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except ImageReadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except NoFaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOFACE
+    except (ModelError, ProviderError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except FaceAppError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CHECK
+    except KeyboardInterrupt:
+        return 130
+
+
+def load_engine(args: argparse.Namespace):
+    """Build the engine with the CLI's provider and models folder (the CLI's composition root)."""
+    from pathlib import Path
+
+    from ..core.engine import FaceEngine
+
+    return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider)

@@ -1,0 +1,180 @@
+"""enroll, employees, identify and export-csv: attendance from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("enroll", help="enrol an employee from one or more photos")
+    p.add_argument("--name", required=True)
+    p.add_argument("--number", required=True, help="employee number (unique)")
+    p.add_argument("--department", default="")
+    p.add_argument("--consent", action="store_true",
+                   help="confirm the person consented to face enrolment (required)")
+    p.add_argument("photos", nargs="+", metavar="PHOTO")
+    p.set_defaults(func=cmd_enroll)
+
+    p = sub.add_parser("employees", help="list, deactivate, activate or delete employees")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "deactivate", "activate", "delete"])
+    p.add_argument("number", nargs="?", help="employee number (for deactivate/activate/delete)")
+    p.add_argument("--search", default=None)
+    p.set_defaults(func=cmd_employees)
+
+    p = sub.add_parser("identify", help="recognise faces in a photo or video and record attendance")
+    p.add_argument("source", metavar="IMG|VIDEO", help="photo, video file, camera index or stream URL")
+    p.add_argument("--start", default=None,
+                   help="wall-clock time of the video's first frame, ISO 8601 with offset (default: now)")
+    p.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (cameras)")
+    p.set_defaults(func=cmd_identify)
+
+    p = sub.add_parser("export-csv", help="export attendance to CSV (UTF-8 with BOM, for Excel/payroll)")
+    p.add_argument("--from", dest="first", default=None, help="first day YYYY-MM-DD (site's local day)")
+    p.add_argument("--to", dest="last", default=None, help="last day YYYY-MM-DD, inclusive")
+    p.add_argument("--out", required=True)
+    p.add_argument("--summary", action="store_true", help="one row per employee per day instead of raw events")
+    p.add_argument("--employee", action="append", default=None, metavar="NUMBER", help="repeatable")
+    p.add_argument("--department", default=None)
+    p.set_defaults(func=cmd_export)
+
+
+def context(args: argparse.Namespace):
+    from ..app import build_context
+
+    return build_context(args.db, args.provider, args.models_dir)
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from . import EXIT_INPUT, EXIT_NOFACE
+    from ..services.enrolment import consent_now
+
+    if not args.consent:
+        print("error: record the person's consent with --consent before enrolling", file=sys.stderr)
+        return 2
+    ctx = context(args)
+    svc = ctx.enrolment()
+    checks = svc.check_photos(args.photos)
+    for c in checks:
+        print(f"{c.source}: {'ok' if c.ok else '; '.join(c.problems)}")
+    unreadable = [c for c in checks if c.face is None and c.problems and "no face" not in c.problems[0]
+                  and "faces in view" not in c.problems[0]]
+    good = [c.face for c in checks if c.ok]
+    if not good:
+        print("error: no usable photo (see above)", file=sys.stderr)
+        return EXIT_INPUT if unreadable and len(unreadable) == len(checks) else EXIT_NOFACE
+    emp = svc.enrol(args.number, args.name, args.department, good, consent_at=consent_now(), actor="cli")
+    print(f"enrolled {emp.name} (no. {emp.number}, id {emp.id}) with {len(good)} sample(s)")
+    return 0
+
+
+def _find(ctx, number: str):
+    from ..core.errors import FaceAppError
+
+    emp = ctx.repo.find_employee(number)
+    if emp is None:
+        raise FaceAppError(f"no employee with number {number!r}")
+    return emp
+
+
+def cmd_employees(args: argparse.Namespace) -> int:
+    ctx = context(args)
+    if args.action == "list":
+        rows = ctx.repo.list_employees(search=args.search)
+        counts = ctx.repo.template_counts() if hasattr(ctx.repo, "template_counts") else {}
+        print(f"{'number':12s} {'name':28s} {'department':16s} {'active':6s} samples")
+        for e in rows:
+            print(f"{e.number:12s} {e.name:28s} {e.department:16s} {'yes' if e.active else 'no':6s} "
+                  f"{counts.get(e.id, '')}")
+        print(f"{len(rows)} employee(s) in {ctx.db_path}")
+        return 0
+    if not args.number:
+        print(f"error: employees {args.action} needs an employee number", file=sys.stderr)
+        return 2
+    emp = _find(ctx, args.number)
+    if args.action == "delete":
+        ctx.repo.delete_employee(emp.id, actor="cli")
+        print(f"deleted {emp.name} (no. {emp.number}) and their face templates")
+    else:
+        ctx.repo.set_active(emp.id, args.action == "activate", actor="cli")
+        print(f"{args.action}d {emp.name} (no. {emp.number})")
+    return 0
+
+
+def _is_image(src: str) -> bool:
+    return Path(src).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm"}
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    from ..core.capture import CaptureThread
+    from ..services.recognition import LiveLoop, now_utc
+
+    ctx = context(args)
+    start = datetime.fromisoformat(args.start) if args.start else None
+    if start is not None and start.tzinfo is None:
+        print("error: --start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00", file=sys.stderr)
+        return 2
+    if _is_image(args.source):
+        return _identify_image(ctx, args.source, start or now_utc())
+    name = f"cli:{Path(args.source).name}" if not args.source.isdigit() else f"camera {args.source}"
+    service = ctx.recognition(source=name)
+    cap = CaptureThread(args.source, realtime=False).start()
+    results = []
+
+    def publish(r) -> None:
+        for a in r.announcements:
+            print(f"{a.ts.astimezone(service.rules.tz).isoformat(timespec='seconds')}  {a.message}")
+        results.append(r.index)
+        if args.max_frames and len(results) >= args.max_frames:
+            cap.stop()
+
+    is_file = cap.is_file
+    loop = LiveLoop(service, cap, publish, start_time=(start or now_utc()) if is_file else None).start()
+    try:
+        loop.join()
+    except KeyboardInterrupt:
+        loop.stop()
+    if loop.error is not None:
+        raise loop.error
+    print(f"{loop.frames} frame(s) processed, {cap.stats.dropped} dropped")
+    return 0
+
+
+def _identify_image(ctx, path: str, ts: datetime) -> int:
+    """A still photo is one deliberate presentation: decide on that single frame."""
+    from dataclasses import replace
+
+    from ..core.imageio import read_image
+    from ..services.recognition import RecognitionService
+
+    settings = replace(ctx.settings, min_decision_frames=1)
+    service = RecognitionService(ctx.engine, ctx.repo, settings, source=f"cli:{Path(path).name}")
+    service.tracker.unknown_frames = 1
+    _, anns = service.process(read_image(path), 0, ts)
+    anns += service.finish(ts)
+    if not anns:
+        print(f"{path}: no face found")
+    for a in anns:
+        print(f"{a.ts.astimezone(service.rules.tz).isoformat(timespec='seconds')}  {a.message}")
+    return 0
+
+
+def _day(s: str | None) -> date | None:
+    return date.fromisoformat(s) if s else None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..core.attendance import AttendanceRules
+    from ..services.reports import export_csv
+
+    ctx = context(args)
+    rules = AttendanceRules.from_settings(ctx.settings)
+    ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
+    n = export_csv(ctx.repo, rules, args.out, _day(args.first), _day(args.last), ids, args.department, args.summary)
+    print(f"wrote {n} row(s) to {args.out}")
+    return 0

@@ -1,0 +1,105 @@
+"""`faceapp doctor`: what a support call needs to know, in one screen."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from importlib import metadata
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="versions, execution providers, model files and cameras")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-cameras", action="store_true", help="skip opening cameras")
+    p.set_defaults(func=cmd_doctor)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def collect(args: argparse.Namespace) -> tuple[dict, bool]:
+    from pathlib import Path
+
+    from .. import __version__, paths
+    from ..core.cameras import list_cameras
+    from ..core.errors import FaceAppError
+    from ..core.models import Manifest
+
+    ok = True
+    report: dict = {
+        "faceapp": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {d: _version(d) for d in ("onnxruntime-gpu", "onnxruntime", "numpy",
+                                             "opencv-python-headless", "PySide6-Essentials", "sqlite-utils")},
+    }
+    try:
+        import onnxruntime as ort
+
+        report["providers_available"] = ort.get_available_providers()
+    except ImportError as exc:
+        report["providers_available"] = f"onnxruntime not importable: {exc}"
+        ok = False
+    mdir = Path(args.models_dir) if args.models_dir else paths.models_dir()
+    report["models_dir"] = str(mdir)
+    models = {}
+    try:
+        manifest = Manifest(mdir)
+        for key in manifest.keys():
+            try:
+                e = manifest.entry(key)
+                models[key] = {"file": e.path.name, "sha256": e.sha256, "status": "ok", "licence": e.info.get("licence")}
+            except FaceAppError as exc:
+                models[key] = {"status": f"ERROR: {exc}"}
+                ok = False
+    except FaceAppError as exc:
+        models["manifest"] = {"status": f"ERROR: {exc}"}
+        ok = False
+    report["models"] = models
+    if ok:
+        try:
+            from . import load_engine
+
+            engine = load_engine(args)
+            report["provider_in_use"] = engine.provider
+            report["model_id"] = engine.model_id
+        except FaceAppError as exc:
+            report["provider_in_use"] = f"ERROR: {exc}"
+            ok = False
+    if not args.no_cameras:
+        report["cameras"] = [c.__dict__ for c in list_cameras()]
+    return report, ok
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import EXIT_CHECK
+
+    report, ok = collect(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0 if ok else EXIT_CHECK
+    print(f"faceapp {report['faceapp']}  Python {report['python']}  {report['platform']}")
+    for name, ver in report["packages"].items():
+        print(f"  {name:24s} {ver}")
+    print(f"execution providers available: {report['providers_available']}")
+    print(f"execution provider in use:     {report.get('provider_in_use', 'n/a')}")
+    print(f"models ({report['models_dir']}):")
+    for key, m in report["models"].items():
+        if m["status"] == "ok":
+            print(f"  {key:20s} {m['file']:32s} sha256 {m['sha256'][:16]}…  ok")
+        else:
+            print(f"  {key:20s} {m['status']}")
+    if "cameras" in report:
+        cams = report["cameras"]
+        print("cameras:" if cams else "cameras: none found")
+        for c in cams:
+            state = f"{c['width']}x{c['height']}" if c["opens"] else "cannot open"
+            print(f"  [{c['index']}] {c['name']}: {state}")
+    print("status: OK" if ok else "status: PROBLEMS FOUND (see above)")
+    return 0 if ok else EXIT_CHECK

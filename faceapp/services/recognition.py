@@ -1,0 +1,179 @@
+"""Per-frame recognition: analyse -> search -> track -> decide -> record attendance.
+
+The one code path behind the live camera view and `faceapp identify VIDEO`, so what the
+tests prove on a video file is what the front desk runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from ..core.attendance import AttendanceRules
+from ..core.live import Announcement, FrameResult, TrackView
+from ..core.matching import Gallery, Match
+from ..core.records import AttendanceEvent, Employee
+from ..core.settings import RecognitionSettings
+from ..core.tracker import Decision, FaceTracker
+
+log = logging.getLogger(__name__)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RecognitionService:
+    """Owns the gallery, tracker and attendance rules; records decisions in the repository.
+
+    Thread-safety: process() runs on the inference thread; reload_gallery() may be called
+    from any thread after an enrolment (the gallery is swapped atomically under a lock).
+    """
+
+    def __init__(self, engine, repo, settings: RecognitionSettings, source: str = "camera",
+                 on_decision: Callable[[Decision, Announcement], None] | None = None):
+        self.engine = engine
+        self.repo = repo
+        self.settings = settings
+        self.source = source
+        self.on_decision = on_decision  # e.g. the door controller (issue 5)
+        self.rules = AttendanceRules.from_settings(settings)
+        self.tracker = FaceTracker.from_settings(settings)
+        self._lock = threading.Lock()
+        self.gallery = Gallery.empty()
+        self.employees: dict[int, Employee] = {}
+        self.reload_gallery()
+
+    def reload_gallery(self) -> None:
+        ids, mat = self.repo.load_templates(self.engine.model_id)
+        gallery = Gallery.from_settings(ids, mat, self.settings)
+        employees = {e.id: e for e in self.repo.list_employees(active_only=True)}
+        with self._lock:
+            self.gallery, self.employees = gallery, employees
+        log.info("gallery: %d templates of %d people (model %s)", gallery.n_templates, gallery.n_people,
+                 self.engine.model_id)
+
+    def stale_templates(self) -> dict[str, int]:
+        """Templates made by another model than the one loaded: those people must re-enrol."""
+        return {m: n for m, n in self.repo.template_model_ids().items() if m != self.engine.model_id}
+
+    def _name(self, employee_id: int | None) -> str:
+        e = self.employees.get(employee_id) if employee_id is not None else None
+        return e.name if e else "Unknown"
+
+    def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
+        faces = self.engine.analyze(image)
+        with self._lock:
+            gallery = self.gallery
+        matches: list[Match | None] = list(gallery.search(np.stack([f.embedding for f in faces]))) if faces else []
+        boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
+        decisions = self.tracker.update(frame_id, boxes, matches)
+        return self._views(), [self._act(d, ts) for d in decisions]
+
+    def finish(self, ts: datetime) -> list[Announcement]:
+        """End of stream: tracks still open are decided (or dropped) now."""
+        return [self._act(d, ts) for d in self.tracker.flush()]
+
+    def _views(self) -> list[TrackView]:
+        out = []
+        for t in self.tracker.tracks():
+            d = t.decision
+            if d is None:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "identifying", "Identifying…"))
+            elif d.employee_id is None:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "unknown", "Unknown", d.distance))
+            else:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "known",
+                                     self._name(d.employee_id), d.distance))
+        return out
+
+    def _act(self, d: Decision, ts: datetime) -> Announcement:
+        """The side effects of one decision: an attendance row (unless in cooldown)."""
+        if d.employee_id is None:
+            ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
+            self.repo.add_unknown_sighting(ts, self.source, d.distance, None)
+        else:
+            name = self._name(d.employee_id)
+            kind = self.rules.decide(d.employee_id, ts, self.repo.last_event(d.employee_id))
+            local = ts.astimezone(self.rules.tz).strftime("%H:%M")
+            if kind is None:
+                ann = Announcement(ts, d.employee_id, name, "repeat", f"Hello again, {name} - already recorded")
+            else:
+                self.repo.add_attendance(AttendanceEvent(d.employee_id, ts, kind, self.source, d.distance, d.margin))
+                verb = "checked in" if kind == "in" else "checked out"
+                greet = "Welcome" if kind == "in" else "Goodbye"
+                ann = Announcement(ts, d.employee_id, name, kind, f"{greet}, {name} - {verb} {local}")
+        log.info("decision track=%s employee=%s distance=%.3f -> %s", d.track_id, d.employee_id, d.distance, ann.kind)
+        if self.on_decision is not None:
+            self.on_decision(d, ann)
+        return ann
+
+
+class LiveLoop:
+    """Inference on a named thread, fed by a CaptureThread, publishing FrameResults.
+
+    The publish callback is called on the inference thread; the UI turns it into a queued
+    Qt signal. Video files get timestamps from their position (start + pos), cameras from
+    the clock, so a recorded clip books the same events every run.
+    """
+
+    def __init__(self, service: RecognitionService, capture, publish: Callable[[FrameResult], None],
+                 start_time: datetime | None = None, name: str = "faceapp-inference"):
+        self.service = service
+        self.capture = capture
+        self.publish = publish
+        self.start_time = start_time
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.frames = 0
+
+    def start(self) -> "LiveLoop":
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def _ts(self, frame) -> datetime:
+        if self.start_time is not None:
+            return self.start_time + timedelta(milliseconds=frame.pos_ms)
+        return now_utc()
+
+    def _run(self) -> None:
+        stamps: list[float] = []
+        last_ts = self.start_time or now_utc()
+        try:
+            while not self._stop.is_set():
+                frame = self.capture.get()
+                if frame is None:
+                    break
+                t0 = time.perf_counter()
+                last_ts = self._ts(frame)
+                views, anns = self.service.process(frame.image, frame.index, last_ts)
+                now = time.monotonic()
+                stamps = [s for s in stamps if now - s < 1.0] + [now]
+                self.frames += 1
+                self.publish(FrameResult(frame.index, frame.image, views, anns, float(len(stamps)),
+                                         self.capture.stats.dropped, (time.perf_counter() - t0) * 1000))
+            anns = self.service.finish(last_ts)
+            if anns:
+                self.publish(FrameResult(-1, np.zeros((0, 0, 3), np.uint8), [], anns, 0.0,
+                                         self.capture.stats.dropped, 0.0))
+        except BaseException as exc:  # surfaced to the UI/CLI instead of dying silently
+            log.exception("inference thread failed")
+            self.error = exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.capture.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,105 @@
+"""The CLI end to end: real models, real photos, exit codes a script can rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from faceapp.cli import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, main
+
+
+def _save(path, rgb):
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, astronaut, grace_hopper):
+    d = tmp_path_factory.mktemp("photos")
+    brighter = cv2.convertScaleAbs(cv2.resize(astronaut, (400, 400)), alpha=1.15, beta=10)
+    return {
+        "astronaut": _save(d / "astronaut.png", astronaut),
+        "astronaut_small": _save(d / "astronaut_small.jpg", brighter),
+        "hopper": _save(d / "hopper.jpg", grace_hopper),
+        "blank": _save(d / "blank.png", np.full((300, 300, 3), 128, np.uint8)),
+        "corrupt": str(d / "corrupt.jpg"),
+    }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _corrupt(photos):
+    with open(photos["corrupt"], "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0garbage")
+
+
+def test_detect_reports_one_face_with_quality(photos, capsys):
+    assert main(["--provider", "cpu", "detect", "--json", photos["astronaut"], photos["hopper"]]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [len(r["faces"]) for r in rows] == [1, 1]
+    face = rows[0]["faces"][0]
+    x1, y1, x2, y2 = face["box"]
+    assert 150 < (x1 + x2) / 2 < 260 and 50 < (y1 + y2) / 2 < 150  # astronaut's face, upper middle
+    assert face["score"] > 0.9 and face["size_px"] > 60 and face["eye_distance_px"] > 20
+    assert abs(face["roll_deg"]) < 20 and face["blur"] > 0
+
+
+def test_detect_continues_past_unreadable_file_and_exits_3(photos, capsys):
+    code = main(["--provider", "cpu", "detect", photos["corrupt"], photos["astronaut"]])
+    out, err = capsys.readouterr()
+    assert code == EXIT_INPUT
+    assert "corrupt.jpg: not a readable image" in err
+    assert "astronaut.png: 1 face(s)" in out
+
+
+def test_compare_same_and_different(photos, capsys):
+    assert main(["--provider", "cpu", "compare", "--json", photos["astronaut"], photos["astronaut_small"]]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["same"] and same["distance"] < 0.3
+    assert main(["--provider", "cpu", "compare", "--json", photos["astronaut"], photos["hopper"]]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert not diff["same"] and diff["distance"] > 0.6
+
+
+def test_compare_without_face_or_file(photos, capsys):
+    assert main(["--provider", "cpu", "compare", photos["astronaut"], photos["blank"]]) == EXIT_NOFACE
+    assert "blank.png: no face found" in capsys.readouterr().err
+    assert main(["--provider", "cpu", "compare", photos["astronaut"], "/nonexistent/x.jpg"]) == EXIT_INPUT
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_wrong_models_dir_is_a_model_error(tmp_path, photos, capsys):
+    assert main(["--models-dir", str(tmp_path), "detect", photos["astronaut"]]) == EXIT_MODEL
+    assert "manifest not found" in capsys.readouterr().err
+
+
+def test_doctor_lists_versions_models_and_provider(capsys):
+    assert main(["--provider", "cpu", "doctor", "--json", "--no-cameras"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["provider_in_use"] == "CPU"
+    assert all(m["status"] == "ok" for m in rep["models"].values())
+    assert len(rep["models"]) == 5
+
+
+def test_doctor_flags_a_damaged_model(tmp_path, capsys):
+    from faceapp.paths import models_dir
+
+    src = models_dir()
+    for f in src.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    enc = json.loads((src / "manifest.json").read_text())["models"]["encoder"]["file"]
+    with open(tmp_path / enc, "r+b") as fh:
+        fh.seek(1000)
+        fh.write(b"\x00\x01\x02\x03")
+    assert main(["--models-dir", str(tmp_path), "doctor", "--no-cameras"]) == EXIT_CHECK
+    out = capsys.readouterr().out
+    assert "sha256 expected" in out and "PROBLEMS FOUND" in out
+
+
+def test_console_script_runs():
+    r = subprocess.run([sys.executable, "-m", "faceapp", "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("faceapp ")

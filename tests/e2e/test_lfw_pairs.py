@@ -1,0 +1,35 @@
+"""Verification on the official LFW fold 1 (600 pairs): the accuracy the product promises."""
+
+from __future__ import annotations
+
+import pytest
+
+from faceapp.core.evaluation import load_pairs
+from faceapp.core.pairs_eval import evaluate_pairs, format_report
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_lfw_fold1_accuracy(faces_dir, engine):
+    pairs = load_pairs(faces_dir / "lfw" / "pairs.csv")
+    assert len(pairs) == 600
+    report = evaluate_pairs(engine, pairs, threshold=0.6)
+    print("\n" + format_report(report))
+    assert report["accuracy_cv10"] >= 0.985
+    assert report["roc_auc"] >= 0.99
+    assert len(report["detection_failures"]) <= 10  # listed in the report above
+
+
+@pytest.mark.shared
+def test_eval_pairs_cli_on_small_set(faces_dir, capsys, tmp_path):
+    from faceapp.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["--provider", "cpu", "eval-pairs", str(faces_dir / "face_recognition_examples" / "pairs.csv"),
+                 "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "accuracy, 10-fold CV threshold" in text and "ROC AUC" in text
+    import json
+
+    rep = json.loads(out.read_text())
+    assert rep["pairs"] == 14 and rep["accuracy_fixed"] >= 12 / 14
