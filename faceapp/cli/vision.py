@@ -41,6 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=cmd_eval_pairs)
 
+    p = sub.add_parser("eval-ident", help="open-set identification: rank-1 and false accepts per threshold")
+    p.add_argument("split", metavar="SPLIT.csv", help="CSV with path,identity,role (gallery/probe/unknown)")
+    p.add_argument("--root", default=None)
+    p.add_argument("--thresholds", default="0.40,0.45,0.50,0.55,0.60",
+                   help="comma-separated distance thresholds to report")
+    p.add_argument("--min-margin", type=float, default=None, help="default: the min_margin setting")
+    p.add_argument("--json", metavar="OUT", default=None)
+    p.set_defaults(func=cmd_eval_ident)
+
 
 def _face_dict(f) -> dict:
     q = f.quality
@@ -124,6 +133,20 @@ def cmd_eval_pairs(args: argparse.Namespace) -> int:
     report["provider"] = engine.provider
     report["model_id"] = engine.model_id
     print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+def cmd_eval_ident(args: argparse.Namespace) -> int:
+    from . import load_engine
+    from ..core.ident_eval import evaluate_identification, format_identification, load_split
+
+    rows = load_split(Path(args.split), Path(args.root) if args.root else None)
+    engine = load_engine(args)
+    margin = RecognitionSettings().min_margin if args.min_margin is None else args.min_margin
+    report = evaluate_identification(engine, rows, [float(t) for t in args.thresholds.split(",")], margin)
+    print(format_identification(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

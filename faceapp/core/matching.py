@@ -66,8 +66,8 @@ class Gallery:
     ) -> None:
         ids = np.asarray(employee_ids).reshape(-1)
         mat = np.asarray(matrix, dtype=np.float32)
-        if mat.ndim == 1 and mat.size == 0:
-            mat = mat.reshape(0, 128)
+        if mat.size == 0 and not (mat.ndim == 2 and mat.shape[1]):
+            mat = mat.reshape(0, 128)  # no templates stored yet: the repository cannot know D
         if mat.ndim != 2 or mat.shape[0] != ids.shape[0]:
             raise ValueError(f"expected ids (M,) and matrix (M, D), got {ids.shape} and {mat.shape}")
         if ids.size and not np.issubdtype(ids.dtype, np.integer):

@@ -180,3 +180,10 @@ def test_duplicates_uses_median_over_samples():
     assert g.duplicates(samples[:3], exclude_id=1) is None
     # a stricter threshold turns the same samples into "not a duplicate"
     assert g.duplicates(samples, threshold=0.1) is None
+
+
+def test_gallery_from_an_empty_database_matrix_answers_unknown():
+    g = Gallery(np.zeros(0, np.int64), np.zeros((0, 0), np.float32))
+    m = g.search(np.ones((2, 128), np.float32))
+    assert [x.employee_id for x in m] == [None, None]
+    assert g.duplicates(np.ones((1, 128), np.float32)) is None

@@ -5,7 +5,7 @@ from faceapp.core.settings import RecognitionSettings, SettingsError
 
 def test_defaults_are_valid_and_documented():
     s = RecognitionSettings().validate()
-    assert s.match_threshold == 0.6
+    assert s.match_threshold == 0.5
     for name, default, (lo, hi), doc in RecognitionSettings.describe():
         assert doc, name
         if lo is not None:
