@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never touch the real per-user attendance database from tests.
+os.environ["FACEAPP_DB"] = str(Path(tempfile.mkdtemp(prefix="faceapp-tests-")) / "default.db")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = Path(os.environ.get("FACEAPP_SHARED_FACES", ROOT.parent / "shared" / "data" / "faces"))

@@ -72,9 +72,34 @@ def collect(args: argparse.Namespace) -> tuple[dict, bool]:
         except FaceAppError as exc:
             report["provider_in_use"] = f"ERROR: {exc}"
             ok = False
+    report["database"] = _database(args, report.get("model_id"))
+    if isinstance(report["database"], dict) and report["database"].get("stale_templates"):
+        ok = False
     if not args.no_cameras:
         report["cameras"] = [c.__dict__ for c in list_cameras()]
     return report, ok
+
+
+def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
+    """Employees and templates per face model; templates of another model need re-enrolment."""
+    from pathlib import Path
+
+    from ..core.errors import FaceAppError
+    from ..storage.db import default_db_path
+
+    path = Path(args.db) if args.db else default_db_path()
+    if not path.exists():
+        return {"path": str(path), "status": "not created yet"}
+    try:
+        from ..app import build_context
+
+        ctx = build_context(path)
+        by_model = ctx.repo.template_model_ids()
+        stale = {m: n for m, n in by_model.items() if model_id and m != model_id}
+        return {"path": str(path), "employees": len(ctx.repo.list_employees()), "templates": by_model,
+                "stale_templates": stale, "status": "ok" if not stale else "re-enrolment needed"}
+    except FaceAppError as exc:
+        return {"path": str(path), "status": f"ERROR: {exc}"}
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -101,5 +126,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         for c in cams:
             state = f"{c['width']}x{c['height']}" if c["opens"] else "cannot open"
             print(f"  [{c['index']}] {c['name']}: {state}")
+    db = report["database"]
+    print(f"database: {db['path']}: {db['status']}")
+    if db.get("templates") is not None:
+        print(f"  employees {db['employees']}, templates by model {db['templates']}")
+    for m, n in db.get("stale_templates", {}).items():
+        print(f"  {n} template(s) from model {m}: those employees must be re-enrolled")
     print("status: OK" if ok else "status: PROBLEMS FOUND (see above)")
     return 0 if ok else EXIT_CHECK

@@ -103,3 +103,36 @@ def test_doctor_flags_a_damaged_model(tmp_path, capsys):
 def test_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "faceapp", "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("faceapp ")
+
+
+def test_doctor_reports_templates_of_another_model(tmp_path, photos, capsys):
+    db = tmp_path / "d.db"
+    assert main(["--provider", "cpu", "--db", str(db), "enroll", "--consent", "--name", "A", "--number", "1",
+                 photos["astronaut"]]) == 0
+    from faceapp.app import build_context
+
+    ctx = build_context(db)
+    ctx.repo.add_templates(ctx.repo.find_employee("1").id, np.ones((1, 128), np.float32), [1.0], "old_model@000000000000")
+    capsys.readouterr()
+    assert main(["--provider", "cpu", "--db", str(db), "doctor", "--no-cameras"]) == EXIT_CHECK
+    out = capsys.readouterr().out
+    assert "1 template(s) from model old_model@000000000000: those employees must be re-enrolled" in out
+
+
+def test_employees_list_deactivate_delete(tmp_path, photos, capsys):
+    db = tmp_path / "e.db"
+    run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
+    assert run("enroll", "--name", "A", "--number", "1", photos["astronaut"]) == 2  # no --consent
+    assert run("enroll", "--consent", "--name", "A", "--number", "1", photos["corrupt"]) == EXIT_INPUT
+    assert run("enroll", "--consent", "--name", "A", "--number", "1", photos["blank"]) == EXIT_NOFACE
+    assert run("enroll", "--consent", "--name", "Eileen", "--number", "1", photos["astronaut"]) == 0
+    assert run("enroll", "--consent", "--name", "Grace", "--number", "1", photos["hopper"]) == EXIT_CHECK
+    assert "employee number 1 is already" in capsys.readouterr().err.replace("'", "")
+    assert run("employees", "deactivate", "1") == 0
+    capsys.readouterr()
+    assert run("employees") == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("1 ")][0]
+    assert "Eileen" in line and " no " in line
+    assert run("employees", "delete", "1") == 0
+    assert run("employees", "delete", "1") == EXIT_CHECK
+    assert "no employee with number" in capsys.readouterr().err

@@ -1,0 +1,82 @@
+"""Enrolment gates and the duplicate check, with the real engine on packaged photos."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import cv2
+import numpy as np
+import pytest
+
+from faceapp.app import build_context
+from faceapp.core.settings import RecognitionSettings
+from faceapp.core.types import Face, Quality
+from faceapp.services.enrolment import EnrolmentError, judge
+
+GOOD = Quality(size_px=150, eye_distance_px=60, blur=200, brightness=120, yaw_deg=0, roll_deg=0)
+
+
+def _face(**q) -> Face:
+    z = np.zeros
+    return Face(z(4, np.float32), 0.99, z((5, 2)), z((5, 2)), z((150, 150, 3), np.uint8),
+                z(128, np.float32), replace(GOOD, **q))
+
+
+@pytest.mark.parametrize("quality,advice", [
+    ({"size_px": 50}, "move closer"),
+    ({"brightness": 20}, "too dark"),
+    ({"brightness": 250}, "too bright"),
+    ({"blur": 5}, "hold still"),
+    ({"yaw_deg": 40}, "turn slightly left"),
+    ({"yaw_deg": -40}, "turn slightly right"),
+    ({"roll_deg": 30}, "keep your head upright"),
+])
+def test_each_gate_gives_actionable_advice(quality, advice):
+    check = judge([_face(**quality)], RecognitionSettings())
+    assert not check.ok and any(advice in p for p in check.problems)
+
+
+def test_good_sample_passes_and_crowds_or_empty_frames_do_not():
+    s = RecognitionSettings()
+    assert judge([_face()], s).ok
+    assert "no face found" in judge([], s).problems[0]
+    assert "2 faces in view" in judge([_face(), _face()], s).problems[0]
+
+
+@pytest.fixture()
+def ctx(tmp_path):
+    return build_context(tmp_path / "e.db", provider="cpu")
+
+
+def test_enrol_refuses_duplicate_person_and_saves_nothing(ctx, astronaut):
+    svc = ctx.enrolment()
+    faces = ctx.engine.analyze(astronaut)
+    emp = svc.enrol("7", "Eileen Collins", "Flight", faces, consent_at=datetime.now(timezone.utc))
+    brighter = cv2.convertScaleAbs(astronaut, alpha=1.1, beta=5)
+    again = svc.check_frame(brighter)
+    assert again.ok, again.problems
+    with pytest.raises(EnrolmentError, match="already enrolled as Eileen Collins"):
+        svc.enrol("8", "E. Collins", "", [again.face], consent_at=datetime.now(timezone.utc))
+    assert [e.id for e in ctx.repo.list_employees()] == [emp.id]
+    assert ctx.repo.template_counts() == {emp.id: 1}
+
+
+def test_enrol_needs_consent_and_samples(ctx, astronaut):
+    svc = ctx.enrolment()
+    faces = ctx.engine.analyze(astronaut)
+    with pytest.raises(EnrolmentError, match="consent"):
+        svc.enrol("7", "A", "", faces, consent_at=None)
+    with pytest.raises(EnrolmentError, match="0 usable sample"):
+        svc.enrol("7", "A", "", [], consent_at=datetime.now(timezone.utc))
+    assert ctx.repo.list_employees() == []
+
+
+def test_unreadable_photo_is_reported_per_file(ctx, tmp_path, astronaut):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xffnope")
+    good = tmp_path / "good.png"
+    cv2.imwrite(str(good), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    checks = ctx.enrolment().check_photos([bad, good, tmp_path / "missing.jpg"])
+    assert [c.ok for c in checks] == [False, True, False]
+    assert "not a readable image" in checks[0].problems[0] and "no such file" in checks[2].problems[0]

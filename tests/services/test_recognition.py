@@ -1,0 +1,53 @@
+"""Recognition service: decisions only after several frames, model changes never mixed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from faceapp.app import build_context
+
+
+@pytest.fixture()
+def ctx(tmp_path, astronaut):
+    c = build_context(tmp_path / "r.db", provider="cpu")
+    c.enrolment().enrol("7", "Eileen Collins", "Flight", c.engine.analyze(astronaut),
+                        consent_at=datetime.now(timezone.utc))
+    return c
+
+
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+def test_identity_decided_after_several_frames_then_booked_once(ctx, astronaut):
+    svc = ctx.recognition(source="test")
+    n = ctx.settings.min_decision_frames
+    for i in range(n - 1):
+        views, anns = svc.process(astronaut, i, T0)
+        assert anns == [] and [v.state for v in views] == ["identifying"]
+        assert ctx.repo.events(None, None) == []  # no side effect before the decision
+    views, anns = svc.process(astronaut, n - 1, T0)
+    assert [a.message for a in anns] == ["Welcome, Eileen Collins - checked in 08:00"]
+    assert [v.state for v in views] == ["known"] and views[0].label == "Eileen Collins"
+    for i in range(n, n + 10):  # standing at the desk: no second booking
+        assert svc.process(astronaut, i, T0 + timedelta(seconds=i))[1] == []
+    assert len(ctx.repo.events(None, None)) == 1
+
+
+def test_stranger_gets_unknown_and_no_attendance(ctx, grace_hopper):
+    svc = ctx.recognition(source="test")
+    anns = []
+    for i in range(2 * ctx.settings.min_decision_frames):
+        anns += svc.process(grace_hopper, i, T0)[1]
+    assert [a.kind for a in anns] == ["unknown"]
+    assert ctx.repo.events(None, None) == []
+
+
+def test_templates_of_another_model_are_reported_and_not_used(ctx, astronaut):
+    emp = ctx.repo.find_employee("7")
+    ctx.repo.add_templates(emp.id, np.ones((1, 128), np.float32), [1.0], "some_other_model@123456789abc")
+    svc = ctx.recognition()
+    assert svc.stale_templates() == {"some_other_model@123456789abc": 1}
+    assert svc.gallery.n_templates == 1  # only the current model's template
