@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .. import __version__
 from ..core.errors import FaceAppError, ImageReadError, ModelError, ProviderError
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="load the models, run a packaged photo through detect/embed/match and SQLite; exit 0/1")
     p.add_argument("--provider", choices=["auto", "cuda", "cpu"], default=None,
                    help="ONNX Runtime execution provider (default: auto = CUDA when present)")
     p.add_argument("--models-dir", default=None, help="folder with manifest.json and the ONNX models")
@@ -46,6 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.self_test:
+        from .selftest import run_self_test
+
+        try:
+            return run_self_test(args.provider, Path(args.models_dir) if args.models_dir else None)
+        except FaceAppError as exc:
+            print(f"error: {exc}\nSELF-TEST FAILED", file=sys.stderr)
+            return EXIT_CHECK
     if not args.command:
         parser.print_help()
         print("\nThe desktop window is not built yet; use the commands above.", file=sys.stderr)
@@ -70,8 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def load_engine(args: argparse.Namespace):
     """Build the engine with the CLI's provider and models folder (the CLI's composition root)."""
-    from pathlib import Path
-
     from ..core.engine import FaceEngine
 
     return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider)

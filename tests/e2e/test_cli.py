@@ -136,3 +136,17 @@ def test_employees_list_deactivate_delete(tmp_path, photos, capsys):
     assert run("employees", "delete", "1") == 0
     assert run("employees", "delete", "1") == EXIT_CHECK
     assert "no employee with number" in capsys.readouterr().err
+
+
+def test_self_test_passes_and_fails_on_damaged_models(tmp_path, capsys):
+    assert main(["--provider", "cpu", "--self-test"]) == 0
+    assert "SELF-TEST PASSED" in capsys.readouterr().out
+    from faceapp.paths import models_dir
+
+    for f in models_dir().iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    with open(tmp_path / "mtcnn_pnet.onnx", "r+b") as fh:
+        fh.seek(500)
+        fh.write(b"\xff" * 8)
+    assert main(["--provider", "cpu", "--models-dir", str(tmp_path), "--self-test"]) == EXIT_CHECK
+    assert "SELF-TEST FAILED" in capsys.readouterr().err

@@ -1,0 +1,30 @@
+"""Build the PyInstaller one-folder bundle and run its self-test from the built folder."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "build"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason="PyInstaller not installed")
+def test_bundle_builds_and_passes_self_test(tmp_path):
+    import package
+
+    dist = package.build(tmp_path)
+    size = package.folder_size(dist)
+    print(f"\nbundle {dist.name}: {size / 2**20:.0f} MiB")
+    assert (dist / "_internal" / "models" / "manifest.json").is_file()
+    assert (dist / "_internal" / "resources" / "selftest" / "expected.json").is_file()
+    exe = dist / ("faceapp.exe" if sys.platform == "win32" else "faceapp")
+    r = subprocess.run([str(exe), "--provider", "cpu", "--self-test"], capture_output=True, text=True, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "FACEAPP_DB": str(tmp_path / "x.db")})
+    print(r.stdout)
+    assert r.returncode == 0 and "SELF-TEST PASSED" in r.stdout, r.stderr
