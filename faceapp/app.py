@@ -25,6 +25,7 @@ class AppContext:
     provider: str | None = None
     models_dir: Path | None = None
     _engine: object | None = field(default=None, repr=False)
+    _door: object | None = field(default=None, repr=False)
 
     @property
     def engine(self):
@@ -44,9 +45,32 @@ class AppContext:
 
     def save_settings(self, settings: RecognitionSettings, actor: str = "admin") -> None:
         settings.validate()
+        old = self.settings.to_dict()
         self.repo.set_setting(SETTINGS_KEY, settings.to_dict())
-        self.repo.audit(actor, "settings.update", settings.to_dict())
+        self.repo.audit(actor, "settings.update", {k: v for k, v in settings.to_dict().items() if old.get(k) != v})
         self.settings = settings
+        if self._door is not None and any(k.startswith("door_") and old.get(k) != v
+                                          for k, v in settings.to_dict().items()):
+            self._door.close()  # the next door() call rebuilds it from the new settings
+            self._door = None
+
+    def door(self):
+        """The door relay from the settings (None: no door configured, or relay unusable)."""
+        if self._door is None:
+            from .services.access import build_door
+
+            self._door = build_door(self.settings)
+        return self._door
+
+    def access(self, source: str = "camera", liveness=None, on_result=None):
+        from .services.access import AccessService
+
+        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result)
+
+    def close(self) -> None:
+        if self._door is not None:
+            self._door.close()
+        self.repo.close()
 
     def enrolment(self):
         from .services.enrolment import EnrolmentService
@@ -69,4 +93,7 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     stored = repo.get_setting(SETTINGS_KEY, {}) or {}
     known = {k: v for k, v in stored.items() if k in RecognitionSettings.__dataclass_fields__}
     settings = RecognitionSettings.from_dict(known)
+    from .services.access import purge_expired
+
+    purge_expired(repo, settings)  # retention: old unknown-face thumbnails, templates of leavers
     return AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)

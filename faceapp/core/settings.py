@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
+from .door_backends import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url
 from .errors import FaceAppError
 from .timezones import check_timezone_name
 
@@ -99,6 +100,81 @@ class RecognitionSettings:
     enrol_max_brightness: float = _f(225.0, 0.0, 255.0, "Brightest mean grey level of the face accepted: 'too bright'.")
     enrol_max_yaw_deg: float = _f(25.0, 5.0, 60.0, "Largest head turn (degrees) accepted for enrolment.")
     enrol_max_roll_deg: float = _f(20.0, 5.0, 60.0, "Largest head tilt (degrees) accepted for enrolment.")
+    door_backend: str = _f(
+        "none", None, None,
+        "Door relay: none (attendance only), simulated (logs pulses; demo), serial (USB relay "
+        "board) or http (network relay such as Shelly or Tasmota).",
+        ("none", "simulated", "serial", "http"),
+    )
+    door_pulse_s: float = _f(3.0, 0.5, 30.0, "Seconds the door strike stays unlocked after an access grant.")
+    door_serial_port: str = _f("", None, None, "Serial port of the relay board, e.g. COM3 or /dev/ttyUSB0.")
+    door_serial_baudrate: int = _f(9600, 1200, 115200, "Baud rate of the relay board (LCUS boards: 9600).")
+    door_serial_channel: int = _f(1, 0, 255, "Relay channel on the board; the {ch} byte of the commands.")
+    door_serial_on_hex: str = _f(
+        LCUS_ON, None, None,
+        "Bytes that switch the relay on: hex bytes, {ch} for the channel and {sum} for the "
+        "checksum of the bytes before it. Default: LCUS boards (A0 01 01 A2).",
+        check=check_hex_template,
+    )
+    door_serial_off_hex: str = _f(LCUS_OFF, None, None, "Bytes that switch the relay off (LCUS: A0 01 00 A1).",
+                                  check=check_hex_template)
+    door_serial_checksum: str = _f("sum8", None, None, "How {sum} is computed: sum8 (sum mod 256), xor8 or none.",
+                                   CHECKSUMS)
+    door_http_on_url: str = _f(
+        "", None, None,
+        "URL that unlocks; {seconds} becomes the pulse length. Prefer a relay that switches "
+        "itself off (Shelly: http://HOST/relay/0?turn=on&timer={seconds}) so a crashed PC "
+        "cannot leave the door open.",
+        check=check_http_url,
+    )
+    door_http_off_url: str = _f("", None, None, "URL that locks (Shelly: http://HOST/relay/0?turn=off; "
+                                "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url)
+    door_http_method: str = _f("GET", None, None, "HTTP method of the relay requests.", ("GET", "POST", "PUT"))
+    door_http_on_body: str = _f("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.")
+    door_http_off_body: str = _f("", None, None, "Request body for 'off' (POST/PUT).")
+    door_http_timeout_s: float = _f(2.0, 0.2, 10.0, "Seconds to wait for the network relay before reporting it unreachable.")
+    retention_unknown_days: int = _f(
+        30, 1, 3650, "Days after which thumbnails of unrecognised faces are deleted.",
+    )
+    retention_inactive_days: int = _f(
+        90, 1, 3650,
+        "Days after deactivation after which a person's face templates are deleted (their "
+        "attendance stays); re-activation then needs a new enrolment.",
+    )
+    liveness_for_door: bool = _f(
+        True, None, None,
+        "Open the door only for a face that passed the head-turn liveness challenge "
+        "(core/liveness.py): stops printed photos and still images on a phone or monitor, "
+        "not video replays or 3-D masks.",
+    )
+    liveness_for_attendance: bool = _f(
+        False, None, None,
+        "Book attendance only for a face that passed the head-turn liveness challenge.",
+    )
+    liveness_min_yaw_change_deg: float = _f(
+        15.0, 5.0, 45.0,
+        "Head turn (change of landmark yaw, degrees) the challenge needs. A flat photo turned "
+        "like a head reads 2-18 degrees (landmark jitter and perspective); asking to 'turn "
+        "your head left, then right' gives 20-60. Lower lets more photos reach the parallax test.",
+    )
+    liveness_min_parallax: float = _f(
+        0.07, 0.02, 0.30,
+        "Smallest nose parallax accepted as a real head: how far the nose moves with the turn "
+        "beyond what one homography of the eye/mouth plane explains, as a fraction of the eye "
+        "distance. Flat photos/screens measured <= 0.06, real turns of 15/20/30 degrees "
+        "~0.08/0.12/0.19; a strongly bent photo 0.07-0.19. build/pad_harness.py gives APCER/BPCER.",
+    )
+    liveness_min_frames: int = _f(
+        6, 3, 120, "Frames of a track the liveness challenge needs before it can pass.",
+    )
+    liveness_confirm_frames: int = _f(
+        3, 1, 30,
+        "Consecutive frames the liveness test must pass before a track counts as live; the "
+        "test runs every frame, so 1 lets a single frame of landmark jitter pass a photo.",
+    )
+    liveness_window_frames: int = _f(
+        60, 6, 600, "Most recent frames of a track the liveness challenge looks at (about 2-4 s).",
+    )
 
     def validate(self) -> "RecognitionSettings":
         for f in fields(self):
@@ -117,6 +193,10 @@ class RecognitionSettings:
                         f.metadata["check"](value)
                     except ValueError as exc:
                         raise SettingsError(f"{f.name}: {exc}") from None
+                continue
+            if isinstance(f.default, bool):
+                if not isinstance(value, bool):
+                    raise SettingsError(f"{f.name}={value!r}: expected true or false")
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise SettingsError(f"{f.name}={value!r}: expected a number")

@@ -1,10 +1,12 @@
 """Storage: the only package with SQL. Core rules get plain records (core.records) from here."""
 
 from .errors import (
+    AccessGroupNotFoundError,
     CorruptRowError,
     DatabaseCorruptError,
     DatabaseLockedError,
     DiskFullError,
+    DuplicateAccessGroupError,
     DuplicateEmployeeError,
     EmployeeNotFoundError,
     SchemaTooNewError,
@@ -12,10 +14,12 @@ from .errors import (
 )
 
 __all__ = [
+    "AccessGroupNotFoundError",
     "CorruptRowError",
     "DatabaseCorruptError",
     "DatabaseLockedError",
     "DiskFullError",
+    "DuplicateAccessGroupError",
     "DuplicateEmployeeError",
     "EmployeeNotFoundError",
     "SchemaTooNewError",

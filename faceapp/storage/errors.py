@@ -62,6 +62,18 @@ class EmployeeNotFoundError(StorageError):
     """No employee with this id."""
 
 
+class AccessGroupNotFoundError(StorageError):
+    """No access group with this id."""
+
+
+class DuplicateAccessGroupError(StorageError):
+    """An access group with this name already exists."""
+
+    def __init__(self, name: str, path: str | Path | None = None) -> None:
+        super().__init__(f"access group {name!r} already exists; pick another name or edit that group", path)
+        self.name = name
+
+
 def _code(exc: sqlite3.Error) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
     return code & 0xFF if isinstance(code, int) else None

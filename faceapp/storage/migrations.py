@@ -86,8 +86,41 @@ _INITIAL: tuple[Step, ...] = (
        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
 )
 
+# Door access (groups with weekly schedules, the access log) and privacy bookkeeping:
+# when a person was deactivated (template retention) and anonymised (right to erasure).
+_ACCESS: tuple[Step, ...] = (
+    "ALTER TABLE employees ADD COLUMN deactivated_at TEXT",
+    "ALTER TABLE employees ADD COLUMN anonymised_at TEXT",
+    "UPDATE employees SET deactivated_at = updated_at WHERE active = 0",
+    """CREATE TABLE access_groups (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+        schedule TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(schedule)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE employee_access_groups (
+        employee_id INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL REFERENCES access_groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (employee_id, group_id)
+    )""",
+    "CREATE INDEX employee_access_groups_group ON employee_access_groups(group_id)",
+    """CREATE TABLE access_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        employee_id INTEGER REFERENCES employees(id) ON DELETE SET NULL,
+        score REAL,
+        granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+        reason TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX access_log_ts ON access_log(ts)",
+    "CREATE INDEX access_log_employee_ts ON access_log(employee_id, ts)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
+    Migration("0002_access", _ACCESS),
 )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import sqlite_utils
 
 from ..core.records import AttendanceEvent, Employee
+from .access_repo import AccessRepositoryMixin
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
 from .errors import CorruptRowError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError, translate
@@ -51,7 +52,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository:
+class Repository(AccessRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -231,6 +232,7 @@ class Repository:
                     if "employees.number" in str(exc):
                         raise DuplicateEmployeeError(values.get("number", ""), self.path) from exc
                     raise
+                self._track_deactivation(c, employee_id)
                 self._audit(c, actor, "employee.update", {"employee_id": int(employee_id), "fields": sorted(values)})
             return self._require_employee(c, employee_id)
 
@@ -240,6 +242,7 @@ class Repository:
             emp = self._require_employee(c, employee_id)
             c.execute("UPDATE employees SET active = ?, updated_at = ? WHERE id = ?",
                       (1 if active else 0, self._now(), emp.id))
+            self._track_deactivation(c, emp.id)
             self._audit(c, actor, "employee.activate" if active else "employee.deactivate",
                         {"employee_id": emp.id, "number": emp.number})
             return self._require_employee(c, employee_id)

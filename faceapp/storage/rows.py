@@ -15,3 +15,23 @@ class AuditEntry:
     action: str
     details: dict[str, Any] = field(default_factory=dict)
 
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What purge_expired() removed."""
+
+    thumbnails: int = 0  # unknown-face thumbnails dropped
+    templates: int = 0  # face templates of long-deactivated people deleted
+    employees: int = 0  # people whose templates went
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What erase_person() did; `token` replaces the person's name and number."""
+
+    employee_id: int
+    token: str
+    templates_erased: int
+    attendance_kept: int
+    access_log_kept: int

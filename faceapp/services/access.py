@@ -1,0 +1,111 @@
+"""Door access glue: a recognition decision -> access rules -> access log -> door pulse.
+
+AccessService.on_decision has the signature of RecognitionService's on_decision hook, so
+the composition root wires it in with `recognition(on_decision=access.on_decision)`. It
+runs on the inference thread; the door pulse itself runs on the door's own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from ..core.access import SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
+from ..core.door import DoorController, DoorError
+from ..core.door_backends import door_from_settings
+from ..core.errors import FaceAppError
+from ..core.live import Announcement
+from ..core.settings import RecognitionSettings
+from ..core.tracker import Decision
+from ..storage.rows import PurgeResult
+
+log = logging.getLogger(__name__)
+
+# Liveness verdict of a decision: True live, False spoof, None not checked.
+LivenessCheck = Callable[[Decision], "bool | None"]
+
+
+class AccessService:
+    """Decides, logs and opens. Every attempt (granted or denied, known or unknown) is one
+    access_log row; the door is pulsed only on a grant."""
+
+    def __init__(self, repo, settings: RecognitionSettings, door: DoorController | None = None,  # noqa: ANN001
+                 source: str = "camera", liveness: LivenessCheck | None = None,
+                 on_result: Callable[[AccessAttempt], None] | None = None) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.door = door
+        self.source = source
+        self.liveness = liveness
+        self.on_result = on_result  # e.g. the UI banner ("Access denied: outside schedule")
+        self.rules = AccessRules.from_settings(settings)
+        self.last: AccessAttempt | None = None
+
+    def on_decision(self, decision: Decision, announcement: Announcement) -> AccessDecision:
+        """The RecognitionService hook: evaluate, pulse on grant, log the attempt."""
+        return self.check(decision, announcement.ts)
+
+    def check(self, decision: Decision, ts: datetime, liveness_ok: bool | None = None) -> AccessDecision:
+        if liveness_ok is None and self.liveness is not None:
+            liveness_ok = self._liveness(decision)
+        employee = None
+        try:
+            if decision.employee_id is not None:
+                employee = self.repo.get_employee(decision.employee_id)  # fresh: deactivation applies at once
+            groups = self.repo.employee_access_groups(employee.id) if employee is not None else []
+            result = self.rules.evaluate(employee, groups, ts, liveness_ok)
+        except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
+            log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
+            result = AccessDecision(False, SYSTEM_ERROR)
+        if result.granted:
+            self._open()
+        attempt = AccessAttempt(ts, employee.id if employee is not None else None, result.granted, result.reason,
+                                decision.distance, self.source)
+        try:
+            attempt = self.repo.add_access_attempt(attempt)
+        except FaceAppError:  # the door decision stands; the failure is visible in the log
+            log.exception("could not write the access log entry for employee %s", attempt.employee_id)
+        log.info("access employee=%s distance=%.3f -> %s (%s)", attempt.employee_id, decision.distance,
+                 "GRANTED" if result.granted else "denied", result.reason)
+        self.last = attempt
+        if self.on_result is not None:
+            self.on_result(attempt)
+        return result
+
+    def _liveness(self, decision: Decision) -> bool | None:
+        try:
+            return self.liveness(decision) if self.liveness else None
+        except Exception:  # noqa: BLE001 - a failing check must deny, not crash the loop
+            log.exception("liveness check failed; treating the face as not live")
+            return False
+
+    def _open(self) -> None:
+        if self.door is None:
+            return
+        try:
+            self.door.pulse()  # returns at once; relay errors arrive via door.on_error
+        except DoorError:
+            log.exception("door pulse could not be started")
+
+
+def build_door(settings: RecognitionSettings,
+               on_error: Callable[[DoorError], None] | None = None) -> DoorController | None:
+    """The door for the settings, or None (door_backend 'none', or the relay is unusable:
+    logged, so attendance keeps working while the relay is fixed)."""
+    try:
+        return door_from_settings(settings, on_error=on_error)
+    except DoorError:
+        log.exception("door relay unusable; running without door control")
+        return None
+
+
+def purge_expired(repo, settings: RecognitionSettings, now: datetime | None = None,  # noqa: ANN001
+                  actor: str = "system") -> PurgeResult:
+    """Apply the retention settings once (call at start-up and daily)."""
+    result = repo.purge_expired(now or datetime.now(timezone.utc), settings.retention_unknown_days,
+                                settings.retention_inactive_days, actor)
+    if result.thumbnails or result.templates:
+        log.info("retention: %d unknown-face thumbnails and %d templates of %d deactivated people deleted",
+                 result.thumbnails, result.templates, result.employees)
+    return result
