@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
+    p.add_argument("--kiosk", action="store_true",
+                   help="start the desktop app locked full screen (needs the admin PIN to leave)")
     p.add_argument("--self-test", action="store_true",
                    help="load the models, run a packaged photo through detect/embed/match and SQLite; exit 0/1")
     p.add_argument("--provider", choices=["auto", "cuda", "cpu"], default=None,
@@ -58,9 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}\nSELF-TEST FAILED", file=sys.stderr)
             return EXIT_CHECK
     if not args.command:
-        parser.print_help()
-        print("\nThe desktop window is not built yet; use the commands above.", file=sys.stderr)
-        return EXIT_USAGE
+        from ..ui.launch import main_from_args
+
+        return main_from_args(args)
     try:
         return int(args.func(args) or 0)
     except ImageReadError as exc:

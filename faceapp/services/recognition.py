@@ -82,6 +82,8 @@ class RecognitionService:
     def _views(self) -> list[TrackView]:
         out = []
         for t in self.tracker.tracks():
+            if t.missed:  # kept alive for re-association, but not in this frame: do not draw
+                continue
             d = t.decision
             if d is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "identifying", "Identifying…"))

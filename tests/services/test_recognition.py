@@ -51,3 +51,12 @@ def test_templates_of_another_model_are_reported_and_not_used(ctx, astronaut):
     svc = ctx.recognition()
     assert svc.stale_templates() == {"some_other_model@123456789abc": 1}
     assert svc.gallery.n_templates == 1  # only the current model's template
+
+
+def test_tracks_missing_from_the_frame_are_not_drawn(ctx, astronaut):
+    svc = ctx.recognition(source="test")
+    views, _ = svc.process(astronaut, 0, T0)
+    assert len(views) == 1
+    blank = np.zeros_like(astronaut)
+    views, _ = svc.process(blank, 1, T0)  # face gone: the track lives on but is not in view
+    assert views == [] and len(svc.tracker.tracks()) == 1

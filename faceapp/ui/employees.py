@@ -1,0 +1,135 @@
+"""Employees page: search, edit, deactivate, delete (erases templates) and re-enrol."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLineEdit, QMessageBox, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.errors import FaceAppError
+from ..core.records import Employee
+from .workers import run_in_thread
+
+log = logging.getLogger(__name__)
+
+
+class EditDialog(QDialog):
+    def __init__(self, emp: Employee, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Edit employee"))
+        form = QFormLayout(self)
+        self.number = QLineEdit(emp.number)
+        self.name = QLineEdit(emp.name)
+        self.department = QLineEdit(emp.department)
+        form.addRow(self.tr("Employee number"), self.number)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Department"), self.department)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def values(self) -> dict[str, str]:
+        return {"number": self.number.text().strip(), "name": self.name.text().strip(),
+                "department": self.department.text().strip()}
+
+
+class EmployeesPage(QWidget):
+    """Lists employees through the repository (off the GUI thread) and edits them."""
+
+    changed = Signal()  # someone was edited/deleted: the gallery must reload
+    reenrol_requested = Signal(object)  # Employee
+    enrol_requested = Signal()
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.employees: list[Employee] = []
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search by name, number or department"))
+        self.search.textChanged.connect(self.refresh)
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Number"), self.tr("Name"), self.tr("Department"),
+                                              self.tr("Status")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self.edit_selected)
+        buttons = QHBoxLayout()
+        for text, slot in [(self.tr("Enrol new…"), self.enrol_requested.emit), (self.tr("Edit…"), self.edit_selected),
+                           (self.tr("Activate / deactivate"), self.toggle_active),
+                           (self.tr("Re-enrol face…"), self.reenrol_selected), (self.tr("Delete…"), self.delete_selected)]:
+            b = QPushButton(text, self)
+            b.clicked.connect(lambda _=False, s=slot: s())
+            buttons.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.search)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
+
+    def refresh(self) -> None:
+        text = self.search.text().strip() or None
+        run_in_thread(lambda: self.ctx.repo.list_employees(active_only=False, search=text), self._show)
+
+    def _show(self, employees: list[Employee]) -> None:
+        self.employees = employees
+        self.table.setRowCount(len(employees))
+        for r, e in enumerate(employees):
+            status = self.tr("active") if e.active else self.tr("inactive")
+            for c, v in enumerate([e.number, e.name, e.department, status]):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+
+    def selected(self) -> Employee | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.employees[rows[0].row()] if rows else None
+
+    def _do(self, fn, what: str) -> None:
+        """Short repository writes; errors go to the user, not the log only."""
+        try:
+            fn()
+        except FaceAppError as exc:
+            QMessageBox.warning(self, what, str(exc))
+            return
+        self.changed.emit()
+        self.refresh()
+
+    def edit_selected(self) -> None:
+        emp = self.selected()
+        if emp is None:
+            return
+        dlg = EditDialog(emp, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            vals = {k: v for k, v in dlg.values().items() if v != getattr(emp, k)}
+            if vals.get("number") == "" or vals.get("name") == "":
+                QMessageBox.warning(self, self.tr("Edit employee"), self.tr("Number and name are required."))
+                return
+            if vals:
+                self._do(lambda: self.ctx.repo.update_employee(emp.id, **vals), self.tr("Edit employee"))
+
+    def toggle_active(self) -> None:
+        emp = self.selected()
+        if emp is not None:
+            self._do(lambda: self.ctx.repo.set_active(emp.id, not emp.active, actor="admin"),
+                     self.tr("Activate / deactivate"))
+
+    def reenrol_selected(self) -> None:
+        emp = self.selected()
+        if emp is not None:
+            self.reenrol_requested.emit(emp)
+
+    def delete_selected(self, confirm: bool = True) -> None:
+        emp = self.selected()
+        if emp is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self, self.tr("Delete employee"),
+                self.tr("Delete %1 (no. %2)? Their face templates are erased; attendance history is kept "
+                        "without the name. This cannot be undone.").replace("%1", emp.name).replace("%2", emp.number))
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._do(lambda: self.ctx.repo.delete_employee(emp.id, actor="admin"), self.tr("Delete employee"))

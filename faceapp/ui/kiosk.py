@@ -1,0 +1,26 @@
+"""Kiosk lock: swallow the keys that leave a full-screen window, and the admin PIN prompt."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+
+
+class KeySwallower(QObject):
+    """Application-wide filter: Esc, Alt+F4 and Ctrl+W/Q do nothing while kiosk mode is on.
+    (Alt+Tab, Ctrl+Alt+Del and the Windows key belong to the OS: use a kiosk user account.)"""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            key, mods = event.key(), event.modifiers()
+            if key == Qt.Key.Key_Escape or (key == Qt.Key.Key_F4 and mods & Qt.KeyboardModifier.AltModifier):
+                return True
+            if mods & Qt.KeyboardModifier.ControlModifier and key in (Qt.Key.Key_W, Qt.Key.Key_Q):
+                return True
+        return False
+
+
+def ask_pin(parent: QWidget) -> str | None:
+    pin, ok = QInputDialog.getText(parent, parent.tr("Administrator"), parent.tr("Admin PIN:"),
+                                   QLineEdit.EchoMode.Password)
+    return pin if ok else None

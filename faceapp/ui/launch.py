@@ -1,0 +1,63 @@
+"""Start the desktop app: QApplication, translator, main window, optional kiosk mode."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def translations_dir() -> Path:
+    from .. import paths
+
+    return paths.resources_dir() / "translations"  # checkout, wheel or PyInstaller bundle
+
+
+def install_translator(app, language: str) -> bool:
+    """Load faceapp_<language>.qm (English needs none); False when it is missing."""
+    from PySide6.QtCore import QTranslator
+
+    if language in ("", "en"):
+        return False
+    tr = QTranslator(app)
+    base = translations_dir()
+    if not tr.load(f"faceapp_{language}", str(base)):
+        log.warning("no translation for %s in %s; using English", language, base)
+        return False
+    app.installTranslator(tr)
+    app._faceapp_translator = tr  # keep it alive
+    return True
+
+
+def run_gui(ctx, kiosk: bool = False) -> int:
+    """The `faceapp` command without a sub-command. Returns the exit code."""
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+    from .prefs import UiPrefs
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("faceapp")
+    prefs = UiPrefs.load(ctx.repo)
+    translated = install_translator(app, prefs.language)
+    win = MainWindow(ctx, prefs, translated=translated)
+    win.show()
+    if kiosk or prefs.kiosk:
+        if not win.enter_kiosk():
+            log.warning("kiosk mode requested but no admin PIN is set; running as a normal window")
+    return int(app.exec())
+
+
+def main_from_args(args) -> int:
+    """What `faceapp` without a sub-command runs: the CLI's --db/--provider/--models-dir/--kiosk."""
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        print("error: the desktop window needs PySide6 (pip install PySide6-Essentials)", file=sys.stderr)
+        return 5
+    from ..app import build_context
+
+    ctx = build_context(args.db, args.provider, args.models_dir)
+    return run_gui(ctx, kiosk=bool(getattr(args, "kiosk", False)))

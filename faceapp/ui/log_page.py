@@ -1,0 +1,181 @@
+"""Attendance log: filters, raw events or daily summaries, live updates and CSV export.
+
+Queries and the export (services.reports, the CLI's exporter) run on the thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.attendance import AttendanceRules
+from ..services import reports
+from .workers import run_in_thread
+
+log = logging.getLogger(__name__)
+
+
+def _py(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())
+
+
+class LogPage(QWidget):
+    exported = Signal(int, str)  # rows, path
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.rows: list = []
+        today = QDate.currentDate()
+        self.first = QDateEdit(today, self, calendarPopup=True)
+        self.last = QDateEdit(today, self, calendarPopup=True)
+        for d in (self.first, self.last):
+            d.setDisplayFormat("yyyy-MM-dd")
+        self.employee = QComboBox(self)
+        self.department = QLineEdit(self)
+        self.department.setPlaceholderText(self.tr("any department"))
+        self.summary = QCheckBox(self.tr("Daily summary"), self)
+        for w in (self.first.dateChanged, self.last.dateChanged, self.employee.currentIndexChanged,
+                  self.department.editingFinished, self.summary.toggled):
+            w.connect(self.refresh)
+        self.export_button = QPushButton(self.tr("Export CSV…"), self)
+        self.export_button.clicked.connect(self.ask_export)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy indicator
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        self.status = QLabel(self)
+        filters = QHBoxLayout()
+        for label, w in [(self.tr("From"), self.first), (self.tr("To"), self.last),
+                         (self.tr("Employee"), self.employee), (self.tr("Department"), self.department)]:
+            filters.addWidget(QLabel(label, self))
+            filters.addWidget(w)
+        filters.addWidget(self.summary)
+        filters.addStretch()
+        filters.addWidget(self.progress)
+        filters.addWidget(self.export_button)
+        self.table = QTableWidget(0, 0, self)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        lay = QVBoxLayout(self)
+        lay.addLayout(filters)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.status)
+        self._loading = False
+        self._again = False
+        self._poll = QTimer(self, interval=15000)  # events booked by the CLI or another PC
+        self._poll.timeout.connect(lambda: self.isVisible() and self.refresh())
+        self._poll.start()
+
+    def rules(self) -> AttendanceRules:
+        return AttendanceRules.from_settings(self.ctx.settings)
+
+    def filters(self) -> tuple[date, date, list[int] | None, str | None]:
+        emp = self.employee.currentData()
+        return (_py(self.first.date()), _py(self.last.date()), [emp] if emp is not None else None,
+                self.department.text().strip() or None)
+
+    def load_employees(self) -> None:
+        def show(emps) -> None:
+            current = self.employee.currentData()
+            self.employee.blockSignals(True)
+            self.employee.clear()
+            self.employee.addItem(self.tr("All employees"), None)
+            for e in emps:
+                self.employee.addItem(f"{e.name} ({e.number})", e.id)
+            i = self.employee.findData(current)
+            self.employee.setCurrentIndex(max(i, 0))
+            self.employee.blockSignals(False)
+
+        run_in_thread(lambda: self.ctx.repo.list_employees(), show)
+
+    def refresh(self) -> None:
+        """Re-query with the current filters; coalesces bursts of new events into one query."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        first, last, ids, dept = self.filters()
+        rules, summary = self.rules(), self.summary.isChecked()
+
+        def query():
+            if summary:
+                return True, reports.summaries(self.ctx.repo, rules, first, last, ids, dept)
+            return False, reports.query_events(self.ctx.repo, rules, first, last, ids, dept)
+
+        run_in_thread(query, self._show, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self.status.setText(self.tr("Could not load the log: %1").replace("%1", str(exc)))
+
+    def _show(self, result) -> None:
+        self._loading = False
+        summary, rows = result
+        tz = self.rules().tz
+        if summary:
+            heads = [self.tr("Day"), self.tr("Number"), self.tr("Name"), self.tr("Department"), self.tr("First in"),
+                     self.tr("Last out"), self.tr("Worked"), self.tr("Events")]
+            data = [[str(s.day), s.employee_number, s.employee_name, s.department,
+                     s.first_in.astimezone(tz).strftime("%H:%M") if s.first_in else "",
+                     s.last_out.astimezone(tz).strftime("%H:%M") if s.last_out else "",
+                     f"{int(s.worked.total_seconds() // 3600)}:{int(s.worked.total_seconds() % 3600 // 60):02d}",
+                     str(s.events)] for s in rows]
+        else:
+            heads = [self.tr("Time"), self.tr("Number"), self.tr("Name"), self.tr("Department"), self.tr("Event"),
+                     self.tr("Source"), self.tr("Distance")]
+            data = [[e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.employee_number,
+                     e.employee_name or self.tr("(deleted)"), e.department,
+                     self.tr("in") if e.kind == "in" else self.tr("out"), e.source, f"{e.score:.3f}"]
+                    for e in sorted(rows, key=lambda e: e.ts, reverse=True)]
+        self.rows = rows
+        self.table.setColumnCount(len(heads))
+        self.table.setHorizontalHeaderLabels(heads)
+        self.table.setRowCount(len(data))
+        for r, row in enumerate(data):
+            for c, v in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+        self.status.setText(self.tr("%n row(s)", "", len(data)))
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def on_event(self) -> None:
+        """A new attendance event was recorded by the live view: show it (today in range)."""
+        if self.last.date() < QDate.currentDate():
+            return
+        self.refresh()
+
+    def ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export attendance"), "attendance.csv",
+                                              self.tr("CSV files (*.csv)"))
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str | Path) -> None:
+        first, last, ids, dept = self.filters()
+        rules, summary = self.rules(), self.summary.isChecked()
+        self.export_button.setEnabled(False)
+        self.progress.show()
+        self.status.setText(self.tr("Exporting…"))
+
+        def done(n: int) -> None:
+            self.progress.hide()
+            self.export_button.setEnabled(True)
+            self.status.setText(self.tr("Exported %1 row(s) to %2").replace("%1", str(n)).replace("%2", str(path)))
+            self.exported.emit(int(n), str(path))
+
+        def failed(exc: BaseException) -> None:
+            self.progress.hide()
+            self.export_button.setEnabled(True)
+            self.status.setText("")
+            QMessageBox.warning(self, self.tr("Export attendance"), str(exc))
+
+        run_in_thread(lambda: reports.export_csv(self.ctx.repo, rules, path, first, last, ids, dept, summary),
+                      done, failed)

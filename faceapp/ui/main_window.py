@@ -1,0 +1,270 @@
+"""The main window: live view, employees, attendance log; enrolment, settings and kiosk mode.
+
+Every engine or database call on a user-visible path runs on a worker thread; the GUI thread
+only draws what LiveController and the workers send back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from ..core.attendance import AttendanceRules
+from ..core.auth import PinGuard
+from ..core.live import Announcement, FrameResult
+from .employees import EmployeesPage
+from .kiosk import KeySwallower, ask_pin
+from .live import LiveController, LivePage
+from .log_page import LogPage
+from .prefs import UiPrefs
+from .settings_dialog import SettingsDialog
+from .workers import run_in_thread
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    engine_ready = Signal()
+    announced = Signal(object)  # Announcement (GUI thread), for tests and the log page
+
+    def __init__(self, ctx, prefs: UiPrefs | None = None, translated: bool = False, autostart: bool = True,
+                 start_time: datetime | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.prefs = prefs or UiPrefs.load(ctx.repo)
+        self.translated = translated
+        self.start_time = start_time  # fixed clock for video files (tests, demos)
+        self.engine = None
+        self.kiosk = False
+        self._allow_close = False
+        self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+        self._swallower = KeySwallower(self)
+        self.setWindowTitle(self.tr("faceapp - attendance and door access"))
+        self.resize(1100, 760)
+
+        self.live = LiveController(ctx, self)
+        self.live_page = LivePage(self)
+        self.live_page.banner_seconds = self.prefs.banner_seconds
+        self.employees_page = EmployeesPage(ctx, self)
+        self.log_page = LogPage(ctx, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.live_page, self.tr("Live"))
+        self.tabs.addTab(self.employees_page, self.tr("Employees"))
+        self.tabs.addTab(self.log_page, self.tr("Attendance log"))
+        self.setCentralWidget(self.tabs)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.fps_label, self.provider_label, self.camera_label = QLabel(self), QLabel(self), QLabel(self)
+        self.db_label = QLabel(self.tr("Database: %1").replace("%1", str(ctx.db_path)), self)
+        for w in (self.fps_label, self.provider_label, self.camera_label):
+            self.statusBar().addWidget(w)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self._menus()
+
+        self.live.frame.connect(self._on_frame)
+        self.live.announced.connect(self._on_announcement)
+        self.live.state_changed.connect(self._on_camera_state)
+        self.live_page.choose_camera.connect(self.open_settings)
+        self.employees_page.changed.connect(self._employees_changed)
+        self.employees_page.reenrol_requested.connect(self.reenrol)
+        self.employees_page.enrol_requested.connect(self.enrol)
+        self.employees_page.refresh()
+        self.log_page.load_employees()
+        self.log_page.refresh()
+        if autostart:
+            QTimer.singleShot(0, self.load_engine)
+
+    # set-up ---------------------------------------------------------------------------
+    def _menus(self) -> None:
+        m = self.menuBar()
+        file_ = m.addMenu(self.tr("&File"))
+        self.act_enrol = QAction(self.tr("&Enrol employee…"), self, triggered=self.enrol)
+        self.act_settings = QAction(self.tr("&Settings…"), self, triggered=self.open_settings)
+        self.act_kiosk = QAction(self.tr("&Kiosk mode"), self, triggered=lambda: self.enter_kiosk())
+        self.act_quit = QAction(self.tr("&Quit"), self, triggered=self.close)
+        self.act_enrol.setEnabled(False)
+        self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
+            file_.addAction(a)
+        self.admin_shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), self, activated=self.admin_unlock)
+
+    def load_engine(self) -> None:
+        """Models load on a worker thread (seconds on CPU); the window stays usable meanwhile."""
+        self.provider_label.setText(self.tr("Loading face models…"))
+        self.live_page.set_message(self.tr("Loading face models…"), offer_camera=False)
+        run_in_thread(lambda: self.ctx.engine, self._engine_loaded, self._engine_failed)
+
+    def _engine_loaded(self, engine) -> None:
+        self.engine = engine
+        self.provider_label.setText(self.tr("Provider: %1").replace("%1", str(engine.provider)))
+        self.act_enrol.setEnabled(True)
+        self.engine_ready.emit()
+        self.start_camera()
+
+    def _engine_failed(self, exc: BaseException) -> None:
+        self.provider_label.setText(self.tr("Face models unavailable"))
+        self.live_page.set_message(self.tr("The face models could not be loaded:\n%1\n\nRun 'faceapp doctor' "
+                                           "for details.").replace("%1", str(exc)), offer_camera=False)
+
+    def start_camera(self, source: str | None = None) -> None:
+        self.live.start(source if source is not None else self.prefs.camera_source, self.start_time)
+
+    # live -----------------------------------------------------------------------------
+    def _on_frame(self, result: FrameResult) -> None:
+        if self.live_page.video.isHidden():
+            self.live_page.set_message(None)
+        self.live_page.video.show_result(result)
+        self.fps_label.setText(self.tr("%1 fps").replace("%1", f"{result.fps:.0f}")
+                               + (self.tr(", %1 dropped").replace("%1", str(result.dropped)) if result.dropped else ""))
+
+    def banner_text(self, ann: Announcement) -> str:
+        if not self.translated:
+            return ann.message
+        local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings).tz).strftime("%H:%M")
+        text = {"in": self.tr("Welcome, %1 - checked in %2"), "out": self.tr("Goodbye, %1 - checked out %2"),
+                "repeat": self.tr("Hello again, %1 - already recorded"),
+                "unknown": self.tr("Not recognised - please see reception")}.get(ann.kind, ann.message)
+        return text.replace("%1", ann.name).replace("%2", local)
+
+    def _on_announcement(self, ann: Announcement) -> None:
+        self.live_page.show_announcement(ann, self.banner_text(ann))
+        if self.prefs.sound:
+            QApplication.beep()
+        if ann.kind in ("in", "out"):
+            self.log_page.on_event()
+        self.announced.emit(ann)
+
+    def _on_camera_state(self, state: str, detail: str) -> None:
+        names = {"opening": self.tr("opening"), "running": self.tr("running"), "reconnecting": self.tr("reconnecting…"),
+                 "ended": self.tr("video ended"), "failed": self.tr("failed"), "no-camera": self.tr("no camera"),
+                 "stopped": self.tr("stopped")}
+        self.camera_label.setText(self.tr("Camera %1: %2").replace("%1", self.live.source).replace("%2",
+                                                                                              names.get(state, state)))
+        if state == "no-camera":
+            msg = self.tr("No camera found.\n%1\n\nConnect a camera or choose another source in Settings.") \
+                .replace("%1", detail)
+            if self.kiosk:
+                msg = self.tr("Camera unavailable - please use the card reader or see reception.\n"
+                              "Retrying automatically…")
+            self.live_page.set_message(msg, offer_camera=not self.kiosk)
+        elif state == "reconnecting":
+            self.live_page.set_banner(self.tr("Camera lost - reconnecting…"), "repeat")
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.log_page:
+            self.log_page.refresh()
+
+    def _employees_changed(self) -> None:
+        self.live.reload_gallery()
+        self.log_page.load_employees()
+
+    # enrolment ------------------------------------------------------------------------
+    def make_wizard(self, employee=None):
+        """The wizard shares the camera: the live view pauses while it is open."""
+        from .wizard import EnrolWizard
+
+        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.prefs.camera_source, employee, self)
+        wiz.enrolled.connect(self._enrolled)
+        return wiz
+
+    def enrol(self, employee=None) -> None:
+        if self.engine is None:
+            QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
+            return
+        self.live.stop(wait=True)  # the wizard opens the same camera
+        wiz = self.make_wizard(employee)
+        wiz.exec()
+        self.start_camera()
+
+    def reenrol(self, employee) -> None:
+        self.enrol(employee)
+
+    def _enrolled(self, emp) -> None:
+        self.statusBar().showMessage(self.tr("Enrolled %1").replace("%1", emp.name), 5000)
+        self.employees_page.refresh()
+        self._employees_changed()
+
+    # settings -------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        if self.kiosk:
+            return
+        dlg = SettingsDialog(self.ctx, self.prefs, self)
+        old = self.prefs
+        if dlg.exec():
+            self.prefs = dlg.prefs
+            self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+            if self.prefs.language != old.language or dlg.saved_settings.provider != self.ctx.settings.provider:
+                QMessageBox.information(self, self.tr("Settings"),
+                                        self.tr("Language and provider changes take effect after a restart."))
+            self.log_page.refresh()
+            if self.engine is not None:
+                self.start_camera()  # new thresholds, new source
+
+    # kiosk ----------------------------------------------------------------------------
+    def enter_kiosk(self) -> bool:
+        if not self.guard.has_pin:
+            QMessageBox.warning(self, self.tr("Kiosk mode"), self.tr("Set an admin PIN in Settings first."))
+            return False
+        self.kiosk = True
+        self.menuBar().hide()
+        self.tabs.setCurrentWidget(self.live_page)
+        self.tabs.tabBar().hide()
+        self.statusBar().hide()
+        self.live_page.banner_px = 56
+        self.live_page.empty_text.setStyleSheet("font-size: 36px;")
+        self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
+                            | Qt.WindowType.WindowStaysOnTopHint)
+        QApplication.instance().installEventFilter(self._swallower)
+        QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+        self.showFullScreen()
+        log.info("kiosk mode on")
+        return True
+
+    def exit_kiosk(self, pin: str, close: bool = False) -> bool:
+        """Leave kiosk mode (or quit the app) only with the admin PIN; lockout after failures."""
+        if not self.kiosk:
+            return True
+        if not self.guard.attempt(pin):
+            left = self.guard.locked_for()
+            self.live_page.set_banner(self.tr("Wrong PIN") if not left else
+                                      self.tr("Locked for %1 s").replace("%1", str(int(left))), "unknown")
+            return False
+        self.kiosk = False
+        QApplication.instance().removeEventFilter(self._swallower)
+        QApplication.restoreOverrideCursor()
+        self.setWindowFlags(self.windowFlags() & ~Qt.WindowType.FramelessWindowHint
+                            & ~Qt.WindowType.WindowStaysOnTopHint)
+        self.live_page.banner_px = 32
+        self.live_page.empty_text.setStyleSheet("font-size: 22px;")
+        self.menuBar().show()
+        self.tabs.tabBar().show()
+        self.statusBar().show()
+        self.showNormal()
+        log.info("kiosk mode off")
+        if close:
+            self.close()
+        return True
+
+    def admin_unlock(self) -> None:
+        if self.kiosk:
+            pin = ask_pin(self)
+            if pin is not None:
+                self.exit_kiosk(pin)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """Kiosk: a minimised or un-fullscreened window goes straight back to full screen."""
+        super().changeEvent(event)
+        if self.kiosk and event.type() == QEvent.Type.WindowStateChange and not self.isFullScreen():
+            QTimer.singleShot(0, self.showFullScreen)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.kiosk:
+            event.ignore()
+            log.info("close refused in kiosk mode")
+            return
+        self.live.stop(wait=True)
+        super().closeEvent(event)

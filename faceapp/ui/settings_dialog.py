@@ -1,0 +1,170 @@
+"""Settings dialog: camera, language, kiosk PIN, and every recognition setting with the
+explanation and range from RecognitionSettings.describe()."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+
+from ..core.auth import PinError, hash_pin
+from ..core.cameras import list_cameras
+from ..core.settings import RecognitionSettings, SettingsError
+from .prefs import LANGUAGES, UiPrefs
+from .workers import run_in_thread
+
+log = logging.getLogger(__name__)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx, prefs: UiPrefs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.prefs = ctx, prefs
+        self.setWindowTitle(self.tr("Settings"))
+        self.resize(760, 640)
+        tabs = QTabWidget(self)
+        tabs.addTab(self._general(), self.tr("General"))
+        tabs.addTab(self._recognition(), self.tr("Recognition"))
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(tabs)
+        lay.addWidget(box)
+        self.saved_settings: RecognitionSettings | None = None
+
+    def _general(self) -> QWidget:
+        w = QWidget(self)
+        form = QFormLayout(w)
+        self.camera = QComboBox(w)
+        self.camera.setEditable(True)
+        self.camera.addItem(self.prefs.camera_source)
+        self.camera.setToolTip(self.tr("A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL"))
+        run_in_thread(lambda: list_cameras(), self._cameras)  # probing devices can take a second
+        browse = QPushButton(self.tr("Video file…"), w)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.camera, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("Camera source"), row)
+        self.language = QComboBox(w)
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(self.prefs.language)))
+        form.addRow(self.tr("Language (after restart)"), self.language)
+        self.kiosk = QCheckBox(self.tr("Start in kiosk mode (full screen, locked with the admin PIN)"), w)
+        self.kiosk.setChecked(self.prefs.kiosk)
+        form.addRow(self.kiosk)
+        self.pin, self.pin2 = QLineEdit(w), QLineEdit(w)
+        for p in (self.pin, self.pin2):
+            p.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(self.tr("unchanged") if self.prefs.kiosk_pin_hash else self.tr("not set"))
+        form.addRow(self.tr("New admin PIN"), self.pin)
+        form.addRow(self.tr("Repeat PIN"), self.pin2)
+        self.sound = QCheckBox(self.tr("Beep on each decision"), w)
+        self.sound.setChecked(self.prefs.sound)
+        form.addRow(self.sound)
+        return w
+
+    def _cameras(self, cams) -> None:
+        for c in cams:
+            text = str(c.index)
+            if self.camera.findText(text) < 0:
+                self.camera.addItem(text)
+            i = self.camera.findText(text)
+            self.camera.setItemData(i, f"{c.name}{'' if c.opens else ' (busy or unavailable)'}")
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Video file"), "", self.tr("Videos (*.mp4 *.avi *.mkv *.mov)"))
+        if path:
+            self.camera.setEditText(path)
+
+    def _recognition(self) -> QWidget:
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        form = QFormLayout(inner)
+        self.fields: dict[str, QWidget] = {}
+        current = self.ctx.settings
+        for name, default, (lo, hi), doc in RecognitionSettings.describe():
+            value = getattr(current, name)
+            choices = RecognitionSettings.__dataclass_fields__[name].metadata["choices"]
+            if choices:
+                wdg: QWidget = QComboBox(inner)
+                wdg.addItems(list(choices))
+                wdg.setCurrentText(str(value))
+            elif isinstance(default, bool):
+                wdg = QCheckBox(inner)
+                wdg.setChecked(bool(value))
+            elif isinstance(default, int):
+                wdg = QSpinBox(inner)
+                wdg.setRange(int(lo if lo is not None else -10**9), int(hi if hi is not None else 10**9))
+                wdg.setValue(int(value))
+            elif isinstance(default, float):
+                wdg = QDoubleSpinBox(inner)
+                wdg.setDecimals(3)
+                wdg.setSingleStep(0.01)
+                wdg.setRange(float(lo if lo is not None else -1e9), float(hi if hi is not None else 1e9))
+                wdg.setValue(float(value))
+            else:
+                wdg = QLineEdit(str(value), inner)
+            rng = f" [{lo}..{hi}]" if lo is not None else ""
+            wdg.setToolTip(doc)
+            help_ = QLabel(f"{doc}{rng} — default {default!r}", inner)
+            help_.setWordWrap(True)
+            help_.setStyleSheet("color: #666; font-size: 11px;")
+            box = QVBoxLayout()
+            box.addWidget(wdg)
+            box.addWidget(help_)
+            form.addRow(name, box)
+            self.fields[name] = wdg
+        scroll.setWidget(inner)
+        return scroll
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, w in self.fields.items():
+            if isinstance(w, QComboBox):
+                out[name] = w.currentText()
+            elif isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                out[name] = w.value()
+            else:
+                out[name] = w.text()
+        return out
+
+    def accept(self) -> None:
+        """Validate everything first, then persist both; on error the dialog stays open."""
+        try:
+            settings = RecognitionSettings(**self.values()).validate()
+        except (SettingsError, TypeError) as exc:
+            QMessageBox.warning(self, self.tr("Invalid setting"), str(exc))
+            return
+        prefs = replace(self.prefs, camera_source=self.camera.currentText().strip() or "0",
+                        language=self.language.currentData(), kiosk=self.kiosk.isChecked(),
+                        sound=self.sound.isChecked())
+        if self.pin.text() or self.pin2.text():
+            if self.pin.text() != self.pin2.text():
+                QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("The two PINs differ."))
+                return
+            try:
+                prefs.kiosk_pin_hash = hash_pin(self.pin.text())
+            except PinError as exc:
+                QMessageBox.warning(self, self.tr("Admin PIN"), str(exc))
+                return
+        if prefs.kiosk and not prefs.kiosk_pin_hash:
+            QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("Set an admin PIN before enabling kiosk mode."))
+            return
+        try:
+            self.ctx.save_settings(settings)
+            prefs.save(self.ctx.repo)
+        except Exception as exc:  # noqa: BLE001 - e.g. database locked: tell the admin
+            QMessageBox.warning(self, self.tr("Settings"), str(exc))
+            return
+        self.saved_settings, self.prefs = settings, prefs
+        super().accept()

@@ -1,0 +1,70 @@
+"""UI fixtures: the real window on a temp database with real services (CPU provider)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faceapp.app import build_context
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+MODELS = Path(__file__).resolve().parents[2] / "models" / "manifest.json"
+
+
+@pytest.fixture()
+def ctx(tmp_path):
+    c = build_context(db_path=tmp_path / "t.db", provider="cpu")
+    yield c
+    c.repo.close()
+
+
+@pytest.fixture()
+def needs_models():
+    if not MODELS.is_file():
+        pytest.skip("face models not exported yet (models/manifest.json missing)")
+
+
+@pytest.fixture()
+def hamilton() -> Path:
+    clip = SHARED / "video" / "short_hamilton_clip.mp4"
+    if not clip.is_file():
+        pytest.skip(f"shared face data not found: {clip}")
+    return clip
+
+
+@pytest.fixture()
+def enrol_photo(tmp_path) -> Path:
+    """Lin-Manuel Miranda's press photo (he is in the Hamilton clip), else the astronaut."""
+    p = SHARED / "face_recognition_examples" / "lin_manuel_miranda" / "lin-manuel-miranda.png"
+    if p.is_file():
+        return p
+    from PIL import Image
+    from skimage import data
+
+    out = tmp_path / "astronaut.png"
+    Image.fromarray(np.ascontiguousarray(data.astronaut())).save(out)
+    return out
+
+
+@pytest.fixture()
+def window_factory(qtbot):
+    made = []
+
+    def make(ctx, **prefs_kw):
+        from faceapp.ui.main_window import MainWindow
+        from faceapp.ui.prefs import UiPrefs
+
+        autostart = prefs_kw.pop("autostart", True)
+        prefs = UiPrefs(sound=False, **prefs_kw)
+        w = MainWindow(ctx, prefs, autostart=autostart)
+        qtbot.addWidget(w)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.kiosk = False
+        w.live.stop()

@@ -1,0 +1,45 @@
+"""`faceapp` without a sub-command: run_gui/main_from_args build the window (event loop stubbed)."""
+
+from __future__ import annotations
+
+import argparse
+
+from PySide6.QtWidgets import QApplication
+
+from faceapp.app import build_context
+from faceapp.core.auth import hash_pin
+from faceapp.ui import launch
+from faceapp.ui.prefs import UiPrefs
+
+
+def _run(monkeypatch, tmp_path, kiosk: bool):
+    seen = {}
+
+    def fake_exec(self=None) -> int:
+        w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == "MainWindow" and x.isVisible())
+        seen["kiosk"], seen["title"] = w.kiosk, w.windowTitle()
+        w.kiosk = False
+        w.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    monkeypatch.setattr(launch, "install_translator", lambda app, lang: False)
+    args = argparse.Namespace(db=str(tmp_path / "t.db"), provider="cpu", models_dir=None, kiosk=kiosk)
+    assert launch.main_from_args(args) == 0
+    return seen
+
+
+def test_kiosk_flag_without_pin_opens_a_normal_window(monkeypatch, tmp_path, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    assert _run(monkeypatch, tmp_path, kiosk=True)["kiosk"] is False
+
+
+def test_kiosk_flag_with_pin(monkeypatch, tmp_path, qtbot):
+    ctx = build_context(tmp_path / "t.db", provider="cpu")
+    UiPrefs(kiosk_pin_hash=hash_pin("1111"), camera_source=str(tmp_path / "none.mp4")).save(ctx.repo)
+    ctx.repo.close()
+    seen = _run(monkeypatch, tmp_path, kiosk=True)
+    assert seen["kiosk"] is True and seen["title"].startswith("faceapp")
+    QApplication.restoreOverrideCursor()

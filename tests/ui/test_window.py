@@ -1,0 +1,121 @@
+"""The real main window on a temp database: empty camera state and kiosk lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from faceapp.core.auth import hash_pin
+
+
+def test_empty_camera_state_when_source_cannot_be_opened(ctx, window_factory, qtbot, tmp_path):
+    w = window_factory(ctx, camera_source=str(tmp_path / "no-such-camera.mp4"), autostart=False)
+    w.start_camera()
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=5000)
+    assert w.live_page.empty.isVisible() and not w.live_page.video.isVisible()
+    assert "No camera found" in w.live_page.empty_text.text()
+    assert "no camera" in w.camera_label.text()
+    assert str(ctx.db_path) in w.db_label.text()
+    assert w.isVisible()  # the app still opens and is usable
+    w.tabs.setCurrentWidget(w.log_page)
+    w.tabs.setCurrentWidget(w.employees_page)
+
+
+def test_kiosk_refuses_to_close_without_pin(ctx, window_factory, qtbot, tmp_path):
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                       autostart=False)
+    assert w.enter_kiosk()
+    assert w.isFullScreen() and w.windowFlags() & Qt.WindowType.FramelessWindowHint
+    assert not w.menuBar().isVisible() and not w.tabs.tabBar().isVisible()
+    w.close()
+    assert w.isVisible(), "kiosk window closed without the PIN"
+    esc = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    assert w._swallower.eventFilter(w, esc)
+    altf4 = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
+    assert w._swallower.eventFilter(w, altf4)
+    QApplication.sendEvent(w, altf4)
+    assert w.isVisible()
+    assert not w.exit_kiosk("0000", close=True)
+    assert w.isVisible() and w.kiosk and "Wrong PIN" in w.live_page.banner.text()
+    assert w.exit_kiosk("2580", close=True)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
+
+
+def test_kiosk_needs_a_pin(ctx, window_factory, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    w = window_factory(ctx, autostart=False)
+    assert not w.enter_kiosk() and not w.kiosk
+
+
+def test_chinese_translation_loads(ctx, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from faceapp.ui.launch import install_translator
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.prefs import UiPrefs
+
+    app = QApplication.instance()
+    assert install_translator(app, "zh_CN"), "resources/translations/faceapp_zh_CN.qm missing (run pyside6-lrelease)"
+    try:
+        w = MainWindow(ctx, UiPrefs(sound=False), translated=True, autostart=False)
+        qtbot.addWidget(w)
+        assert w.windowTitle() == "faceapp - 考勤与门禁"
+        assert [w.tabs.tabText(i) for i in range(3)] == ["实时", "员工", "考勤记录"]
+        from datetime import datetime, timezone
+
+        from faceapp.core.live import Announcement
+
+        ann = Announcement(datetime(2026, 11, 23, 7, 59, tzinfo=timezone.utc), 1, "Ana", "in", "Welcome, Ana")
+        assert w.banner_text(ann).startswith("欢迎，Ana - ")
+    finally:
+        app.removeTranslator(app._faceapp_translator)
+
+
+def test_settings_dialog_validates_and_persists(ctx, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    assert "Lower is stricter" in dlg.fields["match_threshold"].toolTip()
+    dlg.fields["timezone"].setText("Mars/Olympus")
+    dlg.accept()
+    assert warnings and "timezone" in warnings[-1] and dlg.result() == 0
+    dlg.fields["timezone"].setText("Europe/Berlin")
+    dlg.fields["cooldown_s"].setValue(120)
+    dlg.kiosk.setChecked(True)
+    dlg.accept()
+    assert "admin PIN" in warnings[-1]
+    dlg.pin.setText("13579")
+    dlg.pin2.setText("13579")
+    dlg.camera.setEditText("rtsp://10.0.0.5/stream1")
+    dlg.accept()
+    assert dlg.result() == 1
+    assert ctx.settings.cooldown_s == 120 and ctx.repo.get_setting("recognition")["timezone"] == "Europe/Berlin"
+    prefs = UiPrefs.load(ctx.repo)
+    assert prefs.kiosk and prefs.camera_source == "rtsp://10.0.0.5/stream1"
+    assert prefs.kiosk_pin_hash.startswith("scrypt$") and "13579" not in str(ctx.repo.get_setting("ui"))
+
+
+def test_chinese_catalogue_is_complete():
+    """Every message in faceapp_zh_CN.ts has a finished Chinese translation, and the .qm exists."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "resources" / "translations"
+    root = ET.parse(folder / "faceapp_zh_CN.ts").getroot()
+    messages = root.findall("./context/message")
+    assert len(messages) > 100
+    for m in messages:
+        tr = m.find("translation")
+        text = "".join(tr.itertext()).strip()
+        assert tr.get("type") is None and text, m.findtext("source")
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text) or text.startswith(("%", "✘ %1：")), text
+    assert (folder / "faceapp_zh_CN.qm").stat().st_size > 1000
