@@ -77,10 +77,22 @@ class AppContext:
 
         return EnrolmentService(self.engine, self.repo, self.settings)
 
-    def recognition(self, source: str = "camera", on_decision=None):
+    def recognition(self, source: str = "camera", on_decision=None, access: bool = False):
+        """The recognition service; with access=True every decision also goes through door
+        access (access log, door pulse), gated by the service's head-turn liveness check."""
         from .services.recognition import RecognitionService
 
-        return RecognitionService(self.engine, self.repo, self.settings, source, on_decision)
+        svc = RecognitionService(self.engine, self.repo, self.settings, source, on_decision)
+        if access:
+            acc = self.access(source, liveness=svc.liveness_ok)
+
+            def both(decision, announcement) -> None:
+                acc.on_decision(decision, announcement)
+                if on_decision is not None:
+                    on_decision(decision, announcement)
+
+            svc.on_decision = both
+        return svc
 
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,

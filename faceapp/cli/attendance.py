@@ -122,8 +122,8 @@ def cmd_identify(args: argparse.Namespace) -> int:
     if _is_image(args.source):
         return _identify_image(ctx, args.source, start or now_utc())
     name = f"cli:{Path(args.source).name}" if not args.source.isdigit() else f"camera {args.source}"
-    access = ctx.access(name)  # access log for every decision; pulses the door when one is configured
-    service = ctx.recognition(source=name, on_decision=access.on_decision)
+    # every decision is also an access attempt: logged, and the door pulsed when one is configured
+    service = ctx.recognition(source=name, access=True)
     cap = CaptureThread(args.source, realtime=False).start()
     results = []
 

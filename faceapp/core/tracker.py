@@ -130,6 +130,7 @@ class FaceTracker:
         self.unknown_frames = int(unknown_frames if unknown_frames is not None else 2 * min_decision_frames)
         self._tracks: list[_Track] = []
         self._next_id = 1
+        self.assignment: list[int] = []
 
     @classmethod
     def from_settings(cls, settings: RecognitionSettings) -> "FaceTracker":
@@ -160,13 +161,18 @@ class FaceTracker:
                     self._end(track, frame, decisions)
                     continue
             alive.append(track)
+        assignment = [0] * len(boxes)
+        for t, d in pairs:
+            assignment[d] = self._tracks[t].id
         for d in range(len(boxes)):
             if d not in seen_d:
                 track = _Track(self._next_id, boxes[d].copy())
                 self._next_id += 1
                 alive.append(track)
+                assignment[d] = track.id
                 self._observe(track, matches[d], frame, decisions)
         self._tracks = alive
+        self.assignment = assignment  # track id of each box of this frame (liveness follows it)
         return sorted(decisions, key=lambda x: x.track_id)
 
     def flush(self, frame: Hashable = None) -> list[Decision]:

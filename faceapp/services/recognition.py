@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.attendance import AttendanceRules
 from ..core.live import Announcement, FrameResult, TrackView
+from ..core.liveness import LivenessMonitor
 from ..core.matching import Gallery, Match
 from ..core.records import AttendanceEvent, Employee
 from ..core.settings import RecognitionSettings
@@ -44,6 +45,9 @@ class RecognitionService:
         self.on_decision = on_decision  # e.g. the door controller (issue 5)
         self.rules = AttendanceRules.from_settings(settings)
         self.tracker = FaceTracker.from_settings(settings)
+        self.liveness = LivenessMonitor(settings)
+        # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
+        self.pending: dict[int, tuple[Decision, int]] = {}
         self._lock = threading.Lock()
         self.gallery = Gallery.empty()
         self.employees: dict[int, Employee] = {}
@@ -73,12 +77,42 @@ class RecognitionService:
         matches: list[Match | None] = list(gallery.search(np.stack([f.embedding for f in faces]))) if faces else []
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         decisions = self.tracker.update(frame_id, boxes, matches)
-        return self._views(), [self._act(d, ts) for d in decisions]
+        for f, tid in zip(faces, self.tracker.assignment):
+            self.liveness.observe(tid, f.landmarks, f.shape5)
+        alive = {t.track_id for t in self.tracker.tracks()}
+        anns = [self._act(d, ts) for d in decisions]
+        anns += self._resolve_pending(ts, alive)
+        self.liveness.keep_only(alive | set(self.pending))
+        return self._views(), anns
 
     def finish(self, ts: datetime) -> list[Announcement]:
         """End of stream: tracks still open are decided (or dropped) now."""
-        return [self._act(d, ts) for d in self.tracker.flush()]
+        anns = [self._act(d, ts) for d in self.tracker.flush()]
+        return anns + self._resolve_pending(ts, set())
 
+    def liveness_ok(self, decision: Decision) -> bool | None:
+        """The verdict the access service asks for: has this track passed the head turn?
+        None for unknown faces (not checked: they are denied as "unknown" anyway)."""
+        if decision.employee_id is None or not self.settings.liveness_for_door:
+            return None
+        return self.liveness.result(decision.track_id).live
+
+    @property
+    def _needs_liveness(self) -> bool:
+        return self.settings.liveness_for_attendance or (self.settings.liveness_for_door and self.on_decision is not None)
+
+    def _resolve_pending(self, ts: datetime, alive: set[int]) -> list[Announcement]:
+        """Finish the side effects of people who passed the challenge, or whose track ended /
+        ran out of time without passing (the door then denies with "liveness failed")."""
+        out = []
+        for tid, (d, waited) in list(self.pending.items()):
+            live = self.liveness.result(tid).live
+            if live or tid not in alive or waited >= self.settings.liveness_window_frames:
+                del self.pending[tid]
+                out.append(self._side_effects(d, ts, live))
+            else:
+                self.pending[tid] = (d, waited + 1)
+        return out
     def _views(self) -> list[TrackView]:
         out = []
         for t in self.tracker.tracks():
@@ -95,8 +129,22 @@ class RecognitionService:
         return out
 
     def _act(self, d: Decision, ts: datetime) -> Announcement:
-        """The side effects of one decision: an attendance row (unless in cooldown)."""
-        if d.employee_id is None:
+        """A new decision: known people who must prove liveness first are asked to turn
+        their head, with every side effect held back until they pass or give up."""
+        if d.employee_id is not None and self._needs_liveness and not self.liveness.result(d.track_id).live:
+            self.pending[d.track_id] = (d, 0)
+            name = self._name(d.employee_id)
+            return Announcement(ts, d.employee_id, name, "challenge",
+                                f"{name}: please turn your head slightly left, then right")
+        return self._side_effects(d, ts, None)
+
+    def _side_effects(self, d: Decision, ts: datetime, live: bool | None) -> Announcement:
+        """An attendance row (unless in cooldown or liveness failed), then the door hook."""
+        if live is False and d.employee_id is not None and self.settings.liveness_for_attendance:
+            name = self._name(d.employee_id)
+            ann = Announcement(ts, d.employee_id, name, "liveness_failed",
+                               f"{name}: not confirmed - please look at the camera and turn your head")
+        elif d.employee_id is None:
             ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
             self.repo.add_unknown_sighting(ts, self.source, d.distance, None)
         else:

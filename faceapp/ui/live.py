@@ -69,7 +69,8 @@ class LiveController(QObject):
             cap.start()  # raises CameraError with a friendly message
             try:
                 service = self.ctx.recognition(source=f"camera:{self.source}" if not self.is_file()
-                                               else f"video:{self.source.rsplit('/', 1)[-1]}")
+                                               else f"video:{self.source.rsplit('/', 1)[-1]}",
+                                               access=True)
             except BaseException:
                 cap.stop()
                 raise
@@ -228,7 +229,8 @@ class LivePage(QWidget):
         self.banner_px = 32  # kiosk mode: larger
 
     def _banner_style(self, kind: str) -> None:
-        bg = {"in": "#1b7f3a", "out": "#1d5fa8", "repeat": "#555", "unknown": "#b3261e"}.get(kind, "#222")
+        bg = {"in": "#1b7f3a", "out": "#1d5fa8", "repeat": "#555", "unknown": "#b3261e",
+              "challenge": "#b26a00", "liveness_failed": "#b3261e"}.get(kind, "#222")
         self.banner.setStyleSheet(f"background: {bg}; color: white; font-size: {self.banner_px}px; font-weight: bold; "
                                   "padding: 12px; border-radius: 8px;")
 

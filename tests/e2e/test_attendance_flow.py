@@ -44,6 +44,13 @@ def test_enrol_identify_video_and_export(db, faces_dir, tmp_path, capsys):
     assert "already enrolled as Alex Lacamoire" in capsys.readouterr().err
     capsys.readouterr()
 
+    ctx = build_context(db)
+    always = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    for number in ("1001", "1002"):
+        ctx.repo.set_employee_access_groups(ctx.repo.find_employee(number).id, [always.id], actor="t")
+    ctx.close()
+
     assert _cli(db, "identify", str(faces_dir / "video" / "short_hamilton_clip.mp4"),
                 "--start", "2026-11-23T08:59:00+01:00") == 0
     out = capsys.readouterr().out
@@ -57,6 +64,13 @@ def test_enrol_identify_video_and_export(db, faces_dir, tmp_path, capsys):
     assert all(e.source == "cli:short_hamilton_clip.mp4" for e in events)
     assert all(e.score <= 0.6 for e in events)
     assert ctx.repo.find_employee("2000") is None
+    # door access: every decision logged; Lin turns his head on stage and is let in, the
+    # audience are denied as unknown; nobody unknown is ever granted
+    log = ctx.repo.access_log(None, None)
+    lin = ctx.repo.find_employee("1001").id
+    assert any(a.granted and a.employee_id == lin for a in log)
+    assert all(a.reason == "unknown" and not a.granted for a in log if a.employee_id is None)
+    assert any(a.employee_id is None for a in log)
 
     out_csv = tmp_path / "out.csv"
     assert _cli(db, "export-csv", "--from", "2026-11-23", "--to", "2026-11-23", "--out", str(out_csv)) == 0

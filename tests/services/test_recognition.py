@@ -60,3 +60,32 @@ def test_tracks_missing_from_the_frame_are_not_drawn(ctx, astronaut):
     blank = np.zeros_like(astronaut)
     views, _ = svc.process(blank, 1, T0)  # face gone: the track lives on but is not in view
     assert views == [] and len(svc.tracker.tracks()) == 1
+
+
+def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
+    """A printed photo held still: recognised, but the door stays shut ("liveness failed")
+    and the attendance row is still written (liveness is required for the door only)."""
+    from dataclasses import replace
+
+    g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
+    ctx.save_settings(replace(ctx.settings, door_backend="simulated", liveness_window_frames=8))
+    svc = ctx.recognition(source="test", access=True)
+    kinds = []
+    for i in range(20):
+        kinds += [a.kind for a in svc.process(astronaut, i, T0 + timedelta(seconds=i))[1]]
+    assert kinds == ["challenge", "in"]
+    log = ctx.repo.access_log(None, None)
+    assert [(a.granted, a.reason) for a in log] == [(False, "liveness failed")]
+    assert ctx.door().backend.pulses == 0
+
+
+def test_unknown_faces_are_denied_as_unknown(ctx, grace_hopper):
+    from dataclasses import replace
+
+    ctx.save_settings(replace(ctx.settings, door_backend="simulated"))
+    svc = ctx.recognition(source="test", access=True)
+    for i in range(2 * ctx.settings.min_decision_frames):
+        svc.process(grace_hopper, i, T0)
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "unknown")]
