@@ -77,12 +77,13 @@ class AppContext:
 
         return EnrolmentService(self.engine, self.repo, self.settings)
 
-    def recognition(self, source: str = "camera", on_decision=None, access: bool = False):
+    def recognition(self, source: str = "camera", on_decision=None, access: bool = False,
+                    settings: RecognitionSettings | None = None):
         """The recognition service; with access=True every decision also goes through door
         access (access log, door pulse), gated by the service's head-turn liveness check."""
         from .services.recognition import RecognitionService
 
-        svc = RecognitionService(self.engine, self.repo, self.settings, source, on_decision)
+        svc = RecognitionService(self.engine, self.repo, settings or self.settings, source, on_decision)
         if access:
             acc = self.access(source, liveness=svc.liveness_ok)
 

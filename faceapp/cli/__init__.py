@@ -25,7 +25,7 @@ class NoFaceError(FaceAppError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import attendance, bench, doctor, vision
+    from . import access, attendance, bench, doctor, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     vision.register(sub)
     attendance.register(sub)
+    access.register(sub)
     doctor.register(sub)
     bench.register(sub)
     return p

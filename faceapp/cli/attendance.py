@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("photos", nargs="+", metavar="PHOTO")
     p.set_defaults(func=cmd_enroll)
 
-    p = sub.add_parser("employees", help="list, deactivate, activate or delete employees")
-    p.add_argument("action", nargs="?", default="list", choices=["list", "deactivate", "activate", "delete"])
+    p = sub.add_parser("employees", help="list, deactivate, activate, delete or erase employees")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "deactivate", "activate", "delete", "erase"],
+                   help="erase: remove face templates and personal data, keep anonymised attendance counts")
     p.add_argument("number", nargs="?", help="employee number (for deactivate/activate/delete)")
     p.add_argument("--search", default=None)
     p.set_defaults(func=cmd_employees)
@@ -100,6 +101,10 @@ def cmd_employees(args: argparse.Namespace) -> int:
     if args.action == "delete":
         ctx.repo.delete_employee(emp.id, actor="cli")
         print(f"deleted {emp.name} (no. {emp.number}) and their face templates")
+    elif args.action == "erase":
+        res = ctx.repo.erase_person(emp.id, actor="cli")
+        print(f"erased {emp.name} (no. {emp.number}) as {res.token}: {res.templates_erased} template(s) removed, "
+              f"{res.attendance_kept} attendance and {res.access_log_kept} access-log row(s) kept anonymised")
     else:
         ctx.repo.set_active(emp.id, args.action == "activate", actor="cli")
         print(f"{args.action}d {emp.name} (no. {emp.number})")
@@ -151,10 +156,9 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
     from dataclasses import replace
 
     from ..core.imageio import read_image
-    from ..services.recognition import RecognitionService
 
     settings = replace(ctx.settings, min_decision_frames=1)
-    service = RecognitionService(ctx.engine, ctx.repo, settings, source=f"cli:{Path(path).name}")
+    service = ctx.recognition(f"cli:{Path(path).name}", access=True, settings=settings)
     service.tracker.unknown_frames = 1
     _, anns = service.process(read_image(path), 0, ts)
     anns += service.finish(ts)

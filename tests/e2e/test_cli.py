@@ -150,3 +150,27 @@ def test_self_test_passes_and_fails_on_damaged_models(tmp_path, capsys):
         fh.write(b"\xff" * 8)
     assert main(["--provider", "cpu", "--models-dir", str(tmp_path), "--self-test"]) == EXIT_CHECK
     assert "SELF-TEST FAILED" in capsys.readouterr().err
+
+
+def test_access_groups_assign_log_and_erase(tmp_path, photos, capsys):
+    db = tmp_path / "a.db"
+    run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
+    assert run("enroll", "--consent", "--name", "Eileen", "--number", "7", photos["astronaut"]) == 0
+    assert run("access", "add-group", "Office", "--schedule", '{"mon": ["08:00-18:00"], "sat": ["22:00-06:00"]}') == 0
+    assert run("access", "add-group", "Bad", "--schedule", '{"mon": ["25:00-26:00"]}') == EXIT_CHECK
+    assert run("access", "add-group", "Always", "--schedule", "always") == 0
+    assert run("access", "assign", "7", "always") == 0
+    assert "Eileen (no. 7): Always" in capsys.readouterr().out
+    assert run("access", "assign", "7", "Nope") == EXIT_CHECK
+    assert run("access", "groups") == 0
+    out = capsys.readouterr().out
+    assert "Office:" in out and "Always:" in out and "(1 member(s))" in out
+    assert run("identify", photos["astronaut"], "--start", "2026-11-23T09:00:00+00:00") == 0
+    capsys.readouterr()
+    assert run("access", "log") == 0
+    assert "Eileen (no. 7)" in capsys.readouterr().out  # a still photo: denied, liveness failed
+    assert run("employees", "erase", "7") == 0
+    out = capsys.readouterr().out
+    assert "1 template(s) removed, 1 attendance" in out
+    assert run("employees") == 0
+    assert "Eileen" not in capsys.readouterr().out

@@ -1,0 +1,106 @@
+"""access: door access groups, assignments and the access log from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("access", help="door access groups, who is in them, and the access log")
+    acts = p.add_subparsers(dest="access_action", metavar="ACTION", required=True)
+    a = acts.add_parser("groups", help="list access groups and their weekly schedules")
+    a.set_defaults(func=cmd_groups)
+    a = acts.add_parser("add-group", help="create a group with a weekly schedule")
+    a.add_argument("name")
+    a.add_argument("--schedule", required=True,
+                   help='JSON, e.g. \'{"mon": ["08:00-18:00"], "sat": ["22:00-06:00"]}\' '
+                        '(site time zone; a window may cross midnight), or "always"')
+    a.set_defaults(func=cmd_add_group)
+    a = acts.add_parser("delete-group", help="delete a group (its members lose it)")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_delete_group)
+    a = acts.add_parser("assign", help="set an employee's groups (none: no door access)")
+    a.add_argument("number", help="employee number")
+    a.add_argument("groups", nargs="*", metavar="GROUP")
+    a.set_defaults(func=cmd_assign)
+    a = acts.add_parser("log", help="recent access attempts, newest first")
+    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--denied", action="store_true", help="only denied attempts")
+    a.set_defaults(func=cmd_log)
+
+
+def _ctx(args):
+    from .attendance import context
+
+    return context(args)
+
+
+def _group(ctx, name: str):
+    from ..core.errors import FaceAppError
+
+    for g in ctx.repo.list_access_groups():
+        if g.name.lower() == name.lower():
+            return g
+    raise FaceAppError(f"no access group named {name!r} (see `faceapp access groups`)")
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    groups = ctx.repo.list_access_groups()
+    for g in groups:
+        members = ctx.repo.access_group_members(g.id)
+        print(f"{g.name}: {json.dumps(g.schedule.to_dict())} ({len(members)} member(s))")
+    if not groups:
+        print("no access groups: nobody is let in until one is created and assigned")
+    return 0
+
+
+def cmd_add_group(args: argparse.Namespace) -> int:
+    from ..core.errors import FaceAppError
+
+    from ..core.access import WeeklySchedule
+
+    if args.schedule.strip().lower() == "always":
+        schedule = WeeklySchedule.always()
+    else:
+        try:
+            schedule = json.loads(args.schedule)
+        except ValueError as exc:
+            raise FaceAppError(f"--schedule is not valid JSON: {exc}") from exc
+    ctx = _ctx(args)
+    try:
+        g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
+    except ValueError as exc:
+        raise FaceAppError(f"schedule refused: {exc}") from exc
+    print(f"created access group {g.name}")
+    return 0
+
+
+def cmd_delete_group(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    n = ctx.repo.delete_access_group(_group(ctx, args.name).id, actor="cli")
+    print(f"deleted access group {args.name} ({n} member(s) lost it)")
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from .attendance import _find
+
+    ctx = _ctx(args)
+    emp = _find(ctx, args.number)
+    groups = ctx.repo.set_employee_access_groups(emp.id, [_group(ctx, g).id for g in args.groups], actor="cli")
+    print(f"{emp.name} (no. {emp.number}): {', '.join(g.name for g in groups) or 'no door access'}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    rows = ctx.repo.access_log(None, None, granted=False if args.denied else None, limit=args.limit)
+    for a in rows:
+        who = f"{a.employee_name} (no. {a.employee_number})" if a.employee_id is not None else "unknown face"
+        print(f"{a.ts.isoformat(timespec='seconds')}  {'GRANTED' if a.granted else 'denied '}  {who}  "
+              f"{a.reason}  distance {a.score:.3f}  {a.source}")
+    if not rows:
+        print("no access attempts recorded", file=sys.stderr)
+    return 0
