@@ -19,7 +19,6 @@ graph so callers feed raw RGB 0..255.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -280,16 +279,3 @@ def export(dat_path: Path, out_path: Path) -> dict:
                                   "note": "raw dlib descriptor (not L2-normalised); same person if euclidean < 0.6"}},
     }
 
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Export dlib's face recognition ResNet to ONNX")
-    ap.add_argument("dat", type=Path)
-    ap.add_argument("out", type=Path)
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    export(args.dat, args.out)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

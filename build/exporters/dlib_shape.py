@@ -20,7 +20,6 @@ The npz is written with fixed zip timestamps so re-exporting gives the same byte
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
 import sys
@@ -110,16 +109,3 @@ def export(dat_path: Path, out_path: Path) -> dict:
         "arrays": {k: list(v.shape) for k, v in sorted(arrays.items())},
     }
 
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Export dlib's 5-point shape predictor to npz")
-    ap.add_argument("dat", type=Path)
-    ap.add_argument("out", type=Path)
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    export(args.dat, args.out)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

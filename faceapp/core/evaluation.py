@@ -17,19 +17,26 @@ class Pair:
     same: bool
 
 
-def load_pairs(csv_path: Path, root: Path | None = None) -> list[Pair]:
-    """Read img_a,img_b,same rows. Relative paths resolve against `root`, else against the
-    CSV's folder or the first parent folder where they exist (shared/data/faces uses paths
-    relative to its top folder)."""
+def read_index(csv_path: Path, columns: set[str], path_column: str,
+               root: Path | None = None) -> tuple[list[dict[str, str]], Path]:
+    """Rows of an index CSV (pairs or identification split) and the folder its relative
+    paths resolve against: `root`, else the CSV's folder or the first parent folder where
+    they exist (shared/data/faces uses paths relative to its top folder)."""
     csv_path = Path(csv_path)
     with open(csv_path, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    if not rows or not {"img_a", "img_b", "same"} <= set(rows[0]):
-        raise ValueError(f"{csv_path}: expected a CSV with columns img_a,img_b,same")
+    if not rows or not columns <= set(rows[0]):
+        raise ValueError(f"{csv_path}: expected a CSV with columns {','.join(sorted(columns))}")
     if root is None:
-        first = Path(rows[0]["img_a"])
+        first = Path(rows[0][path_column])
         root = next((d for d in [csv_path.parent, *csv_path.parent.parents] if (d / first).exists()),
                     csv_path.parent)
+    return rows, root
+
+
+def load_pairs(csv_path: Path, root: Path | None = None) -> list[Pair]:
+    """Read img_a,img_b,same rows (paths resolved as read_index says)."""
+    rows, root = read_index(csv_path, {"img_a", "img_b", "same"}, "img_a", root)
     return [Pair(root / r["img_a"], root / r["img_b"], r["same"].strip() in ("1", "true", "True")) for r in rows]
 
 

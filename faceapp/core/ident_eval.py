@@ -4,7 +4,6 @@ from measurement."""
 
 from __future__ import annotations
 
-import csv
 import logging
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from .errors import ImageReadError
 from .imageio import read_image
+from .evaluation import read_index
 from .matching import Gallery
 
 log = logging.getLogger(__name__)
@@ -19,14 +19,7 @@ log = logging.getLogger(__name__)
 
 def load_split(csv_path: Path, root: Path | None = None) -> list[tuple[Path, str, str]]:
     """Rows (path, identity, role) with role gallery | probe | unknown."""
-    csv_path = Path(csv_path)
-    with open(csv_path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or not {"path", "identity", "role"} <= set(rows[0]):
-        raise ValueError(f"{csv_path}: expected a CSV with columns path,identity,role")
-    if root is None:
-        first = Path(rows[0]["path"])
-        root = next((d for d in [csv_path.parent, *csv_path.parent.parents] if (d / first).exists()), csv_path.parent)
+    rows, root = read_index(csv_path, {"path", "identity", "role"}, "path", root)
     return [(root / r["path"], r["identity"], r["role"]) for r in rows]
 
 

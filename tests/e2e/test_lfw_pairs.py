@@ -33,3 +33,18 @@ def test_eval_pairs_cli_on_small_set(faces_dir, capsys, tmp_path):
 
     rep = json.loads(out.read_text())
     assert rep["pairs"] == 14 and rep["accuracy_fixed"] >= 12 / 14
+
+
+@pytest.mark.shared
+def test_eval_ident_cli_on_dlib_johns(faces_dir, capsys, tmp_path):
+    import json
+
+    from faceapp.cli import main
+
+    out = tmp_path / "i.json"
+    assert main(["--provider", "cpu", "eval-ident", str(faces_dir / "dlib_johns" / "identification_split.csv"),
+                 "--thresholds", "0.5,0.6", "--json", str(out)]) == 0
+    assert "rank-1" in capsys.readouterr().out
+    rep = json.loads(out.read_text())
+    assert rep["gallery_people"] == 5 and rep["known_probes"] == 50
+    assert rep["by_threshold"][0]["rank1"] >= 0.95 and rep["by_threshold"][0]["misidentified"] == 0.0
