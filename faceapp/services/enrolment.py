@@ -110,5 +110,21 @@ class EnrolmentService:
         return emp
 
 
+    def reenrol(self, employee_id: int, samples: list[Face], actor: str = "admin") -> Employee:
+        """New samples replace the person's templates (after a model change, or a new look);
+        refused if they look like someone else."""
+        good = [f for f in samples if f is not None]
+        if len(good) < self.settings.enrol_min_samples:
+            raise EnrolmentError(f"{len(good)} usable sample(s); at least {self.settings.enrol_min_samples} needed")
+        dup = self.find_duplicate(good, exclude_id=employee_id)
+        if dup is not None:
+            raise EnrolmentError(f"these samples look like {dup.name} (no. {dup.number}), not this employee")
+        emb = np.stack([f.embedding for f in good]).astype(np.float32)
+        qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
+        self.repo.add_templates(employee_id, emb, qual, self.engine.model_id, actor=actor, replace=True)
+        log.info("re-enrolled employee %s with %d samples", employee_id, len(good))
+        return self.repo.get_employee(employee_id)
+
+
 def consent_now() -> datetime:
     return datetime.now(timezone.utc)

@@ -145,16 +145,19 @@ class Repository(AccessRepositoryMixin):
             return self._get_employee(c, emp_id)
 
     def add_templates(self, employee_id: int, embeddings: np.ndarray, qualities: Sequence[float],
-                      model_id: str, actor: str = "admin") -> int:
-        """Add samples to an existing person (e.g. re-enrolment after a model change)."""
+                      model_id: str, actor: str = "admin", replace: bool = False) -> int:
+        """Add samples to an existing person; replace=True is re-enrolment: the old
+        templates (of any model) go in the same transaction, so a failure keeps them."""
         emb = embeddings_array(embeddings)
         qual = self._qualities(qualities, emb.shape[0])
         model_id = _text(model_id, "model id")
         with self._write(f"adding face templates to employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
+            removed = c.execute("DELETE FROM templates WHERE employee_id = ?", (emp.id,)).rowcount if replace else 0
             self._insert_templates(c, emp.id, emb, qual, model_id, self._now())
-            self._audit(c, actor, "employee.add_templates", {"employee_id": emp.id, "number": emp.number,
-                                                             "templates": int(emb.shape[0]), "model_id": model_id})
+            self._audit(c, actor, "employee.reenrol" if replace else "employee.add_templates",
+                        {"employee_id": emp.id, "number": emp.number, "templates": int(emb.shape[0]),
+                         "replaced": removed, "model_id": model_id})
         return int(emb.shape[0])
 
     @staticmethod

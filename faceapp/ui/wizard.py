@@ -358,14 +358,8 @@ class EnrolWizard(QWizard):
         self.finished.connect(lambda _: self.capture.stop_camera())
 
     def reenrol(self, emp: Employee, samples: list) -> Employee:
-        """New face samples replace nothing: they are added to the person's templates.
-        (EnrolmentService has no re-enrol yet; see the report.)"""
-        import numpy as np
-
-        emb = np.stack([f.embedding for f in samples]).astype(np.float32)
-        qual = [float(f.quality.blur) if f.quality else 0.0 for f in samples]
-        self.ctx.repo.add_templates(emp.id, emb, qual, model_id=self.service.engine.model_id, actor="admin")
-        return emp
+        """New face samples replace the person's old templates (EnrolmentService.reenrol)."""
+        return self.service.reenrol(emp.id, samples, actor="admin")
 
     def accept(self) -> None:
         super().accept()

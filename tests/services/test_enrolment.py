@@ -80,3 +80,19 @@ def test_unreadable_photo_is_reported_per_file(ctx, tmp_path, astronaut):
     checks = ctx.enrolment().check_photos([bad, good, tmp_path / "missing.jpg"])
     assert [c.ok for c in checks] == [False, True, False]
     assert "not a readable image" in checks[0].problems[0] and "no such file" in checks[2].problems[0]
+
+
+def test_reenrol_replaces_templates_and_refuses_someone_else(ctx, astronaut, grace_hopper):
+    svc = ctx.enrolment()
+    now = datetime.now(timezone.utc)
+    a = svc.enrol("7", "Eileen Collins", "", ctx.engine.analyze(astronaut), consent_at=now)
+    g = svc.enrol("8", "Grace Hopper", "", ctx.engine.analyze(grace_hopper), consent_at=now)
+    ctx.repo.add_templates(a.id, np.ones((2, 128), np.float32), [0.0, 0.0], "old_model@000000000000")
+    assert ctx.repo.template_counts()[a.id] == 3
+    brighter = cv2.convertScaleAbs(astronaut, alpha=1.1, beta=5)
+    svc.reenrol(a.id, ctx.engine.analyze(brighter) + ctx.engine.analyze(astronaut))
+    assert ctx.repo.template_counts()[a.id] == 2  # old samples, of every model, replaced
+    assert ctx.repo.template_model_ids() == {ctx.engine.model_id: 3}
+    with pytest.raises(EnrolmentError, match="look like Grace Hopper"):
+        svc.reenrol(a.id, ctx.engine.analyze(grace_hopper))
+    assert ctx.repo.template_counts() == {a.id: 2, g.id: 1}
