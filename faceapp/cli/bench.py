@@ -1,21 +1,29 @@
-"""`faceapp bench IMG`: per-stage engine latency on a camera-sized frame, as printed figures."""
+"""`faceapp bench IMG`: per-stage engine latency on a camera-sized frame, multi-face
+throughput, 1:N search at several gallery sizes, peak memory and time to first result,
+printed as a table and optionally written as JSON."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+T_PROCESS = time.perf_counter()  # module import ~ process start for `faceapp bench`
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="median latency of detect / align / embed on a camera-sized frame")
+    p = sub.add_parser("bench", help="latency per stage, multi-face throughput, 1:N search, memory, start-up")
     p.add_argument("image", metavar="IMG", help="photo placed (letterboxed) into the frame")
     p.add_argument("--frames", type=int, default=50, help="timed frames (default 50)")
     p.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    p.add_argument("--group", metavar="IMG", default=None, help="photo with several faces for throughput")
+    p.add_argument("--gallery", default="1000,10000,100000",
+                   help="1:N gallery sizes to time (synthetic templates, 5 per person)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
     p.set_defaults(func=cmd_bench)
 
@@ -30,23 +38,65 @@ def letterbox(img: np.ndarray, w: int, h: int) -> np.ndarray:
     return out
 
 
-def run_bench(engine, frame: np.ndarray, frames: int) -> dict:
+def _stats(values: list[float]) -> dict:
+    return {"median": round(float(np.median(values)), 2), "p90": round(float(np.percentile(values, 90)), 2)}
+
+
+def synthetic_gallery(n: int, per: int = 5, seed: int = 0):
+    """n templates of n/per people: unit-scale random descriptors (only the speed matters)."""
+    from ..core.matching import Gallery
+
+    rng = np.random.default_rng(seed)
+    people = max(1, n // per)
+    centres = rng.normal(size=(people, 128)).astype(np.float32) * 0.09
+    mat = np.repeat(centres, per, 0) + rng.normal(size=(people * per, 128)).astype(np.float32) * 0.02
+    return Gallery(np.repeat(np.arange(people, dtype=np.int64), per), mat)
+
+
+def run_bench(engine, frame: np.ndarray, frames: int, gallery=None) -> dict:
+    """Median/p90 per stage; `match` searches the frame's descriptors in `gallery`."""
     engine.analyze(frame)  # warm caches beyond engine.warmup()
-    stages: dict[str, list[float]] = {"detect": [], "align": [], "embed": [], "total": []}
+    stages: dict[str, list[float]] = {"detect": [], "align": [], "embed": [], "match": [], "total": []}
     faces = 0
     for _ in range(frames):
         t0 = time.perf_counter()
-        faces = len(engine.analyze(frame))
-        total = time.perf_counter() - t0
+        found = engine.analyze(frame)
+        t1 = time.perf_counter()
+        if gallery is not None and found:
+            gallery.search(np.stack([f.embedding for f in found]))
+        t2 = time.perf_counter()
+        faces = len(found)
         for k, v in engine.last_timings.items():
             stages[k].append(v * 1000)
-        stages["total"].append(total * 1000)  # includes quality measures
-    return {
-        "frame": f"{frame.shape[1]}x{frame.shape[0]}", "frames": frames, "faces_per_frame": faces,
-        "provider": engine.provider,
-        "ms": {k: {"median": round(float(np.median(v)), 2), "p90": round(float(np.percentile(v, 90)), 2)}
-               for k, v in stages.items()},
-    }
+        stages["match"].append((t2 - t1) * 1000)
+        stages["total"].append((t2 - t0) * 1000)  # includes quality measures
+    return {"frame": f"{frame.shape[1]}x{frame.shape[0]}", "frames": frames, "faces_per_frame": faces,
+            "provider": engine.provider, "ms": {k: _stats(v) for k, v in stages.items()}}
+
+
+def search_times(sizes: list[int], queries: int = 100) -> dict:
+    rng = np.random.default_rng(1)
+    out = {}
+    for n in sizes:
+        g = synthetic_gallery(n)
+        q = rng.normal(size=(queries, 128)).astype(np.float32) * 0.09
+        g.search(q[:1])
+        t = []
+        for i in range(queries):
+            t0 = time.perf_counter()
+            g.search(q[i:i + 1])
+            t.append((time.perf_counter() - t0) * 1000)
+        out[str(n)] = {**_stats(t), "gallery_mib": round(g.nbytes / 2**20, 1)}
+    return out
+
+
+def peak_rss_mib() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -58,13 +108,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     engine = load_engine(args)
     load_s = time.perf_counter() - t0
-    report = run_bench(engine, frame, args.frames)
-    report["engine_load_s"] = round(load_s, 2)
+    engine.analyze(frame)
+    first_s = time.perf_counter() - T_PROCESS
+    sizes = [int(s) for s in args.gallery.split(",") if s.strip()]
+    report = run_bench(engine, frame, args.frames, synthetic_gallery(sizes[0]) if sizes else None)
+    report.update(engine_load_s=round(load_s, 2), start_to_first_result_s=round(first_s, 2))
+    if args.group:
+        group = read_image(args.group)
+        g = run_bench(engine, group, max(5, args.frames // 5))
+        total = g["ms"]["total"]["median"]
+        report["group"] = {"image": f"{group.shape[1]}x{group.shape[0]}", "faces": g["faces_per_frame"],
+                           "ms_per_frame": total, "faces_per_s": round(1000 * g["faces_per_frame"] / total, 1)}
+    report["search_ms"] = search_times(sizes)
+    report["peak_rss_mib"] = peak_rss_mib()
     print(f"frame {report['frame']}, {report['faces_per_frame']} face(s), {report['frames']} frames, "
-          f"provider {report['provider']}, engine load {load_s:.2f} s")
+          f"provider {report['provider']}; engine load {load_s:.2f} s, start to first result {first_s:.2f} s")
     print(f"{'stage':8s} {'median ms':>10s} {'p90 ms':>8s}")
     for k, v in report["ms"].items():
         print(f"{k:8s} {v['median']:10.2f} {v['p90']:8.2f}")
+    if "group" in report:
+        gr = report["group"]
+        print(f"several faces: {gr['faces']} in {gr['image']}: {gr['ms_per_frame']:.1f} ms per frame, "
+              f"{gr['faces_per_s']} faces/s")
+    for n, v in report["search_ms"].items():
+        print(f"1:N search, {int(n):>7,} templates: median {v['median']:.2f} ms, p90 {v['p90']:.2f} ms "
+              f"({v['gallery_mib']} MiB)")
+    print(f"peak memory (RSS): {report['peak_rss_mib']} MiB")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -174,3 +174,15 @@ def test_access_groups_assign_log_and_erase(tmp_path, photos, capsys):
     assert "1 template(s) removed, 1 attendance" in out
     assert run("employees") == 0
     assert "Eileen" not in capsys.readouterr().out
+
+
+def test_bench_prints_stages_search_and_memory(photos, tmp_path, capsys):
+    out = tmp_path / "b.json"
+    assert main(["--provider", "cpu", "bench", photos["astronaut"], "--frames", "3", "--group", photos["hopper"],
+                 "--gallery", "1000,5000", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "detect" in text and "match" in text and "1:N search" in text and "peak memory" in text
+    rep = json.loads(out.read_text())
+    assert rep["faces_per_frame"] == 1 and set(rep["search_ms"]) == {"1000", "5000"}
+    assert rep["ms"]["total"]["median"] >= rep["ms"]["detect"]["median"] > 0
+    assert rep["start_to_first_result_s"] > 0 and rep["group"]["faces"] == 1
