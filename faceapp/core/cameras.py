@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,9 @@ def list_cameras(max_probe: int = 4, probe: bool = True) -> list[CameraInfo]:
     indices 0..max_probe-1 are opened, since OpenCV has no portable enumeration."""
     import cv2
 
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    from .capture import _quiet_opencv
+
+    _quiet_opencv()
     candidates = _linux_nodes() if sys.platform.startswith("linux") else [(i, f"camera {i}") for i in range(max_probe)]
     found = []
     for idx, name in candidates:

@@ -40,8 +40,17 @@ def parse_source(source: str | int) -> str | int:
     return int(source) if source.strip().isdigit() else source
 
 
+def _quiet_opencv() -> None:
+    """A missing camera is reported by us, once and clearly; OpenCV's own WARN lines about
+    each backend it tried would only confuse the log."""
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except AttributeError:  # builds without the logging utilities
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+
 def open_capture(source: str | int) -> cv2.VideoCapture:
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    _quiet_opencv()
     src = parse_source(source)
     if isinstance(src, str) and "://" not in src and not os.path.exists(src):
         raise CameraError(f"video file not found: {src}")

@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ..core.errors import FaceAppError
+
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +31,9 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
+        except FaceAppError as exc:  # expected (no camera, locked database): a message, no trace
+            log.warning("background task: %s", exc)
+            self._emit(self.signals.failed, exc)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             log.exception("background task failed")
             self._emit(self.signals.failed, exc)
