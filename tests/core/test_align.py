@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from faceapp.core.align import TEMPLATE_5, chip_matrices, extract_chips, pyramid_down
-from faceapp.core.encoder import FaceEncoder
 from faceapp.core.landmarks import ShapePredictor5
-from faceapp.core.runtime import Runtime
 from faceapp.paths import models_dir
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dlib_reference.npz"
 PHOTOS = ("astronaut", "grace_hopper")
-
-
-@pytest.fixture(scope="module")
-def ref() -> dict[str, np.ndarray]:
-    with np.load(FIXTURE) as z:
-        return {k: z[k] for k in z.files}
-
-
-@pytest.fixture(scope="module")
-def encoder() -> FaceEncoder:
-    return FaceEncoder(models_dir() / "dlib_resnet_v1.onnx", Runtime("cpu"))
 
 
 @pytest.mark.parametrize("photo", PHOTOS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,21 +9,8 @@ import pytest
 from faceapp.core.encoder import FaceEncoder
 from faceapp.core.errors import ModelMismatchError
 from faceapp.core.runtime import Runtime
-from faceapp.paths import models_dir
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dlib_reference.npz"
 PHOTOS = ("astronaut", "grace_hopper")
-
-
-@pytest.fixture(scope="module")
-def ref() -> dict[str, np.ndarray]:
-    with np.load(FIXTURE) as z:
-        return {k: z[k] for k in z.files}
-
-
-@pytest.fixture(scope="module")
-def encoder() -> FaceEncoder:
-    return FaceEncoder(models_dir() / "dlib_resnet_v1.onnx", Runtime("cpu"))
 
 
 @pytest.mark.parametrize("photo", PHOTOS)

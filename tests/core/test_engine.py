@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from faceapp.core.engine import square_boxes
 
-REF = np.load(Path(__file__).resolve().parents[1] / "fixtures" / "dlib_reference.npz")
-
-
 @pytest.mark.parametrize("name", ["astronaut", "grace_hopper"])
-def test_analyze_agrees_with_dlib_pipeline(engine, name, request):
+def test_analyze_agrees_with_dlib_pipeline(engine, ref, name, request):
     image = request.getfixturevalue(name)
     faces = engine.analyze(image)
     assert len(faces) == 1
@@ -22,9 +17,9 @@ def test_analyze_agrees_with_dlib_pipeline(engine, name, request):
     assert f.chip.shape == (150, 150, 3) and f.chip.dtype == np.uint8
     # MTCNN box instead of dlib's HOG box: landmarks within 5% of the eye-corner span
     # (astronaut: 1 px, hopper: 3 px of 117), descriptor close to dlib's
-    ref = REF[f"{name}_shape5"]
-    assert np.abs(f.shape5 - ref).max() <= 0.05 * np.linalg.norm(ref[0] - ref[2])
-    d = float(np.linalg.norm(f.embedding - REF[f"{name}_descriptor"]))
+    pts = ref[f"{name}_shape5"]
+    assert np.abs(f.shape5 - pts).max() <= 0.05 * np.linalg.norm(pts[0] - pts[2])
+    d = float(np.linalg.norm(f.embedding - ref[f"{name}_descriptor"]))
     print(f"{name}: descriptor distance to dlib's own pipeline {d:.4f}")
     assert d < 0.1
     assert f.quality is not None and f.quality.size_px > 50

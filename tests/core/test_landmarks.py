@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,14 +11,7 @@ from faceapp.core.errors import ModelMismatchError
 from faceapp.core.landmarks import ShapePredictor5, dlib_rects
 from faceapp.paths import models_dir
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dlib_reference.npz"
 NPZ = "dlib_shape_predictor_5.npz"
-
-
-@pytest.fixture(scope="module")
-def ref() -> dict[str, np.ndarray]:
-    with np.load(FIXTURE) as z:
-        return {k: z[k] for k in z.files}
 
 
 @pytest.fixture(scope="module")
