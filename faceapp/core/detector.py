@@ -207,6 +207,14 @@ def resize_crops(integral: np.ndarray, y0: np.ndarray, x0: np.ndarray, hs: np.nd
 # ---------------------------------------------------------------- box helpers (float32, as torch)
 
 
+def _crops(integral: np.ndarray, boxes: np.ndarray, width: int, height: int,
+           size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Boxes that still have pixels inside the image, and their size x size network inputs."""
+    valid, y0, x0, hs, ws = crop_windows(boxes, width, height)
+    boxes = boxes[valid]
+    return boxes, (resize_crops(integral, y0, x0, hs, ws, size) if len(boxes) else None)
+
+
 def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, method: str = "union") -> np.ndarray:
     """Greedy NMS; indices kept, best first.
 
@@ -391,11 +399,9 @@ class MTCNNDetector:
         boxes = rerec(boxes)
 
         # Stage 2: RNet on 24x24 crops.
-        valid, y0, x0, hs, ws = crop_windows(boxes, width, height)
-        boxes = boxes[valid]
+        boxes, data = _crops(integral, boxes, width, height, 24)
         if not len(boxes):
             return self._finish(Detections.empty(), timings, t_start)
-        data = resize_crops(integral, y0, x0, hs, ws, 24)
         t = time.perf_counter()
         reg, prob = self.rnet.run(input=data)
         timings["rnet"] += time.perf_counter() - t
@@ -406,11 +412,9 @@ class MTCNNDetector:
         boxes = rerec(bbreg(boxes[pick], reg[pick]))
 
         # Stage 3: ONet on 48x48 crops.
-        valid, y0, x0, hs, ws = crop_windows(boxes, width, height)
-        boxes = boxes[valid]
+        boxes, data = _crops(integral, boxes, width, height, 48)
         if not len(boxes):
             return self._finish(Detections.empty(), timings, t_start)
-        data = resize_crops(integral, y0, x0, hs, ws, 48)
         t = time.perf_counter()
         reg, points, prob = self.onet.run(input=data)
         timings["onet"] += time.perf_counter() - t

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,9 @@ from faceapp.core.errors import ModelMismatchError
 from faceapp.core.runtime import Runtime
 from faceapp.core.types import Detections
 from faceapp.paths import models_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build"))
+from make_mtcnn_fixtures import make_multi_face  # noqa: E402  (torch is imported only to regenerate)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mtcnn_reference.json"
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
@@ -43,25 +47,6 @@ def detector(runtime) -> MTCNNDetector:
     det = MTCNNDetector.from_dir(models_dir(), runtime)  # mtcnn_{pnet,rnet,onet}.onnx
     det.warmup()
     return det
-
-
-def _pool(img: np.ndarray, k: int) -> np.ndarray:
-    """Copy of build/make_mtcnn_fixtures.py: integer k x k mean pooling, round half up."""
-    h, w = img.shape[0] // k * k, img.shape[1] // k * k
-    s = img[:h, :w].astype(np.int32).reshape(h // k, k, w // k, k, 3).sum((1, 3))
-    return ((s + (k * k) // 2) // (k * k)).astype(np.uint8)
-
-
-def make_multi_face(astro: np.ndarray, grace: np.ndarray) -> np.ndarray:
-    """Copy of build/make_mtcnn_fixtures.py: four faces at three sizes on a grey canvas."""
-    canvas = np.full((420, 760, 3), 118, np.uint8)
-    tiles = [(_pool(astro, 2), 10, 10), (_pool(grace, 2), 40, 280), (_pool(grace, 3)[:, ::-1], 150, 560),
-             (_pool(astro, 3), 250, 20)]
-    for tile, y, x in tiles:
-        h, w = tile.shape[:2]
-        h, w = min(h, canvas.shape[0] - y), min(w, canvas.shape[1] - x)
-        canvas[y:y + h, x:x + w] = tile[:h, :w]
-    return canvas
 
 
 @pytest.fixture(scope="module")
