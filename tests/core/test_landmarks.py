@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from faceapp.core.errors import ModelMismatchError
-from faceapp.core.landmarks import ShapePredictor5, dlib_rects
+from faceapp.core.landmarks import ShapePredictor5, dlib_rects, leaf_table
 from faceapp.paths import models_dir
 
 NPZ = "dlib_shape_predictor_5.npz"
@@ -68,3 +68,30 @@ def test_wrong_arrays_fail_loudly(tmp_path):
         ShapePredictor5(tmp_path / "missing.npz")
     shutil.copy(src, tmp_path / "ok.npz")
     ShapePredictor5(tmp_path / "ok.npz")
+
+
+def test_leaf_table_walks_each_pattern_down_the_tree():
+    # depth 2: node 0 splits to 1 (left) / 2 (right); leaves 0..3 are nodes 3..6.
+    table = leaf_table(2)
+    assert table.shape == (8,)
+    # bit k set = split node k sends the pair left
+    assert table[0b000] == 3  # right at 0, right at 2 -> node 6 -> leaf 3
+    assert table[0b001] == 1  # left at 0, right at 1 -> node 4 -> leaf 1
+    assert table[0b011] == 0  # left at 0, left at 1 -> node 3 -> leaf 0
+    assert table[0b100] == 2  # right at 0, left at 2 -> node 5 -> leaf 2
+    assert table[0b110] == 2  # node 1's bit is irrelevant on the right branch
+    assert set(leaf_table(4)) == set(range(16))
+
+
+def test_trees_deeper_than_four_refused(tmp_path):
+    src = models_dir() / NPZ
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    L, T = arrays["split_thresh"].shape[:2]
+    arrays["split_thresh"] = np.zeros((L, T, 31), np.float32)
+    arrays["split_idx"] = np.zeros((L, T, 31, 2), np.int32)
+    arrays["leaf_values"] = np.zeros((L, T, 32, 5, 2), np.float32)
+    bad = tmp_path / NPZ
+    np.savez(bad, **arrays)
+    with pytest.raises(ModelMismatchError, match="depth <= 4"):
+        ShapePredictor5(bad)
