@@ -11,7 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never touch the real per-user attendance database from tests.
-os.environ["FACEAPP_DB"] = str(Path(tempfile.mkdtemp(prefix="faceapp-tests-")) / "default.db")
+_TMP = Path(tempfile.mkdtemp(prefix="faceapp-tests-"))
+os.environ["FACEAPP_DB"] = str(_TMP / "default.db")
+os.environ["FACEAPP_LOG_DIR"] = str(_TMP / "log")  # nor the real log folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = Path(os.environ.get("FACEAPP_SHARED_FACES", ROOT.parent / "shared" / "data" / "faces"))

@@ -58,6 +58,26 @@ def main_from_args(args) -> int:
         print("error: the desktop window needs PySide6 (pip install PySide6-Essentials)", file=sys.stderr)
         return 5
     from ..app import build_context
+    from ..core.errors import FaceAppError
+    from ..logfile import install_log_file
 
-    ctx = build_context(args.db, args.provider, args.models_dir)
+    log_path = install_log_file()
+    try:
+        ctx = build_context(args.db, args.provider, args.models_dir)
+    except FaceAppError as exc:  # locked, damaged or newer database, full disk: say so, in a window
+        log.error("cannot start: %s", exc)
+        show_fatal(str(exc), log_path)
+        return 1
     return run_gui(ctx, kiosk=bool(getattr(args, "kiosk", False)))
+
+
+def show_fatal(message: str, log_path: Path | None) -> None:
+    """A start-up error in a dialog: a double-clicked app has no console to print to."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    box = QMessageBox(QMessageBox.Icon.Critical, "faceapp",
+                      app.translate("launch", "faceapp cannot start:") + "\n\n" + message)
+    if log_path is not None:
+        box.setInformativeText(app.translate("launch", "Log file: %1").replace("%1", str(log_path)))
+    box.exec()

@@ -290,7 +290,7 @@
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="214"/>
+        <location filename="../../faceapp/ui/live.py" line="215"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -813,6 +813,19 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/settings_dialog.py" line="161"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
+    </message>
+</context>
+<context>
+    <name>launch</name>
+    <message>
+        <location filename="../../faceapp/ui/launch.py" line="80"/>
+        <source>faceapp cannot start:</source>
+        <translation>faceapp 无法启动：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/launch.py" line="82"/>
+        <source>Log file: %1</source>
+        <translation>日志文件：%1</translation>
     </message>
 </context>
 <context>

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from PySide6.QtWidgets import QApplication
 
 from faceapp.app import build_context
 from faceapp.core.auth import hash_pin
 from faceapp.ui import launch
 from faceapp.ui.prefs import UiPrefs
+
+
+@pytest.fixture(autouse=True)
+def _own_log_file():
+    """main_from_args adds the app's log file handler; take it off again after each test."""
+    from faceapp import logfile
+
+    yield
+    logfile.remove_log_file()
 
 
 def _run(monkeypatch, tmp_path, kiosk: bool):
@@ -43,3 +54,27 @@ def test_kiosk_flag_with_pin(monkeypatch, tmp_path, qtbot):
     seen = _run(monkeypatch, tmp_path, kiosk=True)
     assert seen["kiosk"] is True and seen["title"].startswith("faceapp")
     QApplication.restoreOverrideCursor()
+
+
+def test_damaged_database_is_reported_in_a_window_not_a_traceback(monkeypatch, tmp_path, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceapp import logfile
+
+    bad = tmp_path / "attendance.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    shown = {}
+
+    def fake_exec(box) -> int:
+        shown["text"], shown["info"] = box.text(), box.informativeText()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setenv("FACEAPP_LOG_DIR", str(tmp_path / "log"))
+    args = argparse.Namespace(db=str(bad), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 1
+    logfile.remove_log_file()  # flush and close before reading it
+    assert "cannot start" in shown["text"] and str(bad) in shown["text"]
+    assert str(tmp_path / "log" / "faceapp.log") in shown["info"]
+    assert "cannot start" in (tmp_path / "log" / "faceapp.log").read_text(encoding="utf-8")
+    assert bad.read_bytes() == b"this is not a database" * 100  # nothing overwritten
