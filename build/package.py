@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Build the one-folder desktop bundle with PyInstaller and run its self-test.
+"""Build the one-folder desktop bundle with PyInstaller, run its self-test, archive it.
 
     pip install -e ".[package]"
-    python build/package.py            # -> build/bundle/dist/faceapp-<version>/
+    python build/package.py                 # -> build/bundle/dist/faceapp-<version>/
+    python build/package.py --archive       # also faceapp-<version>-<os>-<arch>.zip / .tar.gz
 
-Works on Linux and Windows (run it on each: PyInstaller does not cross-compile); on macOS
-the same command builds a folder app (unsigned; see README).
+Run it on each target OS (PyInstaller does not cross-compile): Linux and Windows are the
+supported kiosks; on macOS the same command also makes faceapp.app (unsigned; README).
+Install the folder with build/linux/install.sh or build/windows/install.ps1.
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -27,21 +31,45 @@ def build(out: Path) -> Path:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "faceapp.spec"), "--noconfirm", "--log-level",
                     "WARN", "--distpath", str(out / "dist"), "--workpath", str(out / "work")], check=True, cwd=ROOT)
-    dist = next((out / "dist").glob("faceapp-*"))
+    dist = next(p for p in (out / "dist").glob("faceapp-*") if p.is_dir())
     print(f"built {dist} in {time.perf_counter() - t0:.0f} s, {folder_size(dist) / 2**20:.0f} MiB")
     return dist
 
 
+def cli_executable(dist: Path) -> Path:
+    """The console program: faceapp-cli.exe on Windows (faceapp.exe has no console), else faceapp."""
+    return dist / ("faceapp-cli.exe" if sys.platform == "win32" else "faceapp")
+
+
 def self_test(dist: Path) -> int:
-    exe = dist / ("faceapp.exe" if sys.platform == "win32" else "faceapp")
-    return subprocess.run([str(exe), "--provider", "cpu", "--self-test"]).returncode
+    return subprocess.run([str(cli_executable(dist)), "--provider", "cpu", "--self-test"]).returncode
+
+
+def platform_tag() -> str:
+    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
+    machine = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
+    return f"{system}-{machine}"
+
+
+def archive(dist: Path) -> Path:
+    """zip on Windows (Explorer opens it), tar.gz elsewhere (keeps the executable bits)."""
+    fmt = "zip" if sys.platform == "win32" else "gztar"
+    base = dist.parent / f"{dist.name}-{platform_tag()}"
+    path = Path(shutil.make_archive(str(base), fmt, root_dir=dist.parent, base_dir=dist.name))
+    print(f"archived {path} ({path.stat().st_size / 2**20:.0f} MiB)")
+    return path
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bundle")
+    ap.add_argument("--archive", action="store_true", help="also pack the folder for distribution")
     args = ap.parse_args()
-    return self_test(build(args.out))
+    dist = build(args.out)
+    rc = self_test(dist)
+    if rc == 0 and args.archive:
+        archive(dist)
+    return rc
 
 
 if __name__ == "__main__":

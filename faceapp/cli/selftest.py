@@ -2,7 +2,9 @@
 
 Loads and verifies the models, runs the packaged photo through detect/align/embed, matches
 it against its stored descriptor in a gallery, and round-trips it through a real SQLite
-file. Exit 0 when all of that holds, 1 otherwise; CI runs it from the PyInstaller folder.
+file. It also starts Qt off screen and loads what a frozen build most often loses: the
+platform plugin, the translations, the SVG renderer and the window's modules. Exit 0 when
+all of that holds, 1 otherwise; CI runs it from the PyInstaller folder.
 """
 
 from __future__ import annotations
@@ -54,12 +56,46 @@ def run_self_test(provider: str | None = None, models_dir: Path | None = None) -
             ok = list(ids) == [emp.id] and np.array_equal(mat[0], faces[0].embedding)
             checks.append(("SQLite round trip", ok, f"{len(ids)} template(s)"))
             repo.close()
+    checks.append(desktop_check())
     ok = all(c[1] for c in checks)
     print(f"faceapp {__version__} self-test ({time.perf_counter() - t0:.1f} s)")
     for name, passed, detail in checks:
         print(f"  [{'ok' if passed else 'FAIL'}] {name}: {detail}")
     print("SELF-TEST PASSED" if ok else "SELF-TEST FAILED")
     return 0 if ok else 1
+
+
+def desktop_check() -> tuple[str, bool, str]:
+    """Qt starts (off screen), loads the Chinese translation and renders the app icon."""
+    import importlib
+    import os
+
+    from .. import paths
+
+    name = "desktop toolkit"
+    try:
+        from PySide6.QtCore import QTranslator
+        from PySide6.QtGui import QGuiApplication, QImage, QPainter
+        from PySide6.QtSvg import QSvgRenderer
+
+        if QGuiApplication.instance() is None:
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window, no display needed
+            _app = QGuiApplication(["faceapp-self-test"])  # noqa: F841  (kept alive to the end)
+        importlib.import_module("faceapp.ui.main_window")
+        translator = QTranslator()
+        if not translator.load("faceapp_zh_CN", str(paths.resources_dir() / "translations")):
+            return name, False, "translation faceapp_zh_CN.qm not found"
+        icon = QImage(32, 32, QImage.Format.Format_ARGB32)
+        icon.fill(0)
+        painter = QPainter(icon)
+        QSvgRenderer(str(paths.resources_dir() / "icons" / "faceapp.svg")).render(painter)
+        painter.end()
+        if icon.pixelColor(16, 4).alpha() == 0:
+            return name, False, "app icon did not render"
+        platform = QGuiApplication.platformName()
+    except Exception as exc:  # noqa: BLE001  (any failure here is the finding)
+        return name, False, f"{type(exc).__name__}: {exc}"
+    return name, True, f"Qt platform '{platform}', translation and icon load"
 
 
 def main() -> int:

@@ -152,6 +152,21 @@ def test_self_test_passes_and_fails_on_damaged_models(tmp_path, capsys):
     assert "SELF-TEST FAILED" in capsys.readouterr().err
 
 
+def test_self_test_fails_when_the_desktop_files_are_missing(tmp_path, monkeypatch, capsys):
+    from faceapp import paths
+
+    real = paths.resources_dir()
+    fake = tmp_path / "resources"
+    (fake / "selftest").mkdir(parents=True)
+    for f in (real / "selftest").iterdir():
+        (fake / "selftest" / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(paths, "resources_dir", lambda: fake)  # a build that lost translations and icons
+    assert main(["--provider", "cpu", "--self-test"]) == EXIT_CHECK
+    out = capsys.readouterr().out
+    assert "[FAIL] desktop toolkit: translation faceapp_zh_CN.qm not found" in out
+    assert "SELF-TEST FAILED" in out
+
+
 def test_access_groups_assign_log_and_erase(tmp_path, photos, capsys):
     db = tmp_path / "a.db"
     run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
