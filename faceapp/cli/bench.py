@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", metavar="IMG", default=None, help="photo with several faces for throughput")
     p.add_argument("--gallery", default="1000,10000,100000",
                    help="1:N gallery sizes to time (synthetic templates, 5 per person)")
+    p.add_argument("--batch", default="1,8,32",
+                   help="embedding batch sizes for descriptor throughput (default 1,8,32; '' to skip)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
     p.set_defaults(func=cmd_bench)
 
@@ -74,6 +76,27 @@ def run_bench(engine, frame: np.ndarray, frames: int, gallery=None) -> dict:
             "provider": engine.provider, "ms": {k: _stats(v) for k, v in stages.items()}}
 
 
+def embed_throughput(engine, chip: np.ndarray, sizes: list[int], seconds: float = 1.0) -> dict:
+    """Descriptors per second when `size` aligned chips go to the encoder in one call.
+
+    Batches matter on a GPU (one launch for many faces: enrolment from photos, eval, crowds);
+    on a CPU they show how far per-call overhead is amortised. Each size runs ~`seconds`.
+    """
+    out = {}
+    for n in sizes:
+        batch = np.repeat(chip[None], n, 0)
+        engine.embed(batch)  # first call at this shape: allocation, kernel choice
+        t = []
+        t_end = time.perf_counter() + seconds
+        while time.perf_counter() < t_end or len(t) < 3:
+            t0 = time.perf_counter()
+            engine.embed(batch)
+            t.append(time.perf_counter() - t0)
+        med = float(np.median(t))
+        out[str(n)] = {"ms_per_batch": round(1000 * med, 2), "faces_per_s": round(n / med, 1)}
+    return out
+
+
 def search_times(sizes: list[int], queries: int = 100) -> dict:
     rng = np.random.default_rng(1)
     out = {}
@@ -119,6 +142,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         total = g["ms"]["total"]["median"]
         report["group"] = {"image": f"{group.shape[1]}x{group.shape[0]}", "faces": g["faces_per_frame"],
                            "ms_per_frame": total, "faces_per_s": round(1000 * g["faces_per_frame"] / total, 1)}
+    batches = [int(b) for b in args.batch.split(",") if b.strip()]
+    faces = engine.analyze(frame)
+    if batches and faces:
+        report["embed_batch"] = embed_throughput(engine, faces[0].chip, batches)
     report["search_ms"] = search_times(sizes)
     report["peak_rss_mib"] = peak_rss_mib()
     print(f"frame {report['frame']}, {report['faces_per_frame']} face(s), {report['frames']} frames, "
@@ -130,6 +157,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         gr = report["group"]
         print(f"several faces: {gr['faces']} in {gr['image']}: {gr['ms_per_frame']:.1f} ms per frame, "
               f"{gr['faces_per_s']} faces/s")
+    for n, v in report.get("embed_batch", {}).items():
+        print(f"embedding batch {int(n):>3}: {v['ms_per_batch']:.2f} ms per batch, {v['faces_per_s']} faces/s")
     for n, v in report["search_ms"].items():
         print(f"1:N search, {int(n):>7,} templates: median {v['median']:.2f} ms, p90 {v['p90']:.2f} ms "
               f"({v['gallery_mib']} MiB)")

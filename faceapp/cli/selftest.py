@@ -65,6 +65,9 @@ def run_self_test(provider: str | None = None, models_dir: Path | None = None) -
     return 0 if ok else 1
 
 
+_qt_app = None  # the Qt application desktop_check() had to create, kept for the process
+
+
 def desktop_check() -> tuple[str, bool, str]:
     """Qt starts (off screen), loads the Chinese translation and renders the app icon."""
     import importlib
@@ -77,10 +80,14 @@ def desktop_check() -> tuple[str, bool, str]:
         from PySide6.QtCore import QTranslator
         from PySide6.QtGui import QGuiApplication, QImage, QPainter
         from PySide6.QtSvg import QSvgRenderer
+        from PySide6.QtWidgets import QApplication
 
+        global _qt_app
         if QGuiApplication.instance() is None:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window, no display needed
-            _app = QGuiApplication(["faceapp-self-test"])  # noqa: F841  (kept alive to the end)
+            # a QApplication (not just QGuiApplication): the widgets need one, and a caller in
+            # the same process (the tests) may build windows afterwards
+            _qt_app = QApplication(["faceapp-self-test"])
         importlib.import_module("faceapp.ui.main_window")
         translator = QTranslator()
         if not translator.load("faceapp_zh_CN", str(paths.resources_dir() / "translations")):

@@ -38,7 +38,8 @@ class RecognitionSettings:
         "0.0% wrong person and 0.7% of strangers; 0.60 (dlib's 1:1 operating point) lets "
         "12% of strangers in. `faceapp eval-ident` reproduces the table.",
     )
-    min_face_px: int = _f(40, 20, 400, "Smallest face (box side in pixels) the detector looks for.")
+    min_face_px: int = _f(40, 20, 400, "Face size (box side in pixels) the detector's pyramid starts from; faces "
+                                       "down to about half of it are still found. Larger is faster.")
     min_detection_score: float = _f(
         0.9, 0.7, 1.0,
         "Lowest detector confidence kept as a face. MTCNN's last stage accepts from 0.7; hair, "

@@ -194,10 +194,12 @@ def test_access_groups_assign_log_and_erase(tmp_path, photos, capsys):
 def test_bench_prints_stages_search_and_memory(photos, tmp_path, capsys):
     out = tmp_path / "b.json"
     assert main(["--provider", "cpu", "bench", photos["astronaut"], "--frames", "3", "--group", photos["hopper"],
-                 "--gallery", "1000,5000", "--json", str(out)]) == 0
+                 "--gallery", "1000,5000", "--batch", "1,4", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "detect" in text and "match" in text and "1:N search" in text and "peak memory" in text
+    assert "embedding batch   4" in text
     rep = json.loads(out.read_text())
     assert rep["faces_per_frame"] == 1 and set(rep["search_ms"]) == {"1000", "5000"}
     assert rep["ms"]["total"]["median"] >= rep["ms"]["detect"]["median"] > 0
     assert rep["start_to_first_result_s"] > 0 and rep["group"]["faces"] == 1
+    assert set(rep["embed_batch"]) == {"1", "4"} and rep["embed_batch"]["4"]["faces_per_s"] > 0
