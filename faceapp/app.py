@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .core.settings import RecognitionSettings
 
@@ -43,14 +44,24 @@ class AppContext:
                             "(current model %s)", other, self._engine.model_id)
         return self._engine
 
-    def save_settings(self, settings: RecognitionSettings, actor: str = "admin") -> None:
+    def save_settings(self, settings: RecognitionSettings, actor: str = "admin",
+                      also: dict[str, tuple[Any, str, dict[str, Any]]] | None = None) -> None:
+        """Validate and store the settings with an audit entry of what changed.
+
+        `also` maps further setting keys to (value, audit action, audit details), saved in
+        the same transaction (the desktop's own preferences from the same dialog).
+        """
         settings.validate()
         old = self.settings.to_dict()
-        self.repo.set_setting(SETTINGS_KEY, settings.to_dict())
-        self.repo.audit(actor, "settings.update", {k: v for k, v in settings.to_dict().items() if old.get(k) != v})
+        new = settings.to_dict()
+        values: dict[str, Any] = {SETTINGS_KEY: new}
+        audits = [(actor, "settings.update", {k: v for k, v in new.items() if old.get(k) != v})]
+        for key, (value, action, details) in (also or {}).items():
+            values[key] = value
+            audits.append((actor, action, details))
+        self.repo.set_settings(values, audits)
         self.settings = settings
-        if self._door is not None and any(k.startswith("door_") and old.get(k) != v
-                                          for k, v in settings.to_dict().items()):
+        if self._door is not None and any(k.startswith("door_") and old.get(k) != v for k, v in new.items()):
             self._door.close()  # the next door() call rebuilds it from the new settings
             self._door = None
 

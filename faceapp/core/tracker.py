@@ -56,8 +56,8 @@ class _Track:
 
 
 @dataclass(frozen=True)
-class TrackView:
-    """What the live view draws: a box, its track id and the decision if already made."""
+class TrackSnapshot:
+    """One track as the tracker holds it: box, votes so far, frames missed, decision if made."""
 
     track_id: int
     box: Box
@@ -183,8 +183,8 @@ class FaceTracker:
         self._tracks = []
         return decisions
 
-    def tracks(self) -> list[TrackView]:
-        return [TrackView(t.id, _box(t.box), len(t.votes), t.missed, t.decision) for t in self._tracks]
+    def tracks(self) -> list[TrackSnapshot]:
+        return [TrackSnapshot(t.id, _box(t.box), len(t.votes), t.missed, t.decision) for t in self._tracks]
 
     # -- deciding --------------------------------------------------------------------------
 

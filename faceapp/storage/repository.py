@@ -400,6 +400,16 @@ class Repository(AccessRepositoryMixin):
             c.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, text))
 
+    def set_settings(self, values: dict[str, Any], audits: Sequence[tuple[str, str, dict[str, Any]]] = ()) -> None:
+        """Several settings and their audit entries (actor, action, details) in one
+        transaction: a settings dialog is saved whole or not at all."""
+        rows = [(key, json_dumps(value)) for key, value in values.items()]
+        with self._write("saving settings") as c:
+            c.executemany("INSERT INTO settings (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", rows)
+            for actor, action, details in audits:
+                self._audit(c, actor, action, details)
+
     def audit(self, actor: str, action: str, details: dict[str, Any] | None = None) -> int:
         """Append to the audit log (who changed what); the table rejects UPDATE and DELETE."""
         with self._write(f"writing audit entry {action}") as c:

@@ -26,6 +26,12 @@ class UiPrefs:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+    def record(self) -> dict[str, tuple[dict, str, dict]]:
+        """{KEY: (value, audit action, audit details)} for AppContext.save_settings(also=...);
+        the PIN hash is stored but never written to the audit log."""
+        value = asdict(self)
+        return {KEY: (value, "ui.settings", {k: v for k, v in value.items() if k != "kiosk_pin_hash"})}
+
     def save(self, repo, actor: str = "admin") -> None:
-        repo.set_setting(KEY, asdict(self))
-        repo.audit(actor, "ui.settings", {k: v for k, v in asdict(self).items() if k != "kiosk_pin_hash"})
+        repo.set_settings({k: v for k, (v, _, _) in self.record().items()},
+                          [(actor, action, details) for _, action, details in self.record().values()])

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from ..core.auth import PinError, hash_pin
+from ..core.auth import PinError, check_pin_format, hash_pin
 from ..core.cameras import list_cameras
 from ..core.settings import RecognitionSettings, SettingsError
 from .prefs import LANGUAGES, UiPrefs
@@ -29,13 +29,15 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget(self)
         tabs.addTab(self._general(), self.tr("General"))
         tabs.addTab(self._recognition(), self.tr("Recognition"))
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                              | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         lay.addWidget(box)
         self.saved_settings: RecognitionSettings | None = None
+        self._saving = False
 
     def _general(self) -> QWidget:
         w = QWidget(self)
@@ -139,7 +141,11 @@ class SettingsDialog(QDialog):
         return out
 
     def accept(self) -> None:
-        """Validate everything first, then persist both; on error the dialog stays open."""
+        """Validate everything here, then hash the PIN and save both settings in one
+        transaction on a worker (a locked database must not freeze the window); the dialog
+        closes when the save succeeds and stays open with the reason when it does not."""
+        if self._saving:
+            return
         try:
             settings = RecognitionSettings(**self.values()).validate()
         except (SettingsError, TypeError) as exc:
@@ -148,23 +154,42 @@ class SettingsDialog(QDialog):
         prefs = replace(self.prefs, camera_source=self.camera.currentText().strip() or "0",
                         language=self.language.currentData(), kiosk=self.kiosk.isChecked(),
                         sound=self.sound.isChecked())
+        pin = None
         if self.pin.text() or self.pin2.text():
             if self.pin.text() != self.pin2.text():
                 QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("The two PINs differ."))
                 return
             try:
-                prefs.kiosk_pin_hash = hash_pin(self.pin.text())
+                check_pin_format(self.pin.text())
             except PinError as exc:
                 QMessageBox.warning(self, self.tr("Admin PIN"), str(exc))
                 return
-        if prefs.kiosk and not prefs.kiosk_pin_hash:
+            pin = self.pin.text()
+        if prefs.kiosk and not (prefs.kiosk_pin_hash or pin):
             QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("Set an admin PIN before enabling kiosk mode."))
             return
-        try:
-            self.ctx.save_settings(settings)
-            prefs.save(self.ctx.repo)
-        except Exception as exc:  # noqa: BLE001 - e.g. database locked: tell the admin
-            QMessageBox.warning(self, self.tr("Settings"), str(exc))
-            return
+
+        def save() -> UiPrefs:
+            final = replace(prefs, kiosk_pin_hash=hash_pin(pin)) if pin else prefs  # scrypt: ~70 ms
+            self.ctx.save_settings(settings, also=final.record())
+            return final
+
+        self._set_saving(True)
+        run_in_thread(save, lambda final: self._saved(settings, final), self._save_failed)
+
+    def reject(self) -> None:
+        if not self._saving:  # Esc while saving would hide a save that still lands
+            super().reject()
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        self.buttons.setEnabled(not saving)
+
+    def _saved(self, settings: RecognitionSettings, prefs: UiPrefs) -> None:
+        self._set_saving(False)
         self.saved_settings, self.prefs = settings, prefs
         super().accept()
+
+    def _save_failed(self, exc: BaseException) -> None:  # e.g. database locked: nothing was saved
+        self._set_saving(False)
+        QMessageBox.warning(self, self.tr("Settings"), str(exc))

@@ -66,17 +66,37 @@ class DetailsPage(QWizardPage):
         self.registerField("number*", self.number)
         self.registerField("name*", self.name)
         self.registerField("department", self.department)
+        self._checking = False
+        self._free_number = ""  # last number the database said is free
 
     def validatePage(self) -> bool:
+        """Next is allowed once a worker has confirmed the number is free (Qt asks for a
+        bool at once, so the first press starts the lookup and the answer presses Next)."""
         number = self.number.text().strip()
-        existing = self.wiz.ctx.repo.find_employee(number)  # one indexed lookup
+        if number and number == self._free_number:
+            return True
+        if not self._checking:
+            self._checking = True
+            self.error.setText(self.tr("Checking the employee number…"))
+            run_in_thread(lambda: self.wiz.ctx.repo.find_employee(number),
+                          lambda existing: self._number_checked(number, existing), self._check_failed)
+        return False
+
+    def _number_checked(self, number: str, existing) -> None:
+        self._checking = False
         if existing is not None:
             self.error.setText(self.tr("Employee number %1 is already used by %2. Choose another number, or "
                                        "re-enrol that employee from the Employees page.")
                                .replace("%1", number).replace("%2", existing.name))
-            return False
+            return
         self.error.clear()
-        return True
+        self._free_number = number
+        if self.wiz.currentPage() is self and self.number.text().strip() == number:
+            self.wiz.next()
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self._checking = False
+        self.error.setText(str(exc))
 
 
 class ConsentPage(QWizardPage):

@@ -52,69 +52,69 @@
 <context>
     <name>CapturePage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="103"/>
+        <location filename="../../faceapp/ui/wizard.py" line="123"/>
         <source>Face samples</source>
         <translation>人脸样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="104"/>
+        <location filename="../../faceapp/ui/wizard.py" line="124"/>
         <source>Look at the camera; samples are taken automatically when the quality is good. Or enrol from photos.</source>
         <translation>请看向摄像头；画面质量合格时会自动采集样本。也可以从照片登记。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="114"/>
+        <location filename="../../faceapp/ui/wizard.py" line="134"/>
         <source>Capture from camera</source>
         <translation>从摄像头采集</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="116"/>
+        <location filename="../../faceapp/ui/wizard.py" line="136"/>
         <source>Enrol from photos…</source>
         <translation>从照片登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="145"/>
+        <location filename="../../faceapp/ui/wizard.py" line="165"/>
         <source>Samples: %1 (at least %2 needed, %3 recommended)</source>
         <translation>样本：%1（至少需要 %2 个，建议 %3 个）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="177"/>
+        <location filename="../../faceapp/ui/wizard.py" line="197"/>
         <source>Look at the camera…</source>
         <translation>请看向摄像头…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="196"/>
+        <location filename="../../faceapp/ui/wizard.py" line="216"/>
         <source>Good - hold still</source>
         <translation>很好 - 请保持不动</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="199"/>
+        <location filename="../../faceapp/ui/wizard.py" line="219"/>
         <source>Done - %1 samples taken</source>
         <translation>完成 - 已采集 %1 个样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="205"/>
+        <location filename="../../faceapp/ui/wizard.py" line="225"/>
         <source>Photos of the employee</source>
         <translation>员工照片</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="206"/>
+        <location filename="../../faceapp/ui/wizard.py" line="226"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp *.webp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp *.webp)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/wizard.py" line="213"/>
+        <location filename="../../faceapp/ui/wizard.py" line="233"/>
         <source>Checking %n photo(s)…</source>
         <translation>
             <numerusform>正在检查 %n 张照片…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="228"/>
+        <location filename="../../faceapp/ui/wizard.py" line="248"/>
         <source>✔ %1: usable</source>
         <translation>✔ %1：可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="230"/>
+        <location filename="../../faceapp/ui/wizard.py" line="250"/>
         <source>✘ %1: %2</source>
         <translation>✘ %1：%2</translation>
     </message>
@@ -127,12 +127,12 @@
         <translation>我同意雇主拍摄我的面部并将其作为生物特征模板保存，用于记录考勤和开门。我可以随时要求删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="85"/>
+        <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Consent</source>
         <translation>同意书</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="89"/>
+        <location filename="../../faceapp/ui/wizard.py" line="109"/>
         <source>The employee has read this and consents</source>
         <translation>员工已阅读并同意</translation>
     </message>
@@ -160,7 +160,12 @@
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="74"/>
+        <location filename="../../faceapp/ui/wizard.py" line="80"/>
+        <source>Checking the employee number…</source>
+        <translation>正在检查员工编号…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="88"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
     </message>
@@ -277,12 +282,12 @@
 <context>
     <name>EnrolWizard</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="348"/>
+        <location filename="../../faceapp/ui/wizard.py" line="368"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="349"/>
+        <location filename="../../faceapp/ui/wizard.py" line="369"/>
         <source>Re-enrol %1</source>
         <translation>重新登记 %1</translation>
     </message>
@@ -666,17 +671,17 @@ Retrying automatically…</source>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="242"/>
+        <location filename="../../faceapp/ui/wizard.py" line="262"/>
         <source>Review samples</source>
         <translation>检查样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="246"/>
+        <location filename="../../faceapp/ui/wizard.py" line="266"/>
         <source>Remove selected</source>
         <translation>移除所选</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="248"/>
+        <location filename="../../faceapp/ui/wizard.py" line="268"/>
         <source>Retake / add samples</source>
         <translation>重拍 / 添加样本</translation>
     </message>
@@ -684,32 +689,32 @@ Retrying automatically…</source>
 <context>
     <name>SavePage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="280"/>
+        <location filename="../../faceapp/ui/wizard.py" line="300"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="297"/>
+        <location filename="../../faceapp/ui/wizard.py" line="317"/>
         <source>%1: %2 sample(s) will be saved.</source>
         <translation>%1：将保存 %2 个样本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="300"/>
+        <location filename="../../faceapp/ui/wizard.py" line="320"/>
         <source>Checking that this person is not already enrolled…</source>
         <translation>正在检查此人是否已登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="311"/>
+        <location filename="../../faceapp/ui/wizard.py" line="331"/>
         <source>✔ Duplicate check: nobody enrolled looks like this person. Press Finish to save.</source>
         <translation>✔ 重复检查：没有已登记人员与此人相似。按“完成”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="314"/>
+        <location filename="../../faceapp/ui/wizard.py" line="334"/>
         <source>✘ This person is already enrolled as %1 (no. %2). Edit or re-enrol that employee instead; nothing was saved.</source>
         <translation>✘ 此人已登记为 %1（工号 %2）。请改为编辑或重新登记该员工；未保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="332"/>
+        <location filename="../../faceapp/ui/wizard.py" line="352"/>
         <source>Enrolment</source>
         <translation>登记</translation>
     </message>
@@ -718,7 +723,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="27"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="167"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="195"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -733,84 +738,84 @@ Retrying automatically…</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="46"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="48"/>
         <source>A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL</source>
         <translation>摄像头编号（0、1……）、视频文件或 rtsp:// / http:// 地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="48"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="50"/>
         <source>Video file…</source>
         <translation>视频文件…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="53"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="55"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="58"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="60"/>
         <source>Language (after restart)</source>
         <translation>语言（重启后生效）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="59"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="61"/>
         <source>Start in kiosk mode (full screen, locked with the admin PIN)</source>
         <translation>以自助终端模式启动（全屏，需管理员 PIN 才能退出）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="65"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="67"/>
         <source>unchanged</source>
         <translation>不变</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="65"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="67"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="66"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="68"/>
         <source>New admin PIN</source>
         <translation>新管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="67"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="69"/>
         <source>Repeat PIN</source>
         <translation>重复 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="68"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="70"/>
         <source>Beep on each decision</source>
         <translation>每次识别结果时提示音</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="84"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="84"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="146"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="152"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="153"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="158"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="161"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="160"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="165"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="169"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="153"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="160"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="161"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="169"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>

@@ -203,6 +203,20 @@ def test_employee_list_search_update_and_active(repo: Repository) -> None:
         repo.set_active(12345, True, actor="t")
 
 
+def test_several_settings_and_audit_rows_are_one_transaction(repo: Repository) -> None:
+    repo.set_settings({"recognition": {"cooldown_s": 60}, "ui": {"camera_source": "0"}})
+    audits = len(repo.audit_log())
+    with pytest.raises(ValueError):  # the second audit row cannot be written (NaN): nothing is kept
+        repo.set_settings({"recognition": {"cooldown_s": 99}, "ui": {"camera_source": "1"}},
+                          [("admin", "settings.update", {"cooldown_s": 99}), ("admin", "ui.settings", {"x": float("nan")})])
+    assert repo.get_setting("recognition") == {"cooldown_s": 60} and repo.get_setting("ui") == {"camera_source": "0"}
+    assert len(repo.audit_log()) == audits
+    repo.set_settings({"recognition": {"cooldown_s": 99}, "ui": {"camera_source": "1"}},
+                      [("admin", "settings.update", {"cooldown_s": 99}), ("admin", "ui.settings", {"camera_source": "1"})])
+    assert repo.get_setting("ui") == {"camera_source": "1"}
+    assert [e.action for e in repo.audit_log(limit=2)][::-1] == ["settings.update", "ui.settings"]
+
+
 def test_settings_are_json(repo: Repository, db_path: Path) -> None:
     assert repo.get_setting("recognition", {}) == {}
     repo.set_setting("recognition", {"match_threshold": 0.55, "timezone": "Europe/Berlin"})

@@ -61,6 +61,7 @@ def main(out: Path) -> int:
     wiz.details.name.setText("Alex Lacamoire")
     wiz.details.department.setText("Band")
     wiz.next()
+    wait(lambda: wiz.currentPage() is wiz.consent, 10)  # the number is checked on a worker
     wiz.consent.check.setChecked(True)
     wiz.next()
     alex = sorted((SHARED / "face_recognition_examples" / "alex_lacamoire").iterdir())

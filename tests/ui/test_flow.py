@@ -29,8 +29,8 @@ def enrol_with_wizard(w, qtbot, number: str, name: str, photo) -> object:
     wiz.details.number.setText(number)
     wiz.details.name.setText(name)
     wiz.details.department.setText("Cast")
-    wiz.next()
-    assert wiz.currentPage() is wiz.consent
+    wiz.next()  # starts the number check on a worker; its answer moves on
+    qtbot.waitUntil(lambda: wiz.currentPage() is wiz.consent, timeout=5000)
     assert not wiz.button(QWizard.WizardButton.NextButton).isEnabled()  # consent is required
     wiz.consent.check.setChecked(True)
     wiz.next()
@@ -68,7 +68,8 @@ def test_enrol_play_video_log_and_export(ctx, window_factory, qtbot, enrol_photo
     wiz2.details.number.setText("1001")
     wiz2.details.name.setText("Someone Else")
     wiz2.next()
-    assert wiz2.currentPage() is wiz2.details and "already used by Lin-Manuel Miranda" in wiz2.details.error.text()
+    qtbot.waitUntil(lambda: "already used by Lin-Manuel Miranda" in wiz2.details.error.text(), timeout=5000)
+    assert wiz2.currentPage() is wiz2.details
     # the same face under another number is refused on the save page
     wiz3 = enrol_with_wizard(w, qtbot, "2000", "Lin Again", enrol_photo)
     assert "already enrolled as Lin-Manuel Miranda" in wiz3.save.result.text()
@@ -144,6 +145,7 @@ def test_guided_capture_from_camera_gives_live_advice(ctx, window_factory, qtbot
     wiz.details.number.setText("3001")
     wiz.details.name.setText("Camera Person")
     wiz.next()
+    qtbot.waitUntil(lambda: wiz.currentPage() is wiz.consent, timeout=5000)
     wiz.consent.check.setChecked(True)
     wiz.next()
     advice = set()

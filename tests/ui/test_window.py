@@ -96,12 +96,53 @@ def test_settings_dialog_validates_and_persists(ctx, qtbot, monkeypatch):
     dlg.pin.setText("13579")
     dlg.pin2.setText("13579")
     dlg.camera.setEditText("rtsp://10.0.0.5/stream1")
-    dlg.accept()
-    assert dlg.result() == 1
+    dlg.accept()  # hashes the PIN and saves on a worker; the dialog closes when that succeeded
+    assert not dlg.buttons.isEnabled()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=10_000)
+    assert dlg.buttons.isEnabled()
     assert ctx.settings.cooldown_s == 120 and ctx.repo.get_setting("recognition")["timezone"] == "Europe/Berlin"
     prefs = UiPrefs.load(ctx.repo)
     assert prefs.kiosk and prefs.camera_source == "rtsp://10.0.0.5/stream1"
     assert prefs.kiosk_pin_hash.startswith("scrypt$") and "13579" not in str(ctx.repo.get_setting("ui"))
+
+
+def test_settings_dialog_saves_nothing_when_the_database_is_locked(ctx, qtbot, monkeypatch):
+    """Recognition settings and desktop preferences go in one transaction: all or nothing,
+    and the window stays responsive while the save waits for the lock."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    ctx.repo.busy_timeout_ms = 300
+    ctx.repo._conn.execute("PRAGMA busy_timeout = 300")
+    before = (ctx.repo.get_setting("recognition"), ctx.repo.get_setting("ui"), len(ctx.repo.audit_log()))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    dlg.fields["cooldown_s"].setValue(321)
+    dlg.camera.setEditText("2")
+    blocker = sqlite3.connect(ctx.repo.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        dlg.accept()
+        ticks = []
+        qtbot.waitUntil(lambda: ticks.append(1) or bool(warnings), timeout=10_000)  # the event loop kept running
+        assert len(ticks) > 1
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert "Nothing was saved" in warnings[-1] and dlg.result() == 0 and dlg.buttons.isEnabled()
+    assert (ctx.repo.get_setting("recognition"), ctx.repo.get_setting("ui"), len(ctx.repo.audit_log())) == before
+    assert ctx.settings.cooldown_s != 321
+    dlg.accept()  # lock gone: the same dialog saves both
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=10_000)
+    assert ctx.repo.get_setting("recognition")["cooldown_s"] == 321 and ctx.repo.get_setting("ui")["camera_source"] == "2"
+    actions = [e.action for e in ctx.repo.audit_log(limit=2)]
+    assert sorted(actions) == ["settings.update", "ui.settings"]
 
 
 def test_chinese_catalogue_is_complete():
