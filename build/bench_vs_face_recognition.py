@@ -112,6 +112,48 @@ def smallest_face(engines: dict, imgs: list[np.ndarray], sides: list[int]) -> di
     return out
 
 
+_FIRST_RESULT = r"""
+import json, sys
+import numpy as np
+from faceapp.cli.bench import peak_rss_mib
+frame = np.load(sys.argv[2])
+if sys.argv[1] == "faceapp":
+    from faceapp.core.engine import FaceEngine
+    faces = FaceEngine.load(provider="cpu").analyze(frame)
+    n = len(faces)
+else:
+    import face_recognition
+    n = len(face_recognition.face_encodings(frame, face_recognition.face_locations(frame, int(sys.argv[3]))))
+print(json.dumps({"faces": n, "peak_rss_mib": peak_rss_mib()}))
+"""
+
+
+def startup_and_memory(frame: np.ndarray, runs: int = 3) -> dict:
+    """Fresh process -> models loaded -> first frame's descriptors: wall time and peak RSS.
+
+    Each pipeline in its own interpreter (imports included), alternating, median of `runs`.
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "frame.npy"
+        np.save(path, frame)
+        cases = {"faceapp": ["faceapp"], "face_recognition_upsample0": ["face_recognition", "0"]}
+        seen: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
+        for _ in range(runs):
+            for name, argv in cases.items():
+                t0 = time.perf_counter()
+                out = subprocess.run([sys.executable, "-c", _FIRST_RESULT, argv[0], str(path), *argv[1:]],
+                                     capture_output=True, text=True, check=True, cwd=ROOT,
+                                     env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+                wall = time.perf_counter() - t0
+                rep = json.loads(out.stdout.strip().splitlines()[-1])
+                seen[name].append((wall, rep["peak_rss_mib"]))
+    return {name: {"start_to_first_result_s": round(float(np.median([w for w, _ in v])), 2),
+                   "peak_rss_mib": round(float(np.median([m for _, m in v])), 1)} for name, v in seen.items()}
+
+
 def fr_embed(path: Path) -> np.ndarray:
     import face_recognition
 
@@ -158,6 +200,9 @@ def main() -> int:
           + ", ".join(f"{k} {v} ms" for k, v in lat["median_ms"].items()))
     for k, v in lat["speedup"].items():
         print(f"  {k}: {v}x faster")
+    report["startup_and_memory"] = startup_and_memory(imgs[0])
+    print("process start to first frame's descriptors, and peak memory (RSS): " + ", ".join(
+        f"{k} {v['start_to_first_result_s']} s / {v['peak_rss_mib']} MiB" for k, v in report["startup_and_memory"].items()))
     if not args.skip_smallest:
         report["smallest_face_px"] = smallest_face(engines, imgs, list(range(20, 121, 10)))
         print("smallest face found in every photo (px wide): "

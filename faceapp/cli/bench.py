@@ -114,6 +114,15 @@ def search_times(sizes: list[int], queries: int = 100) -> dict:
 
 
 def peak_rss_mib() -> float | None:
+    """This process's peak resident memory. Linux: VmHWM of /proc/self/status, which starts
+    afresh at exec (getrusage's ru_maxrss keeps the parent's peak across fork + exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows
