@@ -52,3 +52,22 @@ def engine():
     from faceapp.core.engine import FaceEngine
 
     return FaceEngine.load(provider="cpu")
+
+
+# ---------------------------------------------------------------- figures shown in the CI log
+
+_FIGURES: list[tuple[str, str]] = []
+
+
+@pytest.fixture()
+def figure():
+    """figure(name, value): a measured figure printed in the summary at the end of the run,
+    so CI logs show them without -s (bundle size, LFW accuracy, parity)."""
+    return lambda name, value: _FIGURES.append((name, str(value)))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("measured figures")
+        for name, value in _FIGURES:
+            terminalreporter.write_line(f"{name}: {value}")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "build"))
 
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason="PyInstaller not installed")
-def test_bundle_builds_and_passes_self_test(tmp_path):
+def test_bundle_builds_and_passes_self_test(tmp_path, figure):
     import package
 
     dist = package.build(tmp_path)
@@ -30,3 +30,5 @@ def test_bundle_builds_and_passes_self_test(tmp_path):
     print(r.stdout)
     assert r.returncode == 0 and "SELF-TEST PASSED" in r.stdout, r.stdout + r.stderr
     assert "[ok] desktop toolkit" in r.stdout
+    figure("desktop bundle", f"{dist.name}, {size / 2**20:.0f} MiB, self-test from the built folder passed "
+           f"({r.stdout.splitlines()[0].split('(')[-1].rstrip(')')})")

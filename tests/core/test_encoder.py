@@ -14,11 +14,12 @@ PHOTOS = ("astronaut", "grace_hopper")
 
 
 @pytest.mark.parametrize("photo", PHOTOS)
-def test_descriptor_matches_dlib(encoder, ref, photo):
+def test_descriptor_matches_dlib(encoder, ref, photo, figure):
     emb = encoder.embed(ref[f"{photo}_chip"][None])
     assert emb.shape == (1, 128) and emb.dtype == np.float32
     diff = float(np.abs(emb[0] - ref[f"{photo}_descriptor"]).max())
     print(f"{photo}: ONNX vs dlib descriptor max abs diff {diff:.3g}")
+    figure(f"encoder parity with dlib ({photo})", f"max abs diff {diff:.3g}")
     assert diff <= 1e-4
 
 

@@ -10,11 +10,13 @@ from faceapp.core.pairs_eval import evaluate_pairs, format_report
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_lfw_fold1_accuracy(faces_dir, engine):
+def test_lfw_fold1_accuracy(faces_dir, engine, figure):
     pairs = load_pairs(faces_dir / "lfw" / "pairs.csv")
     assert len(pairs) == 600
     report = evaluate_pairs(engine, pairs, threshold=0.6)
     print("\n" + format_report(report))
+    figure("LFW fold 1 accuracy (10-fold CV)", f"{100 * report['accuracy_cv10']:.2f}%, "
+           f"AUC {report['roc_auc']:.4f}, {len(report['detection_failures'])} detection failures")
     assert report["accuracy_cv10"] >= 0.985
     assert report["roc_auc"] >= 0.99
     assert len(report["detection_failures"]) <= 10  # listed in the report above
