@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,23 @@ def test_bundle_builds_and_passes_self_test(tmp_path, figure):
     assert "[ok] desktop toolkit" in r.stdout
     figure("desktop bundle", f"{dist.name}, {size / 2**20:.0f} MiB, self-test from the built folder passed "
            f"({r.stdout.splitlines()[0].split('(')[-1].rstrip(')')})")
+
+    # the frozen desktop app itself: window up, models loaded on its worker, log file written
+    log_dir = tmp_path / "log"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FACEAPP_DB": str(tmp_path / "gui.db"),
+           "FACEAPP_LOG_DIR": str(log_dir), "QT_QPA_PLATFORM": "offscreen"}
+    gui = dist / ("faceapp.exe" if sys.platform == "win32" else "faceapp")
+    proc = subprocess.Popen([str(gui), "--provider", "cpu"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    text = ""
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and "face engine ready" not in text:
+            time.sleep(0.5)
+            log_file = log_dir / "faceapp.log"
+            text = log_file.read_text(encoding="utf-8") if log_file.is_file() else ""
+        assert proc.poll() is None, f"the bundled app exited with {proc.returncode}: {proc.communicate()[0]}"
+        assert "face engine ready on CPU" in text, text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
