@@ -37,8 +37,10 @@ def build(out: Path) -> Path:
 
 
 def cli_executable(dist: Path) -> Path:
-    """The console program: faceapp-cli.exe on Windows (faceapp.exe has no console), else faceapp."""
-    return dist / ("faceapp-cli.exe" if sys.platform == "win32" else "faceapp")
+    """The console program: faceapp-cli(.exe) on Windows and macOS (the app is windowed), else faceapp."""
+    if sys.platform == "win32":
+        return dist / "faceapp-cli.exe"
+    return dist / ("faceapp-cli" if sys.platform == "darwin" else "faceapp")
 
 
 def self_test(dist: Path) -> int:
