@@ -1,7 +1,8 @@
 """dlib serialisation reader on hand-made bytes, and a byte-exact re-export of the dlib models.
 
 The re-export needs the two .dat files from face-recognition-models 0.3.0: a folder given by
-$FACEAPP_EXPORT_SOURCES, or the unpacked sdist at /work/dl/...; skipped otherwise.
+$FACEAPP_EXPORT_SOURCES, or build/_work/ where `python build/export_models.py` leaves them;
+skipped otherwise (the shipped models' parity was checked when they were exported).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from exporters.dlib_format import DlibFormatError, DlibReader  # noqa: E402
 
 DAT_RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 DAT_SHAPE = "shape_predictor_5_face_landmarks.dat"
-DEFAULT_SOURCES = Path("/work/dl/face_recognition_models-0.3.0/face_recognition_models/models")
+DEFAULT_SOURCES = Path(__file__).resolve().parents[2] / "build" / "_work"  # export_models.py's work folder
 
 
 def R(data: bytes) -> DlibReader:
@@ -82,8 +83,8 @@ def test_tensor_matrix_and_alias():
 def _sources() -> Path:
     src = Path(os.environ.get("FACEAPP_EXPORT_SOURCES", DEFAULT_SOURCES))
     if not ((src / DAT_RESNET).is_file() and (src / DAT_SHAPE).is_file()):
-        pytest.skip(f"dlib .dat files not found in {src} (set FACEAPP_EXPORT_SOURCES to the folder "
-                    "holding face_recognition_models/models from face-recognition-models 0.3.0)")
+        pytest.skip(f"dlib .dat files not found in {src} (run python build/export_models.py --check once, or set "
+                    "FACEAPP_EXPORT_SOURCES to face_recognition_models/models of face-recognition-models 0.3.0)")
     return src
 
 
