@@ -34,7 +34,9 @@ db, marker = sys.argv[1], Path(sys.argv[2])
 repo = Repository(open_db(db))
 
 def hold(emp_id):
-    marker.write_text(str(emp_id))  # the employee row is written, the templates are not
+    part = marker.with_suffix(".part")
+    part.write_text(str(emp_id))  # the employee row is written, the templates are not
+    part.replace(marker)  # appears whole: the parent never reads a half-written number
     time.sleep(120)
 
 repo._after_employee_insert = hold
