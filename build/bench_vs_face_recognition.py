@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """faceapp vs the face_recognition library, side by side on the same frames and pairs.
 
-    pip install face_recognition dlib-bin      # optional, only for this comparison
+    pip install face_recognition dlib-bin "setuptools<81"   # optional, only for this comparison
+                                   # (face_recognition_models imports pkg_resources, gone in setuptools 81)
     python build/bench_vs_face_recognition.py [--frames 30] [--pairs ../shared/data/faces/lfw/pairs.csv]
 
 Per-frame latency: both pipelines (detect + landmarks + descriptor) on the same 640x480
@@ -189,6 +190,12 @@ def main() -> int:
     ap.add_argument("--skip-smallest", action="store_true", help="skip the smallest-face sweep")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
+    try:
+        import face_recognition  # noqa: F401  (it calls quit() when its models package cannot load)
+    except (ImportError, SystemExit):
+        print('face_recognition is not usable here: pip install face_recognition dlib-bin "setuptools<81"',
+              file=sys.stderr)
+        return 2
     from faceapp.core.engine import FaceEngine
 
     engine = FaceEngine.load(provider="cpu")
