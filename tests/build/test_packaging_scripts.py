@@ -122,3 +122,22 @@ def test_windows_version_resource_text():
              if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "StringStruct"]
     assert ("ProductVersion", "0.1.0") in pairs and ("OriginalFilename", "faceapp-cli.exe") in pairs
     assert ("FileDescription", "Attendance 'n' access") in pairs
+
+
+def test_gpu_check_runs_on_the_cpu_and_refuses_a_missing_gpu(tmp_path):
+    """build/gpu/gpu_check.py is what a GPU session will run: keep it working here."""
+    import json
+
+    script = ROOT / "build" / "gpu" / "gpu_check.py"
+    out = tmp_path / "cpu.json"
+    r = subprocess.run([sys.executable, str(script), "--provider", "cpu", "--frames", "2", "--batches", "1,2",
+                        "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "GPU CHECK PASSED" in r.stdout, r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["latency_ms_640x480"]["cpu"]["total"] > 0 and set(rep["embed_batch"]["cpu"]) == {"1", "2"}
+    r = subprocess.run([sys.executable, str(script), "--frames", "2", "--batches", "1"], capture_output=True,
+                       text=True, timeout=300)
+    if r.returncode == 0:  # a machine with a working CUDA: then it must have compared with the CPU
+        assert "descriptor_max_distance_cuda_vs_cpu" in r.stdout and "GPU CHECK PASSED" in r.stdout
+    else:
+        assert r.returncode == 1 and "GPU CHECK FAILED" in r.stderr and "Traceback" not in r.stderr
