@@ -134,6 +134,7 @@ def startup_and_memory(frame: np.ndarray, runs: int = 3) -> dict:
 
     Each pipeline in its own interpreter (imports included), alternating, median of `runs`.
     """
+    import os
     import subprocess
     import tempfile
 
@@ -147,7 +148,7 @@ def startup_and_memory(frame: np.ndarray, runs: int = 3) -> dict:
                 t0 = time.perf_counter()
                 out = subprocess.run([sys.executable, "-c", _FIRST_RESULT, argv[0], str(path), *argv[1:]],
                                      capture_output=True, text=True, check=True, cwd=ROOT,
-                                     env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
                 wall = time.perf_counter() - t0
                 rep = json.loads(out.stdout.strip().splitlines()[-1])
                 seen[name].append((wall, rep["peak_rss_mib"]))

@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def chips_for_parity(engine, frame: np.ndarray) -> np.ndarray:
+def chips_for_parity(chip: np.ndarray) -> np.ndarray:
     """The frame's face chip plus flipped, darker and brighter versions: 4 different inputs."""
-    chip = engine.analyze(frame)[0].chip
     return np.stack([chip, chip[:, ::-1], (chip * 0.6).astype(np.uint8),
                      np.clip(chip.astype(np.int16) + 40, 0, 255).astype(np.uint8)])
 
@@ -47,12 +46,6 @@ def stage_latency(engines: dict, frame: np.ndarray, frames: int) -> dict:
     return {name: {k: round(1000 * float(np.median(v)), 2) for k, v in st.items()} for name, st in times.items()}
 
 
-def batch_throughput(engine, chip: np.ndarray, sizes: list[int]) -> dict:
-    from faceapp.cli.bench import embed_throughput
-
-    return embed_throughput(engine, chip, sizes)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--provider", choices=["cuda", "cpu"], default="cuda")
@@ -62,13 +55,14 @@ def main() -> int:
     args = ap.parse_args()
     import onnxruntime as ort
 
-    from faceapp.cli.bench import letterbox
+    from faceapp.cli.bench import embed_throughput, letterbox
     from faceapp.core.engine import FaceEngine
     from faceapp.core.imageio import read_image
 
     report: dict = {"onnxruntime": ort.__version__, "available_providers": ort.get_available_providers()}
     frame = letterbox(read_image(ROOT / "resources" / "selftest" / "astronaut.jpg"), 640, 480)
     engines = {"cpu": FaceEngine.load(provider="cpu")}
+    chip = engines["cpu"].analyze(frame)[0].chip
     if args.provider == "cuda":
         from faceapp.core.errors import ProviderError
 
@@ -83,7 +77,7 @@ def main() -> int:
         if "CUDA" not in engines["cuda"].provider.upper():
             print(f"FAIL: engine runs on {engines['cuda'].provider}, not CUDA", file=sys.stderr)
             return 1
-        chips = chips_for_parity(engines["cpu"], frame)
+        chips = chips_for_parity(chip)
         a, b = engines["cpu"].embed(chips), engines["cuda"].embed(chips)
         report["descriptor_max_abs_diff_cuda_vs_cpu"] = float(np.abs(a - b).max())
         report["descriptor_max_distance_cuda_vs_cpu"] = float(np.linalg.norm(a - b, axis=1).max())
@@ -92,9 +86,8 @@ def main() -> int:
         if len(da) and len(da) == len(db):
             report["box_max_abs_diff_px"] = float(np.abs(da.boxes - db.boxes).max())
     report["latency_ms_640x480"] = stage_latency(engines, frame, args.frames)
-    chip = engines["cpu"].analyze(frame)[0].chip
     sizes = [int(s) for s in args.batches.split(",")]
-    report["embed_batch"] = {name: batch_throughput(e, chip, sizes) for name, e in engines.items()}
+    report["embed_batch"] = {name: embed_throughput(e, chip, sizes) for name, e in engines.items()}
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

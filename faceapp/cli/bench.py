@@ -140,7 +140,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     engine = load_engine(args)
     load_s = time.perf_counter() - t0
-    engine.analyze(frame)
+    first_faces = engine.analyze(frame)
     first_s = time.perf_counter() - T_PROCESS
     sizes = [int(s) for s in args.gallery.split(",") if s.strip()]
     report = run_bench(engine, frame, args.frames, synthetic_gallery(sizes[0]) if sizes else None)
@@ -152,9 +152,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         report["group"] = {"image": f"{group.shape[1]}x{group.shape[0]}", "faces": g["faces_per_frame"],
                            "ms_per_frame": total, "faces_per_s": round(1000 * g["faces_per_frame"] / total, 1)}
     batches = [int(b) for b in args.batch.split(",") if b.strip()]
-    faces = engine.analyze(frame)
-    if batches and faces:
-        report["embed_batch"] = embed_throughput(engine, faces[0].chip, batches)
+    if batches and first_faces:
+        report["embed_batch"] = embed_throughput(engine, first_faces[0].chip, batches)
     report["search_ms"] = search_times(sizes)
     report["peak_rss_mib"] = peak_rss_mib()
     print(f"frame {report['frame']}, {report['faces_per_frame']} face(s), {report['frames']} frames, "

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _EMP_COLS = "e.id, e.number, e.name, e.department, e.active, e.consent_at, e.created_at, e.updated_at"
 _EDITABLE = ("number", "name", "department", "consent_at", "active")
+_UPSERT_SETTING = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 
 def _text(value: str, what: str) -> str:
@@ -397,16 +398,14 @@ class Repository(AccessRepositoryMixin):
     def set_setting(self, key: str, value: Any) -> None:
         text = json_dumps(value)
         with self._write(f"saving setting {key}") as c:
-            c.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, text))
+            c.execute(_UPSERT_SETTING, (key, text))
 
     def set_settings(self, values: dict[str, Any], audits: Sequence[tuple[str, str, dict[str, Any]]] = ()) -> None:
         """Several settings and their audit entries (actor, action, details) in one
         transaction: a settings dialog is saved whole or not at all."""
         rows = [(key, json_dumps(value)) for key, value in values.items()]
         with self._write("saving settings") as c:
-            c.executemany("INSERT INTO settings (key, value) VALUES (?, ?) "
-                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", rows)
+            c.executemany(_UPSERT_SETTING, rows)
             for actor, action, details in audits:
                 self._audit(c, actor, action, details)
 

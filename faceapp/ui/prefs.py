@@ -33,5 +33,5 @@ class UiPrefs:
         return {KEY: (value, "ui.settings", {k: v for k, v in value.items() if k != "kiosk_pin_hash"})}
 
     def save(self, repo, actor: str = "admin") -> None:
-        repo.set_settings({k: v for k, (v, _, _) in self.record().items()},
-                          [(actor, action, details) for _, action, details in self.record().values()])
+        value, action, details = self.record()[KEY]
+        repo.set_settings({KEY: value}, [(actor, action, details)])
