@@ -98,7 +98,7 @@ class LiveController(QObject):
     def _open_failed(self, gen: int, exc: BaseException) -> None:
         if gen != self._generation:
             return
-        log.warning("camera %r: %s", self.source, exc)
+        log.debug("camera %r: %s", self.source, exc)  # the worker already logged it as a warning
         self._set_state("no-camera", str(exc))
         if not self.is_file() and isinstance(exc, CameraError):
             self._retry.start()  # a kiosk comes back by itself when the camera is plugged in
