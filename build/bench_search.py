@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faceapp.core.matching import Gallery  # noqa: E402
+from faceapp.recognition.gallery import Gallery  # noqa: E402
 
 
 def rss_bytes() -> int | None:

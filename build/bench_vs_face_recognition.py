@@ -32,7 +32,7 @@ FACES = ROOT.parent / "shared" / "data" / "faces"
 
 def frames() -> list[np.ndarray]:
     from faceapp.cli.bench import letterbox
-    from faceapp.core.imageio import read_image
+    from faceapp.vision.imageio import read_image
 
     ex = FACES / "face_recognition_examples"
     photos = [ex / "lin_manuel_miranda" / "lin-manuel-miranda.png", ex / "alex_lacamoire" / "alex-lacamoire.png",
@@ -119,7 +119,7 @@ import numpy as np
 from faceapp.cli.bench import peak_rss_mib
 frame = np.load(sys.argv[2])
 if sys.argv[1] == "faceapp":
-    from faceapp.core.engine import FaceEngine
+    from faceapp.vision.engine import FaceEngine
     faces = FaceEngine.load(provider="cpu").analyze(frame)
     n = len(faces)
 else:
@@ -169,8 +169,8 @@ def fr_embed(path: Path) -> np.ndarray:
 
 
 def accuracy(engine, pairs_csv: Path) -> dict:
-    from faceapp.core.evaluation import accuracy_at, cv_accuracy, load_pairs, roc_auc
-    from faceapp.core.pairs_eval import evaluate_pairs
+    from faceapp.evaluation.metrics import accuracy_at, cv_accuracy, load_pairs, roc_auc
+    from faceapp.evaluation.pairs import evaluate_pairs
 
     pairs = load_pairs(pairs_csv)
     ours = evaluate_pairs(engine, pairs, 0.6)
@@ -197,7 +197,7 @@ def main() -> int:
         print('face_recognition is not usable here: pip install face_recognition dlib-bin "setuptools<81"',
               file=sys.stderr)
         return 2
-    from faceapp.core.engine import FaceEngine
+    from faceapp.vision.engine import FaceEngine
 
     engine = FaceEngine.load(provider="cpu")
     engines = {"faceapp": engine, "faceapp_min_face_80": FaceEngine.load(provider="cpu", min_face_px=80)}

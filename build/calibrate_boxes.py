@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     import dlib
 
-    from faceapp.core.engine import FaceEngine
-    from faceapp.core.imageio import read_image
+    from faceapp.vision.engine import FaceEngine
+    from faceapp.vision.imageio import read_image
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     faces = ROOT.parent / "shared" / "data" / "faces" / "lfw" / "images"

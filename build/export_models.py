@@ -116,7 +116,7 @@ def export_all(files: dict[str, Path], out_dir: Path) -> dict:
     spec = dlib_shape.export(files["shape_predictor_5_face_landmarks.dat"], out_dir / "dlib_shape_predictor_5.npz")
     models["shape_predictor_5"] = {
         "id": "dlib_shape_predictor_5", "file": "dlib_shape_predictor_5.npz", "format": "npz",
-        "description": "dlib 5-point landmark regression trees, arrays for faceapp.core.landmarks",
+        "description": "dlib 5-point landmark regression trees, arrays for faceapp.vision.landmarks",
         "source": {"package": "face-recognition-models", "version": frm["version"],
                    "file": "face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
                    "sha256": sha256(files["shape_predictor_5_face_landmarks.dat"])},

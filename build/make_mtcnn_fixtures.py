@@ -114,7 +114,7 @@ def _pool(img: np.ndarray, k: int) -> np.ndarray:
 
 
 def make_multi_face(astro: np.ndarray, grace: np.ndarray) -> np.ndarray:
-    """A 420 x 760 grey canvas with four faces at three sizes (tests/core/test_detector.py uses it)."""
+    """A 420 x 760 grey canvas with four faces at three sizes (tests/vision/test_detector.py uses it)."""
     canvas = np.full((420, 760, 3), 118, np.uint8)
     tiles = [
         (_pool(astro, 2), 10, 10),                 # 256 x 256

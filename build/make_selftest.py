@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from skimage import data
 
-    from faceapp.core.engine import FaceEngine
-    from faceapp.core.imageio import read_image
+    from faceapp.vision.engine import FaceEngine
+    from faceapp.vision.imageio import read_image
 
     out = ROOT / "resources" / "selftest"
     img = cv2.resize(data.astronaut(), (256, 256), interpolation=cv2.INTER_AREA)

@@ -1,7 +1,7 @@
 """Presentation-attack detection harness for the head-turn liveness challenge.
 
 Attack presentations: real photos rendered as a printed card or a screen held in front of
-a webcam and moved (faceapp/core/pad_attacks.py: shift, in-plane rotation, tilt/yaw like
+a webcam and moved (faceapp/evaluation/pad_attacks.py: shift, in-plane rotation, tilt/yaw like
 a head turn, a bent card, a screen replay with moire/gamma/bezel), over a background
 frame. Bona fide presentations: windows of real face tracks in the shared clip
 video/short_hamilton_clip.mp4 (scene cuts split tracks). The bona fide material is ONE
@@ -34,11 +34,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from faceapp.core.engine import FaceEngine  # noqa: E402
-from faceapp.core.liveness import LivenessChallenge, LivenessResult  # noqa: E402
-from faceapp.core.pad_attacks import SPECIES, attack_sequence, plain_background  # noqa: E402
-from faceapp.core.settings import RecognitionSettings  # noqa: E402
-from faceapp.core.tracker import greedy_assign, iou_matrix  # noqa: E402
+from faceapp.vision.engine import FaceEngine  # noqa: E402
+from faceapp.recognition.liveness import LivenessChallenge, LivenessResult  # noqa: E402
+from faceapp.evaluation.pad_attacks import SPECIES, attack_sequence, plain_background  # noqa: E402
+from faceapp.settings import Settings  # noqa: E402
+from faceapp.recognition.tracker import greedy_assign, iou_matrix  # noqa: E402
 
 log = logging.getLogger("pad_harness")
 SHARED = ROOT.parent / "shared" / "data" / "faces"
@@ -136,13 +136,13 @@ def clip_tracks(engine: FaceEngine, frames: list[np.ndarray], min_len: int) -> l
     return [t for t in done if len(t) >= min_len]
 
 
-def _lm(face) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - core.types.Face
+def _lm(face) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - vision.types.Face
     """All the challenge needs of a face: its two landmark sets (small enough to cache)."""
     return np.asarray(face.landmarks, np.float32), np.asarray(face.shape5, np.float32)
 
 
-def judge(faces: list[tuple[np.ndarray, np.ndarray]], settings: RecognitionSettings) -> LivenessResult:
-    ch = LivenessChallenge.from_settings(settings)
+def judge(faces: list[tuple[np.ndarray, np.ndarray]], settings: Settings) -> LivenessResult:
+    ch = LivenessChallenge.from_settings(settings.liveness)
     res = ch.result()
     for lm, s5 in faces:
         res = ch.observe(lm, s5)
@@ -185,7 +185,7 @@ def run_bona_fide(engine, clip, window, stride, max_seq) -> list[dict]:  # noqa:
     return rows
 
 
-def judge_all(rows: list[dict], settings: RecognitionSettings) -> list[dict]:
+def judge_all(rows: list[dict], settings: Settings) -> list[dict]:
     """Each sequence's verdict under `settings` (landmarks are computed once, judged many times)."""
     out = []
     for r in rows:
@@ -198,11 +198,11 @@ def judge_all(rows: list[dict], settings: RecognitionSettings) -> list[dict]:
     return out
 
 
-def sweep(rows: list[dict], settings: RecognitionSettings, values: list[float]) -> list[dict]:
+def sweep(rows: list[dict], settings: Settings, values: list[float]) -> list[dict]:
     """APCER (flat species, bent card) and BPCER of turned windows against liveness_min_parallax."""
     out = []
     for v in values:
-        s = RecognitionSettings(**(settings.to_dict() | {"liveness_min_parallax": v})).validate()
+        s = settings.replace(liveness_min_parallax=v)
         judged = judge_all(rows, s)
         flat = [r for r in judged if r["kind"] == "attack" and r["species"] != "print_bent_yaw"]
         bent = [r for r in judged if r["species"] == "print_bent_yaw"]
@@ -213,10 +213,10 @@ def sweep(rows: list[dict], settings: RecognitionSettings, values: list[float]) 
     return out
 
 
-def summarise(rows: list[dict], settings: RecognitionSettings) -> dict:
-    out: dict = {"thresholds": {"liveness_min_yaw_change_deg": settings.liveness_min_yaw_change_deg,
-                                "liveness_min_parallax": settings.liveness_min_parallax,
-                                "liveness_min_frames": settings.liveness_min_frames},
+def summarise(rows: list[dict], settings: Settings) -> dict:
+    out: dict = {"thresholds": {"liveness_min_yaw_change_deg": settings.liveness.min_yaw_change_deg,
+                                "liveness_min_parallax": settings.liveness.min_parallax,
+                                "liveness_min_frames": settings.liveness.min_frames},
                  "apcer": {}, "bpcer": None}
     for sp in sorted({r["species"] for r in rows if r["kind"] == "attack"}):
         rs = [r for r in rows if r["species"] == sp]
@@ -227,7 +227,7 @@ def summarise(rows: list[dict], settings: RecognitionSettings) -> dict:
     bf = [r for r in rows if r["kind"] == "bona_fide"]
     if bf:
         rej = sum(not r["live"] for r in bf)
-        turned = [r for r in bf if r["yaw_range_deg"] >= settings.liveness_min_yaw_change_deg]
+        turned = [r for r in bf if r["yaw_range_deg"] >= settings.liveness.min_yaw_change_deg]
         out["bpcer"] = {"presentations": len(bf), "rejected": rej, "bpcer": rej / len(bf),
                         "reasons": dict(Counter(r["reason"] for r in bf)),
                         "turned": len(turned), "turned_rejected": sum(not r["live"] for r in turned),
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     t0 = time.perf_counter()
-    settings = RecognitionSettings()
+    settings = Settings()
     if args.cache and args.cache.is_file():
         rows = pickle.loads(args.cache.read_bytes())
     else:

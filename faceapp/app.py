@@ -1,7 +1,7 @@
 """The composition root: builds settings, storage, engine and services once.
 
 The CLI and the desktop window both get their services from here; nothing else wires
-core to storage.
+the domain packages to storage.
 """
 
 from __future__ import annotations
@@ -9,34 +9,49 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from .core.settings import RecognitionSettings
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .hardware.door import DoorController
+    from .recognition.tracker import Decision
+    from .recognition.views import Announcement
+    from .services.access import AccessService, LivenessCheck
+    from .services.employees import EmployeeService
+    from .services.enrolment import EnrolmentService
+    from .services.recognition import RecognitionService
+    from .services.reports import ReportService
+    from .storage.repository import Repository
+    from .vision.engine import FaceEngine
 
 log = logging.getLogger(__name__)
 
-SETTINGS_KEY = "recognition"
+SETTINGS_KEY = "recognition"  # the stored key of the site settings (kept since version 0.1)
+
+# (value, audit action, audit details) of a further setting saved with the site settings.
+StoredValue = tuple[Any, str, dict[str, Any]]
 
 
 @dataclass
 class AppContext:
     db_path: Path
-    repo: object
-    settings: RecognitionSettings
+    repo: "Repository"
+    settings: Settings
     provider: str | None = None
     models_dir: Path | None = None
-    _engine: object | None = field(default=None, repr=False)
-    _door: object | None = field(default=None, repr=False)
+    _engine: "FaceEngine | None" = field(default=None, repr=False)
+    _door: "DoorController | None" = field(default=None, repr=False)
 
     @property
-    def engine(self):
+    def engine(self) -> "FaceEngine":
         """Loaded on first use: listing employees or exporting CSV needs no models."""
         if self._engine is None:
-            from .core.engine import FaceEngine
+            from .vision.engine import FaceEngine
 
-            self._engine = FaceEngine.load(self.models_dir, provider=self.provider or self.settings.provider,
-                                           min_face_px=self.settings.min_face_px,
-                                           min_score=self.settings.min_detection_score)
+            vision = self.settings.vision
+            self._engine = FaceEngine.load(self.models_dir, provider=self.provider or vision.provider,
+                                           min_face_px=vision.min_face_px, min_score=vision.min_detection_score)
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
             if other:
@@ -44,8 +59,10 @@ class AppContext:
                             "(current model %s)", other, self._engine.model_id)
         return self._engine
 
-    def save_settings(self, settings: RecognitionSettings, actor: str = "admin",
-                      also: dict[str, tuple[Any, str, dict[str, Any]]] | None = None) -> None:
+    # -- settings and stored preferences ---------------------------------------------------
+
+    def save_settings(self, settings: Settings, actor: str = "admin",
+                      also: dict[str, StoredValue] | None = None) -> None:
         """Validate and store the settings with an audit entry of what changed.
 
         `also` maps further setting keys to (value, audit action, audit details), saved in
@@ -60,36 +77,56 @@ class AppContext:
             values[key] = value
             audits.append((actor, action, details))
         self.repo.set_settings(values, audits)
+        changed = self.settings.changed_sections(settings)
         self.settings = settings
-        if self._door is not None and any(k.startswith("door_") and old.get(k) != v for k, v in new.items()):
+        if self._door is not None and "door" in changed:
             self._door.close()  # the next door() call rebuilds it from the new settings
             self._door = None
 
-    def door(self):
+    def stored_preferences(self, key: str) -> dict[str, Any]:
+        """A stored JSON object other than the site settings (e.g. the desktop's "ui")."""
+        value = self.repo.get_setting(key, {})
+        return value if isinstance(value, dict) else {}
+
+    def save_preferences(self, values: dict[str, StoredValue], actor: str = "admin") -> None:
+        """Store further setting objects with their audit entries, in one transaction."""
+        self.repo.set_settings({k: v for k, (v, _, _) in values.items()},
+                               [(actor, action, details) for _, action, details in values.values()])
+
+    # -- services --------------------------------------------------------------------------
+
+    def door(self) -> "DoorController | None":
         """The door relay from the settings (None: no door configured, or relay unusable)."""
         if self._door is None:
             from .services.access import build_door
 
-            self._door = build_door(self.settings)
+            self._door = build_door(self.settings.door)
         return self._door
 
-    def access(self, source: str = "camera", liveness=None, on_result=None):
+    def access(self, source: str = "camera", liveness: "LivenessCheck | None" = None,
+               on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService
 
         return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result)
 
-    def close(self) -> None:
-        if self._door is not None:
-            self._door.close()
-        self.repo.close()
+    def employees(self) -> "EmployeeService":
+        from .services.employees import EmployeeService
 
-    def enrolment(self):
+        return EmployeeService(self.repo)
+
+    def reports(self) -> "ReportService":
+        from .services.reports import ReportService
+
+        return ReportService(self.repo)
+
+    def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService
 
         return EnrolmentService(self.engine, self.repo, self.settings)
 
-    def recognition(self, source: str = "camera", on_decision=None, access: bool = False,
-                    settings: RecognitionSettings | None = None):
+    def recognition(self, source: str = "camera",
+                    on_decision: "Callable[[Decision, Announcement], None] | None" = None,
+                    access: bool = False, settings: Settings | None = None) -> "RecognitionService":
         """The recognition service; with access=True every decision also goes through door
         access (access log, door pulse), gated by the service's head-turn liveness check."""
         from .services.recognition import RecognitionService
@@ -98,7 +135,7 @@ class AppContext:
         if access:
             acc = self.access(source, liveness=svc.liveness_ok)
 
-            def both(decision, announcement) -> None:
+            def both(decision: "Decision", announcement: "Announcement") -> None:
                 acc.on_decision(decision, announcement)
                 if on_decision is not None:
                     on_decision(decision, announcement)
@@ -106,18 +143,21 @@ class AppContext:
             svc.on_decision = both
         return svc
 
+    def close(self) -> None:
+        if self._door is not None:
+            self._door.close()
+        self.repo.close()
+
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,
                   models_dir: str | Path | None = None) -> AppContext:
+    from .services.access import purge_expired
     from .storage.db import default_db_path, open_db
     from .storage.repository import Repository
 
     path = Path(db_path) if db_path else default_db_path()
     repo = Repository(open_db(path))
     stored = repo.get_setting(SETTINGS_KEY, {}) or {}
-    known = {k: v for k, v in stored.items() if k in RecognitionSettings.__dataclass_fields__}
-    settings = RecognitionSettings.from_dict(known)
-    from .services.access import purge_expired
-
-    purge_expired(repo, settings)  # retention: old unknown-face thumbnails, templates of leavers
+    settings = Settings.from_stored(stored)
+    purge_expired(repo, settings.retention)  # retention: old unknown-face thumbnails, templates of leavers
     return AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)

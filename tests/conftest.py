@@ -49,7 +49,7 @@ def grace_hopper() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def engine():
-    from faceapp.core.engine import FaceEngine
+    from faceapp.vision.engine import FaceEngine
 
     return FaceEngine.load(provider="cpu")
 

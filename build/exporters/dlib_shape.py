@@ -5,7 +5,7 @@ regression-tree forests. Its serialisation: int version (1); initial_shape
 (matrix<float,0,1>, x0 y0 x1 y1 ...); forests (vector<vector<regression_tree>>, a tree =
 vector<split_feature{idx1, idx2, thresh}> + vector<matrix<float,0,1>> leaves);
 anchor_idx (vector<vector<unsigned long>>); deltas (vector<vector<vector<float,2>>>).
-We store dense arrays so faceapp.core.landmarks can evaluate all trees of a level at once:
+We store dense arrays so faceapp.vision.landmarks can evaluate all trees of a level at once:
 
     initial_shape (P, 2) float32          normalised to the face rectangle (0..1)
     split_idx     (L, T, S, 2) int32       feature pixel indices of each split node

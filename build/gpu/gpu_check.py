@@ -56,15 +56,15 @@ def main() -> int:
     import onnxruntime as ort
 
     from faceapp.cli.bench import embed_throughput, letterbox
-    from faceapp.core.engine import FaceEngine
-    from faceapp.core.imageio import read_image
+    from faceapp.vision.engine import FaceEngine
+    from faceapp.vision.imageio import read_image
 
     report: dict = {"onnxruntime": ort.__version__, "available_providers": ort.get_available_providers()}
     frame = letterbox(read_image(ROOT / "resources" / "selftest" / "astronaut.jpg"), 640, 480)
     engines = {"cpu": FaceEngine.load(provider="cpu")}
     chip = engines["cpu"].analyze(frame)[0].chip
     if args.provider == "cuda":
-        from faceapp.core.errors import ProviderError
+        from faceapp.shared.errors import ProviderError
 
         t0 = time.perf_counter()
         try:

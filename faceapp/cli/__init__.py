@@ -13,19 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..core.errors import FaceAppError, ImageReadError, ModelError, ProviderError
+from ..shared.errors import FaceAppError, ImageReadError, ModelError, ProviderError
+from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
 
-EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INPUT, EXIT_NOFACE, EXIT_MODEL = 0, 1, 2, 3, 4, 5
+__all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
 
 
-class NoFaceError(FaceAppError):
-    """An image needed for the command has no detectable face."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, vision
+    from . import access, attendance, bench, doctor, evaluate, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -40,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     vision.register(sub)
+    evaluate.register(sub)
     attendance.register(sub)
     access.register(sub)
     doctor.register(sub)
@@ -81,9 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-def load_engine(args: argparse.Namespace):
-    """Build the engine with the CLI's provider and models folder (the CLI's composition root)."""
-    from ..core.engine import FaceEngine
-
-    return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("access", help="door access groups, who is in them, and the access log")
     acts = p.add_subparsers(dest="access_action", metavar="ACTION", required=True)
@@ -31,13 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _ctx(args):
-    from .attendance import context
+    from .common import context
 
     return context(args)
 
 
 def _group(ctx, name: str):
-    from ..core.errors import FaceAppError
+    from ..shared.errors import FaceAppError
 
     for g in ctx.repo.list_access_groups():
         if g.name.lower() == name.lower():
@@ -57,9 +58,9 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_add_group(args: argparse.Namespace) -> int:
-    from ..core.errors import FaceAppError
+    from ..shared.errors import FaceAppError
 
-    from ..core.access import WeeklySchedule
+    from ..access.rules import WeeklySchedule
 
     if args.schedule.strip().lower() == "always":
         schedule = WeeklySchedule.always()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
+
+from .common import context
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
 
-def context(args: argparse.Namespace):
-    from ..app import build_context
-
-    return build_context(args.db, args.provider, args.models_dir)
-
-
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from . import EXIT_INPUT, EXIT_NOFACE
+    from .common import EXIT_INPUT, EXIT_NOFACE
     from ..services.enrolment import consent_now
 
     if not args.consent:
@@ -75,19 +71,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def _find(ctx, number: str):
-    from ..core.errors import FaceAppError
-
-    emp = ctx.repo.find_employee(number)
-    if emp is None:
-        raise FaceAppError(f"no employee with number {number!r}")
-    return emp
+    return ctx.employees().require(number)
 
 
 def cmd_employees(args: argparse.Namespace) -> int:
     ctx = context(args)
     if args.action == "list":
-        rows = ctx.repo.list_employees(search=args.search)
-        counts = ctx.repo.template_counts() if hasattr(ctx.repo, "template_counts") else {}
+        employees = ctx.employees()
+        rows = employees.list(search=args.search)
+        counts = employees.template_counts()
         print(f"{'number':12s} {'name':28s} {'department':16s} {'active':6s} samples")
         for e in rows:
             print(f"{e.number:12s} {e.name:28s} {e.department:16s} {'yes' if e.active else 'no':6s} "
@@ -99,14 +91,14 @@ def cmd_employees(args: argparse.Namespace) -> int:
         return 2
     emp = _find(ctx, args.number)
     if args.action == "delete":
-        ctx.repo.delete_employee(emp.id, actor="cli")
+        ctx.employees().delete(emp.id, actor="cli")
         print(f"deleted {emp.name} (no. {emp.number}) and their face templates")
     elif args.action == "erase":
-        res = ctx.repo.erase_person(emp.id, actor="cli")
+        res = ctx.employees().erase(emp.id, actor="cli")
         print(f"erased {emp.name} (no. {emp.number}) as {res.token}: {res.templates_erased} template(s) removed, "
               f"{res.attendance_kept} attendance and {res.access_log_kept} access-log row(s) kept anonymised")
     else:
-        ctx.repo.set_active(emp.id, args.action == "activate", actor="cli")
+        ctx.employees().set_active(emp.id, args.action == "activate", actor="cli")
         print(f"{args.action}d {emp.name} (no. {emp.number})")
     return 0
 
@@ -116,7 +108,7 @@ def _is_image(src: str) -> bool:
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
-    from ..core.capture import CaptureThread
+    from ..hardware.capture import CaptureThread
     from ..services.recognition import LiveLoop, now_utc
 
     ctx = context(args)
@@ -153,11 +145,9 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 def _identify_image(ctx, path: str, ts: datetime) -> int:
     """A still photo is one deliberate presentation: decide on that single frame."""
-    from dataclasses import replace
+    from ..vision.imageio import read_image
 
-    from ..core.imageio import read_image
-
-    settings = replace(ctx.settings, min_decision_frames=1)
+    settings = ctx.settings.replace(min_decision_frames=1)
     service = ctx.recognition(f"cli:{Path(path).name}", access=True, settings=settings)
     service.tracker.unknown_frames = 1
     _, anns = service.process(read_image(path), 0, ts)
@@ -174,12 +164,11 @@ def _day(s: str | None) -> date | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..core.attendance import AttendanceRules
-    from ..services.reports import export_csv
+    from ..attendance.rules import AttendanceRules
 
     ctx = context(args)
-    rules = AttendanceRules.from_settings(ctx.settings)
+    rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
-    n = export_csv(ctx.repo, rules, args.out, _day(args.first), _day(args.last), ids, args.department, args.summary)
+    n = ctx.reports().export_csv(rules, args.out, _day(args.first), _day(args.last), ids, args.department, args.summary)
     print(f"wrote {n} row(s) to {args.out}")
     return 0

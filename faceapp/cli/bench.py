@@ -46,7 +46,7 @@ def _stats(values: list[float]) -> dict:
 
 def synthetic_gallery(n: int, per: int = 5, seed: int = 0):
     """n templates of n/per people: unit-scale random descriptors (only the speed matters)."""
-    from ..core.matching import Gallery
+    from ..recognition.gallery import Gallery
 
     rng = np.random.default_rng(seed)
     people = max(1, n // per)
@@ -132,8 +132,8 @@ def peak_rss_mib() -> float | None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from . import load_engine
-    from ..core.imageio import read_image
+    from .common import load_engine
+    from ..vision.imageio import read_image
 
     w, h = (int(v) for v in args.size.lower().split("x"))
     frame = letterbox(read_image(args.image), w, h)

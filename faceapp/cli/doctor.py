@@ -26,10 +26,11 @@ def _version(dist: str) -> str:
 def collect(args: argparse.Namespace) -> tuple[dict, bool]:
     from pathlib import Path
 
-    from .. import __version__, paths
-    from ..core.cameras import list_cameras
-    from ..core.errors import FaceAppError
-    from ..core.models import Manifest
+    from .. import __version__
+    from ..shared import paths
+    from ..hardware.cameras import list_cameras
+    from ..shared.errors import FaceAppError
+    from ..vision.models import Manifest
 
     ok = True
     report: dict = {
@@ -64,7 +65,7 @@ def collect(args: argparse.Namespace) -> tuple[dict, bool]:
     report["models"] = models
     if ok:
         try:
-            from . import load_engine
+            from .common import load_engine
 
             engine = load_engine(args)
             report["provider_in_use"] = engine.provider
@@ -84,7 +85,7 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
     """Employees and templates per face model; templates of another model need re-enrolment."""
     from pathlib import Path
 
-    from ..core.errors import FaceAppError
+    from ..shared.errors import FaceAppError
     from ..storage.db import default_db_path
 
     path = Path(args.db) if args.db else default_db_path()
@@ -103,7 +104,7 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from . import EXIT_CHECK
+    from .common import EXIT_CHECK
 
     report, ok = collect(args)
     if args.json:

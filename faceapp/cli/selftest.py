@@ -25,10 +25,11 @@ TOLERANCE = 0.05  # descriptor distance allowed between JPEG decoders / CPU kern
 
 
 def run_self_test(provider: str | None = None, models_dir: Path | None = None) -> int:
-    from .. import __version__, paths
-    from ..core.engine import FaceEngine, distance
-    from ..core.imageio import read_image
-    from ..core.matching import Gallery
+    from .. import __version__
+    from ..shared import paths
+    from ..vision.engine import FaceEngine, distance
+    from ..vision.imageio import read_image
+    from ..recognition.gallery import Gallery
     from ..storage.db import open_db
     from ..storage.repository import Repository
 
@@ -73,7 +74,7 @@ def desktop_check() -> tuple[str, bool, str]:
     import importlib
     import os
 
-    from .. import paths
+    from ..shared import paths
 
     name = "desktop toolkit"
     try:

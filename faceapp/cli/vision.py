@@ -1,4 +1,4 @@
-"""detect, compare and eval-pairs: the engine from the command line."""
+"""detect and compare: the engine from the command line."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ import argparse
 import json
 import logging
 import sys
-import time
-from pathlib import Path
 
-import numpy as np
 
-from ..core.errors import ImageReadError
-from ..core.settings import RecognitionSettings
+from ..shared.errors import ImageReadError
+from ..recognition.settings import RecognitionSettings
 
 log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = RecognitionSettings().match_threshold
@@ -32,24 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("eval-pairs", help="verification accuracy, CV threshold and ROC AUC on a pairs CSV")
-    p.add_argument("pairs", metavar="PAIRS.csv", help="CSV with img_a,img_b,same columns")
-    p.add_argument("--root", default=None, help="folder the image paths are relative to")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    p.add_argument("--no-fallback", action="store_true",
-                   help="count pairs with an undetected face as errors instead of using a centre crop")
-    p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
-    p.set_defaults(func=cmd_eval_pairs)
-
-    p = sub.add_parser("eval-ident", help="open-set identification: rank-1 and false accepts per threshold")
-    p.add_argument("split", metavar="SPLIT.csv", help="CSV with path,identity,role (gallery/probe/unknown)")
-    p.add_argument("--root", default=None)
-    p.add_argument("--thresholds", default="0.40,0.45,0.50,0.55,0.60",
-                   help="comma-separated distance thresholds to report")
-    p.add_argument("--min-margin", type=float, default=None, help="default: the min_margin setting")
-    p.add_argument("--json", metavar="OUT", default=None)
-    p.set_defaults(func=cmd_eval_ident)
-
 
 def _face_dict(f) -> dict:
     q = f.quality
@@ -66,8 +45,8 @@ def _face_dict(f) -> dict:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from . import EXIT_INPUT, load_engine
-    from ..core.imageio import read_image
+    from .common import EXIT_INPUT, load_engine
+    from ..vision.imageio import read_image
 
     engine = load_engine(args)
     failed = 0
@@ -94,8 +73,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _largest_face(engine, path: str):
-    from . import NoFaceError
-    from ..core.imageio import read_image
+    from .common import NoFaceError
+    from ..vision.imageio import read_image
 
     faces = engine.analyze(read_image(path), max_faces=1)
     if not faces:
@@ -104,8 +83,8 @@ def _largest_face(engine, path: str):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import load_engine
-    from ..core.engine import distance
+    from .common import load_engine
+    from ..vision.engine import distance
 
     engine = load_engine(args)
     fa, fb = _largest_face(engine, args.a), _largest_face(engine, args.b)
@@ -119,34 +98,3 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"distance {d:.4f} (threshold {args.threshold}): {verdict}")
     return 0
 
-
-def cmd_eval_pairs(args: argparse.Namespace) -> int:
-    from . import load_engine
-    from ..core.evaluation import load_pairs
-    from ..core.pairs_eval import evaluate_pairs, format_report
-
-    pairs = load_pairs(Path(args.pairs), Path(args.root) if args.root else None)
-    engine = load_engine(args)
-    t0 = time.perf_counter()
-    report = evaluate_pairs(engine, pairs, args.threshold, fallback=not args.no_fallback)
-    report["seconds"] = round(time.perf_counter() - t0, 1)
-    report["provider"] = engine.provider
-    report["model_id"] = engine.model_id
-    print(format_report(report))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
-    return 0
-
-
-def cmd_eval_ident(args: argparse.Namespace) -> int:
-    from . import load_engine
-    from ..core.ident_eval import evaluate_identification, format_identification, load_split
-
-    rows = load_split(Path(args.split), Path(args.root) if args.root else None)
-    engine = load_engine(args)
-    margin = RecognitionSettings().min_margin if args.min_margin is None else args.min_margin
-    report = evaluate_identification(engine, rows, [float(t) for t in args.thresholds.split(",")], margin)
-    print(format_identification(report))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
-    return 0

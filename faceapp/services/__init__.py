@@ -1,1 +1,1 @@
-"""Application services: core rules + storage, no Qt. The UI and the CLI both call these."""
+"""Application services: domain rules + storage, no Qt. The UI and the CLI both call these."""

@@ -11,13 +11,14 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable
 
-from ..core.access import SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
-from ..core.door import DoorController, DoorError
-from ..core.door_backends import door_from_settings
-from ..core.errors import FaceAppError
-from ..core.live import Announcement
-from ..core.settings import RecognitionSettings
-from ..core.tracker import Decision
+from ..access.rules import SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
+from ..hardware.door import DoorConfigError, DoorController, DoorError, RelayBackend
+from ..hardware.relays import HttpRelay, HttpRelayConfig, SerialRelay, SerialRelayConfig, SimulatedRelay
+from ..hardware.settings import DoorSettings
+from ..shared.errors import FaceAppError
+from ..recognition.views import Announcement
+from ..settings import RetentionSettings, Settings
+from ..recognition.tracker import Decision
 from ..storage.rows import PurgeResult
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class AccessService:
     """Decides, logs and opens. Every attempt (granted or denied, known or unknown) is one
     access_log row; the door is pulsed only on a grant."""
 
-    def __init__(self, repo, settings: RecognitionSettings, door: DoorController | None = None,  # noqa: ANN001
+    def __init__(self, repo, settings: Settings, door: DoorController | None = None,  # noqa: ANN001
                  source: str = "camera", liveness: LivenessCheck | None = None,
                  on_result: Callable[[AccessAttempt], None] | None = None) -> None:
         self.repo = repo
@@ -39,7 +40,7 @@ class AccessService:
         self.source = source
         self.liveness = liveness
         self.on_result = on_result  # e.g. the UI banner ("Access denied: outside schedule")
-        self.rules = AccessRules.from_settings(settings)
+        self.rules = AccessRules.from_timezone(settings.attendance.timezone)
         self.last: AccessAttempt | None = None
 
     def on_decision(self, decision: Decision, announcement: Announcement) -> AccessDecision:
@@ -89,9 +90,35 @@ class AccessService:
             log.exception("door pulse could not be started")
 
 
-def build_door(settings: RecognitionSettings,
+def backend_from_settings(settings: DoorSettings) -> RelayBackend | None:
+    """The configured relay backend, None when the backend is 'none'. Raises DoorError."""
+    kind = settings.backend
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return SimulatedRelay()
+    if kind == "serial":
+        return SerialRelay(SerialRelayConfig(settings.serial_port, settings.serial_baudrate, settings.serial_channel,
+                                             settings.serial_on_hex, settings.serial_off_hex, settings.serial_checksum))
+    if kind == "http":
+        return HttpRelay(HttpRelayConfig(settings.http_on_url, settings.http_off_url, settings.http_method,
+                                         settings.http_on_body, settings.http_off_body,
+                                         timeout_s=settings.http_timeout_s))
+    raise DoorConfigError(f"unknown door backend {kind!r}")
+
+
+def door_from_settings(settings: DoorSettings,
+                       on_error: Callable[[DoorError], None] | None = None) -> DoorController | None:
+    """A DoorController for the settings, or None when no door is configured. Raises DoorError."""
+    backend = backend_from_settings(settings)
+    if backend is None:
+        return None
+    return DoorController(backend, settings.pulse_s, on_error=on_error)
+
+
+def build_door(settings: DoorSettings,
                on_error: Callable[[DoorError], None] | None = None) -> DoorController | None:
-    """The door for the settings, or None (door_backend 'none', or the relay is unusable:
+    """The door for the settings, or None (backend 'none', or the relay is unusable:
     logged, so attendance keeps working while the relay is fixed)."""
     try:
         return door_from_settings(settings, on_error=on_error)
@@ -100,11 +127,11 @@ def build_door(settings: RecognitionSettings,
         return None
 
 
-def purge_expired(repo, settings: RecognitionSettings, now: datetime | None = None,  # noqa: ANN001
+def purge_expired(repo, settings: RetentionSettings, now: datetime | None = None,  # noqa: ANN001
                   actor: str = "system") -> PurgeResult:
     """Apply the retention settings once (call at start-up and daily)."""
-    result = repo.purge_expired(now or datetime.now(timezone.utc), settings.retention_unknown_days,
-                                settings.retention_inactive_days, actor)
+    result = repo.purge_expired(now or datetime.now(timezone.utc), settings.unknown_days,
+                                settings.inactive_days, actor)
     if result.thumbnails or result.templates:
         log.info("retention: %d unknown-face thumbnails and %d templates of %d deactivated people deleted",
                  result.thumbnails, result.templates, result.employees)

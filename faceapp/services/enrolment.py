@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import FaceAppError, ImageReadError
-from ..core.imageio import read_image
-from ..core.matching import Gallery
-from ..core.records import Employee
-from ..core.settings import RecognitionSettings
-from ..core.types import Face
+from ..shared.errors import FaceAppError, ImageReadError
+from ..vision.imageio import read_image
+from ..recognition.gallery import Gallery
+from ..shared.records import Employee
+from ..settings import EnrolmentSettings, Settings
+from ..vision.types import Face
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class SampleCheck:
         return self.face is not None and not self.problems
 
 
-def judge(faces: list[Face], s: RecognitionSettings, source: str = "") -> SampleCheck:
+def judge(faces: list[Face], s: EnrolmentSettings, source: str = "") -> SampleCheck:
     """Quality gates, each with the advice a person in front of the camera can act on."""
     if not faces:
         return SampleCheck(source, None, ["no face found - look at the camera"])
@@ -49,29 +49,29 @@ def judge(faces: list[Face], s: RecognitionSettings, source: str = "") -> Sample
     f = faces[0]
     q = f.quality
     problems = []
-    if q.size_px < s.enrol_min_face_px:
-        problems.append(f"move closer (face {q.size_px:.0f} px, need {s.enrol_min_face_px})")
-    if q.brightness < s.enrol_min_brightness:
+    if q.size_px < s.min_face_px:
+        problems.append(f"move closer (face {q.size_px:.0f} px, need {s.min_face_px})")
+    if q.brightness < s.min_brightness:
         problems.append("too dark - turn towards the light")
-    elif q.brightness > s.enrol_max_brightness:
+    elif q.brightness > s.max_brightness:
         problems.append("too bright - step out of direct light")
-    if q.blur < s.enrol_min_sharpness:
+    if q.blur < s.min_sharpness:
         problems.append("hold still (image is blurred)")
-    if abs(q.yaw_deg) > s.enrol_max_yaw_deg:
+    if abs(q.yaw_deg) > s.max_yaw_deg:
         problems.append("turn slightly " + ("left" if q.yaw_deg > 0 else "right") + " to face the camera")
-    if abs(q.roll_deg) > s.enrol_max_roll_deg:
+    if abs(q.roll_deg) > s.max_roll_deg:
         problems.append("keep your head upright")
     return SampleCheck(source, f, problems)
 
 
 class EnrolmentService:
-    def __init__(self, engine, repo, settings: RecognitionSettings):
+    def __init__(self, engine, repo, settings: Settings):
         self.engine = engine
         self.repo = repo
         self.settings = settings
 
     def check_frame(self, image: np.ndarray, source: str = "camera") -> SampleCheck:
-        return judge(self.engine.analyze(image), self.settings, source)
+        return judge(self.engine.analyze(image), self.settings.enrolment, source)
 
     def check_photos(self, paths: list[str | Path]) -> list[SampleCheck]:
         """Judge each photo; unreadable files become a SampleCheck with the reason."""
@@ -87,15 +87,15 @@ class EnrolmentService:
         """The already-enrolled person these samples look like, if any (1:N over everyone,
         inactive people included: re-activating beats enrolling a second identity)."""
         ids, mat = self.repo.load_templates(self.engine.model_id, active_only=False)
-        gallery = Gallery.from_settings(ids, mat, self.settings)
+        gallery = Gallery.from_settings(ids, mat, self.settings.recognition)
         m = gallery.duplicates(np.stack([f.embedding for f in samples]), exclude_id=exclude_id)
         return self.repo.get_employee(m.employee_id) if m is not None else None
 
     def enrol(self, number: str, name: str, department: str, samples: list[Face],
               consent_at: datetime | None = None, actor: str = "admin") -> Employee:
         good = [f for f in samples if f is not None]
-        if len(good) < self.settings.enrol_min_samples:
-            raise EnrolmentError(f"{len(good)} usable sample(s); at least {self.settings.enrol_min_samples} needed")
+        if len(good) < self.settings.enrolment.min_samples:
+            raise EnrolmentError(f"{len(good)} usable sample(s); at least {self.settings.enrolment.min_samples} needed")
         if consent_at is None:
             raise EnrolmentError("consent to face enrolment must be recorded before saving")
         dup = self.find_duplicate(good)
@@ -114,8 +114,8 @@ class EnrolmentService:
         """New samples replace the person's templates (after a model change, or a new look);
         refused if they look like someone else."""
         good = [f for f in samples if f is not None]
-        if len(good) < self.settings.enrol_min_samples:
-            raise EnrolmentError(f"{len(good)} usable sample(s); at least {self.settings.enrol_min_samples} needed")
+        if len(good) < self.settings.enrolment.min_samples:
+            raise EnrolmentError(f"{len(good)} usable sample(s); at least {self.settings.enrolment.min_samples} needed")
         dup = self.find_duplicate(good, exclude_id=employee_id)
         if dup is not None:
             raise EnrolmentError(f"these samples look like {dup.name} (no. {dup.number}), not this employee")

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from ..core.attendance import AttendanceRules
-from ..core.live import Announcement, FrameResult, TrackView
-from ..core.liveness import LivenessMonitor
-from ..core.matching import Gallery, Match
-from ..core.records import AttendanceEvent, Employee
-from ..core.settings import RecognitionSettings
-from ..core.tracker import Decision, FaceTracker
+from ..attendance.rules import AttendanceRules
+from ..recognition.views import Announcement, FrameResult, TrackView
+from ..recognition.liveness import LivenessMonitor
+from ..recognition.gallery import Gallery, Match
+from ..shared.records import AttendanceEvent, Employee
+from ..settings import Settings
+from ..recognition.tracker import Decision, FaceTracker
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,16 @@ class RecognitionService:
     from any thread after an enrolment (the gallery is swapped atomically under a lock).
     """
 
-    def __init__(self, engine, repo, settings: RecognitionSettings, source: str = "camera",
+    def __init__(self, engine, repo, settings: Settings, source: str = "camera",
                  on_decision: Callable[[Decision, Announcement], None] | None = None):
         self.engine = engine
         self.repo = repo
         self.settings = settings
         self.source = source
         self.on_decision = on_decision  # e.g. the door controller (issue 5)
-        self.rules = AttendanceRules.from_settings(settings)
-        self.tracker = FaceTracker.from_settings(settings)
-        self.liveness = LivenessMonitor(settings)
+        self.rules = AttendanceRules.from_settings(settings.attendance)
+        self.tracker = FaceTracker.from_settings(settings.recognition)
+        self.liveness = LivenessMonitor(settings.liveness)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
         self._lock = threading.Lock()
@@ -55,7 +55,7 @@ class RecognitionService:
 
     def reload_gallery(self) -> None:
         ids, mat = self.repo.load_templates(self.engine.model_id)
-        gallery = Gallery.from_settings(ids, mat, self.settings)
+        gallery = Gallery.from_settings(ids, mat, self.settings.recognition)
         employees = {e.id: e for e in self.repo.list_employees(active_only=True)}
         with self._lock:
             self.gallery, self.employees = gallery, employees
@@ -93,13 +93,14 @@ class RecognitionService:
     def liveness_ok(self, decision: Decision) -> bool | None:
         """The verdict the access service asks for: has this track passed the head turn?
         None for unknown faces (not checked: they are denied as "unknown" anyway)."""
-        if decision.employee_id is None or not self.settings.liveness_for_door:
+        if decision.employee_id is None or not self.settings.liveness.for_door:
             return None
         return self.liveness.result(decision.track_id).live
 
     @property
     def _needs_liveness(self) -> bool:
-        return self.settings.liveness_for_attendance or (self.settings.liveness_for_door and self.on_decision is not None)
+        live = self.settings.liveness
+        return live.for_attendance or (live.for_door and self.on_decision is not None)
 
     def _resolve_pending(self, ts: datetime, alive: set[int]) -> list[Announcement]:
         """Finish the side effects of people who passed the challenge, or whose track ended /
@@ -107,7 +108,7 @@ class RecognitionService:
         out = []
         for tid, (d, waited) in list(self.pending.items()):
             live = self.liveness.result(tid).live
-            if live or tid not in alive or waited >= self.settings.liveness_window_frames:
+            if live or tid not in alive or waited >= self.settings.liveness.window_frames:
                 del self.pending[tid]
                 out.append(self._side_effects(d, ts, live))
             else:
@@ -140,7 +141,7 @@ class RecognitionService:
 
     def _side_effects(self, d: Decision, ts: datetime, live: bool | None) -> Announcement:
         """An attendance row (unless in cooldown or liveness failed), then the door hook."""
-        if live is False and d.employee_id is not None and self.settings.liveness_for_attendance:
+        if live is False and d.employee_id is not None and self.settings.liveness.for_attendance:
             name = self._name(d.employee_id)
             ann = Announcement(ts, d.employee_id, name, "liveness_failed",
                                f"{name}: not confirmed - please look at the camera and turn your head")
@@ -180,9 +181,11 @@ class LiveLoop:
         self.start_time = start_time
         self.name = name
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.frames = 0
+        self.skipped = 0  # frames taken while paused
 
     def start(self) -> "LiveLoop":
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -202,6 +205,9 @@ class LiveLoop:
                 frame = self.capture.get()
                 if frame is None:
                     break
+                if self._paused.is_set():  # the camera serves someone else (enrolment) meanwhile
+                    self.skipped += 1
+                    continue
                 t0 = time.perf_counter()
                 last_ts = self._ts(frame)
                 views, anns = self.service.process(frame.image, frame.index, last_ts)
@@ -217,6 +223,21 @@ class LiveLoop:
         except BaseException as exc:  # surfaced to the UI/CLI instead of dying silently
             log.exception("inference thread failed")
             self.error = exc
+
+    def pause(self) -> None:
+        """Stop recognising until resume(); frames are still taken, so the capture stays
+        live for its other readers (the enrolment wizard) and no decision is made meanwhile."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()

@@ -1,4 +1,4 @@
-"""Storage: the only package with SQL. Core rules get plain records (core.records) from here."""
+"""Storage: the only package with SQL. Domain rules get plain records (shared.records) from here."""
 
 from .errors import (
     AccessGroupNotFoundError,

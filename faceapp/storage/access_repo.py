@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from ..core.access import AccessAttempt, AccessGroup, ScheduleError, WeeklySchedule
+from ..access.rules import AccessAttempt, AccessGroup, ScheduleError, WeeklySchedule
 from .convert import float_or_nan, nan_to_none, ts_from_db, ts_to_db
 from .errors import AccessGroupNotFoundError, CorruptRowError, DuplicateAccessGroupError
 from .rows import ErasureResult, PurgeResult

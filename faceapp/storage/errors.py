@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..core.errors import FaceAppError
+from ..shared.errors import FaceAppError
 
 # Primary result codes (sqlite3.h); extended codes carry the primary one in the low byte.
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 5, 6, 11, 13, 26

@@ -1,5 +1,5 @@
 """The Repository: every SQL statement of the app, behind methods that take and return
-plain records (faceapp.core.records). One Repository wraps one open_db() Database.
+plain records (faceapp.shared.records). One Repository wraps one open_db() Database.
 
 Transactions: every write method is one BEGIN IMMEDIATE ... COMMIT, so a crash, a full
 disk or a lock timeout leaves either all of it or none of it. Access is serialised by a
@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from ..core.records import AttendanceEvent, Employee
+from ..shared.records import AttendanceEvent, Employee
 from .access_repo import AccessRepositoryMixin
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)

@@ -1,4 +1,4 @@
-"""Small records only storage produces (the shared ones live in faceapp.core.records)."""
+"""Small records only storage produces (the shared ones live in faceapp.shared.records)."""
 
 from __future__ import annotations
 

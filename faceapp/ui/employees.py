@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
                                QHeaderView, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.errors import FaceAppError
-from ..core.records import Employee
+from ..shared.errors import FaceAppError
+from ..shared.records import Employee
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class EditDialog(QDialog):
 
 
 class EmployeesPage(QWidget):
-    """Lists employees through the repository (off the GUI thread) and edits them."""
+    """Lists employees through the employee service (off the GUI thread) and edits them."""
 
     changed = Signal()  # someone was edited/deleted: the gallery must reload
     reenrol_requested = Signal(object)  # Employee
@@ -73,7 +73,7 @@ class EmployeesPage(QWidget):
 
     def refresh(self) -> None:
         text = self.search.text().strip() or None
-        run_in_thread(lambda: self.ctx.repo.list_employees(active_only=False, search=text), self._show)
+        run_in_thread(lambda: self.ctx.employees().list(active_only=False, search=text), self._show)
 
     def _show(self, employees: list[Employee]) -> None:
         self.employees = employees
@@ -108,12 +108,12 @@ class EmployeesPage(QWidget):
                 QMessageBox.warning(self, self.tr("Edit employee"), self.tr("Number and name are required."))
                 return
             if vals:
-                self._do(lambda: self.ctx.repo.update_employee(emp.id, **vals), self.tr("Edit employee"))
+                self._do(lambda: self.ctx.employees().update(emp.id, **vals), self.tr("Edit employee"))
 
     def toggle_active(self) -> None:
         emp = self.selected()
         if emp is not None:
-            self._do(lambda: self.ctx.repo.set_active(emp.id, not emp.active, actor="admin"),
+            self._do(lambda: self.ctx.employees().set_active(emp.id, not emp.active, actor="admin"),
                      self.tr("Activate / deactivate"))
 
     def reenrol_selected(self) -> None:
@@ -132,4 +132,4 @@ class EmployeesPage(QWidget):
                         "without the name. This cannot be undone.").replace("%1", emp.name).replace("%2", emp.number))
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self._do(lambda: self.ctx.repo.delete_employee(emp.id, actor="admin"), self.tr("Delete employee"))
+        self._do(lambda: self.ctx.employees().delete(emp.id, actor="admin"), self.tr("Delete employee"))

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 def translations_dir() -> Path:
-    from .. import paths
+    from ..shared import paths
 
     return paths.resources_dir() / "translations"  # checkout, wheel or PyInstaller bundle
 
@@ -40,7 +40,7 @@ def run_gui(ctx, kiosk: bool = False) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("faceapp")
-    prefs = UiPrefs.load(ctx.repo)
+    prefs = UiPrefs.load(ctx)
     translated = install_translator(app, prefs.language)
     win = MainWindow(ctx, prefs, translated=translated)
     win.show()
@@ -58,8 +58,8 @@ def main_from_args(args) -> int:
         print("error: the desktop window needs PySide6 (pip install PySide6-Essentials)", file=sys.stderr)
         return 5
     from ..app import build_context
-    from ..core.errors import FaceAppError
-    from ..logfile import install_log_file
+    from ..shared.errors import FaceAppError
+    from ..shared.logfile import install_log_file
 
     log_path = install_log_file()
     try:

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core.capture import CameraError, CaptureThread, parse_source
-from ..core.live import Announcement, FrameResult
+from ..hardware.capture import CameraError, CaptureThread, FrameTap, parse_source
+from ..recognition.views import Announcement, FrameResult
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,9 @@ STATE_COLOURS = {"identifying": QColor(255, 176, 0), "known": QColor(0, 200, 80)
 
 
 class LiveController(QObject):
-    """Owns one capture + inference pipeline; restarts it when a camera comes back."""
+    """The one owner of the camera: one capture + inference pipeline, restarted when a camera
+    comes back. Other readers (the enrolment wizard) get a FrameTap of the same capture
+    instead of opening the device a second time."""
 
     frame = Signal(object)  # FrameResult, on the GUI thread
     announced = Signal(object)  # Announcement
@@ -39,6 +41,8 @@ class LiveController(QObject):
         self.service = None
         self.state = "stopped"
         self.start_time: datetime | None = None
+        self._taps: list[FrameTap] = []  # attached to every capture this controller opens
+        self._paused = False
         self._generation = 0
         self._watch = QTimer(self, interval=1000)
         self._watch.timeout.connect(self._check)
@@ -86,12 +90,18 @@ class LiveController(QObject):
             cap.stop()
             return
         self.capture, self.service = cap, service
+        self._taps = [t for t in self._taps if not t.closed]
+        for tap in self._taps:
+            cap.attach(tap)
 
         def publish(result: FrameResult, g: int = gen) -> None:  # inference thread
             if g == self._generation:  # frames of a stopped pipeline are dropped
                 self.frame.emit(result)
 
-        self.loop = LiveLoop(service, cap, publish, self.start_time).start()
+        self.loop = LiveLoop(service, cap, publish, self.start_time)
+        if self._paused:
+            self.loop.pause()
+        self.loop.start()
         self._set_state("running", self.source)
         self._watch.start()
 
@@ -112,7 +122,7 @@ class LiveController(QObject):
         if self.capture is None:
             return
         st = self.capture.stats
-        if self.loop is not None and self.loop._thread is not None and not self.loop._thread.is_alive():
+        if self.loop is not None and not self.loop.is_alive():
             self._watch.stop()
             if self.loop.error is not None:
                 self._set_state("failed", str(self.loop.error))
@@ -126,13 +136,32 @@ class LiveController(QObject):
             return
         self._set_state(st.state, st.last_error if st.state != "running" else self.source)
 
+    def tap(self, name: str = "enrolment") -> FrameTap:
+        """A reader of the live camera's frames (now and after a reconnect); close() it when done."""
+        tap = FrameTap(name)
+        self._taps.append(tap)
+        if self.capture is not None:
+            self.capture.attach(tap)
+        return tap
+
+    def pause_recognition(self) -> None:
+        """No decisions while the camera serves enrolment: the person enrolling is not yet known."""
+        self._paused = True
+        if self.loop is not None:
+            self.loop.pause()
+
+    def resume_recognition(self) -> None:
+        self._paused = False
+        if self.loop is not None:
+            self.loop.resume()
+
     def reload_gallery(self) -> None:
         if self.service is not None:
             run_in_thread(self.service.reload_gallery)
 
     def stop(self, wait: bool = False) -> None:
         """wait=False joins the threads on a worker (an inference step or an RTSP read can take
-        a while); wait=True when the device must be free now (the wizard opens the camera)."""
+        a while); wait=True when the device must be free now (closing the window)."""
         self._generation += 1
         self._watch.stop()
         self._retry.stop()

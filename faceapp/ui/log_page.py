@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.attendance import AttendanceRules
-from ..services import reports
+from ..attendance.rules import AttendanceRules
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ class LogPage(QWidget):
         self._poll.start()
 
     def rules(self) -> AttendanceRules:
-        return AttendanceRules.from_settings(self.ctx.settings)
+        return AttendanceRules.from_settings(self.ctx.settings.attendance)
 
     def filters(self) -> tuple[date, date, list[int] | None, str | None]:
         emp = self.employee.currentData()
@@ -93,7 +92,7 @@ class LogPage(QWidget):
             self.employee.setCurrentIndex(max(i, 0))
             self.employee.blockSignals(False)
 
-        run_in_thread(lambda: self.ctx.repo.list_employees(), show)
+        run_in_thread(lambda: self.ctx.employees().list(), show)
 
     def refresh(self) -> None:
         """Re-query with the current filters; coalesces bursts of new events into one query."""
@@ -104,10 +103,12 @@ class LogPage(QWidget):
         first, last, ids, dept = self.filters()
         rules, summary = self.rules(), self.summary.isChecked()
 
+        reports = self.ctx.reports()
+
         def query():
             if summary:
-                return True, reports.summaries(self.ctx.repo, rules, first, last, ids, dept)
-            return False, reports.query_events(self.ctx.repo, rules, first, last, ids, dept)
+                return True, reports.summaries(rules, first, last, ids, dept)
+            return False, reports.query_events(rules, first, last, ids, dept)
 
         run_in_thread(query, self._show, self._failed)
 
@@ -177,5 +178,6 @@ class LogPage(QWidget):
             self.status.setText("")
             QMessageBox.warning(self, self.tr("Export attendance"), str(exc))
 
-        run_in_thread(lambda: reports.export_csv(self.ctx.repo, rules, path, first, last, ids, dept, summary),
+        reports = self.ctx.reports()
+        run_in_thread(lambda: reports.export_csv(rules, path, first, last, ids, dept, summary),
                       done, failed)

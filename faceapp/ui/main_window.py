@@ -13,9 +13,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
-from ..core.attendance import AttendanceRules
-from ..core.auth import PinGuard
-from ..core.live import Announcement, FrameResult
+from ..attendance.rules import AttendanceRules
+from ..access.pin import PinGuard
+from ..recognition.views import Announcement, FrameResult
 from .employees import EmployeesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
@@ -35,7 +35,7 @@ class MainWindow(QMainWindow):
                  start_time: datetime | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self.prefs = prefs or UiPrefs.load(ctx.repo)
+        self.prefs = prefs or UiPrefs.load(ctx)
         self.translated = translated
         self.start_time = start_time  # fixed clock for video files (tests, demos)
         self.engine = None
@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
     def banner_text(self, ann: Announcement) -> str:
         if not self.translated:
             return ann.message
-        local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings).tz).strftime("%H:%M")
+        local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings.attendance).tz).strftime("%H:%M")
         text = {"in": self.tr("Welcome, %1 - checked in %2"), "out": self.tr("Goodbye, %1 - checked out %2"),
                 "repeat": self.tr("Hello again, %1 - already recorded"),
                 "unknown": self.tr("Not recognised - please see reception")}.get(ann.kind, ann.message)
@@ -164,21 +164,22 @@ class MainWindow(QMainWindow):
 
     # enrolment ------------------------------------------------------------------------
     def make_wizard(self, employee=None):
-        """The wizard shares the camera: the live view pauses while it is open."""
+        """The wizard reads the live camera through a tap (one owner of the device); recognition
+        pauses while it is open, so the person enrolling is not logged as a stranger."""
         from .wizard import EnrolWizard
 
-        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.prefs.camera_source, employee, self)
+        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.live.tap, employee, self)
         wiz.enrolled.connect(self._enrolled)
+        self.live.pause_recognition()
+        wiz.finished.connect(lambda _: self.live.resume_recognition())
         return wiz
 
     def enrol(self, employee=None) -> None:
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return
-        self.live.stop(wait=True)  # the wizard opens the same camera
         wiz = self.make_wizard(employee)
         wiz.exec()
-        self.start_camera()
 
     def reenrol(self, employee) -> None:
         self.enrol(employee)
@@ -197,7 +198,7 @@ class MainWindow(QMainWindow):
         if dlg.exec():
             self.prefs = dlg.prefs
             self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
-            if self.prefs.language != old.language or dlg.saved_settings.provider != self.ctx.settings.provider:
+            if self.prefs.language != old.language or dlg.saved_settings.vision.provider != self.ctx.settings.vision.provider:
                 QMessageBox.information(self, self.tr("Settings"),
                                         self.tr("Language and provider changes take effect after a restart."))
             self.log_page.refresh()

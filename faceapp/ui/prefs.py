@@ -6,6 +6,10 @@ Plain Python (no Qt) so the CLI could read them; stored as one JSON setting in t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..app import AppContext
 
 KEY = "ui"
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -15,14 +19,14 @@ LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 class UiPrefs:
     camera_source: str = "0"  # device index, video file or rtsp/http URL
     kiosk: bool = False
-    kiosk_pin_hash: str = ""  # faceapp.core.auth.hash_pin; never the PIN itself
+    kiosk_pin_hash: str = ""  # faceapp.access.pin.hash_pin; never the PIN itself
     language: str = "en"
     sound: bool = True
     banner_seconds: float = 4.0
 
     @classmethod
-    def load(cls, repo) -> "UiPrefs":
-        data = repo.get_setting(KEY, {}) or {}
+    def load(cls, ctx: "AppContext") -> "UiPrefs":
+        data = ctx.stored_preferences(KEY)
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -32,6 +36,5 @@ class UiPrefs:
         value = asdict(self)
         return {KEY: (value, "ui.settings", {k: v for k, v in value.items() if k != "kiosk_pin_hash"})}
 
-    def save(self, repo, actor: str = "admin") -> None:
-        value, action, details = self.record()[KEY]
-        repo.set_settings({KEY: value}, [(actor, action, details)])
+    def save(self, ctx: "AppContext", actor: str = "admin") -> None:
+        ctx.save_preferences(self.record(), actor)

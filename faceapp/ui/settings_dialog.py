@@ -1,5 +1,5 @@
-"""Settings dialog: camera, language, kiosk PIN, and every recognition setting with the
-explanation and range from RecognitionSettings.describe()."""
+"""Settings dialog: camera, language, kiosk PIN, and one tab per settings section with each
+setting's explanation and range from Settings.describe()."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from ..core.auth import PinError, check_pin_format, hash_pin
-from ..core.cameras import list_cameras
-from ..core.settings import RecognitionSettings, SettingsError
+from ..access.pin import PinError, check_pin_format, hash_pin
+from ..hardware.cameras import list_cameras
+from ..settings import Settings, SettingsError
 from .prefs import LANGUAGES, UiPrefs
 from .workers import run_in_thread
 
@@ -28,7 +29,10 @@ class SettingsDialog(QDialog):
         self.resize(760, 640)
         tabs = QTabWidget(self)
         tabs.addTab(self._general(), self.tr("General"))
-        tabs.addTab(self._recognition(), self.tr("Recognition"))
+        self.fields: dict[str, QWidget] = {}  # stored setting key -> its editor
+        for section in ctx.settings.sections():
+            tabs.addTab(self._section_tab(section), QCoreApplication.translate("Settings", section.TITLE))
+        self.tabs = tabs
         box = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                               | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
@@ -36,7 +40,7 @@ class SettingsDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         lay.addWidget(box)
-        self.saved_settings: RecognitionSettings | None = None
+        self.saved_settings: Settings | None = None
         self._saving = False
 
     def _general(self) -> QWidget:
@@ -85,19 +89,18 @@ class SettingsDialog(QDialog):
         if path:
             self.camera.setEditText(path)
 
-    def _recognition(self) -> QWidget:
+    def _section_tab(self, section) -> QWidget:
+        """One tab per settings section: a widget, its explanation and range per setting."""
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         inner = QWidget()
         form = QFormLayout(inner)
-        self.fields: dict[str, QWidget] = {}
-        current = self.ctx.settings
-        for name, default, (lo, hi), doc in RecognitionSettings.describe():
-            value = getattr(current, name)
-            choices = RecognitionSettings.__dataclass_fields__[name].metadata["choices"]
-            if choices:
+        for info in type(section).describe():
+            value = getattr(section, info.name)
+            default, lo, hi = info.default, info.lo, info.hi
+            if info.choices:
                 wdg: QWidget = QComboBox(inner)
-                wdg.addItems(list(choices))
+                wdg.addItems([str(c) for c in info.choices])
                 wdg.setCurrentText(str(value))
             elif isinstance(default, bool):
                 wdg = QCheckBox(inner)
@@ -115,15 +118,15 @@ class SettingsDialog(QDialog):
             else:
                 wdg = QLineEdit(str(value), inner)
             rng = f" [{lo}..{hi}]" if lo is not None else ""
-            wdg.setToolTip(doc)
-            help_ = QLabel(f"{doc}{rng} — default {default!r}", inner)
+            wdg.setToolTip(info.doc)
+            help_ = QLabel(f"{info.doc}{rng} — default {default!r}", inner)
             help_.setWordWrap(True)
             help_.setStyleSheet("color: #666; font-size: 11px;")
             box = QVBoxLayout()
             box.addWidget(wdg)
             box.addWidget(help_)
-            form.addRow(name, box)
-            self.fields[name] = wdg
+            form.addRow(info.key, box)
+            self.fields[info.key] = wdg
         scroll.setWidget(inner)
         return scroll
 
@@ -147,7 +150,7 @@ class SettingsDialog(QDialog):
         if self._saving:
             return
         try:
-            settings = RecognitionSettings(**self.values()).validate()
+            settings = Settings.from_dict(self.values())
         except (SettingsError, TypeError) as exc:
             QMessageBox.warning(self, self.tr("Invalid setting"), str(exc))
             return
@@ -185,7 +188,7 @@ class SettingsDialog(QDialog):
         self._saving = saving
         self.buttons.setEnabled(not saving)
 
-    def _saved(self, settings: RecognitionSettings, prefs: UiPrefs) -> None:
+    def _saved(self, settings: Settings, prefs: UiPrefs) -> None:
         self._set_saving(False)
         self.saved_settings, self.prefs = settings, prefs
         super().accept()

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWizard, QWizardPage)
 
-from ..core.capture import CameraError, CaptureThread
-from ..core.errors import FaceAppError
-from ..core.records import Employee
+from ..hardware.capture import FrameTap
+from ..shared.errors import FaceAppError
+from ..shared.records import Employee
 from ..services.enrolment import consent_now
 from .live import to_qimage
 from .workers import run_in_thread
@@ -78,7 +79,7 @@ class DetailsPage(QWizardPage):
         if not self._checking:
             self._checking = True
             self.error.setText(self.tr("Checking the employee number…"))
-            run_in_thread(lambda: self.wiz.ctx.repo.find_employee(number),
+            run_in_thread(lambda: self.wiz.ctx.employees().find(number),
                           lambda existing: self._number_checked(number, existing), self._check_failed)
         return False
 
@@ -116,6 +117,7 @@ class CapturePage(QWizardPage):
     """Guided capture from the camera with live advice, or photos from files."""
 
     frame_checked = Signal(object, object)  # image, SampleCheck (emitted on the checker thread)
+    camera_ended = Signal()  # the live camera's source ended for good (emitted on the checker thread)
 
     def __init__(self, wiz: "EnrolWizard") -> None:
         super().__init__(wiz)
@@ -146,11 +148,12 @@ class CapturePage(QWizardPage):
         lay.addWidget(self.count)
         lay.addLayout(row)
         lay.addWidget(self.photo_results)
-        self._capture: CaptureThread | None = None
+        self._capture: FrameTap | None = None  # frames of the live camera (its one owner is LiveController)
         self._stop = threading.Event()
         self._last_take = 0
         self.busy = False
         self.frame_checked.connect(self._on_checked)
+        self.camera_ended.connect(self._on_camera_ended)
 
     def initializePage(self) -> None:
         self._update_count()
@@ -159,23 +162,19 @@ class CapturePage(QWizardPage):
         self.stop_camera()
 
     def isComplete(self) -> bool:
-        return len(self.wiz.samples) >= self.wiz.ctx.settings.enrol_min_samples and not self.busy
+        return len(self.wiz.samples) >= self.wiz.ctx.settings.enrolment.min_samples and not self.busy
 
     def _update_count(self) -> None:
         self.count.setText(self.tr("Samples: %1 (at least %2 needed, %3 recommended)")
                            .replace("%1", str(len(self.wiz.samples)))
-                           .replace("%2", str(self.wiz.ctx.settings.enrol_min_samples))
+                           .replace("%2", str(self.wiz.ctx.settings.enrolment.min_samples))
                            .replace("%3", str(GUIDED_SAMPLES)))
         self.completeChanged.emit()
 
     # camera -----------------------------------------------------------------------------
     def start_camera(self) -> None:
         self.stop_camera()
-        try:
-            cap = CaptureThread(self.wiz.source, realtime=True).start()
-        except CameraError as exc:
-            self.advice.setText(str(exc))
-            return
+        cap = self.wiz.frames()
         self._capture, self._stop = cap, threading.Event()
         service, stop, target = self.wiz.service, self._stop, GUIDED_SAMPLES
 
@@ -183,6 +182,8 @@ class CapturePage(QWizardPage):
             while not stop.is_set():
                 frame = cap.get()
                 if frame is None:
+                    if not stop.is_set():
+                        self.camera_ended.emit()
                     break
                 try:
                     check = service.check_frame(frame.image)
@@ -200,8 +201,12 @@ class CapturePage(QWizardPage):
     def stop_camera(self) -> None:
         self._stop.set()
         if self._capture is not None:
-            self._capture.stop()
+            self._capture.close()
             self._capture = None
+
+    def _on_camera_ended(self) -> None:
+        self.stop_camera()
+        self.advice.setText(self.tr("The camera stopped - enrol from photos, or check the camera in Settings"))
 
     def _on_checked(self, image, check) -> None:
         if self._capture is None:
@@ -288,7 +293,7 @@ class ReviewPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return len(self.wiz.samples) >= self.wiz.ctx.settings.enrol_min_samples
+        return len(self.wiz.samples) >= self.wiz.ctx.settings.enrolment.min_samples
 
 
 class SavePage(QWizardPage):
@@ -360,9 +365,10 @@ class EnrolWizard(QWizard):
 
     enrolled = Signal(object)  # Employee
 
-    def __init__(self, ctx, service, source: str, employee: Employee | None = None, parent=None) -> None:
+    def __init__(self, ctx, service, frames: Callable[[], FrameTap], employee: Employee | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
-        self.ctx, self.service, self.source, self.employee = ctx, service, source, employee
+        self.ctx, self.service, self.frames, self.employee = ctx, service, frames, employee
         self.samples: list = []
         self.saved: Employee | None = None
         self.setWindowTitle(self.tr("Enrol employee") if employee is None

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..core.errors import FaceAppError
+from ..shared.errors import FaceAppError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceapp.core.models import sha256_file
-from faceapp.paths import models_dir
+from faceapp.vision.models import sha256_file
+from faceapp.shared.paths import models_dir
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 if str(BUILD) not in sys.path:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from faceapp.core.detector import ONet, PNet, RNet
-from faceapp.core.models import sha256_file
-from faceapp.paths import models_dir
+from faceapp.vision.detector import ONet, PNet, RNet
+from faceapp.vision.models import sha256_file
+from faceapp.shared.paths import models_dir
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 

@@ -86,7 +86,7 @@ def test_doctor_lists_versions_models_and_provider(capsys):
 
 
 def test_doctor_flags_a_damaged_model(tmp_path, capsys):
-    from faceapp.paths import models_dir
+    from faceapp.shared.paths import models_dir
 
     src = models_dir()
     for f in src.iterdir():
@@ -141,7 +141,7 @@ def test_employees_list_deactivate_delete(tmp_path, photos, capsys):
 def test_self_test_passes_and_fails_on_damaged_models(tmp_path, capsys):
     assert main(["--provider", "cpu", "--self-test"]) == 0
     assert "SELF-TEST PASSED" in capsys.readouterr().out
-    from faceapp.paths import models_dir
+    from faceapp.shared.paths import models_dir
 
     for f in models_dir().iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
@@ -153,7 +153,7 @@ def test_self_test_passes_and_fails_on_damaged_models(tmp_path, capsys):
 
 
 def test_self_test_fails_when_the_desktop_files_are_missing(tmp_path, monkeypatch, capsys):
-    from faceapp import paths
+    from faceapp.shared import paths
 
     real = paths.resources_dir()
     fake = tmp_path / "resources"

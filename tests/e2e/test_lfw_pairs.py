@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from faceapp.core.evaluation import load_pairs
-from faceapp.core.pairs_eval import evaluate_pairs, format_report
+from faceapp.evaluation.metrics import load_pairs
+from faceapp.evaluation.pairs import evaluate_pairs, format_report
 
 
 @pytest.mark.shared

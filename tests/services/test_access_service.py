@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from faceapp.core.door import DoorController
-from faceapp.core.door_backends import SimulatedRelay
-from faceapp.core.settings import RecognitionSettings
-from faceapp.core.tracker import Decision
+from faceapp.hardware.door import DoorController
+from faceapp.hardware.relays import SimulatedRelay
+from faceapp.settings import Settings
+from faceapp.recognition.tracker import Decision
 from faceapp.services.access import AccessService, build_door, purge_expired
 from faceapp.storage.db import open_db
 from faceapp.storage.repository import Repository
@@ -37,7 +37,7 @@ def setup(tmp_path):
     repo.set_employee_access_groups(ada.id, [office.id])
     relay = SimulatedRelay()
     door = DoorController(relay, 0.2)
-    settings = RecognitionSettings(timezone="Europe/Berlin")
+    settings = Settings().replace(timezone="Europe/Berlin")
     yield repo, ada, relay, door, AccessService(repo, settings, door, source="front")
     door.close()
     repo.close()
@@ -94,14 +94,14 @@ def test_unreadable_database_denies(setup, caplog):
 
 def test_build_door_and_purge_from_settings(setup, tmp_path):
     repo, *_ = setup
-    assert build_door(RecognitionSettings()) is None
-    assert build_door(RecognitionSettings(door_backend="serial", door_serial_port=str(tmp_path / "nope"))) is None
-    door = build_door(RecognitionSettings(door_backend="simulated", door_pulse_s=1.5))
+    assert build_door(Settings().door) is None
+    assert build_door(Settings().replace(door_backend="serial", door_serial_port=str(tmp_path / "nope")).door) is None
+    door = build_door(Settings().replace(door_backend="simulated", door_pulse_s=1.5).door)
     try:
         assert isinstance(door.backend, SimulatedRelay) and door.pulse_s == 1.5
     finally:
         door.close()
-    result = purge_expired(repo, RecognitionSettings(), WED_NOON)
+    result = purge_expired(repo, Settings().retention, WED_NOON)
     assert (result.thumbnails, result.templates) == (0, 0)
 
 
@@ -118,11 +118,11 @@ def test_recognition_hook_end_to_end(tmp_path, astronaut, grace_hopper):
     access = AccessService(ctx.repo, ctx.settings, door, source="test")
     try:
         svc = ctx.recognition(source="test", on_decision=access.on_decision)
-        for i in range(ctx.settings.min_decision_frames):
+        for i in range(ctx.settings.recognition.min_decision_frames):
             svc.process(astronaut, i, WED_NOON)
         svc.finish(WED_NOON)
         stranger = ctx.recognition(source="test", on_decision=access.on_decision)
-        for i in range(2 * ctx.settings.min_decision_frames):
+        for i in range(2 * ctx.settings.recognition.min_decision_frames):
             stranger.process(grace_hopper, i, WED_NOON)
         assert door.wait_idle(3) and relay.pulses == 1
         assert [(a.employee_id, a.reason) for a in reversed(ctx.repo.access_log())] == [

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from faceapp.app import build_context
-from faceapp.core.settings import RecognitionSettings
-from faceapp.core.types import Face, Quality
+from faceapp.settings import Settings
+from faceapp.vision.types import Face, Quality
 from faceapp.services.enrolment import EnrolmentError, judge
 
 GOOD = Quality(size_px=150, eye_distance_px=60, blur=200, brightness=120, yaw_deg=0, roll_deg=0)
@@ -33,12 +33,12 @@ def _face(**q) -> Face:
     ({"roll_deg": 30}, "keep your head upright"),
 ])
 def test_each_gate_gives_actionable_advice(quality, advice):
-    check = judge([_face(**quality)], RecognitionSettings())
+    check = judge([_face(**quality)], Settings().enrolment)
     assert not check.ok and any(advice in p for p in check.problems)
 
 
 def test_good_sample_passes_and_crowds_or_empty_frames_do_not():
-    s = RecognitionSettings()
+    s = Settings().enrolment
     assert judge([_face()], s).ok
     assert "no face found" in judge([], s).problems[0]
     assert "2 faces in view" in judge([_face(), _face()], s).problems[0]

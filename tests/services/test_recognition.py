@@ -23,7 +23,7 @@ T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 def test_identity_decided_after_several_frames_then_booked_once(ctx, astronaut):
     svc = ctx.recognition(source="test")
-    n = ctx.settings.min_decision_frames
+    n = ctx.settings.recognition.min_decision_frames
     for i in range(n - 1):
         views, anns = svc.process(astronaut, i, T0)
         assert anns == [] and [v.state for v in views] == ["identifying"]
@@ -39,7 +39,7 @@ def test_identity_decided_after_several_frames_then_booked_once(ctx, astronaut):
 def test_stranger_gets_unknown_and_no_attendance(ctx, grace_hopper):
     svc = ctx.recognition(source="test")
     anns = []
-    for i in range(2 * ctx.settings.min_decision_frames):
+    for i in range(2 * ctx.settings.recognition.min_decision_frames):
         anns += svc.process(grace_hopper, i, T0)[1]
     assert [a.kind for a in anns] == ["unknown"]
     assert ctx.repo.events(None, None) == []
@@ -70,7 +70,7 @@ def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
     g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
     ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
-    ctx.save_settings(replace(ctx.settings, door_backend="simulated", liveness_window_frames=8))
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8))
     svc = ctx.recognition(source="test", access=True)
     kinds = []
     for i in range(20):
@@ -84,8 +84,8 @@ def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
 def test_unknown_faces_are_denied_as_unknown(ctx, grace_hopper):
     from dataclasses import replace
 
-    ctx.save_settings(replace(ctx.settings, door_backend="simulated"))
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated"))
     svc = ctx.recognition(source="test", access=True)
-    for i in range(2 * ctx.settings.min_decision_frames):
+    for i in range(2 * ctx.settings.recognition.min_decision_frames):
         svc.process(grace_hopper, i, T0)
     assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "unknown")]

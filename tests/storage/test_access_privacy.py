@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from faceapp.core.access import AccessAttempt, ScheduleError, WeeklySchedule
-from faceapp.core.records import AttendanceEvent
+from faceapp.access.rules import AccessAttempt, ScheduleError, WeeklySchedule
+from faceapp.shared.records import AttendanceEvent
 from faceapp.storage import (AccessGroupNotFoundError, DuplicateAccessGroupError, EmployeeNotFoundError,
                              StorageError)
 from faceapp.storage.db import open_db

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceapp.core.records import AttendanceEvent
+from faceapp.shared.records import AttendanceEvent
 from faceapp.storage import DatabaseLockedError, DiskFullError, StorageError
 from faceapp.storage.db import open_db
 from faceapp.storage.repository import Repository

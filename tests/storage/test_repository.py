@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceapp.core.records import AttendanceEvent
+from faceapp.shared.records import AttendanceEvent
 from faceapp.storage import CorruptRowError, DuplicateEmployeeError, EmployeeNotFoundError
 from faceapp.storage.repository import Repository
 

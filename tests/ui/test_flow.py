@@ -133,13 +133,14 @@ def test_enrol_play_video_log_and_export(ctx, window_factory, qtbot, enrol_photo
 
 
 def test_guided_capture_from_camera_gives_live_advice(ctx, window_factory, qtbot, hamilton):
-    """The wizard's camera capture (the clip stands in for the webcam): every frame is judged
-    with check_frame and good frames become samples; the review page shows their chips."""
+    """The wizard's camera capture (the clip stands in for the webcam): it reads the live
+    camera's frames (one owner of the device), every frame is judged with check_frame and good
+    frames become samples; the review page shows their chips."""
     w = window_factory(ctx, camera_source=str(hamilton), autostart=False)
     w.load_engine()
-    qtbot.waitUntil(lambda: w.engine is not None, timeout=120000)
-    w.live.stop(wait=True)
+    qtbot.waitUntil(lambda: w.engine is not None and w.live.state == "running", timeout=120000)
     wiz = w.make_wizard()
+    assert w.live.loop.paused  # no decisions about the person enrolling
     qtbot.addWidget(wiz)
     wiz.show()
     wiz.details.number.setText("3001")

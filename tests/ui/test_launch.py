@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from faceapp.app import build_context
-from faceapp.core.auth import hash_pin
+from faceapp.access.pin import hash_pin
 from faceapp.ui import launch
 from faceapp.ui.prefs import UiPrefs
 
@@ -17,7 +17,7 @@ from faceapp.ui.prefs import UiPrefs
 @pytest.fixture(autouse=True)
 def _own_log_file():
     """main_from_args adds the app's log file handler; take it off again after each test."""
-    from faceapp import logfile
+    from faceapp.shared import logfile
 
     yield
     logfile.remove_log_file()
@@ -49,7 +49,7 @@ def test_kiosk_flag_without_pin_opens_a_normal_window(monkeypatch, tmp_path, qtb
 
 def test_kiosk_flag_with_pin(monkeypatch, tmp_path, qtbot):
     ctx = build_context(tmp_path / "t.db", provider="cpu")
-    UiPrefs(kiosk_pin_hash=hash_pin("1111"), camera_source=str(tmp_path / "none.mp4")).save(ctx.repo)
+    UiPrefs(kiosk_pin_hash=hash_pin("1111"), camera_source=str(tmp_path / "none.mp4")).save(ctx)
     ctx.repo.close()
     seen = _run(monkeypatch, tmp_path, kiosk=True)
     assert seen["kiosk"] is True and seen["title"].startswith("faceapp")
@@ -59,7 +59,7 @@ def test_kiosk_flag_with_pin(monkeypatch, tmp_path, qtbot):
 def test_damaged_database_is_reported_in_a_window_not_a_traceback(monkeypatch, tmp_path, qtbot):
     from PySide6.QtWidgets import QMessageBox
 
-    from faceapp import logfile
+    from faceapp.shared import logfile
 
     bad = tmp_path / "attendance.db"
     bad.write_bytes(b"this is not a database" * 100)

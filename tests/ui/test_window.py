@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from faceapp.core.auth import hash_pin
+from faceapp.access.pin import hash_pin
 
 
 def test_empty_camera_state_when_source_cannot_be_opened(ctx, window_factory, qtbot, tmp_path):
@@ -66,7 +66,7 @@ def test_chinese_translation_loads(ctx, qtbot):
         assert [w.tabs.tabText(i) for i in range(3)] == ["实时", "员工", "考勤记录"]
         from datetime import datetime, timezone
 
-        from faceapp.core.live import Announcement
+        from faceapp.recognition.views import Announcement
 
         ann = Announcement(datetime(2026, 11, 23, 7, 59, tzinfo=timezone.utc), 1, "Ana", "in", "Welcome, Ana")
         assert w.banner_text(ann).startswith("欢迎，Ana - ")
@@ -100,8 +100,8 @@ def test_settings_dialog_validates_and_persists(ctx, qtbot, monkeypatch):
     assert not dlg.buttons.isEnabled()
     qtbot.waitUntil(lambda: dlg.result() == 1, timeout=10_000)
     assert dlg.buttons.isEnabled()
-    assert ctx.settings.cooldown_s == 120 and ctx.repo.get_setting("recognition")["timezone"] == "Europe/Berlin"
-    prefs = UiPrefs.load(ctx.repo)
+    assert ctx.settings.attendance.cooldown_s == 120 and ctx.repo.get_setting("recognition")["timezone"] == "Europe/Berlin"
+    prefs = UiPrefs.load(ctx)
     assert prefs.kiosk and prefs.camera_source == "rtsp://10.0.0.5/stream1"
     assert prefs.kiosk_pin_hash.startswith("scrypt$") and "13579" not in str(ctx.repo.get_setting("ui"))
 
@@ -137,7 +137,7 @@ def test_settings_dialog_saves_nothing_when_the_database_is_locked(ctx, qtbot, m
         blocker.close()
     assert "Nothing was saved" in warnings[-1] and dlg.result() == 0 and dlg.buttons.isEnabled()
     assert (ctx.repo.get_setting("recognition"), ctx.repo.get_setting("ui"), len(ctx.repo.audit_log())) == before
-    assert ctx.settings.cooldown_s != 321
+    assert ctx.settings.attendance.cooldown_s != 321
     dlg.accept()  # lock gone: the same dialog saves both
     qtbot.waitUntil(lambda: dlg.result() == 1, timeout=10_000)
     assert ctx.repo.get_setting("recognition")["cooldown_s"] == 321 and ctx.repo.get_setting("ui")["camera_source"] == "2"

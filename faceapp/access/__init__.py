@@ -1,0 +1,1 @@
+"""Door access rules (weekly schedules, groups, deny reasons) and the admin PIN."""

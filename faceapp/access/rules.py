@@ -1,0 +1,186 @@
+"""Door access rules: who may open the door when.
+
+Schedules are weekly local wall-clock windows where the site is ("Mon 08:00-18:00"),
+because that is how a site manager thinks of them: on a DST day a 22:00-06:00 night
+window still ends at 06:00 on the clock, though it lasted 7 or 9 real hours. Each
+instant is converted to the site's wall time with zoneinfo, then compared; no
+timedelta arithmetic on local times. A window whose end is not after its start crosses
+midnight and belongs to the day it starts on (Fri 22:00-06:00 covers Saturday 05:00).
+
+Pure rules: the repository supplies the employee and their groups.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Iterable, Mapping, Sequence
+
+from ..shared.records import Employee
+from ..shared.timezones import resolve_timezone
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
+
+GRANTED = "granted"
+UNKNOWN = "unknown"
+INACTIVE = "inactive"
+LIVENESS_FAILED = "liveness failed"
+NO_GROUP = "no access group"
+OUTSIDE_SCHEDULE = "outside schedule"
+SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR)
+
+_HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class ScheduleError(ValueError):
+    """A schedule text or JSON is malformed; the message names the bad part."""
+
+
+def _minutes(text: str, allow_24: bool) -> int:
+    m = _HHMM.match(text)
+    if not m:
+        raise ScheduleError(f"{text!r} is not a time like 08:00")
+    h, mi = int(m.group(1)), int(m.group(2))
+    if mi > 59 or h > 24 or (h == 24 and (mi or not allow_24)):
+        raise ScheduleError(f"{text!r} is not a time of day (00:00..23:59, or 24:00 as an end)")
+    return h * 60 + mi
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end) in minutes after local midnight; end <= start crosses midnight,
+    except 00:00-24:00 (all day). end == start is refused (ambiguous: nothing or 24 h)."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Window":
+        parts = text.split("-")
+        if len(parts) != 2:
+            raise ScheduleError(f"{text!r} is not a window like 08:00-18:00")
+        start, end = _minutes(parts[0], False), _minutes(parts[1], True)
+        if start == end:
+            raise ScheduleError(f"{text!r} is empty; use 00:00-24:00 for a whole day")
+        return cls(start, end)
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end < self.start
+
+    def __str__(self) -> str:
+        return f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """Windows per weekday (0 = Monday). JSON form: {"mon": ["08:00-18:00"], ...}."""
+
+    days: tuple[tuple[Window, ...], ...] = field(default_factory=lambda: ((),) * 7)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Iterable[str]]) -> "WeeklySchedule":
+        if not isinstance(data, Mapping):
+            raise ScheduleError("a schedule is a mapping of weekday to windows, e.g. {\"mon\": [\"08:00-18:00\"]}")
+        days: list[list[Window]] = [[] for _ in DAYS]
+        for key, windows in data.items():
+            day = str(key).strip().lower()[:3]
+            if day not in DAYS:
+                raise ScheduleError(f"{key!r} is not a weekday (mon..sun)")
+            if isinstance(windows, str):
+                windows = [windows]
+            days[DAYS.index(day)].extend(Window.parse(str(w)) for w in windows)
+        return cls(tuple(tuple(d) for d in days))
+
+    @classmethod
+    def from_json(cls, text: str) -> "WeeklySchedule":
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ScheduleError(f"schedule is not valid JSON: {exc}") from None
+
+    @classmethod
+    def always(cls) -> "WeeklySchedule":
+        return cls.from_dict({d: ["00:00-24:00"] for d in DAYS})
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {DAYS[i]: [str(w) for w in ws] for i, ws in enumerate(self.days) if ws}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=False)
+
+    def allows(self, wall: datetime) -> bool:
+        """Whether the local wall-clock time `wall` (naive or in the site zone) is inside."""
+        day, minute = wall.weekday(), wall.hour * 60 + wall.minute + wall.second / 60
+        for w in self.days[day]:
+            if w.crosses_midnight:
+                if minute >= w.start:
+                    return True
+            elif w.start <= minute < w.end:
+                return True
+        return any(w.crosses_midnight and minute < w.end for w in self.days[(day - 1) % 7])
+
+
+@dataclass(frozen=True)
+class AccessGroup:
+    id: int | None
+    name: str
+    schedule: WeeklySchedule
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    granted: bool
+    reason: str  # one of REASONS
+    group: str = ""  # the group whose schedule granted access
+
+
+@dataclass(frozen=True)
+class AccessAttempt:
+    """One row of the access log: every attempt, granted or not."""
+
+    ts: datetime  # timezone-aware
+    employee_id: int | None  # None: unknown face
+    granted: bool
+    reason: str
+    score: float = float("nan")  # descriptor distance of the decision
+    source: str = ""  # camera name
+    id: int | None = None
+    employee_number: str = ""  # filled in when read back
+    employee_name: str = ""
+
+
+class AccessRules:
+    """Evaluates one recognition against the person's flag and groups, in the site zone."""
+
+    def __init__(self, tz: tzinfo | str | None = None) -> None:
+        self.tz = resolve_timezone(tz)
+
+    @classmethod
+    def from_timezone(cls, timezone: str) -> "AccessRules":
+        """The site's zone setting ('' = the PC's local zone)."""
+        return cls(timezone or None)
+
+    def evaluate(self, employee: Employee | None, groups: Sequence[AccessGroup], ts: datetime,
+                 liveness_ok: bool | None = None) -> AccessDecision:
+        """Deny reasons in order: liveness failed (a photo of a known face is not that
+        person), unknown, inactive, no access group, outside schedule. liveness_ok=None
+        means not checked."""
+        if ts.tzinfo is None or ts.utcoffset() is None:
+            raise ValueError(f"access time must be timezone-aware, got {ts!r}")
+        if liveness_ok is False:
+            return AccessDecision(False, LIVENESS_FAILED)
+        if employee is None:
+            return AccessDecision(False, UNKNOWN)
+        if not employee.active:
+            return AccessDecision(False, INACTIVE)
+        if not groups:
+            return AccessDecision(False, NO_GROUP)
+        wall = ts.astimezone(self.tz)
+        for g in groups:
+            if g.schedule.allows(wall):
+                return AccessDecision(True, GRANTED, g.name)
+        return AccessDecision(False, OUTSIDE_SCHEDULE)

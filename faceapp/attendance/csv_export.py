@@ -1,0 +1,156 @@
+"""CSV export of attendance events and daily summaries for payroll and spreadsheets.
+
+RFC 4180 (comma, CRLF, quotes only where needed), UTF-8 with a BOM so Excel reads
+non-ASCII names, ISO 8601 timestamps with their UTC offset. Text that a spreadsheet
+would run as a formula (= + - @, tab, CR first) gets a leading single quote (OWASP CSV
+injection advice). Writing a path goes through a temporary file in the same folder and a
+rename, so a failed export (disk full, file open in Excel) never leaves a half-written file.
+
+Event columns (write_events_csv):
+  id               database id of the event ("" if not stored yet)
+  timestamp        ISO 8601 with UTC offset, in `tz` when given, else as stored
+  date             calendar date of `timestamp` (YYYY-MM-DD; not shifted by day_start_hour)
+  employee_number, employee_name, department
+  kind             in | out
+  source           camera name or "cli:<file>"
+  distance, margin descriptor distance of the decision and gap to the next person (4 places;
+                   "" when unknown or infinite)
+Summary columns (write_summary_csv):
+  date             the attendance day (site's local day)
+  employee_number, employee_name, department
+  first_in, last_out  ISO 8601 with offset, "" when missing
+  worked           H:MM:SS;  worked_hours: decimal hours, two places
+  events           number of events that day
+Filtering and ordering are the caller's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import IO, Union
+
+from ..shared.errors import FaceAppError
+from ..shared.records import AttendanceEvent, DailySummary
+
+log = logging.getLogger(__name__)
+
+EVENT_COLUMNS: tuple[str, ...] = ("id", "timestamp", "date", "employee_number", "employee_name",
+                                  "department", "kind", "source", "distance", "margin")
+SUMMARY_COLUMNS: tuple[str, ...] = ("date", "employee_number", "employee_name", "department",
+                                    "first_in", "last_out", "worked", "worked_hours", "events")
+
+Target = Union[str, os.PathLike, IO[str], IO[bytes]]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(FaceAppError):
+    """The export file could not be written; nothing was left behind at its path."""
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a cell a spreadsheet would treat as a formula with a single quote."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _ts(dt: datetime | None, tz: tzinfo | None) -> str:
+    if dt is None:
+        return ""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"refusing to export a timestamp without time zone: {dt!r}")
+    return (dt.astimezone(tz) if tz is not None else dt).isoformat(timespec="seconds")
+
+
+def _num(x: float) -> str:
+    return "" if x is None or not math.isfinite(x) else f"{x:.4f}"
+
+
+def _hms(td: timedelta) -> str:
+    secs = int(td.total_seconds())
+    sign, secs = ("-" if secs < 0 else ""), abs(secs)
+    return f"{sign}{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+
+
+def event_row(ev: AttendanceEvent, tz: tzinfo | None = None) -> list[str]:
+    """tz: convert timestamps to the site's zone (None keeps each event's own offset)."""
+    ts = _ts(ev.ts, tz)
+    return ["" if ev.id is None else str(ev.id), ts, ts[:10], ev.employee_number, ev.employee_name,
+            ev.department, ev.kind, ev.source, _num(ev.score), _num(ev.margin)]
+
+
+def summary_row(s: DailySummary) -> list[str]:
+    return [s.day.isoformat(), s.employee_number, s.employee_name, s.department,
+            _ts(s.first_in, None), _ts(s.last_out, None), _hms(s.worked),
+            f"{s.worked.total_seconds() / 3600:.2f}", str(s.events)]
+
+
+def write_events_csv(events: Iterable[AttendanceEvent], target: Target, tz: tzinfo | None = None) -> int:
+    """Write events to a path (atomically) or an open file; returns the rows written."""
+    return _write(target, EVENT_COLUMNS, (event_row(e, tz) for e in events))
+
+
+def write_summary_csv(summaries: Iterable[DailySummary], target: Target) -> int:
+    """Write daily summaries to a path (atomically) or an open file; returns the rows written."""
+    return _write(target, SUMMARY_COLUMNS, (summary_row(s) for s in summaries))
+
+
+def _write_rows(fh: IO[str], header: Sequence[str], rows: Iterable[list[str]]) -> int:
+    fh.write("\ufeff")
+    writer = csv.writer(fh, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow([neutralise(c) for c in row])
+        n += 1
+    return n
+
+
+def _write(target: Target, header: Sequence[str], rows: Iterable[list[str]]) -> int:
+    if isinstance(target, (str, os.PathLike)):
+        return _write_path(Path(target), lambda fh: _write_rows(fh, header, rows))
+    if isinstance(target, io.TextIOBase):
+        # Caller's text handle: open it with newline="" and encoding "utf-8"; we write U+FEFF.
+        return _write_rows(target, header, rows)
+    wrapper = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)  # type: ignore[arg-type]
+    try:
+        return _write_rows(wrapper, header, rows)
+    finally:
+        wrapper.flush()
+        wrapper.detach()  # leave the caller's binary handle open
+
+
+def _write_path(path: Path, body: Callable[[IO[str]], int]) -> int:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            n = body(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+        except OSError:
+            pass  # permissions are cosmetic; the data matters
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, PermissionError):
+            raise ExportError(f"cannot write {path}: permission denied (is it open in another "
+                              "program, e.g. Excel?)") from exc
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from exc
+        raise
+    log.info("exported %d rows to %s", n, path)
+    return n

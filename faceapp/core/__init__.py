@@ -1,1 +1,0 @@
-"""Vision engine, matching and rules. No Qt and no SQL in this package."""

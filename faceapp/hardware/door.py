@@ -1,0 +1,262 @@
+"""The door strike: timed relay pulses that never block the caller and fail secure.
+
+A recognition decision must not wait for a USB or network relay, so pulse() only sets a
+deadline; a named worker thread switches the relay on, waits, and switches it off. The
+relay is "possibly on" from the moment the on-command is sent until an off-command has
+succeeded, and every path that can end that state releases it:
+
+* the worker releases in a `finally` when it dies (a bug, an unexpected exception);
+* a watchdog thread releases when the worker is gone, or the relay is on longer than
+  the pulse plus `max_overrun_s` (a hung worker), and retries failed releases;
+* close() and an atexit hook release on normal exit and on an uncaught exception;
+* the controller releases once when it is created, so a restart after a crash locks.
+
+A process killed outright (SIGKILL, power loss) runs none of this: there the hardware
+must fail secure (a timed on-command such as Shelly's `timer=`, Tasmota `PulseTime`, a
+relay board in self-resetting "jog/delay" mode, and a fail-secure strike). See README.
+
+Backends live in door_backends; they implement RelayBackend and raise DoorError.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from typing import Callable, Protocol
+
+from ..shared.errors import FaceAppError
+
+log = logging.getLogger(__name__)
+
+MAX_PULSE_S = 60.0  # a longer "pulse" is a door held open, not an access grant
+
+
+class DoorError(FaceAppError):
+    """The door relay could not be switched; `message` says which relay and why."""
+
+
+class DoorConfigError(DoorError):
+    """The door settings are incomplete or malformed (port, URL, command template)."""
+
+
+class DoorConnectionError(DoorError):
+    """The relay cannot be reached: serial port missing or busy, host down, timeout."""
+
+
+class DoorCommandError(DoorError):
+    """The relay was reached but refused the command (HTTP error status, short write)."""
+
+
+class DoorClosedError(DoorError):
+    """pulse() after close(): the controller no longer drives the relay."""
+
+
+class RelayBackend(Protocol):
+    """One relay channel. switch() blocks until the command was delivered or failed."""
+
+    name: str
+
+    def switch(self, on: bool, seconds: float) -> None:
+        """on=True: energise for about `seconds` (timed relays use it as auto-off)."""
+
+    def close(self) -> None:
+        """Free the port/connection; must not raise."""
+
+
+_CONTROLLERS: "weakref.WeakSet[DoorController]" = weakref.WeakSet()
+
+
+def _release_all_at_exit() -> None:
+    """atexit: the interpreter is ending (normally or on an uncaught exception)."""
+    for controller in list(_CONTROLLERS):
+        try:
+            controller.close(timeout=1.0)
+        except Exception:  # noqa: BLE001 - exit must go on for the other controllers
+            log.exception("releasing door %s at exit failed", controller.name)
+
+
+atexit.register(_release_all_at_exit)
+
+
+class DoorController:
+    """Drives one RelayBackend with non-blocking, extendable pulses.
+
+    pulse(s) while a pulse runs extends it to the later deadline (two people in a row).
+    Failures never propagate to the caller of pulse(): each is logged, kept in
+    `last_error`, counted in `errors` and passed to `on_error` (called on the worker or
+    watchdog thread)."""
+
+    def __init__(self, backend: RelayBackend, pulse_s: float = 3.0, *, name: str = "door",
+                 on_error: Callable[[DoorError], None] | None = None, max_overrun_s: float = 2.0,
+                 watchdog_interval_s: float = 0.2, retry_s: float = 1.0) -> None:
+        self.backend = backend
+        self.pulse_s = _check_seconds(pulse_s)
+        self.name = name
+        self.on_error = on_error
+        self.max_overrun_s = float(max_overrun_s)
+        self.retry_s = float(retry_s)
+        self.last_error: DoorError | None = None
+        self.errors = 0
+        self._cond = threading.Condition()
+        self._io = threading.Lock()  # one backend command at a time
+        self._until = 0.0  # monotonic deadline of the current pulse
+        self._maybe_on = False  # on-command sent and no off-command succeeded since
+        self._closed = False
+        self._worker: threading.Thread | None = None
+        # Test hook: called on the worker before each switch (tests raise in it to kill the worker).
+        self._before_switch: Callable[[bool], None] | None = None
+        self._stop_watch = threading.Event()
+        _CONTROLLERS.add(self)
+        self._release_now("start-up (a previous run may have left it on)")
+        self._watchdog = threading.Thread(target=self._watch, args=(float(watchdog_interval_s),),
+                                          name=f"faceapp-{name}-watchdog", daemon=True)
+        self._watchdog.start()
+
+    # -- public -----------------------------------------------------------------------
+
+    @property
+    def is_on(self) -> bool:
+        """True while the relay may be energised."""
+        return self._maybe_on
+
+    def pulse(self, seconds: float | None = None) -> None:
+        """Unlock for `seconds` (default pulse_s); returns at once."""
+        s = self.pulse_s if seconds is None else _check_seconds(seconds)
+        with self._cond:
+            if self._closed:
+                raise DoorClosedError(f"door {self.name} is closed; it no longer drives {self.backend.name}")
+            self._until = max(self._until, time.monotonic() + s)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name=f"faceapp-{self.name}-pulse", daemon=True)
+                self._worker.start()
+            self._cond.notify_all()
+        log.debug("door %s: pulse %.1f s requested", self.name, s)
+
+    def release(self) -> None:
+        """End the current pulse now (the worker switches off); returns at once."""
+        with self._cond:
+            self._until = 0.0
+            self._cond.notify_all()
+            worker_alive = self._worker is not None and self._worker.is_alive()
+        if not worker_alive and self._maybe_on:
+            self._release_now("release() without a pulse thread")
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until no pulse is pending and the relay is released (tests, shutdown)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._cond:
+                if self._until <= time.monotonic() and not self._maybe_on:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Release the relay, stop the threads and free the backend; idempotent."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            self._until = 0.0
+            self._cond.notify_all()
+            worker = self._worker
+        self._stop_watch.set()
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+        if self._maybe_on or (worker is not None and worker.is_alive()):
+            self._release_now("close")  # the worker did not manage it (dead, hung or failing)
+        try:
+            self.backend.close()
+        except Exception:  # noqa: BLE001 - backends should not raise here; closing goes on
+            log.exception("door %s: closing %s failed", self.name, self.backend.name)
+        _CONTROLLERS.discard(self)
+        log.info("door %s closed (relay released)", self.name)
+
+    # -- worker and watchdog ------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while True:
+                        if self._closed:
+                            return
+                        remaining = self._until - time.monotonic()
+                        if remaining > 0 and not self._maybe_on:
+                            action = True
+                            break
+                        if remaining <= 0 and self._maybe_on:
+                            action = False
+                            break
+                        if remaining <= 0:
+                            return  # idle: the thread ends, pulse() starts a new one
+                        self._cond.wait(timeout=remaining)
+                if self._before_switch is not None:
+                    self._before_switch(action)
+                if action:
+                    if not self._switch(True, remaining, "pulse"):
+                        with self._cond:
+                            self._until = 0.0  # abandon the pulse; the next pass releases
+                elif not self._switch(False, 0.0, "end of pulse"):
+                    with self._cond:
+                        self._cond.wait(timeout=self.retry_s)  # relay unreachable: retry, do not spin
+        finally:
+            if self._maybe_on:
+                log.error("door %s: pulse thread ended with the relay on; releasing", self.name)
+                self._release_now("pulse thread ended")
+
+    def _watch(self, interval: float) -> None:
+        next_try = 0.0
+        while not self._stop_watch.wait(interval):
+            with self._cond:
+                worker_alive = self._worker is not None and self._worker.is_alive()
+                overdue = time.monotonic() > self._until + self.max_overrun_s
+            if self._maybe_on and (not worker_alive or overdue) and time.monotonic() >= next_try:
+                why = "pulse thread died" if not worker_alive else "pulse overran its deadline"
+                log.error("door %s: watchdog: %s with the relay on; releasing", self.name, why)
+                if not self._release_now(f"watchdog: {why}", lock_timeout=interval):
+                    next_try = time.monotonic() + self.retry_s  # do not hammer a dead relay
+
+    # -- switching -------------------------------------------------------------------------
+
+    def _switch(self, on: bool, seconds: float, why: str, lock_timeout: float = -1) -> bool:
+        if not self._io.acquire(timeout=lock_timeout):
+            return False  # another thread is mid-command (a hung backend); try again later
+        try:
+            if on:
+                self._maybe_on = True  # before sending: a failed send may still have switched it
+            self.backend.switch(on, max(seconds, 0.0))
+            if not on:
+                self._maybe_on = False
+            log.info("door %s: relay %s (%s)", self.name, "ON" if on else "off", why)
+            return True
+        except DoorError as exc:
+            self._report(exc)
+        except Exception as exc:  # noqa: BLE001 - a backend bug must not kill fail-secure handling
+            self._report(DoorError(f"door {self.name}: {self.backend.name} failed: {exc!r}"))
+        finally:
+            self._io.release()
+        return False
+
+    def _release_now(self, why: str, lock_timeout: float = -1) -> bool:
+        return self._switch(False, 0.0, why, lock_timeout)
+
+    def _report(self, exc: DoorError) -> None:
+        self.last_error = exc
+        self.errors += 1
+        log.error("door %s: %s", self.name, exc)
+        if self.on_error is not None:
+            try:
+                self.on_error(exc)
+            except Exception:  # noqa: BLE001 - a UI callback must not stop the relay logic
+                log.exception("door %s: on_error callback failed", self.name)
+
+
+def _check_seconds(seconds: float) -> float:
+    s = float(seconds)
+    if not 0 < s <= MAX_PULSE_S:
+        raise DoorConfigError(f"door pulse must be between 0 and {MAX_PULSE_S:g} seconds, got {seconds}")
+    return s

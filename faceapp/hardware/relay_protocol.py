@@ -1,0 +1,75 @@
+"""The relay command protocol: serial command templates and the checks of relay settings.
+
+Serial boards take a few bytes per command. The default family is the common LCUS/CH340
+board: A0 <channel> <state> <sum8>, i.e. A0 01 01 A2 on, A0 01 00 A1 off. HTTP relays take
+one URL per command. No I/O here: the settings validate with these checks, the backends
+in relays.py send what they build.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from .door import DoorConfigError
+
+LCUS_ON = "A0 {ch} 01 {sum}"
+LCUS_OFF = "A0 {ch} 00 {sum}"
+CHECKSUMS = ("sum8", "xor8", "none")
+
+
+# -- serial command templates ------------------------------------------------------------
+
+def build_command(template: str, channel: int, checksum: str = "sum8") -> bytes:
+    """Bytes of a hex template: hex bytes separated by spaces or commas, `{ch}` for the
+    channel byte and `{sum}` for the checksum of all bytes before it (sum8 = sum mod 256,
+    xor8 = XOR). Raises DoorConfigError naming the bad token."""
+    if checksum not in CHECKSUMS:
+        raise DoorConfigError(f"relay checksum {checksum!r}: choose one of {', '.join(CHECKSUMS)}")
+    if not 0 <= int(channel) <= 255:
+        raise DoorConfigError(f"relay channel {channel} does not fit in one byte (0..255)")
+    out = bytearray()
+    tokens = template.replace(",", " ").split()
+    if not tokens:
+        raise DoorConfigError("relay command template is empty")
+    for token in tokens:
+        low = token.lower()
+        if low == "{ch}":
+            out.append(int(channel))
+        elif low == "{sum}":
+            if checksum == "none":
+                raise DoorConfigError(f"relay command {template!r} has {{sum}} but the checksum is 'none'")
+            value = 0
+            for b in out:
+                value = (value + b) & 0xFF if checksum == "sum8" else value ^ b
+            out.append(value)
+        elif len(token) == 2 and all(c in "0123456789abcdefABCDEF" for c in token):
+            out.append(int(token, 16))
+        else:
+            raise DoorConfigError(f"relay command {template!r}: {token!r} is not a hex byte, {{ch}} or {{sum}}")
+    return bytes(out)
+
+
+def check_hex_template(template: str) -> None:
+    """Settings check: ValueError with the reason unless the template builds."""
+    try:
+        build_command(template, 1, "sum8")
+    except DoorConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def check_http_url(url: str) -> None:
+    """Settings check: empty, or an http(s) URL with a host."""
+    if url == "":
+        return
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{redact_url(url)!r} is not an http:// or https:// URL with a host")
+
+
+def redact_url(url: str) -> str:
+    """URL without user info or query: Tasmota/Shelly put passwords there; logs must not."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))

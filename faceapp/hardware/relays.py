@@ -1,0 +1,189 @@
+"""Relay backends for DoorController: USB/serial boards, HTTP relays, and a simulation.
+
+Serial: pyserial (the maintained serial-port library on Windows, Linux and macOS; also
+accepts its URL ports such as loop:// for tests). The default command family is the
+common LCUS/CH340 board: A0 <channel> <state> <sum8>, i.e. A0 01 01 A2 on, A0 01 00 A1 off.
+HTTP: urllib only, a timeout on every request, e.g. Shelly Gen1
+`http://host/relay/0?turn=on&timer={seconds}` (the relay switches itself off) or Tasmota
+`http://host/cm?cmnd=Power%20On`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from .door import DoorCommandError, DoorConfigError, DoorConnectionError, RelayBackend
+from .relay_protocol import LCUS_OFF, LCUS_ON, build_command, check_http_url, redact_url
+
+log = logging.getLogger(__name__)
+
+
+# -- backends -----------------------------------------------------------------------------
+
+class SimulatedRelay:
+    """Records every switch, for tests, demos and a PC without a relay. `fail_next`
+    makes the next N commands raise DoorConnectionError (failure-path tests)."""
+
+    def __init__(self, name: str = "simulated relay") -> None:
+        self.name = name
+        self.events: list[tuple[float, bool, float]] = []  # (monotonic, on, seconds)
+        self.fail_next = 0
+        self.closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def is_on(self) -> bool:
+        with self._lock:
+            return bool(self.events) and self.events[-1][1]
+
+    @property
+    def pulses(self) -> int:
+        with self._lock:
+            return sum(1 for e in self.events if e[1])
+
+    def switch(self, on: bool, seconds: float) -> None:
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                raise DoorConnectionError(f"{self.name}: simulated failure switching {'on' if on else 'off'}")
+            self.events.append((time.monotonic(), on, seconds))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass(frozen=True)
+class SerialRelayConfig:
+    port: str  # COM3, /dev/ttyUSB0, or a pyserial URL such as loop://
+    baudrate: int = 9600
+    channel: int = 1
+    on_hex: str = LCUS_ON
+    off_hex: str = LCUS_OFF
+    checksum: str = "sum8"
+    write_timeout_s: float = 1.0
+
+
+class SerialRelay:
+    """A USB/serial relay board. The port is opened at construction (a wrong port fails
+    at start-up, not at the first visitor) and reopened once after a write error."""
+
+    def __init__(self, config: SerialRelayConfig) -> None:
+        if not config.port.strip():
+            raise DoorConfigError("door relay: no serial port set (door_serial_port, e.g. COM3 or /dev/ttyUSB0)")
+        self.config = config
+        self.name = f"serial relay {config.port} channel {config.channel}"
+        self.on_bytes = build_command(config.on_hex, config.channel, config.checksum)
+        self.off_bytes = build_command(config.off_hex, config.channel, config.checksum)
+        self.port: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            import serial  # pyserial
+        except ImportError as exc:
+            raise DoorConfigError("the serial relay needs the pyserial package (pip install pyserial)") from exc
+        try:
+            self.port = serial.serial_for_url(self.config.port, baudrate=self.config.baudrate, timeout=0.5,
+                                              write_timeout=self.config.write_timeout_s)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise DoorConnectionError(f"cannot open the door relay port {self.config.port}: {exc}. Check the "
+                                      "cable and that no other program uses the port.") from exc
+
+    def switch(self, on: bool, seconds: float) -> None:
+        import serial
+
+        data = self.on_bytes if on else self.off_bytes
+        for attempt in (1, 2):
+            try:
+                if self.port is None:
+                    self._open()
+                written = self.port.write(data)
+                self.port.flush()
+                if written is not None and written != len(data):
+                    raise DoorCommandError(f"{self.name}: wrote {written} of {len(data)} bytes")
+                return
+            except (serial.SerialException, OSError) as exc:
+                self._drop()
+                if attempt == 2:
+                    raise DoorConnectionError(f"{self.name}: cannot send {'on' if on else 'off'} "
+                                              f"({data.hex(' ').upper()}): {exc}") from exc
+                log.warning("%s: write failed (%s); reopening the port", self.name, exc)
+
+    def _drop(self) -> None:
+        port, self.port = self.port, None
+        if port is not None:
+            try:
+                port.close()
+            except Exception:  # noqa: BLE001 - the port is already broken
+                log.debug("%s: close after error failed", self.name, exc_info=True)
+
+    def close(self) -> None:
+        self._drop()
+
+
+@dataclass(frozen=True)
+class HttpRelayConfig:
+    on_url: str  # `{seconds}` is replaced by the pulse length rounded up
+    off_url: str
+    method: str = "GET"
+    on_body: str = ""
+    off_body: str = ""
+    content_type: str = "application/json"
+    timeout_s: float = 2.0
+
+
+class HttpRelay:
+    """A network relay switched by one HTTP request per command."""
+
+    METHODS = ("GET", "POST", "PUT")
+
+    def __init__(self, config: HttpRelayConfig) -> None:
+        for what, url in (("on", config.on_url), ("off", config.off_url)):
+            if not url:
+                raise DoorConfigError(f"door relay: no HTTP URL set for switching {what}")
+            try:
+                check_http_url(url)
+            except ValueError as exc:
+                raise DoorConfigError(f"door relay {what} URL: {exc}") from None
+        if config.method.upper() not in self.METHODS:
+            raise DoorConfigError(f"door relay HTTP method {config.method!r}: choose one of {', '.join(self.METHODS)}")
+        if not 0 < config.timeout_s <= 30:
+            raise DoorConfigError(f"door relay HTTP timeout must be 0..30 s, got {config.timeout_s}")
+        self.config = config
+        self.name = f"HTTP relay {redact_url(config.on_url)}"
+
+    def switch(self, on: bool, seconds: float) -> None:
+        cfg = self.config
+        secs = str(max(1, math.ceil(seconds))) if on else "0"
+        url = (cfg.on_url if on else cfg.off_url).replace("{seconds}", secs)
+        body = (cfg.on_body if on else cfg.off_body).replace("{seconds}", secs)
+        method = cfg.method.upper()
+        data = body.encode("utf-8") if (body or method != "GET") else None
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", cfg.content_type)
+        what = "on" if on else "off"
+        try:
+            with urllib.request.urlopen(req, timeout=cfg.timeout_s) as resp:  # noqa: S310 - scheme checked
+                resp.read(4096)
+        except urllib.error.HTTPError as exc:
+            raise DoorCommandError(f"{self.name}: switching {what} was refused with HTTP {exc.code} "
+                                   f"{exc.reason}") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DoorConnectionError(f"{self.name}: cannot switch {what} at {redact_url(url)}: {reason} "
+                                      f"(timeout {cfg.timeout_s:g} s)") from exc
+
+    def close(self) -> None:
+        pass
+
+
+__all__ = ["HttpRelay", "HttpRelayConfig", "RelayBackend", "SerialRelay", "SerialRelayConfig", "SimulatedRelay"]

@@ -1,0 +1,60 @@
+"""Employees: list, find, edit, activate/deactivate, delete and erase.
+
+The one door to employee records for the desktop pages and the CLI, so a widget never
+talks to the repository and every change is audited with the same actor rules."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..shared.records import Employee
+from ..storage.errors import EmployeeNotFoundError
+
+if TYPE_CHECKING:
+    from ..storage.repository import Repository
+    from ..storage.rows import ErasureResult
+
+log = logging.getLogger(__name__)
+
+
+class EmployeeService:
+    def __init__(self, repo: "Repository") -> None:
+        self.repo = repo
+
+    def list(self, active_only: bool = False, search: str | None = None) -> list[Employee]:
+        """Sorted by name; `search` matches number, name or department (case-insensitive)."""
+        return self.repo.list_employees(active_only=active_only, search=search)
+
+    def find(self, number: str) -> Employee | None:
+        """By employee number (surrounding spaces ignored), or None."""
+        return self.repo.find_employee(number)
+
+    def require(self, number: str) -> Employee:
+        emp = self.find(number)
+        if emp is None:
+            raise EmployeeNotFoundError(f"no employee with number {number!r}", self.repo.path)
+        return emp
+
+    def get(self, employee_id: int) -> Employee | None:
+        return self.repo.get_employee(employee_id)
+
+    def template_counts(self) -> dict[int, int]:
+        """Face templates per employee id."""
+        return self.repo.template_counts()
+
+    def update(self, employee_id: int, actor: str = "admin", **fields: Any) -> Employee:
+        """Change number, name or department (audited)."""
+        return self.repo.update_employee(employee_id, actor=actor, **fields)
+
+    def set_active(self, employee_id: int, active: bool, actor: str = "admin") -> Employee:
+        return self.repo.set_active(employee_id, active, actor=actor)
+
+    def delete(self, employee_id: int, actor: str = "admin") -> int:
+        """Remove the person and their templates; attendance stays without the name.
+        Returns the number of templates erased."""
+        return self.repo.delete_employee(employee_id, actor=actor)
+
+    def erase(self, employee_id: int, actor: str = "admin") -> "ErasureResult":
+        """Right to erasure: templates and personal fields go, anonymised counts stay."""
+        return self.repo.erase_person(employee_id, actor=actor)

@@ -1,0 +1,145 @@
+"""All settings of a site, in named sections: every threshold has one meaning, one home and a
+documented range.
+
+Each section is defined next to the feature it configures (recognition, attendance, door,
+...); the vision and retention sections live here because their packages take plain values.
+The settings are stored as one flat JSON object (settings table, key "recognition") whose
+keys are the sections' stored keys, so moving a field between sections changes no data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .attendance.settings import AttendanceSettings
+from .hardware.settings import DoorSettings
+from .recognition.settings import EnrolmentSettings, LivenessSettings, RecognitionSettings
+from .shared.options import OptionInfo, SettingsError, SettingsSection, option
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AttendanceSettings", "DoorSettings", "EnrolmentSettings", "LivenessSettings", "OptionInfo",
+           "RecognitionSettings", "RetentionSettings", "Settings", "SettingsError", "VisionSettings"]
+
+
+@dataclass(frozen=True)
+class VisionSettings(SettingsSection):
+    """The face pipeline: which faces the detector keeps, and where the models run."""
+
+    NAME = "vision"
+    TITLE = "Camera and detection"
+
+    min_face_px: int = option(40, 20, 400, "Face size (box side in pixels) the detector's pyramid starts from; "
+                                           "faces down to about half of it are still found. Larger is faster.")
+    min_detection_score: float = option(
+        0.9, 0.7, 1.0,
+        "Lowest detector confidence kept as a face. MTCNN's last stage accepts from 0.7; hair, "
+        "hands and posters score 0.7-0.9, real faces at a desk about 0.99.",
+    )
+    provider: str = option("auto", None, None, "Execution provider: auto (CUDA when present), cuda or cpu.",
+                           choices=("auto", "cuda", "cpu"))
+
+
+@dataclass(frozen=True)
+class RetentionSettings(SettingsSection):
+    """How long personal data is kept (privacy)."""
+
+    NAME = "retention"
+    TITLE = "Privacy"
+    PREFIX = "retention_"
+
+    unknown_days: int = option(30, 1, 3650, "Days after which thumbnails of unrecognised faces are deleted.")
+    inactive_days: int = option(
+        90, 1, 3650,
+        "Days after deactivation after which a person's face templates are deleted (their "
+        "attendance stays); re-activation then needs a new enrolment.",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every section of the site's settings. Immutable: replace() gives a new, validated copy."""
+
+    vision: VisionSettings = field(default_factory=VisionSettings)
+    recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
+    enrolment: EnrolmentSettings = field(default_factory=EnrolmentSettings)
+    liveness: LivenessSettings = field(default_factory=LivenessSettings)
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    door: DoorSettings = field(default_factory=DoorSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+
+    # -- sections ----------------------------------------------------------------------------
+
+    def sections(self) -> list[SettingsSection]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    @classmethod
+    def section_types(cls) -> list[type[SettingsSection]]:
+        return [f.default_factory for f in fields(cls)]  # type: ignore[misc]
+
+    @classmethod
+    def section_of_key(cls) -> dict[str, str]:
+        """Stored key -> section name."""
+        return {key: t.NAME for t in cls.section_types() for key in t.keys()}
+
+    def changed_sections(self, other: "Settings") -> set[str]:
+        """Names of the sections whose values differ between the two."""
+        return {a.NAME for a, b in zip(self.sections(), other.sections()) if a != b}
+
+    # -- flat stored form ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """{stored key: value}: the JSON stored in the database."""
+        out: dict[str, Any] = {}
+        for s in self.sections():
+            out.update(s.to_dict())
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """From stored keys; unknown keys are refused (a typo must not be ignored)."""
+        unknown = set(data) - set(cls.section_of_key())
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**{f.name: f.default_factory.from_dict(data) for f in fields(cls)})  # type: ignore[misc]
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> "Settings":
+        """What the database holds; keys this version does not know (written by a newer one)
+        are ignored with a log line rather than refusing to start."""
+        known = cls.section_of_key()
+        extra = sorted(k for k in data if k not in known)
+        if extra:
+            log.warning("ignoring unknown stored setting(s): %s", ", ".join(extra))
+        return cls.from_dict({k: v for k, v in data.items() if k in known})
+
+    def get(self, key: str) -> Any:
+        sections = self.section_of_key()
+        if key not in sections:
+            raise SettingsError(f"unknown setting {key!r}")
+        section = getattr(self, sections[key])
+        return getattr(section, type(section).keys()[key])
+
+    def replace(self, **values: Any) -> "Settings":
+        """A copy with some stored keys changed, validated."""
+        data = self.to_dict()
+        unknown = set(values) - set(data)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        data.update(values)
+        return Settings.from_dict(data)
+
+    def with_section(self, section: SettingsSection) -> "Settings":
+        return replace(self, **{section.NAME: section.validate()})
+
+    def validate(self) -> "Settings":
+        for s in self.sections():
+            s.validate()
+        return self
+
+    @classmethod
+    def describe(cls) -> list[OptionInfo]:
+        """Every setting with its section, default, range and explanation, in section order."""
+        return [info for t in cls.section_types() for info in t.describe()]

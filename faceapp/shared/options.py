@@ -1,0 +1,143 @@
+"""Options: every setting is one typed, documented, range-checked field of a section.
+
+A section is a frozen dataclass (SettingsSection) whose fields are made with option(). Each
+field knows its stored key (the section's key prefix + its name, unless it says otherwise),
+so the settings of several sections are stored as one flat JSON object whose keys never
+change when code moves, and the code asks a section for its values instead of matching
+key prefixes. Sections live with the feature they configure (recognition, attendance,
+door, ...); faceapp.settings puts them together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, ClassVar, TypeVar
+
+from .errors import FaceAppError
+
+S = TypeVar("S", bound="SettingsSection")
+
+
+class SettingsError(FaceAppError):
+    """A setting is outside its documented range, of the wrong type, or unknown."""
+
+
+def option(default: Any, lo: float | None = None, hi: float | None = None, doc: str = "", *,
+           label: str = "", choices: tuple = (), check: Callable[[str], None] | None = None,
+           key: str | None = None, advanced: bool = False, secret: bool = False) -> Any:
+    """A documented setting. `label` and `doc` are what an admin reads in Settings; text
+    options without choices may name a `check` that raises ValueError with the reason;
+    `key` overrides the stored key; `advanced` puts it under "Advanced"; `secret` masks it
+    in listings and audit entries."""
+    return field(default=default, metadata={"range": (lo, hi), "doc": doc, "label": label, "choices": choices,
+                                            "check": check, "key": key, "advanced": advanced, "secret": secret})
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """One setting as the README, the CLI and the settings dialog describe it."""
+
+    key: str  # stored key, e.g. "door_pulse_s"
+    section: str  # section name, e.g. "door"
+    name: str  # attribute in the section, e.g. "pulse_s"
+    default: Any
+    lo: float | None
+    hi: float | None
+    doc: str
+    label: str
+    choices: tuple
+    advanced: bool
+    secret: bool
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """Base of the settings sections. Subclasses set NAME, TITLE and (optionally) PREFIX."""
+
+    NAME: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    PREFIX: ClassVar[str] = ""
+
+    @classmethod
+    def key_of(cls, f: dataclasses.Field) -> str:
+        return f.metadata.get("key") or f"{cls.PREFIX}{f.name}"
+
+    @classmethod
+    def keys(cls) -> dict[str, str]:
+        """Stored key -> attribute name."""
+        return {cls.key_of(f): f.name for f in fields(cls)}
+
+    @classmethod
+    def describe(cls) -> list[OptionInfo]:
+        out = []
+        for f in fields(cls):
+            lo, hi = f.metadata["range"]
+            out.append(OptionInfo(cls.key_of(f), cls.NAME, f.name, f.default, lo, hi, f.metadata["doc"],
+                                  f.metadata["label"] or f.name.replace("_", " "), f.metadata["choices"],
+                                  f.metadata["advanced"], f.metadata["secret"]))
+        return out
+
+    @classmethod
+    def from_dict(cls: type[S], data: dict[str, Any]) -> S:
+        """The section from stored keys (keys of other sections are ignored); validated."""
+        keys = cls.keys()
+        return cls(**{keys[k]: v for k, v in data.items() if k in keys}).validate()
+
+    def to_dict(self) -> dict[str, Any]:
+        """{stored key: value}."""
+        return {self.key_of(f): getattr(self, f.name) for f in fields(self)}
+
+    def validate(self: S) -> S:
+        for f in fields(self):
+            check_value(self.key_of(f), f, getattr(self, f.name))
+        self.check_related()
+        return self
+
+    def check_related(self) -> None:
+        """Rules between fields of the section (a minimum above its maximum, ...); raise
+        SettingsError. Sections override it."""
+
+
+def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
+    """Type, range, choices and text check of one value; SettingsError names the key."""
+    lo, hi = f.metadata["range"]
+    choices = f.metadata["choices"]
+    if choices:
+        if value not in choices:
+            raise SettingsError(f"{key}={value!r}: choose one of {', '.join(map(str, choices))}")
+        return
+    if isinstance(f.default, str):
+        if not isinstance(value, str):
+            raise SettingsError(f"{key}={value!r}: expected text")
+        if f.metadata["check"] is not None:
+            try:
+                f.metadata["check"](value)
+            except ValueError as exc:
+                raise SettingsError(f"{key}: {exc}") from None
+        return
+    if isinstance(f.default, bool):
+        if not isinstance(value, bool):
+            raise SettingsError(f"{key}={value!r}: expected true or false")
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise SettingsError(f"{key}={value!r}: expected a number")
+    if not math.isfinite(value):
+        raise SettingsError(f"{key}={value!r}: expected a finite number")
+    if isinstance(f.default, int) and int(value) != value:
+        raise SettingsError(f"{key}={value!r}: expected a whole number")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise SettingsError(f"{key}={value}: allowed range is {lo}..{hi}")
+
+
+def check_order(section: SettingsSection, low: str, high: str, what: str) -> None:
+    """SettingsError unless section.low <= section.high (a min/max pair)."""
+    a, b = getattr(section, low), getattr(section, high)
+    if a > b:
+        keys = {f.name: section.key_of(f) for f in fields(section)}
+        raise SettingsError(f"{keys[low]}={a} is above {keys[high]}={b}: {what}")

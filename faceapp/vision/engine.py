@@ -1,0 +1,128 @@
+"""The face engine: detect -> 5-point landmarks -> aligned chip -> embedding, plus quality.
+
+One object owns the three models so the app loads, verifies and warms them once, and so
+every caller (CLI, camera loop, enrolment) gets exactly the same pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..shared import paths
+from .align import extract_chips
+from .detector import MTCNNDetector, ONet, PNet, RNet
+from .encoder import FaceEncoder
+from .imageio import to_rgb
+from .landmarks import ShapePredictor5
+from .models import Manifest
+from .quality import measure
+from .runtime import Runtime
+from .types import Detections, Face
+
+log = logging.getLogger(__name__)
+
+# dlib's 5-point predictor was trained on the square boxes of dlib's own detector; MTCNN's
+# final boxes are not square. Squaring them about their centre (side = the longer side)
+# scored 98.83% on LFW fold 1 against 98.17% unsquared. Also moving and shrinking them onto
+# dlib's detector convention (build/calibrate_boxes.py: centre +0.072 h, side x0.84 on 411
+# LFW faces) scored 98.17%, so the square is all we do.
+
+
+def square_boxes(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) x1, y1, x2, y2 boxes made square about their centres."""
+    if len(boxes) == 0:
+        return np.zeros((0, 4), np.float32)
+    side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    return np.stack([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2], 1).astype(np.float32)
+
+
+class FaceEngine:
+    """detect, align, embed (batched) and the one-call analyze(image) -> list[Face]."""
+
+    def __init__(self, detector: MTCNNDetector, shapes: ShapePredictor5, encoder: FaceEncoder,
+                 runtime: Runtime, model_id: str, min_score: float = 0.9):
+        self.detector = detector
+        self.min_score = float(min_score)
+        self.shapes = shapes
+        self.encoder = encoder
+        self.runtime = runtime
+        self.model_id = model_id
+        self.last_timings: dict[str, float] = {}
+
+    @classmethod
+    def load(cls, models_dir: Path | None = None, provider: str | None = None, verify: bool = True,
+             min_face_px: int = 40, min_score: float = 0.9, warmup: bool = True) -> "FaceEngine":
+        """Load and check every model listed in the manifest (sha256, io shapes)."""
+        manifest = Manifest(models_dir or paths.models_dir())
+        runtime = Runtime(provider)  # type: ignore[arg-type]
+        detector = MTCNNDetector(
+            PNet.from_manifest(manifest, runtime, verify),
+            RNet.from_manifest(manifest, runtime, verify),
+            ONet.from_manifest(manifest, runtime, verify),
+            min_face_size=min_face_px,
+        )
+        shapes = ShapePredictor5(manifest.entry("shape_predictor_5", verify).path)
+        encoder = FaceEncoder.from_manifest(manifest, runtime, verify)
+        engine = cls(detector, shapes, encoder, runtime, manifest.entry("encoder", False).model_id, min_score)
+        if warmup:
+            engine.warmup()
+        log.info("face engine ready on %s (encoder %s)", runtime.provider_in_use, engine.model_id)
+        return engine
+
+    @property
+    def provider(self) -> str:
+        return self.runtime.provider_in_use
+
+    def warmup(self) -> None:
+        """First ONNX Runtime calls allocate and pick kernels; do it before the first visitor."""
+        frame = np.zeros((240, 320, 3), np.uint8)
+        self.detector.detect(frame)
+        self.encoder.embed(np.zeros((1, 150, 150, 3), np.uint8))
+
+    def detect(self, image: np.ndarray) -> Detections:
+        """Faces scoring at least min_score (the detector itself keeps MTCNN's 0.7 cut-off)."""
+        dets = self.detector.detect(to_rgb(image))
+        return dets.select(np.flatnonzero(dets.scores >= self.min_score)) if len(dets) else dets
+
+    def align(self, image: np.ndarray, dets: Detections) -> tuple[np.ndarray, np.ndarray]:
+        """(shapes5 (N,5,2), chips (N,150,150,3) uint8) for each detection."""
+        image = to_rgb(image)
+        shapes5 = self.shapes.predict(image, square_boxes(dets.boxes))
+        return shapes5, extract_chips(image, shapes5)
+
+    def embed(self, chips: np.ndarray) -> np.ndarray:
+        return self.encoder.embed(chips)
+
+    def analyze(self, image: np.ndarray, max_faces: int | None = None) -> list[Face]:
+        """Every face in the image, largest first, with landmarks, chip, embedding, quality."""
+        image = to_rgb(image)
+        t0 = time.perf_counter()
+        dets = self.detect(image)
+        if max_faces is not None and len(dets) > max_faces:
+            area = (dets.boxes[:, 2] - dets.boxes[:, 0]) * (dets.boxes[:, 3] - dets.boxes[:, 1])
+            dets = dets.select(np.argsort(-area)[:max_faces])
+        t1 = time.perf_counter()
+        shapes5, chips = self.align(image, dets)
+        t2 = time.perf_counter()
+        emb = self.encoder.embed(chips)
+        t3 = time.perf_counter()
+        self.last_timings = {"detect": t1 - t0, "align": t2 - t1, "embed": t3 - t2}
+        faces = [
+            Face(box=dets.boxes[i], score=float(dets.scores[i]), landmarks=dets.landmarks[i],
+                 shape5=shapes5[i], chip=chips[i], embedding=emb[i],
+                 quality=measure(dets.boxes[i], dets.landmarks[i], chips[i]))
+            for i in range(len(dets))
+        ]
+        faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+        return faces
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two descriptors: the one metric thresholds refer to."""
+    return float(np.linalg.norm(np.asarray(a, np.float32) - np.asarray(b, np.float32)))

@@ -1,0 +1,141 @@
+"""Shipped-model manifest and the one contract every ONNX model wrapper follows.
+
+A wrapper declares the input and output shapes it was written for; loading checks them
+against the file so a swapped or re-exported model fails at start-up with expected vs
+actual shapes, not later with a confusing numpy error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..shared.errors import ModelMismatchError, ModelMissingError
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Shape = tuple[int | None, ...]
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    key: str
+    path: Path
+    sha256: str
+    info: dict[str, Any]
+
+    @property
+    def model_id(self) -> str:
+        """Stable id stored beside templates: name plus a short hash of the exact weights."""
+        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}"
+
+
+class Manifest:
+    """models/manifest.json: file, sha256, source package, licence and io spec per model."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        mpath = self.directory / "manifest.json"
+        if not mpath.is_file():
+            raise ModelMissingError(f"model manifest not found: {mpath}")
+        try:
+            self.data = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelMismatchError(f"model manifest {mpath} is unreadable: {exc}") from exc
+        self._verified: set[str] = set()
+
+    def keys(self) -> list[str]:
+        return list(self.data["models"])
+
+    def entry(self, key: str, verify: bool = True) -> ModelEntry:
+        try:
+            info = self.data["models"][key]
+        except KeyError:
+            raise ModelMissingError(f"model {key!r} is not listed in {self.directory / 'manifest.json'}") from None
+        entry = ModelEntry(key, self.directory / info["file"], info["sha256"], info)
+        if not entry.path.is_file():
+            raise ModelMissingError(f"model file missing: {entry.path} (listed as {key!r} in the manifest)")
+        if verify and key not in self._verified:
+            actual = sha256_file(entry.path)
+            if actual != entry.sha256:
+                raise ModelMismatchError(
+                    f"{entry.path.name}: sha256 expected {entry.sha256[:16]}..., actual {actual[:16]}...; "
+                    "the file was changed or damaged, reinstall faceapp"
+                )
+            self._verified.add(key)
+        return entry
+
+
+def _dims(value_info) -> Shape:
+    out: list[int | None] = []
+    for d in value_info.shape:
+        out.append(d if isinstance(d, int) else None)
+    return tuple(out)
+
+
+def _fmt(shape: Shape) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def check_io(name: str, kind: str, expected: dict[str, Shape], actual: dict[str, Shape]) -> None:
+    """Raise ModelMismatchError unless every expected tensor exists with a compatible shape.
+
+    None in `expected` means any size; a symbolic dimension in the file matches any size.
+    """
+    if list(expected) != list(actual):
+        raise ModelMismatchError(
+            f"{name}: {kind} expected {{{', '.join(f'{k}: {_fmt(v)}' for k, v in expected.items())}}}, "
+            f"actual {{{', '.join(f'{k}: {_fmt(v)}' for k, v in actual.items())}}}"
+        )
+    for key, exp in expected.items():
+        act = actual[key]
+        ok = len(exp) == len(act) and all(e is None or a is None or e == a for e, a in zip(exp, act))
+        if not ok:
+            raise ModelMismatchError(f"{name}: {kind} '{key}' expected shape {_fmt(exp)}, actual {_fmt(act)}")
+
+
+class OnnxModel:
+    """Base wrapper: load through the Runtime, check io shapes, run, warm up."""
+
+    key: ClassVar[str]
+    inputs: ClassVar[dict[str, Shape]]
+    outputs: ClassVar[dict[str, Shape]]
+
+    def __init__(self, path: Path, runtime: Runtime):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelMissingError(f"model file missing: {self.path}")
+        self.session = runtime.session(self.path)
+        self.provider = self.session.get_providers()[0]
+        check_io(self.path.name, "inputs", self.inputs, {i.name: _dims(i) for i in self.session.get_inputs()})
+        check_io(self.path.name, "outputs", self.outputs, {o.name: _dims(o) for o in self.session.get_outputs()})
+        self._output_names = list(self.outputs)
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest, runtime: Runtime, verify: bool = True):
+        return cls(manifest.entry(cls.key, verify=verify).path, runtime)
+
+    def run(self, **feeds: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(self._output_names, feeds)
+
+    def warmup_inputs(self) -> dict[str, np.ndarray]:
+        """Smallest valid inputs: dynamic dims become 1 (subclasses override when that is too small)."""
+        return {k: np.zeros([1 if d is None else d for d in s], np.float32) for k, s in self.inputs.items()}
+
+    def warmup(self) -> None:
+        self.run(**self.warmup_inputs())

@@ -1,0 +1,43 @@
+"""Kiosk admin PIN: salted scrypt hashes and lockout after repeated failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from faceapp.access.pin import PinError, PinGuard, hash_pin, verify_pin
+
+
+def test_hash_is_salted_and_verifies():
+    a, b = hash_pin("1234"), hash_pin("1234")
+    assert a != b and a.startswith("scrypt$") and "1234" not in a
+    assert verify_pin("1234", a) and verify_pin("1234", b)
+    assert not verify_pin("1235", a)
+    assert not verify_pin("1234", "garbage") and not verify_pin("1234", "md5$1$2$3$00$00")
+
+
+@pytest.mark.parametrize("pin", ["", "123", "abcd", "12 34", "1234567890123"])
+def test_bad_pin_format(pin):
+    with pytest.raises(PinError):
+        hash_pin(pin)
+
+
+def test_lockout_after_failures_then_doubles():
+    now = [0.0]
+    g = PinGuard(hash_pin("2468"), max_failures=3, lockout_s=10, clock=lambda: now[0])
+    assert not g.attempt("0000") and not g.attempt("0000") and not g.attempt("0000")
+    assert g.locked_for() == 10
+    assert not g.attempt("2468")  # right PIN refused while locked
+    now[0] = 10.5
+    assert g.attempt("2468")
+    for _ in range(3):
+        g.attempt("1")
+    assert g.locked_for() == 10  # success resets the doubling
+    now[0] = 21
+    for _ in range(3):
+        g.attempt("1")
+    assert g.locked_for() == 20
+
+
+def test_no_pin_never_unlocks():
+    g = PinGuard(None)
+    assert not g.has_pin and not g.attempt("1234")
