@@ -93,6 +93,10 @@ class AppContext:
         self.repo.set_settings({k: v for k, (v, _, _) in values.items()},
                                [(actor, action, details) for _, action, details in values.values()])
 
+    def check_not_database(self, path: str | Path, use: str) -> None:
+        """Refuse (DatabaseFileError) a photo, video or export path that is the database itself."""
+        self.repo.refuse_own_file(path, use)
+
     # -- services --------------------------------------------------------------------------
 
     def door(self) -> "DoorController | None":

@@ -77,6 +77,9 @@ class EnrolmentService:
         """Judge each photo; unreadable files become a SampleCheck with the reason."""
         out = []
         for p in paths:
+            if self.repo.is_own_file(p):  # reading it would drop SQLite's locks (storage.db)
+                out.append(SampleCheck(str(p), None, [f"{p} is the attendance database, not a photo"]))
+                continue
             try:
                 out.append(self.check_frame(read_image(p), str(p)))
             except ImageReadError as exc:

@@ -36,6 +36,7 @@ class ReportService:
                    employee_ids: list[int] | None = None, department: str | None = None,
                    summary: bool = False) -> int:
         """Write raw events (or daily summaries) to `out` atomically; returns the row count."""
+        self.repo.refuse_own_file(out, "an export file")
         events = self.query_events(rules, first_day, last_day, employee_ids, department)
         if summary:
             return write_summary_csv(rules.summaries(events), out)

@@ -26,6 +26,34 @@ def default_db_path() -> Path:
     return Path(user_data_dir("faceapp", appauthor=False)) / "faceapp.db"
 
 
+SIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def database_files(path: str | Path) -> list[Path]:
+    """The database file and the side files SQLite keeps next to it."""
+    p = Path(path)
+    return [p.with_name(p.name + s) for s in SIDE_SUFFIXES]
+
+
+def is_database_file(candidate: str | Path, db_path: str | Path) -> bool:
+    """True when `candidate` is the database or one of its side files (by path or by inode).
+
+    Opening such a file anywhere in the process and closing it again drops all of SQLite's
+    POSIX locks on it (sqlite.org/howtocorrupt.html 2.2); writing over it destroys the data."""
+    cand = Path(candidate).expanduser()
+    try:
+        cand_abs = cand.resolve()
+    except OSError:
+        return False
+    for f in database_files(db_path):
+        try:
+            if cand_abs == f.resolve() or (cand.exists() and f.exists() and os.path.samefile(cand, f)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
             migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlite_utils.Database:
     """Open (creating folder and file if needed) and migrate the database.

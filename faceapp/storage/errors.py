@@ -22,6 +22,10 @@ class StorageError(FaceAppError):
         self.path = str(path) if path is not None else None
 
 
+class DatabaseFileError(StorageError):
+    """A path given for a photo, a video or an export is the attendance database itself."""
+
+
 class DatabaseLockedError(StorageError):
     """Another connection held the write lock for longer than the busy timeout."""
 

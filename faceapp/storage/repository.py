@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -23,9 +24,11 @@ import sqlite_utils
 
 from ..shared.records import AttendanceEvent, Employee
 from .access_repo import AccessRepositoryMixin
+from .db import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
-from .errors import CorruptRowError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError, translate
+from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
+                     translate)
 from .rows import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,17 @@ class Repository(AccessRepositoryMixin):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def is_own_file(self, path: str | Path) -> bool:
+        """Whether `path` is this database or one of its side files (which nothing but SQLite
+        may open: see storage.db.is_database_file)."""
+        return self.path != ":memory:" and is_database_file(path, self.path)
+
+    def refuse_own_file(self, path: str | Path, use: str) -> None:
+        """DatabaseFileError when `path` (to be used as `use`, e.g. "a photo") is this database."""
+        if self.is_own_file(path):
+            raise DatabaseFileError(f"{path} is the attendance database (or one of its files), not {use}; "
+                                    "choose another file", self.path)
 
     # -- transactions ---------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class LiveController(QObject):
         self._set_state("opening", self.source)
 
         def open_all():
+            if self.is_file():
+                self.ctx.check_not_database(self.source, "a video")  # opening it would drop SQLite's locks
             cap = CaptureThread(self.source, realtime=True)
             cap.start()  # raises CameraError with a friendly message
             try:

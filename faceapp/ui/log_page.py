@@ -9,15 +9,22 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout,
+from PySide6.QtCore import QDate, QStandardPaths, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..attendance.rules import AttendanceRules
+from . import file_dialogs
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
+
+
+def default_export_path(name: str) -> Path:
+    """Exports go to the user's Documents folder by default, never next to the database."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs or Path.home()) / name
 
 
 def _py(d: QDate) -> date:
@@ -154,8 +161,8 @@ class LogPage(QWidget):
         self.refresh()
 
     def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export attendance"), "attendance.csv",
-                                              self.tr("CSV files (*.csv)"))
+        path = file_dialogs.save_file(self, self.tr("Export attendance"), default_export_path("attendance.csv"),
+                                      self.tr("CSV files (*.csv)"))
         if path:
             self.export_to(path)
 

@@ -8,13 +8,15 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from ..access.pin import PinError, check_pin_format, hash_pin
 from ..hardware.cameras import list_cameras
 from ..settings import Settings, SettingsError
+from ..shared.errors import FaceAppError
+from . import file_dialogs
 from .prefs import LANGUAGES, UiPrefs
 from .workers import run_in_thread
 
@@ -85,7 +87,7 @@ class SettingsDialog(QDialog):
             self.camera.setItemData(i, f"{c.name}{'' if c.opens else ' (busy or unavailable)'}")
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Video file"), "", self.tr("Videos (*.mp4 *.avi *.mkv *.mov)"))
+        path = file_dialogs.open_file(self, self.tr("Video file"), self.tr("Videos (*.mp4 *.avi *.mkv *.mov)"))
         if path:
             self.camera.setEditText(path)
 
@@ -168,6 +170,11 @@ class SettingsDialog(QDialog):
                 QMessageBox.warning(self, self.tr("Admin PIN"), str(exc))
                 return
             pin = self.pin.text()
+        try:
+            self.ctx.check_not_database(prefs.camera_source, "a camera or video")
+        except FaceAppError as exc:
+            QMessageBox.warning(self, self.tr("Camera source"), str(exc))
+            return
         if prefs.kiosk and not (prefs.kiosk_pin_hash or pin):
             QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("Set an admin PIN before enabling kiosk mode."))
             return

@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWizard, QWizardPage)
 
 from ..hardware.capture import FrameTap
 from ..shared.errors import FaceAppError
 from ..shared.records import Employee
 from ..services.enrolment import consent_now
+from . import file_dialogs
 from .live import to_qimage
 from .workers import run_in_thread
 
@@ -227,8 +228,8 @@ class CapturePage(QWizardPage):
 
     # photos -----------------------------------------------------------------------------
     def choose_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Photos of the employee"), "",
-                                                self.tr("Images (*.png *.jpg *.jpeg *.bmp *.webp)"))
+        paths = file_dialogs.open_files(self, self.tr("Photos of the employee"),
+                                        self.tr("Images (*.png *.jpg *.jpeg *.bmp *.webp)"))
         if paths:
             self.add_photos(paths)
 
