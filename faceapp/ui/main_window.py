@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QT
 from ..attendance.rules import AttendanceRules
 from ..access.pin import PinGuard
 from ..recognition.views import Announcement, FrameResult
+from ..shared.records import Employee
 from .employees import EmployeesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
         self.live_page.choose_camera.connect(self.open_settings)
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
-        self.employees_page.enrol_requested.connect(self.enrol)
+        self.employees_page.enrol_requested.connect(lambda: self.enrol())
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         m = self.menuBar()
         file_ = m.addMenu(self.tr("&File"))
-        self.act_enrol = QAction(self.tr("&Enrol employee…"), self, triggered=self.enrol)
+        # Qt passes `checked` to triggered's slot: never let it reach a parameter of enrol().
+        self.act_enrol = QAction(self.tr("&Enrol employee…"), self, triggered=lambda _checked=False: self.enrol())
         self.act_settings = QAction(self.tr("&Settings…"), self, triggered=self.open_settings)
         self.act_kiosk = QAction(self.tr("&Kiosk mode"), self, triggered=lambda: self.enter_kiosk())
         self.act_quit = QAction(self.tr("&Quit"), self, triggered=self.close)
@@ -174,15 +176,27 @@ class MainWindow(QMainWindow):
         wiz.finished.connect(lambda _: self.live.resume_recognition())
         return wiz
 
-    def enrol(self, employee=None) -> None:
+    def enrol(self) -> None:
+        """File > Enrol employee / Employees > Enrol new: the wizard for a new person."""
+        self._run_wizard(None)
+
+    def reenrol(self, employee: Employee) -> None:
+        """Employees > Re-enrol face: new samples replace this person's templates."""
+        self._run_wizard(employee)
+
+    def _run_wizard(self, employee: Employee | None) -> None:
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return
-        wiz = self.make_wizard(employee)
+        try:
+            wiz = self.make_wizard(employee)
+        except Exception as exc:  # noqa: BLE001 - shown, never a silent dead menu item
+            log.exception("cannot open the enrolment wizard")
+            QMessageBox.critical(self, self.tr("Enrol employee"),
+                                 self.tr("The enrolment wizard could not be opened:\n%1").replace("%1", str(exc)))
+            self.live.resume_recognition()
+            return
         wiz.exec()
-
-    def reenrol(self, employee) -> None:
-        self.enrol(employee)
 
     def _enrolled(self, emp) -> None:
         self.statusBar().showMessage(self.tr("Enrolled %1").replace("%1", emp.name), 5000)
