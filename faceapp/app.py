@@ -131,12 +131,14 @@ class AppContext:
     def recognition(self, source: str = "camera",
                     on_decision: "Callable[[Decision, Announcement], None] | None" = None,
                     access: bool = False, settings: Settings | None = None) -> "RecognitionService":
-        """The recognition service; with access=True every decision also goes through door
-        access (access log, door pulse), gated by the service's head-turn liveness check."""
+        """The recognition service; with access=True and a door configured, every decision also
+        goes through door access (access log, door pulse), gated by the head-turn liveness check.
+        Without a door there is no challenge and no access decision (unless liveness is asked
+        for attendance)."""
         from .services.recognition import RecognitionService
 
         svc = RecognitionService(self.engine, self.repo, settings or self.settings, source, on_decision)
-        if access:
+        if access and self.door() is not None:
             acc = self.access(source, liveness=svc.liveness_ok)
 
             def both(decision: "Decision", announcement: "Announcement") -> None:

@@ -20,13 +20,25 @@ class RecognitionSettings(SettingsSection):
     NAME = "recognition"
     TITLE = "Recognition"
 
+    threshold_mode: str = option(
+        "calibrated", None, None,
+        "calibrated: the app derives the distance threshold from the enrolled people and the "
+        "strangers-per-1,000 target below, and recomputes it whenever someone is enrolled or "
+        "removed (recognition/calibration.py). fixed: the expert override, match_threshold is "
+        "used as it is and the stranger rate is not controlled.",
+        choices=("calibrated", "fixed"),
+    )
+    strangers_per_1000: float = option(
+        1.0, 0.01, 50.0,
+        "How many visits of never-enrolled people (out of 1,000) may be taken for an "
+        "employee. Lower is stricter: fewer strangers booked or let in, more employees asked "
+        "to look at the camera again. The threshold for it falls as more people are enrolled.",
+    )
     match_threshold: float = option(
         0.5, 0.30, 0.80,
-        "Largest descriptor distance accepted as the same person. Lower is stricter (fewer "
-        "false accepts, more 'not recognised'). Measured on LFW (187 enrolled, 414 never "
-        "enrolled, one photo each, margin 0.05): 0.50 accepts 76% of enrolled probes with "
-        "0.0% wrong person and 0.7% of strangers; 0.60 (dlib's 1:1 operating point) lets "
-        "12% of strangers in. `faceapp eval-ident` reproduces the table.",
+        "Fixed threshold (threshold_mode fixed only): the largest distance between a face and "
+        "an enrolled person accepted as that person. It does not adapt to the number of people "
+        "enrolled, so its stranger rate grows with the site: see README, Choosing the threshold.",
     )
     min_margin: float = option(
         0.05, 0.0, 0.30,
@@ -35,8 +47,15 @@ class RecognitionSettings(SettingsSection):
     )
     min_decision_frames: int = option(
         3, 1, 30,
-        "Frames a tracked face must agree on one person before the app decides who it is; "
-        "one odd frame then cannot open the door or book attendance.",
+        "Frames of a face fused before the first comparison with the enrolled people; later "
+        "looks come after 3x, 9x ... as many frames. One odd frame then cannot open the door "
+        "or book attendance.",
+    )
+    decision_window_frames: int = option(
+        90, 1, 900,
+        "Frames fused at the last look (about 3 s at 30 frames/s): a face not recognised by "
+        "then is unknown ('please see reception'). The looks share the stranger budget, so "
+        "more looks mean a stricter threshold per look.",
     )
     track_iou: float = option(
         0.3, 0.1, 0.9,
@@ -46,6 +65,14 @@ class RecognitionSettings(SettingsSection):
         5, 0, 100,
         "Frames a tracked face may be missing before its track ends; a face seen again "
         "later starts a new track and a new decision.",
+    )
+    track_split_distance: float = option(
+        0.60, 0.30, 1.20,
+        "A face in a track's place whose descriptor jumped farther than this from the track's "
+        "previous frame is another person (a cut, someone stepping in) and starts a new track, "
+        "so a name never passes to someone else. Default: dlib's own same-person distance; two "
+        "consecutive frames of one person are much closer than two photos of them.",
+        advanced=True,
     )
 
 
@@ -67,6 +94,17 @@ class EnrolmentSettings(SettingsSection):
     max_brightness: float = option(225.0, 0.0, 255.0, "Brightest mean grey level of the face accepted: 'too bright'.")
     max_yaw_deg: float = option(25.0, 5.0, 60.0, "Largest head turn (degrees) accepted for enrolment.")
     max_roll_deg: float = option(20.0, 5.0, 60.0, "Largest head tilt (degrees) accepted for enrolment.")
+    duplicate_refuse_percent: float = option(
+        0.5, 0.01, 10.0,
+        "A new person is refused as already enrolled when they are closer to an enrolled person "
+        "than distinct people are in more than this percent of enrolments (calibrated to the "
+        "gallery like the recognition threshold).",
+    )
+    duplicate_ask_percent: float = option(
+        5.0, 0.1, 50.0,
+        "Above the refusal distance and up to this percent, the admin is asked 'looks like "
+        "<name>: same person?' and may save anyway (recorded in the audit log).",
+    )
 
 
 @dataclass(frozen=True)

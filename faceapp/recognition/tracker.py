@@ -1,18 +1,28 @@
-"""Follow faces across frames and decide who each one is once, from several frames.
+"""Follow faces across frames and decide who each one is from the fused evidence of its track.
 
-A single frame's match can be wrong (blur, a turned head); deciding per track after a
-few agreeing frames keeps one odd frame from opening the door or booking attendance,
-and deciding once per track keeps a person standing at the desk from being booked every
-frame. Greedy IoU assignment: faces at a desk barely overlap, so Hungarian buys nothing.
-Pure and deterministic: the caller passes frame ids, boxes and matches."""
+A single frame can be wrong (blur, a turned head, a wrong landmark); a track's frames are
+fused (recognition/fusion.py: yaw-weighted mean descriptor) and the fused probe is compared
+with the gallery at a few looks: after `first_look` frames, then after 3x, 9x, ... as many,
+and at the last look (`last_look` frames) or when the track ends, whichever comes first. The
+first look that matches names the person; a track that reaches its last look without a match
+is unknown. Each look has the same per-look threshold (the operating point divides the site's
+false-accept budget by the number of looks, see calibration.py), so a stranger standing at the
+desk gets no more chances than the budget allows, and an employee facing the camera is named
+after the first few frames. Deciding once per track keeps a person standing at the desk from
+being booked every frame.
+
+Greedy IoU assignment: faces at a desk barely overlap, so Hungarian buys nothing. A face whose
+descriptor jumped far from its track's previous frame (a cut to another camera, someone
+stepping into the place of the person who left) starts a new track, so a decision never passes
+to another person. Pure and deterministic: the caller passes frame ids, boxes, observations and
+the gallery lookup."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +34,15 @@ log = logging.getLogger(__name__)
 _DEFAULTS = RecognitionSettings()
 
 Box = tuple[float, float, float, float]
+Judge = Callable[[np.ndarray], Match]  # fused probe -> the gallery's verdict
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One frame of a face: its descriptor and how much it counts (fusion.frame_weight)."""
+
+    embedding: np.ndarray  # (D,)
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -31,9 +50,11 @@ class Decision:
     """Who a track is, decided once.
 
     employee_id: the person, or None for an unknown face.
-    distance: mean distance of the frames that voted for the decision (inf if none had one).
-    margin: mean margin of those frames.
-    frames: observations (frames with a match) the track had when it was decided.
+    distance: distance of the fused probe to the nearest person at the deciding look.
+    margin: the second-nearest person's distance minus `distance`.
+    frames: observations (embedded frames) fused into the deciding probe.
+    looks: looks taken so far, the deciding one included.
+    candidate_id: the nearest person even when unknown (logs only; never grants anything).
     track_id: the track; box: its last box x1, y1, x2, y2; frame: the frame id it was decided at.
     """
 
@@ -44,6 +65,8 @@ class Decision:
     frames: int
     box: Box
     frame: Hashable
+    looks: int = 1
+    candidate_id: int | None = None
 
 
 @dataclass
@@ -51,19 +74,43 @@ class _Track:
     id: int
     box: np.ndarray
     missed: int = 0
-    votes: list[Match] = field(default_factory=list)
+    frames: int = 0  # observations fused so far
+    looks: int = 0
+    looked_at: int = 0  # frames at the last look
+    weighted: np.ndarray | None = None  # sum of weight * embedding
+    weight: float = 0.0
+    last_embedding: np.ndarray | None = None  # the previous frame's descriptor (appearance check)
+    last_match: Match | None = None
     decision: Decision | None = None
+
+    def fused(self) -> np.ndarray:
+        return (self.weighted / self.weight).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class TrackSnapshot:
-    """One track as the tracker holds it: box, votes so far, frames missed, decision if made."""
+    """One track as the tracker holds it: box, frames fused so far, frames missed, decision if made."""
 
     track_id: int
     box: Box
     observations: int
     missed: int
     decision: Decision | None
+
+
+def look_schedule(first_look: int, last_look: int) -> tuple[int, ...]:
+    """Frame counts at which a track is compared with the gallery: first, 3x, 9x ..., the last
+    one moved to last_look (3, 90 -> 3, 9, 27, 90)."""
+    first, last = int(first_look), max(int(first_look), int(last_look))
+    out = [first]
+    while out[-1] * 3 <= last:
+        out.append(out[-1] * 3)
+    if out[-1] < last:
+        if len(out) > 1:
+            out[-1] = last
+        else:
+            out.append(last)
+    return tuple(out)
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -102,63 +149,69 @@ def greedy_assign(iou: np.ndarray, min_iou: float) -> list[tuple[int, int]]:
 
 
 class FaceTracker:
-    """IoU tracker that emits one Decision per track.
-
-    A track is decided as person P once P won at least min_decision_frames frames, holds a
-    strict majority of the track's observations and P's mean distance is <= threshold. It
-    is decided unknown once it has unknown_frames observations (default twice
-    min_decision_frames, so a person whose first frames are poor is not written off) of
-    which a strict majority were unknown. A track that ends undecided with at least
-    min_decision_frames observations is reported unknown; shorter tracks (stray
-    detections) report nothing. A track ends after more than max_missed frames without
-    its face; the same face seen later is a new track with a new decision."""
+    """IoU tracker that fuses each track's frames and emits one Decision per track (see the
+    module docstring). A track ends after more than max_missed frames without its face; the
+    same face seen later is a new track with a new decision. A track that ends with fewer
+    than first_look frames (a stray detection) reports nothing."""
 
     def __init__(
         self,
-        min_decision_frames: int = _DEFAULTS.min_decision_frames,
-        threshold: float = _DEFAULTS.match_threshold,
+        first_look: int = _DEFAULTS.min_decision_frames,
+        last_look: int = _DEFAULTS.decision_window_frames,
         iou_threshold: float = _DEFAULTS.track_iou,
         max_missed: int = _DEFAULTS.track_max_missed,
-        unknown_frames: int | None = None,
+        split_distance: float = _DEFAULTS.track_split_distance,
     ) -> None:
-        if min_decision_frames < 1 or max_missed < 0:
-            raise ValueError("min_decision_frames must be >= 1 and max_missed >= 0")
-        self.min_decision_frames = int(min_decision_frames)
-        self.threshold = float(threshold)
+        if first_look < 1 or max_missed < 0:
+            raise ValueError("first_look must be >= 1 and max_missed >= 0")
+        self.schedule = look_schedule(first_look, last_look)
         self.iou_threshold = float(iou_threshold)
         self.max_missed = int(max_missed)
-        self.unknown_frames = int(unknown_frames if unknown_frames is not None else 2 * min_decision_frames)
+        self.split_distance = float(split_distance)
         self._tracks: list[_Track] = []
         self._next_id = 1
         self.assignment: list[int] = []
 
     @classmethod
     def from_settings(cls, settings: RecognitionSettings) -> "FaceTracker":
-        return cls(settings.min_decision_frames, settings.match_threshold,
-                   settings.track_iou, settings.track_max_missed)
+        return cls(settings.min_decision_frames, settings.decision_window_frames, settings.track_iou,
+                   settings.track_max_missed, settings.track_split_distance)
 
-    def update(self, frame: Hashable, boxes: np.ndarray,
-               matches: Sequence[Match | None]) -> list[Decision]:
-        """Feed one processed frame: boxes (N, 4) and one Match per box (None when the face
-        was not embedded, e.g. failed the quality gate: it keeps the track alive but does not
-        vote). Returns the decisions made in this frame, ordered by track id."""
+    @property
+    def looks(self) -> int:
+        """Looks per track at most: the operating point shares the false-accept budget among them."""
+        return len(self.schedule)
+
+    @property
+    def first_look(self) -> int:
+        return self.schedule[0]
+
+    def update(self, frame: Hashable, boxes: np.ndarray, observations: Sequence[Observation | None],
+               judge: Judge) -> list[Decision]:
+        """Feed one processed frame: boxes (N, 4) and one Observation per box (None when the
+        face was not embedded: it keeps the track alive but adds no evidence). `judge` maps a
+        fused probe to the gallery's Match. Returns the decisions of this frame by track id."""
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-        if len(matches) != len(boxes):
-            raise ValueError(f"{len(boxes)} boxes but {len(matches)} matches")
-        pairs = greedy_assign(iou_matrix([t.box for t in self._tracks], boxes), self.iou_threshold)
+        if len(observations) != len(boxes):
+            raise ValueError(f"{len(boxes)} boxes but {len(observations)} observations")
+        iou = iou_matrix([t.box for t in self._tracks], boxes)
+        for t, d in zip(*np.nonzero(iou >= self.iou_threshold)):
+            if self._someone_else(self._tracks[t], observations[d]):
+                iou[t, d] = 0.0  # same place, another person: never inherits this track
+        pairs = greedy_assign(iou, self.iou_threshold)
         seen_t = {t for t, _ in pairs}
         seen_d = {d for _, d in pairs}
         decisions: list[Decision] = []
         for t, d in pairs:
             track = self._tracks[t]
             track.box, track.missed = boxes[d].copy(), 0
-            self._observe(track, matches[d], frame, decisions)
+            self._observe(track, observations[d], frame, judge, decisions)
         alive: list[_Track] = []
         for i, track in enumerate(self._tracks):
             if i not in seen_t:
                 track.missed += 1
                 if track.missed > self.max_missed:
-                    self._end(track, frame, decisions)
+                    self._end(track, frame, judge, decisions)
                     continue
             alive.append(track)
         assignment = [0] * len(boxes)
@@ -170,66 +223,76 @@ class FaceTracker:
                 self._next_id += 1
                 alive.append(track)
                 assignment[d] = track.id
-                self._observe(track, matches[d], frame, decisions)
+                self._observe(track, observations[d], frame, judge, decisions)
         self._tracks = alive
         self.assignment = assignment  # track id of each box of this frame (liveness follows it)
         return sorted(decisions, key=lambda x: x.track_id)
 
-    def flush(self, frame: Hashable = None) -> list[Decision]:
+    def flush(self, judge: Judge, frame: Hashable = None) -> list[Decision]:
         """End every track (camera stopped); returns the decisions that produces."""
         decisions: list[Decision] = []
         for track in self._tracks:
-            self._end(track, frame, decisions)
+            self._end(track, frame, judge, decisions)
         self._tracks = []
         return decisions
 
     def tracks(self) -> list[TrackSnapshot]:
-        return [TrackSnapshot(t.id, _box(t.box), len(t.votes), t.missed, t.decision) for t in self._tracks]
+        return [TrackSnapshot(t.id, _box(t.box), t.frames, t.missed, t.decision) for t in self._tracks]
 
     # -- deciding --------------------------------------------------------------------------
 
-    def _observe(self, track: _Track, match: Match | None, frame: Hashable,
+    def _someone_else(self, track: _Track, obs: Observation | None) -> bool:
+        """A face in the track's place whose descriptor jumped from the track's previous frame
+        by more than dlib's own same-person distance: consecutive frames of one person are far
+        closer than two photos of them, so such a jump is another person (a cut, a swap)."""
+        if obs is None or track.last_embedding is None:
+            return False
+        return float(np.linalg.norm(np.asarray(obs.embedding, np.float64).reshape(-1) - track.last_embedding)) \
+            > self.split_distance
+
+    def _observe(self, track: _Track, obs: Observation | None, frame: Hashable, judge: Judge,
                  out: list[Decision]) -> None:
-        if match is None or track.decision is not None:
+        if obs is None:
             return
-        track.votes.append(match)
-        decision = self._try_decide(track, frame)
-        if decision is not None:
-            track.decision = decision
-            out.append(decision)
-            log.debug("track %d decided %s after %d frames", track.id, decision.employee_id, decision.frames)
+        e = np.asarray(obs.embedding, np.float64).reshape(-1)
+        w = float(obs.weight)
+        if not (w > 0 and np.all(np.isfinite(e))):
+            return
+        track.last_embedding = e
+        if track.decision is not None:
+            return
+        track.weighted = e * w if track.weighted is None else track.weighted + e * w
+        track.weight += w
+        track.frames += 1
+        if track.frames in self.schedule:
+            self._look(track, frame, judge, out, last=track.frames == self.schedule[-1])
 
-    def _try_decide(self, track: _Track, frame: Hashable) -> Decision | None:
-        n = len(track.votes)
-        if n < self.min_decision_frames:
-            return None
-        counts = Counter(m.employee_id for m in track.votes)
-        known = [(c, pid) for pid, c in counts.items() if pid is not None]
-        if known:
-            count, pid = max(known, key=lambda cp: (cp[0], -cp[1]))
-            if count >= self.min_decision_frames and 2 * count > n:
-                mine = [m for m in track.votes if m.employee_id == pid]
-                dist = _mean(m.distance for m in mine)
-                if dist <= self.threshold:
-                    return self._decision(track, pid, mine, frame)
-        if n >= self.unknown_frames and 2 * counts.get(None, 0) > n:
-            return self._decision(track, None, [m for m in track.votes if m.employee_id is None], frame)
-        return None
+    def _end(self, track: _Track, frame: Hashable, judge: Judge, out: list[Decision]) -> None:
+        """A track that ends undecided gets its last look now (over all its frames)."""
+        if track.decision is None and track.frames >= self.first_look:
+            if track.frames > track.looked_at:
+                self._look(track, frame, judge, out, last=True)
+            else:
+                self._decide(track, None, track.last_match, frame, out)
+            log.debug("track %d ended after %d frames: %s", track.id, track.frames, track.decision)
 
-    def _end(self, track: _Track, frame: Hashable, out: list[Decision]) -> None:
-        if track.decision is None and len(track.votes) >= self.min_decision_frames:
-            track.decision = self._decision(track, None, track.votes, frame)
-            out.append(track.decision)
-            log.debug("track %d ended undecided after %d frames: unknown", track.id, len(track.votes))
+    def _look(self, track: _Track, frame: Hashable, judge: Judge, out: list[Decision], last: bool) -> None:
+        track.looks += 1
+        track.looked_at = track.frames
+        m = judge(track.fused())
+        track.last_match = m
+        if m.employee_id is not None:
+            self._decide(track, m.employee_id, m, frame, out)
+        elif last:
+            self._decide(track, None, m, frame, out)
 
-    def _decision(self, track: _Track, pid: int | None, voters: list[Match], frame: Hashable) -> Decision:
-        return Decision(track.id, pid, _mean(m.distance for m in voters), _mean(m.margin for m in voters),
-                        len(track.votes), _box(track.box), frame)
-
-
-def _mean(values) -> float:  # noqa: ANN001
-    vals = [v for v in values if math.isfinite(v)]
-    return float(sum(vals) / len(vals)) if vals else float("inf")
+    def _decide(self, track: _Track, pid: int | None, m: Match | None, frame: Hashable, out: list[Decision]) -> None:
+        dist, margin, cand = (m.distance, m.margin, m.candidate_id) if m is not None else (math.inf, math.inf, None)
+        track.decision = Decision(track.id, pid, float(dist), float(margin), track.frames, _box(track.box), frame,
+                                  track.looks, cand)
+        out.append(track.decision)
+        log.debug("track %d decided %s after %d frames, look %d (distance %.3f)", track.id, pid, track.frames,
+                  track.looks, dist)
 
 
 def _box(b: np.ndarray) -> Box:

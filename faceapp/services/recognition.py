@@ -20,7 +20,9 @@ from ..recognition.liveness import LivenessMonitor
 from ..recognition.gallery import Gallery, Match
 from ..shared.records import AttendanceEvent, Employee
 from ..settings import Settings
-from ..recognition.tracker import Decision, FaceTracker
+from ..recognition.calibration import OperatingPoint, calibrated_gallery
+from ..recognition.fusion import frame_weight
+from ..recognition.tracker import Decision, FaceTracker, Observation
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +52,25 @@ class RecognitionService:
         self.pending: dict[int, tuple[Decision, int]] = {}
         self._lock = threading.Lock()
         self.gallery = Gallery.empty()
+        self.operating_point: OperatingPoint | None = None
         self.employees: dict[int, Employee] = {}
         self.reload_gallery()
 
     def reload_gallery(self) -> None:
+        """Reload the people and recompute the operating point: the threshold that holds the
+        site's stranger rate depends on how many people are enrolled (recognition/calibration.py)."""
         ids, mat = self.repo.load_templates(self.engine.model_id)
-        gallery = Gallery.from_settings(ids, mat, self.settings.recognition)
+        gallery, point = calibrated_gallery(ids, mat, self.settings.recognition, self.tracker.looks)
         employees = {e.id: e for e in self.repo.list_employees(active_only=True)}
         with self._lock:
-            self.gallery, self.employees = gallery, employees
-        log.info("gallery: %d templates of %d people (model %s)", gallery.n_templates, gallery.n_people,
-                 self.engine.model_id)
+            self.gallery, self.operating_point, self.employees = gallery, point, employees
+        log.info("gallery: %d people, %d templates (model %s); %s", gallery.n_people, len(ids), self.engine.model_id,
+                 point.describe())
+
+    def _judge(self, probe: np.ndarray) -> Match:
+        with self._lock:
+            gallery = self.gallery
+        return gallery.search(probe)[0]
 
     def stale_templates(self) -> dict[str, int]:
         """Templates made by another model than the one loaded: those people must re-enrol."""
@@ -72,11 +82,10 @@ class RecognitionService:
 
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         faces = self.engine.analyze(image)
-        with self._lock:
-            gallery = self.gallery
-        matches: list[Match | None] = list(gallery.search(np.stack([f.embedding for f in faces]))) if faces else []
+        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg) if f.quality else 1.0)
+                        for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
-        decisions = self.tracker.update(frame_id, boxes, matches)
+        decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
         for f, tid in zip(faces, self.tracker.assignment):
             self.liveness.observe(tid, f.landmarks, f.shape5)
         alive = {t.track_id for t in self.tracker.tracks()}
@@ -87,7 +96,7 @@ class RecognitionService:
 
     def finish(self, ts: datetime) -> list[Announcement]:
         """End of stream: tracks still open are decided (or dropped) now."""
-        anns = [self._act(d, ts) for d in self.tracker.flush()]
+        anns = [self._act(d, ts) for d in self.tracker.flush(self._judge)]
         return anns + self._resolve_pending(ts, set())
 
     def liveness_ok(self, decision: Decision) -> bool | None:

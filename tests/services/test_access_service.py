@@ -124,6 +124,7 @@ def test_recognition_hook_end_to_end(tmp_path, astronaut, grace_hopper):
         stranger = ctx.recognition(source="test", on_decision=access.on_decision)
         for i in range(2 * ctx.settings.recognition.min_decision_frames):
             stranger.process(grace_hopper, i, WED_NOON)
+        stranger.finish(WED_NOON)  # a stranger is unknown at the track's last look (here: its end)
         assert door.wait_idle(3) and relay.pulses == 1
         assert [(a.employee_id, a.reason) for a in reversed(ctx.repo.access_log())] == [
             (emp.id, "granted"), (None, "unknown")]

@@ -41,6 +41,8 @@ def test_stranger_gets_unknown_and_no_attendance(ctx, grace_hopper):
     anns = []
     for i in range(2 * ctx.settings.recognition.min_decision_frames):
         anns += svc.process(grace_hopper, i, T0)[1]
+    assert anns == []  # not yet: a stranger is unknown at the track's last look, or when it ends
+    anns += svc.finish(T0)
     assert [a.kind for a in anns] == ["unknown"]
     assert ctx.repo.events(None, None) == []
 
@@ -88,4 +90,21 @@ def test_unknown_faces_are_denied_as_unknown(ctx, grace_hopper):
     svc = ctx.recognition(source="test", access=True)
     for i in range(2 * ctx.settings.recognition.min_decision_frames):
         svc.process(grace_hopper, i, T0)
+    svc.finish(T0)
     assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "unknown")]
+
+
+def test_without_a_door_there_is_no_challenge_and_no_access_decision(ctx, astronaut, grace_hopper):
+    """Door backend none (the default): a known person is booked without the head-turn
+    prompt, and nothing is written to the access log, known or unknown."""
+    assert ctx.settings.door.backend == "none" and ctx.settings.liveness.for_door
+    svc = ctx.recognition(source="test", access=True)
+    anns = []
+    for i in range(ctx.settings.recognition.min_decision_frames):
+        anns += svc.process(astronaut, i, T0)[1]
+    stranger = ctx.recognition(source="test", access=True)
+    for i in range(3):
+        anns += stranger.process(grace_hopper, i, T0)[1]
+    anns += stranger.finish(T0)
+    assert [a.kind for a in anns] == ["in", "unknown"]  # no "challenge"
+    assert ctx.repo.access_log(None, None) == []

@@ -84,7 +84,7 @@ def test_settings_dialog_validates_and_persists(ctx, qtbot, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
     dlg = SettingsDialog(ctx, UiPrefs())
     qtbot.addWidget(dlg)
-    assert "Lower is stricter" in dlg.fields["match_threshold"].toolTip()
+    assert "Lower is stricter" in dlg.fields["strangers_per_1000"].toolTip()
     dlg.fields["timezone"].setText("Mars/Olympus")
     dlg.accept()
     assert warnings and "timezone" in warnings[-1] and dlg.result() == 0
