@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..shared.errors import FaceAppError, ImageReadError, ModelError, ProviderError
+from ..shared.errors import FaceAppError, InputFileError, ModelError, ProviderError
 from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return main_from_args(args)
     try:
         return int(args.func(args) or 0)
-    except ImageReadError as exc:
+    except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except NoFaceError as exc:

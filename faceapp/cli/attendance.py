@@ -23,11 +23,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("photos", nargs="+", metavar="PHOTO")
     p.set_defaults(func=cmd_enroll)
 
-    p = sub.add_parser("employees", help="list, deactivate, activate, delete or erase employees")
-    p.add_argument("action", nargs="?", default="list", choices=["list", "deactivate", "activate", "delete", "erase"],
-                   help="erase: remove face templates and personal data, keep anonymised attendance counts")
-    p.add_argument("number", nargs="?", help="employee number (for deactivate/activate/delete)")
+    p = sub.add_parser("employees", help="list, import, deactivate, activate, delete or erase employees")
+    p.add_argument("action", nargs="?", default="list",
+                   choices=["list", "import", "deactivate", "activate", "delete", "erase"],
+                   help="import PEOPLE.csv: enrol many people from photos (header number,name,department,photo); "
+                        "erase: remove face templates and personal data, keep anonymised attendance counts")
+    p.add_argument("number", nargs="?", metavar="NUMBER|CSV",
+                   help="employee number (deactivate/activate/delete/erase), or the CSV file (import)")
     p.add_argument("--search", default=None)
+    p.add_argument("--consent", action="store_true",
+                   help="import: confirm every person in the file consented to face enrolment (required)")
+    p.add_argument("--allow-similar", action="store_true",
+                   help="import: save people who look similar to someone enrolled (audited), not clear duplicates")
     p.set_defaults(func=cmd_employees)
 
     p = sub.add_parser("identify", help="recognise faces in a photo or video and record attendance")
@@ -86,6 +93,10 @@ def cmd_employees(args: argparse.Namespace) -> int:
                   f"{counts.get(e.id, '')}")
         print(f"{len(rows)} employee(s) in {ctx.db_path}")
         return 0
+    if args.action == "import":
+        from .bulk import cmd_import
+
+        return cmd_import(args, ctx)
     if not args.number:
         print(f"error: employees {args.action} needs an employee number", file=sys.stderr)
         return 2
@@ -147,9 +158,8 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
     """A still photo is one deliberate presentation: decide on that single frame."""
     from ..vision.imageio import read_image
 
-    settings = ctx.settings.replace(min_decision_frames=1)
+    settings = ctx.settings.replace(min_decision_frames=1, decision_window_frames=1)  # one look, at the photo
     service = ctx.recognition(f"cli:{Path(path).name}", access=True, settings=settings)
-    service.tracker.unknown_frames = 1
     _, anns = service.process(read_image(path), 0, ts)
     anns += service.finish(ts)
     if not anns:

@@ -19,7 +19,11 @@ class ModelMismatchError(ModelError):
     """The model file exists but is not the model we expect (hash, inputs or outputs)."""
 
 
-class ImageReadError(FaceAppError):
+class InputFileError(FaceAppError):
+    """An input file (photo, CSV list) is missing, unreadable or malformed: CLI exit code 3."""
+
+
+class ImageReadError(InputFileError):
     """An image file is missing, unreadable or not an image."""
 
 

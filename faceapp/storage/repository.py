@@ -132,9 +132,10 @@ class Repository(AccessRepositoryMixin):
 
     def enrol(self, number: str, name: str, department: str, consent_at: datetime,
               embeddings: np.ndarray, qualities: Sequence[float], model_id: str,
-              actor: str = "admin") -> Employee:
+              actor: str = "admin", audit_extra: dict[str, Any] | None = None) -> Employee:
         """Write the employee, all K templates and the audit row in one transaction, so a
-        crash or error never leaves a person without templates (or templates without consent)."""
+        crash or error never leaves a person without templates (or templates without consent).
+        `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation)."""
         number, name, model_id = _text(number, "employee number"), _text(name, "name"), _text(model_id, "model id")
         if consent_at is None:
             raise ValueError("consent_at is required: face templates are stored only with recorded consent")
@@ -156,11 +157,13 @@ class Repository(AccessRepositoryMixin):
                 self._after_employee_insert(emp_id)
             self._insert_templates(c, emp_id, emb, qual, model_id, now)
             self._audit(c, actor, "employee.enrol", {"employee_id": emp_id, "number": number,
-                                                     "templates": int(emb.shape[0]), "model_id": model_id})
+                                                     "templates": int(emb.shape[0]), "model_id": model_id,
+                                                     **(audit_extra or {})})
             return self._get_employee(c, emp_id)
 
     def add_templates(self, employee_id: int, embeddings: np.ndarray, qualities: Sequence[float],
-                      model_id: str, actor: str = "admin", replace: bool = False) -> int:
+                      model_id: str, actor: str = "admin", replace: bool = False,
+                      audit_extra: dict[str, Any] | None = None) -> int:
         """Add samples to an existing person; replace=True is re-enrolment: the old
         templates (of any model) go in the same transaction, so a failure keeps them."""
         emb = embeddings_array(embeddings)
@@ -172,7 +175,7 @@ class Repository(AccessRepositoryMixin):
             self._insert_templates(c, emp.id, emb, qual, model_id, self._now())
             self._audit(c, actor, "employee.reenrol" if replace else "employee.add_templates",
                         {"employee_id": emp.id, "number": emp.number, "templates": int(emb.shape[0]),
-                         "replaced": removed, "model_id": model_id})
+                         "replaced": removed, "model_id": model_id, **(audit_extra or {})})
         return int(emb.shape[0])
 
     @staticmethod

@@ -43,6 +43,7 @@ class EmployeesPage(QWidget):
     changed = Signal()  # someone was edited/deleted: the gallery must reload
     reenrol_requested = Signal(object)  # Employee
     enrol_requested = Signal()
+    import_requested = Signal()
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +61,8 @@ class EmployeesPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.edit_selected)
         buttons = QHBoxLayout()
-        for text, slot in [(self.tr("Enrol new…"), self.enrol_requested.emit), (self.tr("Edit…"), self.edit_selected),
+        for text, slot in [(self.tr("Enrol new…"), self.enrol_requested.emit),
+                           (self.tr("Import…"), self.import_requested.emit), (self.tr("Edit…"), self.edit_selected),
                            (self.tr("Activate / deactivate"), self.toggle_active),
                            (self.tr("Re-enrol face…"), self.reenrol_selected), (self.tr("Delete…"), self.delete_selected)]:
             b = QPushButton(text, self)

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
+        self.employees_page.import_requested.connect(self.import_employees)
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
@@ -179,6 +180,17 @@ class MainWindow(QMainWindow):
     def enrol(self) -> None:
         """File > Enrol employee / Employees > Enrol new: the wizard for a new person."""
         self._run_wizard(None)
+
+    def import_employees(self) -> None:
+        """Employees > Import...: many people from a CSV list of photos."""
+        from .import_dialog import ImportDialog
+
+        if self.engine is None:
+            QMessageBox.information(self, self.tr("Import employees"), self.tr("The face models are still loading."))
+            return
+        dlg = ImportDialog(self.ctx, self)
+        dlg.imported.connect(lambda _n: (self.employees_page.refresh(), self._employees_changed()))
+        dlg.exec()
 
     def reenrol(self, employee: Employee) -> None:
         """Employees > Re-enrol face: new samples replace this person's templates."""

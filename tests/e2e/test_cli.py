@@ -180,6 +180,11 @@ def test_access_groups_assign_log_and_erase(tmp_path, photos, capsys):
     assert run("access", "groups") == 0
     out = capsys.readouterr().out
     assert "Office:" in out and "Always:" in out and "(1 member(s))" in out
+    from faceapp.app import build_context
+
+    ctx = build_context(db)  # a door: without one there are no access decisions
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated"))
+    ctx.close()
     assert run("identify", photos["astronaut"], "--start", "2026-11-23T09:00:00+00:00") == 0
     capsys.readouterr()
     assert run("access", "log") == 0

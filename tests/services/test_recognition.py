@@ -67,7 +67,6 @@ def test_tracks_missing_from_the_frame_are_not_drawn(ctx, astronaut):
 def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
     """A printed photo held still: recognised, but the door stays shut ("liveness failed")
     and the attendance row is still written (liveness is required for the door only)."""
-    from dataclasses import replace
 
     g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
@@ -84,7 +83,6 @@ def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
 
 
 def test_unknown_faces_are_denied_as_unknown(ctx, grace_hopper):
-    from dataclasses import replace
 
     ctx.save_settings(ctx.settings.replace(door_backend="simulated"))
     svc = ctx.recognition(source="test", access=True)
