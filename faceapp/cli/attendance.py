@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--department", default="")
     p.add_argument("--consent", action="store_true",
                    help="confirm the person consented to face enrolment (required)")
+    p.add_argument("--allow-similar", action="store_true",
+                   help="save although the person looks similar to someone enrolled (audited); clear "
+                        "duplicates are always refused")
     p.add_argument("photos", nargs="+", metavar="PHOTO")
     p.set_defaults(func=cmd_enroll)
 
@@ -72,7 +75,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if not good:
         print("error: no usable photo (see above)", file=sys.stderr)
         return EXIT_INPUT if unreadable and len(unreadable) == len(checks) else EXIT_NOFACE
-    emp = svc.enrol(args.number, args.name, args.department, good, consent_at=consent_now(), actor="cli")
+    emp = svc.enrol(args.number, args.name, args.department, good, consent_at=consent_now(), actor="cli",
+                    allow_similar=args.allow_similar)
     print(f"enrolled {emp.name} (no. {emp.number}, id {emp.id}) with {len(good)} sample(s)")
     return 0
 

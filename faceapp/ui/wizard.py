@@ -309,12 +309,18 @@ class SavePage(QWizardPage):
         self.result = QLabel(self)
         self.result.setWordWrap(True)
         self.result.setStyleSheet("font-size: 16px;")
+        self.different = QCheckBox(self.tr("This is a different person: save anyway (recorded in the audit log)"),
+                                   self)
+        self.different.hide()
+        self.different.toggled.connect(lambda _on: self.completeChanged.emit())
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         lay.addWidget(self.result)
+        lay.addWidget(self.different)
         lay.addStretch()
         self.checked = False
-        self.duplicate: Employee | None = None
+        self.duplicate: Employee | None = None  # clearly already enrolled: refused
+        self.similar: Employee | None = None  # looks alike: the admin decides
         self.setFinalPage(True)
 
     def initializePage(self) -> None:
@@ -322,18 +328,29 @@ class SavePage(QWizardPage):
         who = w.employee.name if w.employee else self.field("name")
         self.summary.setText(self.tr("%1: %2 sample(s) will be saved.").replace("%1", str(who))
                              .replace("%2", str(len(w.samples))))
-        self.checked, self.duplicate = False, None
+        self.checked, self.duplicate, self.similar = False, None, None
+        self.different.setChecked(False)
+        self.different.hide()
         self.result.setText(self.tr("Checking that this person is not already enrolled…"))
         samples, exclude = list(w.samples), (w.employee.id if w.employee else None)
-        run_in_thread(lambda: w.service.find_duplicate(samples, exclude_id=exclude), self._checked, self._failed)
+        run_in_thread(lambda: w.service.check_duplicate(samples, exclude_id=exclude), self._checked, self._failed)
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.result.setText(str(exc))
 
-    def _checked(self, dup: Employee | None) -> None:
-        self.checked, self.duplicate = True, dup
-        if dup is None:
+    def _checked(self, result) -> None:  # noqa: ANN001 - (DuplicateCheck, Employee | None)
+        verdict, who = result
+        self.checked = True
+        self.duplicate = who if verdict.kind == "duplicate" else None
+        self.similar = who if verdict.kind == "similar" else None
+        dup = self.duplicate
+        if self.similar is not None:
+            self.result.setText(self.tr("? This person looks like %1 (no. %2). Same person? Then cancel and re-enrol "
+                                        "that employee. If not, confirm below.")
+                                .replace("%1", self.similar.name).replace("%2", self.similar.number))
+            self.different.show()
+        elif dup is None:
             self.result.setText(self.tr("✔ Duplicate check: nobody enrolled looks like this person. "
                                         "Press Finish to save."))
         else:
@@ -343,7 +360,7 @@ class SavePage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.checked and self.duplicate is None
+        return self.checked and self.duplicate is None and (self.similar is None or self.different.isChecked())
 
     def validatePage(self) -> bool:
         w = self.wiz
@@ -351,9 +368,10 @@ class SavePage(QWizardPage):
             if w.employee is None:
                 emp = w.service.enrol(str(self.field("number")).strip(), str(self.field("name")).strip(),
                                       str(self.field("department") or "").strip(), w.samples,
-                                      consent_at=consent_now(), actor="admin")
+                                      consent_at=consent_now(), actor="admin",
+                                      allow_similar=self.different.isChecked())
             else:
-                emp = w.reenrol(w.employee, w.samples)
+                emp = w.reenrol(w.employee, w.samples, allow_similar=self.different.isChecked())
         except FaceAppError as exc:
             QMessageBox.warning(self, self.tr("Enrolment"), str(exc))
             return False
@@ -384,9 +402,9 @@ class EnrolWizard(QWizard):
         self.resize(720, 600)
         self.finished.connect(lambda _: self.capture.stop_camera())
 
-    def reenrol(self, emp: Employee, samples: list) -> Employee:
+    def reenrol(self, emp: Employee, samples: list, allow_similar: bool = False) -> Employee:
         """New face samples replace the person's old templates (EnrolmentService.reenrol)."""
-        return self.service.reenrol(emp.id, samples, actor="admin")
+        return self.service.reenrol(emp.id, samples, actor="admin", allow_similar=allow_similar)
 
     def accept(self) -> None:
         super().accept()
