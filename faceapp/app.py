@@ -7,6 +7,7 @@ the domain packages to storage.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -32,6 +33,24 @@ SETTINGS_KEY = "recognition"  # the stored key of the site settings (kept since 
 # (value, audit action, audit details) of a further setting saved with the site settings.
 StoredValue = tuple[Any, str, dict[str, Any]]
 
+PROVIDERS = ("auto", "cuda", "cpu")
+
+
+def choose_provider(flag: str | None, stored: str) -> str:
+    """The one precedence for the execution provider: the --provider flag, then
+    $FACEAPP_PROVIDER, then the stored setting. (The environment used to lose to the stored
+    setting, so `FACEAPP_PROVIDER=cpu faceapp identify` still tried CUDA.)"""
+    from .shared.errors import ProviderError
+
+    if flag:
+        return flag
+    env = os.environ.get("FACEAPP_PROVIDER", "").strip().lower()
+    if env:
+        if env not in PROVIDERS:
+            raise ProviderError(f"FACEAPP_PROVIDER={env}: use one of {', '.join(PROVIDERS)}")
+        return env
+    return stored
+
 
 @dataclass
 class AppContext:
@@ -50,7 +69,8 @@ class AppContext:
             from .vision.engine import FaceEngine
 
             vision = self.settings.vision
-            self._engine = FaceEngine.load(self.models_dir, provider=self.provider or vision.provider,
+            provider = choose_provider(self.provider, vision.provider)
+            self._engine = FaceEngine.load(self.models_dir, provider=provider,
                                            min_face_px=vision.min_face_px, min_score=vision.min_detection_score)
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
