@@ -135,3 +135,25 @@ def test_failed_export_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ExportError, match="cannot write"):
         write_summary_csv([], tmp_path / "nope" / "s.csv")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask,expected", [(0o077, 0o600), (0o022, 0o644), (0o027, 0o640)])
+def test_a_new_export_gets_the_mode_the_umask_asks_for(tmp_path, umask, expected):
+    """Payroll data: under umask 077 the export must not be readable by others (it was
+    forced to 0644)."""
+    old = os.umask(umask)
+    try:
+        write_events_csv(events(), tmp_path / "e.csv")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "e.csv").stat().st_mode & 0o777 == expected
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_an_export_over_an_existing_file_keeps_its_mode(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("old")
+    os.chmod(p, 0o640)
+    write_events_csv(events(), p)
+    assert p.stat().st_mode & 0o777 == 0o640 and p.read_text(encoding="utf-8-sig").startswith("id,")
