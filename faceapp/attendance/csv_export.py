@@ -39,6 +39,7 @@ from typing import IO, Union
 
 from ..shared.errors import FaceAppError
 from ..shared.records import AttendanceEvent, DailySummary
+from ..shared.text import is_control
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,11 @@ class ExportError(FaceAppError):
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a cell a spreadsheet would treat as a formula with a single quote."""
+    """Prefix a cell a spreadsheet would treat as a formula with a single quote, and replace
+    control characters other than tab and line breaks (NUL, ESC, ...: rows written before
+    names were checked) with U+FFFD, which every CSV reader takes as text."""
+    if any(is_control(ch) and ch not in "\t\r\n" for ch in cell):
+        cell = "".join("\ufffd" if is_control(ch) and ch not in "\t\r\n" else ch for ch in cell)
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 

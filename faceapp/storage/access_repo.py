@@ -13,6 +13,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from ..shared.errors import InvalidValueError
+from ..shared.text import control_characters
 from ..access.rules import AccessAttempt, AccessGroup, ScheduleError, WeeklySchedule
 from .convert import float_or_nan, nan_to_none, ts_from_db, ts_to_db
 from .errors import AccessGroupNotFoundError, CorruptRowError, DuplicateAccessGroupError
@@ -22,6 +24,16 @@ if TYPE_CHECKING:  # the host class provides these
     from contextlib import AbstractContextManager
 
 _ANON_PREFIX = "anon-"
+
+
+def _group_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidValueError("access group name must not be empty")
+    bad = control_characters(name)
+    if bad:
+        raise InvalidValueError(f"access group name {name!r} contains control characters ({', '.join(bad)})")
+    return name
 
 
 class AccessRepositoryMixin:
@@ -62,9 +74,7 @@ class AccessRepositoryMixin:
 
     def create_access_group(self, name: str, schedule: WeeklySchedule | dict, actor: str = "admin") -> AccessGroup:
         """A named weekly schedule, e.g. "Office" Mon-Fri 07:00-19:00."""
-        name = (name or "").strip()
-        if not name:
-            raise ValueError("access group name must not be empty")
+        name = _group_name(name)
         text, now = self._schedule_json(schedule), self._now()
         with self._write(f"creating access group {name}") as c:
             try:
@@ -80,9 +90,7 @@ class AccessRepositoryMixin:
 
     def update_access_group(self, group_id: int, *, name: str | None = None,
                             schedule: WeeklySchedule | dict | None = None, actor: str = "admin") -> AccessGroup:
-        new_name = None if name is None else (name or "").strip()
-        if new_name == "":
-            raise ValueError("access group name must not be empty")
+        new_name = None if name is None else _group_name(name)
         text = None if schedule is None else self._schedule_json(schedule)
         with self._write(f"updating access group {group_id}") as c:
             old = self._require_group(c, group_id)
