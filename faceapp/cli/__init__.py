@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..shared.errors import FaceAppError, ImageReadError, ModelError, ProviderError
+from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
+from .terminal import SafeFormatter, neutralised_output
 from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    _safe_console_logging()
     if args.self_test:
         from .selftest import run_self_test
 
@@ -62,11 +65,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..ui.launch import main_from_args
 
         return main_from_args(args)
+    with neutralised_output():  # names from the database cannot steer the terminal
+        return _run(args)
+
+
+def _safe_console_logging() -> None:
+    """Console log lines escape control characters too (a name in a log message)."""
+    for h in logging.getLogger().handlers:
+        if type(h) is logging.StreamHandler and not isinstance(h.formatter, SafeFormatter):
+            h.setFormatter(SafeFormatter(LOG_FORMAT))
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with each kind of failure turned into its one-line message and exit code."""
     try:
         return int(args.func(args) or 0)
-    except ImageReadError as exc:
+    except InputFileError as exc:  # photos, videos, CSV files
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except InvalidValueError as exc:  # a value typed on the command line
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except NoFaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NOFACE

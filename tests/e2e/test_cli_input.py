@@ -68,3 +68,44 @@ def test_a_60000_px_png_is_exit_3_for_every_photo_command(tmp_path, capsys):
         assert main(["--provider", "cpu", "--db", db, *args]) == EXIT_INPUT, args
         err = capsys.readouterr().err
         assert "huge.png: 3600000000 pixels is too large" in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.fixture(scope="module")
+def face_photo(tmp_path_factory, astronaut) -> str:
+    p = tmp_path_factory.mktemp("face") / "astronaut.png"
+    cv2.imwrite(str(p), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    return str(p)
+
+
+def test_names_with_terminal_escapes_are_printed_harmlessly(tmp_path, face_photo, capsys):
+    """A name stored with escape sequences (by an older version, or straight into the
+    database) must not clear the screen or retitle the terminal of whoever lists it."""
+    import sqlite3
+
+    db = tmp_path / "esc.db"
+    run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
+    assert run("enroll", "--consent", "--name", "Eileen", "--number", "7", face_photo) == 0
+    assert run("access", "add-group", "Always", "--schedule", "always") == 0
+    assert run("access", "assign", "7", "Always") == 0
+    con = sqlite3.connect(db)
+    con.execute("UPDATE employees SET name = ?, department = ?", ("Eileen\x1b[2J\x1b]0;pwned\x07", "R&D\x9b31m"))
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert run("identify", face_photo, "--start", "2026-11-23T09:00:00+00:00") == 0
+    assert run("employees", "list") == 0
+    assert run("access", "log") == 0
+    out, err = capsys.readouterr()
+    for raw in ("\x1b", "\x07", "\x9b"):
+        assert raw not in out and raw not in err
+    assert out.count("Eileen\\x1b[2J\\x1b]0;pwned\\x07") == 4, out  # identify (2 lines), employees, access log
+    assert "R&D\\x9b31m" in out
+
+
+def test_console_log_lines_escape_control_characters():
+    import logging
+
+    from faceapp.cli.terminal import SafeFormatter
+
+    rec = logging.LogRecord("faceapp.test", logging.WARNING, __file__, 1, "enrolled %s", ("Ana\x1b[2J",), None)
+    assert SafeFormatter("%(message)s").format(rec) == "enrolled Ana\\x1b[2J"
