@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 
-
-from ..shared.errors import ImageReadError
+from ..shared.errors import ImageReadError, InvalidValueError
 from ..recognition.settings import RecognitionSettings
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .common import load_engine
     from ..vision.engine import distance
 
+    if not (math.isfinite(args.threshold) and args.threshold > 0):  # nan compares false with every distance
+        raise InvalidValueError(f"--threshold {args.threshold:g}: give a positive distance, e.g. {DEFAULT_THRESHOLD}")
     engine = load_engine(args)
     fa, fb = _largest_face(engine, args.a), _largest_face(engine, args.b)
     d = distance(fa.embedding, fb.embedding)
