@@ -59,6 +59,7 @@ class AppContext:
     settings: Settings
     provider: str | None = None
     models_dir: Path | None = None
+    settings_problems: list[str] = field(default_factory=list)  # damaged stored values (repair mode)
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
 
@@ -174,14 +175,48 @@ class AppContext:
 
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,
-                  models_dir: str | Path | None = None) -> AppContext:
+                  models_dir: str | Path | None = None, *, repair_settings: bool = False) -> AppContext:
+    """Open the database and read the site settings. Damaged stored settings stop here with
+    a message saying how to fix them; repair_settings=True (`faceapp settings`) starts
+    instead from the values that are still valid, runs no retention, and lists the
+    problems in ctx.settings_problems."""
     from .services.access import purge_expired
     from .storage.db import default_db_path, open_db
     from .storage.repository import Repository
 
     path = Path(db_path) if db_path else default_db_path()
     repo = Repository(open_db(path))
-    stored = repo.get_setting(SETTINGS_KEY, {}) or {}
-    settings = Settings.from_stored(stored)
-    purge_expired(repo, settings.retention)  # retention: old unknown-face thumbnails, templates of leavers
-    return AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
+    try:
+        settings, problems = _stored_settings(repo, repair_settings)
+        if not problems:  # never purge by default retention periods that replaced damaged ones
+            purge_expired(repo, settings.retention)  # retention: old unknown-face thumbnails, templates of leavers
+    except BaseException:
+        repo.close()
+        raise
+    ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
+    ctx.settings_problems = problems
+    return ctx
+
+
+def _stored_settings(repo: "Repository", repair: bool) -> tuple[Settings, list[str]]:
+    from .shared.options import SettingsError
+    from .storage.errors import CorruptRowError
+
+    missing = object()
+    stored = repo.get_setting(SETTINGS_KEY, missing)
+    if stored is missing:
+        return Settings(), []
+    fix = "set them again with `faceapp settings set KEY VALUE` (it rewrites the row) or restore a backup"
+    if not isinstance(stored, dict):
+        what = f"the stored settings (settings table, key {SETTINGS_KEY!r}) in {repo.path} are not a JSON object " \
+               f"(found {type(stored).__name__})"
+        if not repair:
+            raise CorruptRowError(f"{what}; {fix}", repo.path, table="settings")
+        return Settings(), [what]
+    try:
+        return Settings.from_stored(stored), []
+    except (SettingsError, TypeError) as exc:
+        if not repair:
+            raise CorruptRowError(f"the stored settings in {repo.path} are invalid: {exc}; {fix}", repo.path,
+                                  table="settings") from None
+        return Settings.from_stored_leniently(stored)

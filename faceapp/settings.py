@@ -115,6 +115,26 @@ class Settings:
             log.warning("ignoring unknown stored setting(s): %s", ", ".join(extra))
         return cls.from_dict({k: v for k, v in data.items() if k in known})
 
+    @classmethod
+    def from_stored_leniently(cls, data: dict[str, Any]) -> tuple["Settings", list[str]]:
+        """Repair mode for damaged stored settings: every value that is valid on its own is
+        kept, the others fall back to their defaults; returns the settings and what was wrong."""
+        known = cls.section_of_key()
+        good: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, value in data.items():
+            if key not in known:
+                continue
+            try:
+                cls.from_dict({key: value})
+                good[key] = value
+            except (SettingsError, TypeError) as exc:
+                problems.append(str(exc))
+        try:
+            return cls.from_dict(good), problems
+        except (SettingsError, TypeError) as exc:  # rules between values (a minimum above its maximum)
+            return cls(), problems + [str(exc)]
+
     def get(self, key: str) -> Any:
         sections = self.section_of_key()
         if key not in sections:

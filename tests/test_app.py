@@ -46,3 +46,31 @@ def test_a_bad_environment_value_is_named(stored_cuda, monkeypatch):
             ctx.engine
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("stored", [[1, 2], "0.5", 7, None])
+def test_a_settings_row_that_is_not_a_json_object_is_a_clear_error(tmp_path, stored):
+    from faceapp.storage.errors import StorageError
+
+    path = tmp_path / "s.db"
+    ctx = build_context(path)
+    ctx.repo.set_setting("recognition", stored)
+    ctx.close()
+    with pytest.raises(StorageError, match=r"stored settings .*recognition.* not a JSON object.*faceapp settings set"):
+        build_context(path)
+
+
+def test_damaged_settings_can_be_repaired_without_losing_the_good_ones(tmp_path):
+    path = tmp_path / "s.db"
+    ctx = build_context(path)
+    ctx.repo.set_setting("recognition", {"match_threshold": 9, "cooldown_s": 120})
+    ctx.close()
+    with pytest.raises(Exception, match="match_threshold=9"):
+        build_context(path)
+    ctx = build_context(path, repair_settings=True)
+    try:
+        assert ctx.settings.recognition.match_threshold == 0.5  # the bad value falls back
+        assert ctx.settings.attendance.cooldown_s == 120  # the good one is kept
+        assert ctx.settings_problems and "match_threshold=9" in ctx.settings_problems[0]
+    finally:
+        ctx.close()

@@ -39,6 +39,9 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
 
 
 def verify_pin(pin: str, stored: str) -> bool:
+    if not isinstance(stored, str) or not isinstance(pin, str):  # a hand-edited or damaged settings row
+        log.warning("stored PIN hash is not text; no PIN can match it")
+        return False
     try:
         prefix, n, r, p, salt_hex, hash_hex = stored.split("$")
         if prefix != PREFIX:
@@ -67,7 +70,8 @@ class PinGuard:
 
     @property
     def has_pin(self) -> bool:
-        return bool(self.stored_hash)
+        """A usable hash is stored (a damaged one must not lock a kiosk nobody can leave)."""
+        return isinstance(self.stored_hash, str) and self.stored_hash.startswith(PREFIX + "$")
 
     def locked_for(self) -> float:
         """Seconds left in the current lockout (0 when attempts are allowed)."""

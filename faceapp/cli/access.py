@@ -58,7 +58,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_add_group(args: argparse.Namespace) -> int:
-    from ..shared.errors import FaceAppError
+    from ..shared.errors import FaceAppError, InvalidValueError
 
     from ..access.rules import WeeklySchedule
 
@@ -72,6 +72,8 @@ def cmd_add_group(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     try:
         g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
+    except InvalidValueError:
+        raise  # the group name (exit 2)
     except ValueError as exc:
         raise FaceAppError(f"schedule refused: {exc}") from exc
     print(f"created access group {g.name}")

@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from ..shared.errors import InvalidValueError
 from .common import context
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,8 @@ def cmd_identify(args: argparse.Namespace) -> int:
     from ..hardware.capture import CaptureThread
     from ..services.recognition import LiveLoop, now_utc
 
+    start = _start(args.start)
     ctx = context(args)
-    start = datetime.fromisoformat(args.start) if args.start else None
-    if start is not None and start.tzinfo is None:
-        print("error: --start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00", file=sys.stderr)
-        return 2
     if _is_image(args.source):
         return _identify_image(ctx, args.source, start or now_utc())
     name = f"cli:{Path(args.source).name}" if not args.source.isdigit() else f"camera {args.source}"
@@ -159,16 +157,37 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
     return 0
 
 
-def _day(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+def _start(text: str | None) -> datetime | None:
+    """--start: an ISO 8601 time with its UTC offset (a video has no time zone of its own)."""
+    if not text:
+        return None
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"--start {text}: not an ISO 8601 time, e.g. 2026-11-23T08:59:00+01:00") from None
+    if start.tzinfo is None:
+        raise InvalidValueError("--start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00")
+    return start
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"{flag} {text}: not a date, use YYYY-MM-DD") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ..attendance.rules import AttendanceRules
 
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    if first and last and first > last:
+        raise InvalidValueError(f"--from is after --to ({first} > {last}): nothing to export")
     ctx = context(args)
     rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
-    n = ctx.reports().export_csv(rules, args.out, _day(args.first), _day(args.last), ids, args.department, args.summary)
+    n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary)
     print(f"wrote {n} row(s) to {args.out}")
     return 0

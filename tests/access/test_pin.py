@@ -41,3 +41,10 @@ def test_lockout_after_failures_then_doubles():
 def test_no_pin_never_unlocks():
     g = PinGuard(None)
     assert not g.has_pin and not g.attempt("1234")
+
+
+@pytest.mark.parametrize("stored", [1234, None, ["scrypt"], {"hash": "x"}, b"scrypt$1$1$1$00$00"])
+def test_a_stored_hash_that_is_not_text_never_unlocks_and_never_crashes(stored):
+    """A settings row edited by hand (or damaged) may hold a number where the hash was."""
+    assert verify_pin("1234", stored) is False
+    assert PinGuard(stored).attempt("1234") is False

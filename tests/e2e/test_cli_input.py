@@ -19,9 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "vision"))
 from test_imageio import png_header_only  # noqa: E402
 
-# Runs the CLI and reports the peak resident memory of the whole process on stderr.
-MEASURED = ("import resource, sys; from faceapp.cli import main; rc = main(sys.argv[1:]); "
-            "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+# Runs the CLI and reports the peak resident memory of the process on stderr: VmHWM, the
+# high-water mark of this program's memory (ru_maxrss would also count the pytest process
+# the child was forked from, as Linux carries it over the exec).
+MEASURED = """
+import resource, sys
+from faceapp.cli import main
+rc = main(sys.argv[1:])
+try:
+    kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+except OSError:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("MAXRSS_KB", kb, file=sys.stderr)
+sys.exit(rc)
+"""
 
 
 def run_measured(*args: str, db: Path) -> tuple[subprocess.CompletedProcess, float]:
@@ -109,3 +120,53 @@ def test_console_log_lines_escape_control_characters():
 
     rec = logging.LogRecord("faceapp.test", logging.WARNING, __file__, 1, "enrolled %s", ("Ana\x1b[2J",), None)
     assert SafeFormatter("%(message)s").format(rec) == "enrolled Ana\\x1b[2J"
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["export-csv", "--out", "{tmp}/x.csv", "--from", "2026-13-45"], "--from 2026-13-45: not a date"),
+    (["export-csv", "--out", "{tmp}/x.csv", "--to", "yesterday"], "--to yesterday: not a date"),
+    (["export-csv", "--out", "{tmp}/x.csv", "--from", "2026-12-02", "--to", "2026-12-01"], "--from is after --to"),
+    (["identify", "{photo}", "--start", "yesterday"], "--start yesterday: not an ISO 8601 time"),
+    (["identify", "{photo}", "--start", "2026-11-23T08:59:00"], "--start needs a UTC offset"),
+    (["enroll", "--consent", "--name", "  ", "--number", "1", "{photo}"], "name must not be empty"),
+    (["enroll", "--consent", "--name", "Ana\x00", "--number", "1", "{photo}"], "control characters"),
+])
+def test_bad_values_are_one_line_and_exit_2(tmp_path, face_photo, capsys, args, msg):
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{photo}", face_photo) for a in args]
+    assert main(["--provider", "cpu", "--db", str(tmp_path / "v.db"), *args]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("command", ["eval-pairs", "eval-ident"])
+@pytest.mark.parametrize("content", [None, "nonsense\n", "img_a,img_b,same\na.jpg\n", "path,identity,role\nx,y\n"])
+def test_missing_or_malformed_evaluation_csv_is_exit_3(tmp_path, capsys, command, content):
+    csv_path = tmp_path / "index.csv"
+    if content is not None:
+        csv_path.write_text(content, encoding="utf-8")
+    assert main(["--provider", "cpu", command, str(csv_path)]) == EXIT_INPUT
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {csv_path}") and len(err.splitlines()) == 1, err
+
+
+def test_a_damaged_settings_row_is_one_line_and_exit_1(tmp_path, capsys):
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    assert main(["--db", str(db), "employees", "list"]) == 0
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO settings (key, value) VALUES ('recognition', '[1, 2]')")
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert main(["--db", str(db), "employees", "list"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "not a JSON object" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-0.1", "0"])
+def test_compare_refuses_a_threshold_that_is_not_a_positive_number(tmp_path, face_photo, capsys, value):
+    """nan made every pair "different people"; inf every pair "same person"."""
+    assert main(["--provider", "cpu", "compare", face_photo, face_photo, "--threshold", value]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert f"--threshold {value}" in err and len(err.splitlines()) == 1, err

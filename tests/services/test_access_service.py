@@ -129,3 +129,12 @@ def test_recognition_hook_end_to_end(tmp_path, astronaut, grace_hopper):
             (emp.id, "granted"), (None, "unknown")]
     finally:
         door.close()
+
+
+def test_an_unusable_serial_relay_is_one_clear_log_line_not_a_traceback(caplog):
+    settings = Settings().replace(door_backend="serial", door_serial_port="/dev/ttyNO-SUCH-RELAY")
+    with caplog.at_level(logging.ERROR, logger="faceapp.services.access"):
+        assert build_door(settings.door) is None
+    [rec] = [r for r in caplog.records if r.name == "faceapp.services.access"]
+    assert rec.exc_info is None and "/dev/ttyNO-SUCH-RELAY" in rec.getMessage()
+    assert "running without door control" in rec.getMessage()
