@@ -170,3 +170,13 @@ def test_compare_refuses_a_threshold_that_is_not_a_positive_number(tmp_path, fac
     assert main(["--provider", "cpu", "compare", face_photo, face_photo, "--threshold", value]) == EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert f"--threshold {value}" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("content", [None, b"\x00\x00\x00\x18ftypmp42 garbage, not a video"])
+def test_an_unreadable_video_is_exit_3(tmp_path, capsys, content):
+    video = tmp_path / "clip.mp4"
+    if content is not None:
+        video.write_bytes(content)
+    assert main(["--provider", "cpu", "--db", str(tmp_path / "v.db"), "identify", str(video)]) == EXIT_INPUT
+    err = capsys.readouterr().err.strip()
+    assert "clip.mp4" in err and len(err.splitlines()) == 1, err
