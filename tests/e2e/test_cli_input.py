@@ -180,3 +180,23 @@ def test_an_unreadable_video_is_exit_3(tmp_path, capsys, content):
     assert main(["--provider", "cpu", "--db", str(tmp_path / "v.db"), "identify", str(video)]) == EXIT_INPUT
     err = capsys.readouterr().err.strip()
     assert "clip.mp4" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("damage", ["newer", "garbage"])
+def test_doctor_fails_on_a_damaged_or_newer_database(tmp_path, capsys, damage):
+    import sqlite3
+
+    db = tmp_path / "doc.db"
+    if damage == "newer":
+        assert main(["--db", str(db), "employees", "list"]) == 0
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO migrations (name, applied_at) VALUES ('0099_from_the_future', 'x')")
+        con.commit()
+        con.close()
+    else:
+        db.write_bytes(b"this is not a database" * 100)
+    capsys.readouterr()
+    assert main(["--provider", "cpu", "--db", str(db), "doctor", "--no-cameras"]) == 1
+    out = capsys.readouterr().out
+    assert "database:" in out and "ERROR" in out
+    assert "status: OK" not in out and "PROBLEMS FOUND" in out
