@@ -8,6 +8,7 @@ in relays.py send what they build.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 from .door import DoorConfigError
@@ -55,6 +56,24 @@ def check_hex_template(template: str) -> None:
         build_command(template, 1, "sum8")
     except DoorConfigError as exc:
         raise ValueError(str(exc)) from None
+
+
+# door_serial_port: a device, never one of pyserial's URL handlers (spy://...?file= writes a
+# file, socket:// and rfc2217:// open network connections, hwgrep:// picks any port).
+_COM_PORT = re.compile(r"(\\\\\.\\)?COM[1-9][0-9]{0,2}", re.IGNORECASE)  # COM3, \\.\COM10
+_DEVICE_PATH = re.compile(r"/dev/[A-Za-z0-9._+@:-]+(/[A-Za-z0-9._+@:-]+)*")  # /dev/ttyUSB0, /dev/serial/by-id/...
+TEST_PORT_URLS = ("loop://",)  # pyserial's in-memory loopback: the only URL form, for tests and demos
+
+
+def check_serial_port(port: str) -> None:
+    """Settings and relay check: ValueError unless `port` is empty, a Windows COM name, a
+    /dev device path (no '..') or one of TEST_PORT_URLS."""
+    if port == "" or port in TEST_PORT_URLS or _COM_PORT.fullmatch(port):
+        return
+    if _DEVICE_PATH.fullmatch(port) and ".." not in port.split("/"):
+        return
+    raise ValueError(f"{port!r} is not a serial device: use a COM name (COM3) or a /dev path "
+                     "(/dev/ttyUSB0, /dev/serial/by-id/...)")
 
 
 def check_http_url(url: str) -> None:

@@ -1,8 +1,10 @@
 """Relay backends for DoorController: USB/serial boards, HTTP relays, and a simulation.
 
-Serial: pyserial (the maintained serial-port library on Windows, Linux and macOS; also
-accepts its URL ports such as loop:// for tests). The default command family is the
-common LCUS/CH340 board: A0 <channel> <state> <sum8>, i.e. A0 01 01 A2 on, A0 01 00 A1 off.
+Serial: pyserial (the maintained serial-port library on Windows, Linux and macOS). Only
+device names reach it (relay_protocol.check_serial_port): its URL handlers would write
+files (spy://) or open network connections (socket://); loop:// is allowed for tests.
+The default command family is the common LCUS/CH340 board: A0 <channel> <state> <sum8>,
+i.e. A0 01 01 A2 on, A0 01 00 A1 off.
 HTTP: urllib only, a timeout on every request, e.g. Shelly Gen1
 `http://host/relay/0?turn=on&timer={seconds}` (the relay switches itself off) or Tasmota
 `http://host/cm?cmnd=Power%20On`.
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .door import DoorCommandError, DoorConfigError, DoorConnectionError, RelayBackend
-from .relay_protocol import LCUS_OFF, LCUS_ON, build_command, check_http_url, redact_url
+from .relay_protocol import (LCUS_OFF, LCUS_ON, TEST_PORT_URLS, build_command, check_http_url, check_serial_port,
+                             redact_url)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class SimulatedRelay:
 
 @dataclass(frozen=True)
 class SerialRelayConfig:
-    port: str  # COM3, /dev/ttyUSB0, or a pyserial URL such as loop://
+    port: str  # COM3, /dev/ttyUSB0, or loop:// (tests); see relay_protocol.check_serial_port
     baudrate: int = 9600
     channel: int = 1
     on_hex: str = LCUS_ON
@@ -78,6 +81,10 @@ class SerialRelay:
     def __init__(self, config: SerialRelayConfig) -> None:
         if not config.port.strip():
             raise DoorConfigError("door relay: no serial port set (door_serial_port, e.g. COM3 or /dev/ttyUSB0)")
+        try:
+            check_serial_port(config.port)
+        except ValueError as exc:
+            raise DoorConfigError(f"door_serial_port: {exc}") from None
         self.config = config
         self.name = f"serial relay {config.port} channel {config.channel}"
         self.on_bytes = build_command(config.on_hex, config.channel, config.checksum)
@@ -90,9 +97,12 @@ class SerialRelay:
             import serial  # pyserial
         except ImportError as exc:
             raise DoorConfigError("the serial relay needs the pyserial package (pip install pyserial)") from exc
+        settings = {"baudrate": self.config.baudrate, "timeout": 0.5, "write_timeout": self.config.write_timeout_s}
         try:
-            self.port = serial.serial_for_url(self.config.port, baudrate=self.config.baudrate, timeout=0.5,
-                                              write_timeout=self.config.write_timeout_s)
+            if self.config.port in TEST_PORT_URLS:
+                self.port = serial.serial_for_url(self.config.port, **settings)
+            else:  # a device: serial.Serial never interprets the name as a URL
+                self.port = serial.Serial(self.config.port, **settings)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise DoorConnectionError(f"cannot open the door relay port {self.config.port}: {exc}. Check the "
                                       "cable and that no other program uses the port.") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..shared.options import SettingsSection, option
-from .relay_protocol import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url
+from .relay_protocol import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url, check_serial_port
 
 BACKENDS: tuple[str, ...] = ("none", "simulated", "serial", "http")
 
@@ -23,7 +23,9 @@ class DoorSettings(SettingsSection):
         choices=BACKENDS,
     )
     pulse_s: float = option(3.0, 0.5, 30.0, "Seconds the door strike stays unlocked after an access grant.")
-    serial_port: str = option("", None, None, "Serial port of the relay board, e.g. COM3 or /dev/ttyUSB0.")
+    serial_port: str = option("", None, None, "Serial port of the relay board: a COM name (COM3) or a /dev path "
+                              "(/dev/ttyUSB0, /dev/serial/by-id/...); pyserial URLs are refused.",
+                              check=check_serial_port)
     serial_baudrate: int = option(9600, 1200, 115200, "Baud rate of the relay board (LCUS boards: 9600).")
     serial_channel: int = option(1, 0, 255, "Relay channel on the board; the {ch} byte of the commands.")
     serial_on_hex: str = option(

@@ -124,9 +124,44 @@ def test_serial_pty_gets_exact_bytes_and_pulse_does_not_block(pty_pair):
         door.close()
 
 
-def test_missing_serial_port_is_a_clear_error(tmp_path):
-    with pytest.raises(DoorError, match="cannot open the door relay port .*no-such-port"):
-        SerialRelay(SerialRelayConfig(str(tmp_path / "no-such-port")))
+def test_missing_serial_port_is_a_clear_error():
+    with pytest.raises(DoorError, match="cannot open the door relay port .*ttyNO-SUCH-PORT"):
+        SerialRelay(SerialRelayConfig("/dev/ttyNO-SUCH-PORT"))
+
+
+@pytest.mark.parametrize("port", ["spy://loop://?file={victim}", "socket://127.0.0.1:{port}",
+                                  "rfc2217://127.0.0.1:{port}", "hwgrep://.*", "alt://loop://", "loop://?logging=debug",
+                                  "{victim}", "/dev/../{victim}", "relay.txt", "COM0", "COM3; rm"])
+def test_serial_port_must_be_a_device_not_a_pyserial_url(tmp_path, port):
+    """pyserial's URL handlers turned door_serial_port into a file writer (spy://...?file=)
+    and a network client (socket://): only device paths, COM names and, for tests, the
+    in-memory loop:// are accepted, by the settings and by the relay itself."""
+    import socket
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.3)
+    value = port.format(victim=victim, port=listener.getsockname()[1])
+    try:
+        with pytest.raises(DoorConfigError, match="door_serial_port"):
+            SerialRelay(SerialRelayConfig(value))
+        with pytest.raises(SettingsError, match="door_serial_port"):
+            Settings.from_dict({"door_serial_port": value})
+        with pytest.raises(socket.timeout):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("port", ["COM3", "com12", r"\\.\COM10", "/dev/ttyUSB0", "/dev/serial/by-id/usb-1a86_USB2.0-Ser_-if00-port0",
+                                  "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0", "/dev/cu.usbserial-1420",
+                                  "loop://", ""])
+def test_device_names_are_accepted(port):
+    assert Settings.from_dict({"door_serial_port": port}).door.serial_port == port
 
 
 # -- HTTP ----------------------------------------------------------------------------------

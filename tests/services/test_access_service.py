@@ -95,7 +95,7 @@ def test_unreadable_database_denies(setup, caplog):
 def test_build_door_and_purge_from_settings(setup, tmp_path):
     repo, *_ = setup
     assert build_door(Settings().door) is None
-    assert build_door(Settings().replace(door_backend="serial", door_serial_port=str(tmp_path / "nope")).door) is None
+    assert build_door(Settings().replace(door_backend="serial", door_serial_port="/dev/ttyNOPE").door) is None
     door = build_door(Settings().replace(door_backend="simulated", door_pulse_s=1.5).door)
     try:
         assert isinstance(door.backend, SimulatedRelay) and door.pulse_s == 1.5
