@@ -93,7 +93,8 @@ class AppContext:
         old = self.settings.to_dict()
         new = settings.to_dict()
         values: dict[str, Any] = {SETTINGS_KEY: new}
-        audits = [(actor, "settings.update", {k: v for k, v in new.items() if old.get(k) != v})]
+        changed = Settings.masked({k: v for k, v in new.items() if old.get(k) != v})  # no relay passwords
+        audits = [(actor, "settings.update", changed)]
         for key, (value, action, details) in (also or {}).items():
             values[key] = value
             audits.append((actor, action, details))

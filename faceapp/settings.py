@@ -16,7 +16,7 @@ from typing import Any
 from .attendance.settings import AttendanceSettings
 from .hardware.settings import DoorSettings
 from .recognition.settings import EnrolmentSettings, LivenessSettings, RecognitionSettings
-from .shared.options import OptionInfo, SettingsError, SettingsSection, option
+from .shared.options import OptionInfo, SettingsError, SettingsSection, mask_secret, option
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,18 @@ class Settings:
             return cls.from_dict(good), problems
         except (SettingsError, TypeError) as exc:  # rules between values (a minimum above its maximum)
             return cls(), problems + [str(exc)]
+
+    @classmethod
+    def secret_keys(cls) -> set[str]:
+        """Stored keys whose values may carry credentials (relay URLs and bodies)."""
+        return {info.key for info in cls.describe() if info.secret}
+
+    @classmethod
+    def masked(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` (stored key -> value) with the secret ones masked: for audit entries,
+        listings and logs."""
+        secret = cls.secret_keys()
+        return {k: mask_secret(v) if k in secret else v for k, v in values.items()}
 
     def get(self, key: str) -> Any:
         sections = self.section_of_key()

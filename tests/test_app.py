@@ -74,3 +74,37 @@ def test_damaged_settings_can_be_repaired_without_losing_the_good_ones(tmp_path)
         assert ctx.settings_problems and "match_threshold=9" in ctx.settings_problems[0]
     finally:
         ctx.close()
+
+
+def test_relay_credentials_stay_out_of_the_audit_log_and_the_logs(tmp_path, caplog):
+    """The settings audit entry held the whole relay URL, password and token included, in
+    a table nobody can delete from."""
+    import json
+    import logging
+
+    ctx = build_context(tmp_path / "a.db")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            ctx.save_settings(ctx.settings.replace(
+                door_backend="http", door_http_on_url="http://admin:s3cret@relay.local/relay/0?turn=on&token=t0ken",
+                door_http_off_url="http://relay.local/cm?user=admin&password=s3cret&cmnd=Power%20Off",
+                door_http_on_body='{"auth": "t0ken"}'))
+        entry = ctx.repo.audit_log(1)[0]
+        text = json.dumps(entry.details)
+        assert entry.action == "settings.update" and "door_http_on_url" in entry.details
+        assert "s3cret" not in text and "t0ken" not in text
+        assert entry.details["door_http_on_url"] == "http://***@relay.local/relay/0?***"
+        assert "s3cret" not in caplog.text and "t0ken" not in caplog.text
+    finally:
+        ctx.close()
+
+
+def test_a_refused_secret_value_is_not_echoed_in_the_error(tmp_path):
+    from faceapp.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as info:
+        Settings().replace(door_http_on_url="ftp://admin:s3cret@relay.local/on")
+    assert "s3cret" not in str(info.value)
+    with pytest.raises(SettingsError) as info:
+        Settings().replace(door_http_on_body=12345678)
+    assert "12345678" not in str(info.value)

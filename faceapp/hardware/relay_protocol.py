@@ -8,6 +8,7 @@ in relays.py send what they build.
 
 from __future__ import annotations
 
+import base64
 import re
 import urllib.parse
 
@@ -83,6 +84,21 @@ def check_http_url(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{redact_url(url)!r} is not an http:// or https:// URL with a host")
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(the URL without user info, its "Basic ..." Authorization header or None).
+
+    urllib cannot send http://user:pass@host/ (it takes "pass@host" for a port), so the
+    credentials move into the header HTTP basic auth expects; %-escapes in them are decoded."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, hostport = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode("utf-8")
+    clean = urllib.parse.urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return clean, "Basic " + base64.b64encode(token).decode("ascii")
 
 
 def redact_url(url: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .door import DoorCommandError, DoorConfigError, DoorConnectionError, RelayBackend
 from .relay_protocol import (LCUS_OFF, LCUS_ON, TEST_PORT_URLS, build_command, check_http_url, check_serial_port,
-                             redact_url)
+                             redact_url, split_credentials)
 
 log = logging.getLogger(__name__)
 
@@ -168,25 +168,34 @@ class HttpRelay:
         if not 0 < config.timeout_s <= 30:
             raise DoorConfigError(f"door relay HTTP timeout must be 0..30 s, got {config.timeout_s}")
         self.config = config
-        self.name = f"HTTP relay {redact_url(config.on_url)}"
+        self.name = f"HTTP relay {redact_url(config.on_url)}"  # never the user info or the query
+        # (URL without user info, Authorization header) per command: basic auth from user:pass@
+        self._targets = {True: split_credentials(config.on_url), False: split_credentials(config.off_url)}
 
     def switch(self, on: bool, seconds: float) -> None:
         cfg = self.config
         secs = str(max(1, math.ceil(seconds))) if on else "0"
-        url = (cfg.on_url if on else cfg.off_url).replace("{seconds}", secs)
+        target, auth = self._targets[on]
+        url = target.replace("{seconds}", secs)
         body = (cfg.on_body if on else cfg.off_body).replace("{seconds}", secs)
         method = cfg.method.upper()
         data = body.encode("utf-8") if (body or method != "GET") else None
         req = urllib.request.Request(url, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", cfg.content_type)
+        if auth is not None:
+            req.add_header("Authorization", auth)
         what = "on" if on else "off"
         try:
             with urllib.request.urlopen(req, timeout=cfg.timeout_s) as resp:  # noqa: S310 - scheme checked
                 resp.read(4096)
         except urllib.error.HTTPError as exc:
+            hint = ""
+            if exc.code in (401, 403):
+                hint = (": check the user name and password in the relay URL (http://USER:PASSWORD@HOST/...)"
+                        if auth else ": the relay wants credentials; put them in the URL as http://USER:PASSWORD@HOST/...")
             raise DoorCommandError(f"{self.name}: switching {what} was refused with HTTP {exc.code} "
-                                   f"{exc.reason}") from exc
+                                   f"{exc.reason}{hint}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DoorConnectionError(f"{self.name}: cannot switch {what} at {redact_url(url)}: {reason} "

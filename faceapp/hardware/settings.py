@@ -42,13 +42,15 @@ class DoorSettings(SettingsSection):
         "", None, None,
         "URL that unlocks; {seconds} becomes the pulse length. Prefer a relay that switches "
         "itself off (Shelly: http://HOST/relay/0?turn=on&timer={seconds}) so a crashed PC "
-        "cannot leave the door open.",
-        check=check_http_url,
+        "cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... "
+        "(sent as HTTP basic auth).",
+        check=check_http_url, secret=True,
     )
     http_off_url: str = option("", None, None, "URL that locks (Shelly: http://HOST/relay/0?turn=off; "
-                               "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url)
+                               "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url, secret=True)
     http_method: str = option("GET", None, None, "HTTP method of the relay requests.", choices=("GET", "POST", "PUT"))
-    http_on_body: str = option("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.")
-    http_off_body: str = option("", None, None, "Request body for 'off' (POST/PUT).")
+    http_on_body: str = option("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.",
+                               secret=True)
+    http_off_body: str = option("", None, None, "Request body for 'off' (POST/PUT).", secret=True)
     http_timeout_s: float = option(
         2.0, 0.2, 10.0, "Seconds to wait for the network relay before reporting it unreachable.")

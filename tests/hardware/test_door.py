@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging
 import os
 import select
 import signal
@@ -264,6 +265,64 @@ def test_http_error_status_and_refused_connection(relay_server):
     with pytest.raises(DoorError, match="cannot switch off") as info:
         dead.switch(False, 0)
     assert type(info.value).__name__ == "DoorConnectionError" and "s3cret" not in str(info.value)
+
+
+class _AuthRelay(_Relay):
+    """A relay that wants HTTP basic auth, as Shelly and Tasmota can be set up."""
+
+    expected = ""
+
+    def _handle(self) -> None:
+        type(self).requests.append((self.command, self.path, "", self.headers.get("Authorization")))
+        ok = self.headers.get("Authorization") == type(self).expected
+        self.send_response(200 if ok else 401)
+        if not ok:
+            self.send_header("WWW-Authenticate", 'Basic realm="relay"')
+        self.end_headers()
+        self.wfile.write(b'{"ison": true}' if ok else b"unauthorized")
+
+    do_GET = do_POST = do_PUT = _handle
+
+
+@pytest.fixture
+def auth_relay():
+    import base64
+
+    handler = type("AuthHandler", (_AuthRelay,), {"requests": [],
+                                                  "expected": "Basic " + base64.b64encode(b"admin:s3cr#t").decode()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="test-auth-relay", daemon=True)
+    thread.start()
+    yield handler, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_relay_credentials_in_the_url_are_sent_as_basic_auth(auth_relay, caplog):
+    """user:pass@ in the URL never worked (urllib takes it for a port) and the redacted
+    error hid why: the credentials become an Authorization header, the URL loses them."""
+    handler, port = auth_relay
+    relay = HttpRelay(HttpRelayConfig(f"http://admin:s3cr%23t@127.0.0.1:{port}/relay/0?turn=on",
+                                      f"http://admin:s3cr%23t@127.0.0.1:{port}/relay/0?turn=off"))
+    with caplog.at_level(logging.DEBUG):
+        door = DoorController(relay, 0.3)
+        try:
+            door.pulse()
+            assert door.wait_idle(3) and door.errors == 0
+        finally:
+            door.close()
+    assert [(p, auth) for _, p, _, auth in handler.requests][:3] == [
+        ("/relay/0?turn=off", handler.expected), ("/relay/0?turn=on", handler.expected),
+        ("/relay/0?turn=off", handler.expected)]
+    assert "s3cr" not in caplog.text and "admin" not in caplog.text and "s3cr" not in relay.name
+
+
+def test_http_relay_wrong_credentials_say_so_without_the_password(auth_relay):
+    handler, port = auth_relay
+    relay = HttpRelay(HttpRelayConfig(f"http://admin:wrong-s3cret@127.0.0.1:{port}/on", f"http://127.0.0.1:{port}/off"))
+    with pytest.raises(DoorError, match="HTTP 401.*user name and password") as info:
+        relay.switch(True, 1)
+    assert "wrong-s3cret" not in str(info.value)
 
 
 # -- fail-secure ---------------------------------------------------------------------------
