@@ -24,7 +24,7 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, vision
+    from . import access, attendance, bench, doctor, evaluate, settings, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     access.register(sub)
     doctor.register(sub)
     bench.register(sub)
+    settings.register(sub)
     return p
 
 
