@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .access.pin import PinGuard
     from .hardware.door import DoorController
     from .recognition.tracker import Decision
     from .recognition.views import Announcement
@@ -134,6 +135,12 @@ class AppContext:
         from .services.access import AccessService
 
         return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result)
+
+    def admin_pin(self, stored_hash: str | None, clock: "Callable[[], float] | None" = None) -> "PinGuard":
+        """The kiosk's admin PIN guard; its failures and lock-out live in the database."""
+        from .services.admin_pin import admin_pin_guard
+
+        return admin_pin_guard(self.repo, stored_hash, clock) if clock else admin_pin_guard(self.repo, stored_hash)
 
     def employees(self) -> "EmployeeService":
         from .services.employees import EmployeeService

@@ -118,9 +118,22 @@ _ACCESS: tuple[Step, ...] = (
     "CREATE INDEX access_log_employee_ts ON access_log(employee_id, ts)",
 )
 
+# The kiosk's admin PIN lock-out, kept here so a restart does not reset it (one row per
+# guarded PIN, "kiosk" today). locked_until: ISO 8601 UTC, NULL when never locked.
+_PIN_GUARD: tuple[Step, ...] = (
+    """CREATE TABLE pin_guard (
+        scope TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+        lockouts INTEGER NOT NULL DEFAULT 0 CHECK (lockouts >= 0),
+        locked_until TEXT,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
+    Migration("0003_pin_guard", _PIN_GUARD),
 )
 
 

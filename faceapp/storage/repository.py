@@ -26,6 +26,7 @@ from ..shared.errors import InvalidValueError
 from ..shared.records import AttendanceEvent, Employee
 from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
+from .pin_repo import PinRepositoryMixin
 from .db import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
@@ -63,7 +64,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin):
+class Repository(AccessRepositoryMixin, PinRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:

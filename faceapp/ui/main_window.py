@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from ..attendance.rules import AttendanceRules
-from ..access.pin import PinGuard
 from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
 from .employees import EmployeesPage
@@ -42,7 +41,7 @@ class MainWindow(QMainWindow):
         self.engine = None
         self.kiosk = False
         self._allow_close = False
-        self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+        self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
         self.setWindowTitle(self.tr("faceapp - attendance and door access"))
         self.resize(1100, 760)
@@ -211,7 +210,7 @@ class MainWindow(QMainWindow):
         old = self.prefs
         if dlg.exec():
             self.prefs = dlg.prefs
-            self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+            self.guard = self.ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
             if self.prefs.language != old.language or dlg.saved_settings.vision.provider != self.ctx.settings.vision.provider:
                 QMessageBox.information(self, self.tr("Settings"),
                                         self.tr("Language and provider changes take effect after a restart."))

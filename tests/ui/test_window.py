@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from faceapp.access.pin import hash_pin
+from faceapp.app import build_context
 
 
 def test_empty_camera_state_when_source_cannot_be_opened(ctx, window_factory, qtbot, tmp_path):
@@ -40,6 +41,26 @@ def test_kiosk_refuses_to_close_without_pin(ctx, window_factory, qtbot, tmp_path
     assert w.isVisible() and w.kiosk and "Wrong PIN" in w.live_page.banner.text()
     assert w.exit_kiosk("2580", close=True)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
+
+
+def test_kiosk_lockout_outlives_a_restart_of_the_window(ctx, window_factory, tmp_path):
+    """Five wrong PINs lock the kiosk; closing the app (kill, power cycle) and starting it
+    again used to give five fresh guesses."""
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                       autostart=False)
+    assert w.enter_kiosk()
+    for _ in range(5):
+        assert not w.exit_kiosk("0000")
+    assert "Locked for" in w.live_page.banner.text()
+    restarted = build_context(ctx.db_path, provider="cpu")  # a new process would open the same file
+    try:
+        w2 = window_factory(restarted, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                            autostart=False)
+        assert w2.enter_kiosk()
+        assert not w2.exit_kiosk("2580") and w2.kiosk
+        assert "Locked for" in w2.live_page.banner.text()
+    finally:
+        restarted.repo.close()
 
 
 def test_kiosk_needs_a_pin(ctx, window_factory, qtbot, monkeypatch):
