@@ -8,6 +8,7 @@ employee/attendance code stays readable.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sqlite3
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from .rows import ErasureResult, PurgeResult
 
 if TYPE_CHECKING:  # the host class provides these
     from contextlib import AbstractContextManager
+
+log = logging.getLogger(__name__)
 
 _ANON_PREFIX = "anon-"
 
@@ -230,6 +233,7 @@ class AccessRepositoryMixin:
         deleted, name/number/department/consent replaced by an anonymous token; attendance
         and access-log rows stay, linked to the anonymised person, so counts still add up.
         (There are no per-person photos; unknown-face thumbnails are not linked to anyone.)"""
+        self._conn.execute("PRAGMA secure_delete = ON")  # whatever the connection was opened with
         with self._write(f"erasing employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
             done = c.execute("SELECT anonymised_at FROM employees WHERE id = ?", (emp.id,)).fetchone()[0]
@@ -243,9 +247,28 @@ class AccessRepositoryMixin:
             n_att = c.execute("SELECT count(*) FROM attendance WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             n_acc = c.execute("SELECT count(*) FROM access_log WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             result = ErasureResult(emp.id, token, int(n_tpl), int(n_att), int(n_acc))
+            # Earlier audit rows of this person (employee.enrol, activate, ...) name the number
+            # next to the id: redacted, so the anonymised history no longer leads back.
+            c.execute("UPDATE audit_log SET details = json_remove(details, '$.number', '$.name'), redacted_at = ? "
+                      "WHERE redacted_at IS NULL AND json_valid(details) AND json_extract(details, '$.employee_id') = ? "
+                      "AND (json_extract(details, '$.number') IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)",
+                      (now, emp.id))
             # No name or number in the audit row: it is append-only and would keep them forever.
             self._audit(c, actor, "employee.erase", {"employee_id": emp.id, "token": token,
                                                      "templates_erased": result.templates_erased,
                                                      "attendance_kept": result.attendance_kept,
                                                      "access_log_kept": result.access_log_kept})
+        self._checkpoint_after_erasure()
         return result
+
+    def _checkpoint_after_erasure(self) -> None:
+        """Copy the WAL into the database and truncate it: until then the WAL still holds the
+        pages as they were before the erasure (templates, name). Best effort: a reader holding
+        an old snapshot defers it to the next checkpoint, which SQLite runs by itself."""
+        try:
+            busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("erasure checkpoint of %s failed: %s", self.path, exc)
+            return
+        if busy:
+            log.warning("erasure checkpoint of %s deferred: another connection is reading", self.path)

@@ -117,6 +117,9 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted templates and names are overwritten with zeros, not left in free pages
+        # (the default of some SQLite builds only): erasure must really erase.
+        conn.execute("PRAGMA secure_delete = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             log.warning("database %s: WAL journal not available (got %s); readers may wait for writers",

@@ -130,10 +130,23 @@ _PIN_GUARD: tuple[Step, ...] = (
     )""",
 )
 
+# Right to erasure vs an append-only audit log: rows that name a person (employee.enrol
+# keeps the number next to the id) are redacted once, on erasure, and marked so; who did
+# what and when stays, nothing else about a row may change, and nothing is deleted.
+_AUDIT_REDACTION: tuple[Step, ...] = (
+    "ALTER TABLE audit_log ADD COLUMN redacted_at TEXT",
+    "DROP TRIGGER audit_log_no_update",
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       WHEN NOT (OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.id = OLD.id
+                 AND NEW.ts = OLD.ts AND NEW.actor = OLD.actor AND NEW.action = OLD.action)
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (personal data is only redacted, once, on erasure)'); END""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
     Migration("0003_pin_guard", _PIN_GUARD),
+    Migration("0004_audit_redaction", _AUDIT_REDACTION),
 )
 
 
