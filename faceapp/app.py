@@ -130,6 +130,14 @@ class AppContext:
             self._door = build_door(self.settings.door)
         return self._door
 
+    def let_door_finish(self, margin_s: float = 5.0) -> bool:
+        """Wait until a running door pulse has ended and the relay is released: a command
+        that grants and exits at once would otherwise cut the pulse short at exit, before
+        anybody could walk through. False when the relay did not confirm in time."""
+        if self._door is None:
+            return True
+        return self._door.wait_idle(timeout=self._door.pulse_s + margin_s)
+
     def access(self, source: str = "camera", liveness: "LivenessCheck | None" = None,
                on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService

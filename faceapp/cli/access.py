@@ -102,7 +102,8 @@ def cmd_log(args: argparse.Namespace) -> int:
     rows = ctx.repo.access_log(None, None, granted=False if args.denied else None, limit=args.limit)
     for a in rows:
         who = f"{a.employee_name} (no. {a.employee_number})" if a.employee_id is not None else "unknown face"
-        print(f"{a.ts.isoformat(timespec='seconds')}  {'GRANTED' if a.granted else 'denied '}  {who}  "
+        door = f" (door {a.relay})" if a.granted and a.relay else ""  # opened, failed: ..., no door, pending
+        print(f"{a.ts.isoformat(timespec='seconds')}  {'GRANTED' if a.granted else 'denied '}{door}  {who}  "
               f"{a.reason}  distance {a.score:.3f}  {a.source}")
     if not rows:
         print("no access attempts recorded", file=sys.stderr)

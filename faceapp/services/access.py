@@ -8,6 +8,7 @@ runs on the inference thread; the door pulse itself runs on the door's own threa
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -59,12 +60,14 @@ class AccessService:
         except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
             log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
             result = AccessDecision(False, SYSTEM_ERROR)
-        if result.granted:
-            self._open()
+        outcome = self._open() if result.granted else None
+        relay = "" if not result.granted else "no door" if outcome is None else outcome.text
         attempt = AccessAttempt(ts, employee.id if employee is not None else None, result.granted, result.reason,
-                                decision.distance, self.source)
+                                decision.distance, self.source, relay=relay)
         try:
             attempt = self.repo.add_access_attempt(attempt)
+            if outcome is not None:
+                outcome.attach(attempt.id, relay)
         except FaceAppError:  # the door decision stands; the failure is visible in the log
             log.exception("could not write the access log entry for employee %s", attempt.employee_id)
         log.info("access employee=%s distance=%.3f -> %s (%s)", attempt.employee_id, decision.distance,
@@ -81,13 +84,49 @@ class AccessService:
             log.exception("liveness check failed; treating the face as not live")
             return False
 
-    def _open(self) -> None:
+    def _open(self) -> "RelayOutcome | None":
+        """Pulse the door (returns at once); the outcome fills in when the relay answers."""
         if self.door is None:
-            return
+            return None
+        outcome = RelayOutcome(self.repo)
         try:
-            self.door.pulse()  # returns at once; relay errors arrive via door.on_error
-        except DoorError:
-            log.exception("door pulse could not be started")
+            self.door.pulse(on_result=outcome.done)  # relay errors also arrive via door.on_error
+        except DoorError as exc:
+            log.error("door pulse could not be started: %s", exc)
+            outcome.done(False, exc)
+        return outcome
+
+
+class RelayOutcome:
+    """The relay's answer to one grant, written into that grant's access-log row. The
+    relay may answer before or after the row exists; whichever comes second writes."""
+
+    def __init__(self, repo) -> None:  # noqa: ANN001
+        self.repo = repo
+        self.text = "pending"
+        self._attempt_id: int | None = None
+        self._lock = threading.Lock()
+
+    def done(self, ok: bool, error: DoorError | None) -> None:
+        """The door's worker thread: the on-command succeeded or failed."""
+        text = "opened" if ok else f"failed: {error}"
+        with self._lock:
+            self.text, attempt_id = text, self._attempt_id
+        if attempt_id is not None:
+            self._write(attempt_id, text)
+
+    def attach(self, attempt_id: int, written: str) -> None:
+        """The row is stored (with `written` as its relay text)."""
+        with self._lock:
+            self._attempt_id, text = attempt_id, self.text
+        if text != written:
+            self._write(attempt_id, text)
+
+    def _write(self, attempt_id: int, text: str) -> None:
+        try:
+            self.repo.set_access_relay(attempt_id, text)
+        except FaceAppError as exc:
+            log.error("could not record the relay's answer (%s) for access attempt %s: %s", text, attempt_id, exc)
 
 
 def backend_from_settings(settings: DoorSettings) -> RelayBackend | None:

@@ -168,18 +168,23 @@ class AccessRepositoryMixin:
             emp_id = None
             if attempt.employee_id is not None:
                 emp_id = self._require_employee(c, attempt.employee_id).id
-            cur = c.execute("INSERT INTO access_log (ts, employee_id, score, granted, reason, source) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
+            cur = c.execute("INSERT INTO access_log (ts, employee_id, score, granted, reason, source, relay) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (ts, emp_id, nan_to_none(attempt.score), 1 if attempt.granted else 0,
-                             attempt.reason, attempt.source or ""))
+                             attempt.reason, attempt.source or "", attempt.relay or ""))
         return AccessAttempt(attempt.ts, emp_id, attempt.granted, attempt.reason, attempt.score,
-                             attempt.source, int(cur.lastrowid))
+                             attempt.source, int(cur.lastrowid), relay=attempt.relay or "")
+
+    def set_access_relay(self, attempt_id: int, relay: str) -> None:
+        """Record what the relay did for a logged grant (it answers after the row is written)."""
+        with self._write("recording the door relay's answer") as c:
+            c.execute("UPDATE access_log SET relay = ? WHERE id = ?", (relay, int(attempt_id)))
 
     def access_log(self, start: datetime | None = None, end: datetime | None = None, *,
                    employee_id: int | None = None, granted: bool | None = None,
                    unknown_only: bool = False, limit: int = 1000) -> list[AccessAttempt]:
         """Attempts with start <= ts < end, newest first, with the person's current number/name."""
-        sql = ("SELECT a.id, a.ts, a.employee_id, a.score, a.granted, a.reason, a.source, e.number, e.name "
+        sql = ("SELECT a.id, a.ts, a.employee_id, a.score, a.granted, a.reason, a.source, e.number, e.name, a.relay "
                "FROM access_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1")
         args: list[Any] = []
         if start is not None:
@@ -196,7 +201,7 @@ class AccessRepositoryMixin:
         with self._read("reading the access log") as c:
             rows = c.execute(sql, args).fetchall()
         return [AccessAttempt(ts_from_db(r[1]), r[2], bool(r[4]), r[5], float_or_nan(r[3]), r[6] or "", r[0],
-                              r[7] or "", r[8] or "") for r in rows]
+                              r[7] or "", r[8] or "", r[9] or "") for r in rows]
 
     # -- privacy -------------------------------------------------------------------------------
 

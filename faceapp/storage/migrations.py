@@ -142,11 +142,18 @@ _AUDIT_REDACTION: tuple[Step, ...] = (
        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (personal data is only redacted, once, on erasure)'); END""",
 )
 
+# Whether the relay really opened for a grant ("granted" is the rule's answer, not the
+# door's): see access.rules.AccessAttempt.relay.
+_ACCESS_RELAY: tuple[Step, ...] = (
+    "ALTER TABLE access_log ADD COLUMN relay TEXT NOT NULL DEFAULT ''",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
     Migration("0003_pin_guard", _PIN_GUARD),
     Migration("0004_audit_redaction", _AUDIT_REDACTION),
+    Migration("0005_access_relay", _ACCESS_RELAY),
 )
 
 

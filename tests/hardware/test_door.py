@@ -436,3 +436,34 @@ def test_sigkill_mid_pulse_leaves_release_to_the_next_start(pty_pair):
         assert _read_pty(master, 4, 3) == OFF  # the restarted app locks first thing
     finally:
         door.close()
+
+
+def test_close_does_not_claim_the_relay_is_released_when_the_off_command_failed(caplog):
+    relay = SimulatedRelay()
+    door = DoorController(relay, 30, retry_s=0.05)
+    door.pulse()
+    assert wait_for(lambda: relay.is_on)
+    relay.fail_next = 100  # the relay stops answering
+    with caplog.at_level(logging.INFO, logger="faceapp.hardware.door"):
+        door.close(timeout=0.5)
+    assert relay.is_on and door.is_on
+    assert "relay released" not in caplog.text
+    assert "may still be ON" in caplog.text
+
+
+def test_pulse_reports_whether_the_relay_switched_on():
+    relay = SimulatedRelay()
+    door = DoorController(relay, 0.3)
+    outcomes: list = []
+    try:
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))
+        assert wait_for(lambda: len(outcomes) == 1)
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))  # extends a pulse already on
+        assert wait_for(lambda: len(outcomes) == 2)
+        assert door.wait_idle(3)
+        relay.fail_next = 1
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))
+        assert wait_for(lambda: len(outcomes) == 3)
+    finally:
+        door.close()
+    assert [o[0] for o in outcomes] == [True, True, False] and isinstance(outcomes[2][1], DoorError)
