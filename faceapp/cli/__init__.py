@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
+from ..hardware.exit_signals import install_exit_signals
 from .terminal import SafeFormatter, neutralised_output
 from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
 
@@ -66,8 +67,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..ui.launch import main_from_args
 
         return main_from_args(args)
-    with neutralised_output():  # names from the database cannot steer the terminal
-        return _run(args)
+    restore = install_exit_signals(_stop_requested)  # SIGTERM & co.: release the door, exit like Ctrl+C
+    try:
+        with neutralised_output():  # names from the database cannot steer the terminal
+            return _run(args)
+    finally:
+        restore()
+
+
+class StopRequested(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP, ...): unwinds like Ctrl+C, exits 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def _stop_requested(signum: int) -> None:
+    raise StopRequested(signum)
 
 
 def _safe_console_logging() -> None:
@@ -96,6 +113,6 @@ def _run(args: argparse.Namespace) -> int:
     except FaceAppError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CHECK
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C, or StopRequested: the door was released on the way
+        return 128 + getattr(exc, "signum", 2)
 

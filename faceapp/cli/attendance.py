@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -132,9 +133,15 @@ def cmd_identify(args: argparse.Namespace) -> int:
     is_file = cap.is_file
     loop = LiveLoop(service, cap, publish, start_time=(start or now_utc()) if is_file else None).start()
     try:
-        loop.join()
-    except KeyboardInterrupt:
+        # Not loop.join(): a Ctrl+C or SIGTERM that interrupts Thread.join() can leave the
+        # thread marked as ended while it still runs (CPython), so stop() would not wait
+        # for it and the exit would abort inside ONNX Runtime. An interrupted sleep is harmless.
+        while loop.is_alive():
+            time.sleep(0.1)
+    except KeyboardInterrupt as exc:  # Ctrl+C ends a camera run normally
         loop.stop()
+        if getattr(exc, "signum", None):  # a stop signal (SIGTERM, ...): exit 128 + signal, the door released
+            raise
     if loop.error is not None:
         raise loop.error
     print(f"{loop.frames} frame(s) processed, {cap.stats.dropped} dropped")

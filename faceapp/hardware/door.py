@@ -72,13 +72,28 @@ PulseResult = Callable[[bool, "DoorError | None"], None]
 _CONTROLLERS: "weakref.WeakSet[DoorController]" = weakref.WeakSet()
 
 
-def _release_all_at_exit() -> None:
-    """atexit: the interpreter is ending (normally or on an uncaught exception)."""
+def close_all_doors(timeout: float = 1.0) -> None:
+    """Release and close every door of the process (exit paths)."""
     for controller in list(_CONTROLLERS):
         try:
-            controller.close(timeout=1.0)
+            controller.close(timeout=timeout)
         except Exception:  # noqa: BLE001 - exit must go on for the other controllers
             log.exception("releasing door %s at exit failed", controller.name)
+
+
+def release_all_doors() -> None:
+    """End every running pulse now, without waiting (a stop signal arrived): each door's
+    worker sends the off-command at once; the exit path closes them afterwards."""
+    for controller in list(_CONTROLLERS):
+        try:
+            controller.release()
+        except Exception:  # noqa: BLE001
+            log.exception("releasing door %s failed", controller.name)
+
+
+def _release_all_at_exit() -> None:
+    """atexit: the interpreter is ending (normally or on an uncaught exception)."""
+    close_all_doors(timeout=1.0)
 
 
 atexit.register(_release_all_at_exit)

@@ -85,7 +85,7 @@ def door_site(tmp_path, astronaut, board):
 
 
 def child(*args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1")
     return subprocess.Popen([sys.executable, "-m", "faceapp", "--provider", "cpu", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -110,3 +110,41 @@ def test_access_log_shows_what_the_relay_did(door_site, board, capsys):
     capsys.readouterr()
     assert main(["--db", str(db), "access", "log"]) == 0
     assert "GRANTED (door opened)  Eileen (no. 7)" in capsys.readouterr().out
+
+
+@pytest.fixture()
+def long_video(tmp_path, astronaut) -> Path:
+    """40 s of the astronaut standing at the door (400 frames at 10 fps)."""
+    path = tmp_path / "door.avi"
+    frame = cv2.cvtColor(cv2.resize(astronaut, (320, 320)), cv2.COLOR_RGB2BGR)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 320))
+    assert out.isOpened(), "OpenCV cannot write MJPG here"
+    for _ in range(400):
+        out.write(frame)
+    out.release()
+    return path
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+def test_sigterm_mid_pulse_locks_the_door_then_exits(door_site, board, long_video):
+    """A service manager stops the app with SIGTERM: that used to kill it with the relay
+    on (the door open until the relay's own timer). Now it releases, then exits 143."""
+    db, _ = door_site
+    assert main(["--db", str(db), "settings", "set", "door_pulse_s", "30"]) == 0
+    proc = child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")
+    try:
+        cmds = board.wait_for(2, timeout=60)
+        assert [c for _, c in cmds[:2]] == [OFF, ON], (cmds, proc.poll())
+        assert proc.poll() is None, "the video ended before the signal"
+        t_sig = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        cmds = board.wait_for(3, timeout=10)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [c for _, c in cmds[:3]] == [OFF, ON, OFF], (cmds, err)
+    assert cmds[2][0] - t_sig < 3.0
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
