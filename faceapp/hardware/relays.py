@@ -193,7 +193,7 @@ class HttpRelay:
             hint = ""
             if exc.code in (401, 403):
                 hint = (": check the user name and password in the relay URL (http://USER:PASSWORD@HOST/...)"
-                        if auth else ": the relay wants credentials; put them in the URL as http://USER:PASSWORD@HOST/...")
+                        if auth else ": the relay wants credentials: http://USER:PASSWORD@HOST/...")
             raise DoorCommandError(f"{self.name}: switching {what} was refused with HTTP {exc.code} "
                                    f"{exc.reason}{hint}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:

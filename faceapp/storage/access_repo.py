@@ -255,9 +255,9 @@ class AccessRepositoryMixin:
             # Earlier audit rows of this person (employee.enrol, activate, ...) name the number
             # next to the id: redacted, so the anonymised history no longer leads back.
             c.execute("UPDATE audit_log SET details = json_remove(details, '$.number', '$.name'), redacted_at = ? "
-                      "WHERE redacted_at IS NULL AND json_valid(details) AND json_extract(details, '$.employee_id') = ? "
-                      "AND (json_extract(details, '$.number') IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)",
-                      (now, emp.id))
+                      "WHERE redacted_at IS NULL AND json_valid(details) "
+                      "AND json_extract(details, '$.employee_id') = ? AND (json_extract(details, '$.number') "
+                      "IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)", (now, emp.id))
             # No name or number in the audit row: it is append-only and would keep them forever.
             self._audit(c, actor, "employee.erase", {"employee_id": emp.id, "token": token,
                                                      "templates_erased": result.templates_erased,

@@ -48,8 +48,8 @@ class PinRepositoryMixin:
                                             (scope,)).fetchone())
             new = rule(old)
             until = ts_to_db(datetime.fromtimestamp(new.locked_until, timezone.utc)) if new.locked_until else None
-            c.execute("INSERT INTO pin_guard (scope, failures, lockouts, locked_until, updated_at) VALUES (?, ?, ?, ?, ?) "
-                      "ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts, "
+            c.execute("INSERT INTO pin_guard (scope, failures, lockouts, locked_until, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts, "
                       "locked_until = excluded.locked_until, updated_at = excluded.updated_at",
                       (scope, new.failures, new.lockouts, until, self._now()))
             action, details = audit(old, new)
