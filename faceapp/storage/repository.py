@@ -26,6 +26,7 @@ from ..shared.errors import InvalidValueError
 from ..shared.records import AttendanceEvent, Employee
 from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
+from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
 from .db import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
@@ -64,7 +65,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin, PinRepositoryMixin):
+class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -154,7 +155,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin):
             try:
                 cur = c.execute("INSERT INTO employees (number, name, department, active, consent_at, created_at, "
                                 "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
-                                (number, name, _text(department, "department", required=False), consent, now, now))
+                                (number, name, _text(department, "department", required=False), consent, now,
+                                 now))
             except sqlite3.IntegrityError as exc:
                 if "employees.number" in str(exc):
                     raise DuplicateEmployeeError(number, self.path) from exc
