@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .services.access import AccessService, LivenessCheck
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
+    from .services.pending_writes import PendingWrites
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .storage.repository import Repository
@@ -63,6 +64,7 @@ class AppContext:
     settings_problems: list[str] = field(default_factory=list)  # damaged stored values (repair mode)
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
+    _writes: "PendingWrites | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -138,11 +140,22 @@ class AppContext:
             return True
         return self._door.wait_idle(timeout=self._door.pulse_s + margin_s)
 
+    def pending_writes(self) -> "PendingWrites":
+        """The one queue of decided events waiting for a busy or full database (attendance,
+        access log, sightings): shared by every recognition and access service of the
+        context, so its state ("database busy, 3 events waiting") is the whole picture."""
+        if self._writes is None:
+            from .services.pending_writes import PendingWrites
+
+            self._writes = PendingWrites()
+        return self._writes
+
     def access(self, source: str = "camera", liveness: "LivenessCheck | None" = None,
                on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService
 
-        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result)
+        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
+                             writes=self.pending_writes())
 
     def admin_pin(self, stored_hash: str | None, clock: "Callable[[], float] | None" = None) -> "PinGuard":
         """The kiosk's admin PIN guard; its failures and lock-out live in the database."""
@@ -173,6 +186,7 @@ class AppContext:
         from .services.recognition import RecognitionService
 
         svc = RecognitionService(self.engine, self.repo, settings or self.settings, source, on_decision)
+        svc.writes = self.pending_writes()
         if access:
             acc = self.access(source, liveness=svc.liveness_ok)
 
@@ -205,13 +219,24 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     try:
         settings, problems = _stored_settings(repo, repair_settings)
         if not problems:  # never purge by default retention periods that replaced damaged ones
-            purge_expired(repo, settings.retention)  # retention: old unknown-face thumbnails, templates of leavers
+            _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
         raise
     ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
     ctx.settings_problems = problems
     return ctx
+
+
+def _purge_if_free(repo: "Repository", settings: Settings, purge: Callable) -> None:
+    """Retention at start-up, unless another program holds the database: then it waits for
+    the next start (it runs daily), rather than stopping the app from starting."""
+    from .storage.errors import DatabaseLockedError
+
+    try:
+        purge(repo, settings.retention)
+    except DatabaseLockedError as exc:
+        log.warning("retention skipped this time: %s", exc)
 
 
 def _stored_settings(repo: "Repository", repair: bool) -> tuple[Settings, list[str]]:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..shared.errors import InvalidValueError
-from .common import context
+from .common import EXIT_CHECK, context
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +141,38 @@ def cmd_identify(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:  # Ctrl+C ends a camera run normally
         loop.stop()
         if getattr(exc, "signum", None):  # a stop signal (SIGTERM, ...): exit 128 + signal, the door released
+            _save_decided_events(ctx, timeout_s=5.0)
             raise
     if loop.error is not None:
         raise loop.error
     print(f"{loop.frames} frame(s) processed, {cap.stats.dropped} dropped")
     ctx.let_door_finish()
-    return 0
+    return 0 if _save_decided_events(ctx) else EXIT_CHECK
+
+
+# How long identify waits at the end for a busy or full database to take the decided events.
+SAVE_TIMEOUT_S = 300.0
+
+
+def _save_decided_events(ctx, timeout_s: float | None = None) -> bool:  # noqa: ANN001
+    """Wait until the events that waited for the database are written; if it stays busy or
+    full, list the ones that are not (the only record left of them) and return False."""
+    timeout_s = SAVE_TIMEOUT_S if timeout_s is None else timeout_s
+    writes = ctx.pending_writes()
+    waiting = writes.state().waiting
+    if not waiting:
+        return True
+    print(f"waiting up to {timeout_s:.0f} s for the database to save {waiting} decided event(s) "
+          f"({writes.state().last_error})", file=sys.stderr)
+    if writes.drain(timeout_s):
+        print(f"saved the {waiting} event(s) that waited for the database", file=sys.stderr)
+        return True
+    lost = writes.waiting()
+    for what in lost:
+        print(f"NOT SAVED: {what}", file=sys.stderr)
+    print(f"error: {len(lost)} decided event(s) could not be saved (listed above): "
+          f"{writes.state().last_error}", file=sys.stderr)
+    return False
 
 
 def _identify_image(ctx, path: str, ts: datetime) -> int:
@@ -163,7 +189,7 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
     for a in anns:
         print(f"{a.ts.astimezone(service.rules.tz).isoformat(timespec='seconds')}  {a.message}")
     ctx.let_door_finish()  # the granted person gets the whole pulse
-    return 0
+    return 0 if _save_decided_events(ctx) else EXIT_CHECK
 
 
 def _start(text: str | None) -> datetime | None:

@@ -21,6 +21,7 @@ from ..recognition.views import Announcement
 from ..settings import RetentionSettings, Settings
 from ..recognition.tracker import Decision
 from ..storage.rows import PurgeResult
+from .pending_writes import PendingWrites
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,10 @@ class AccessService:
 
     def __init__(self, repo, settings: Settings, door: DoorController | None = None,  # noqa: ANN001
                  source: str = "camera", liveness: LivenessCheck | None = None,
-                 on_result: Callable[[AccessAttempt], None] | None = None) -> None:
+                 on_result: Callable[[AccessAttempt], None] | None = None,
+                 writes: PendingWrites | None = None) -> None:
         self.repo = repo
+        self.writes = writes or PendingWrites()  # access-log rows wait here while the database is busy
         self.settings = settings
         self.door = door
         self.source = source
@@ -64,12 +67,19 @@ class AccessService:
         relay = "" if not result.granted else "no door" if outcome is None else outcome.text
         attempt = AccessAttempt(ts, employee.id if employee is not None else None, result.granted, result.reason,
                                 decision.distance, self.source, relay=relay)
-        try:
-            attempt = self.repo.add_access_attempt(attempt)
+
+        def stored(row: AccessAttempt) -> None:
             if outcome is not None:
-                outcome.attach(attempt.id, relay)
-        except FaceAppError:  # the door decision stands; the failure is visible in the log
-            log.exception("could not write the access log entry for employee %s", attempt.employee_id)
+                outcome.attach(row.id, relay)  # type: ignore[arg-type]
+
+        # The door decision stands whatever the database does; the row waits if it must.
+        saved = self.writes.submit(f"access attempt of employee {attempt.employee_id} at {ts.isoformat()}",
+                                   lambda: self.repo.add_access_attempt(attempt), stored)
+        if saved.written:
+            attempt = saved.result
+        else:
+            log.error("could not write the access log entry for employee %s yet; it waits in memory",
+                      attempt.employee_id)
         log.info("access employee=%s distance=%.3f -> %s (%s)", attempt.employee_id, decision.distance,
                  "GRANTED" if result.granted else "denied", result.reason)
         self.last = attempt
@@ -88,7 +98,7 @@ class AccessService:
         """Pulse the door (returns at once); the outcome fills in when the relay answers."""
         if self.door is None:
             return None
-        outcome = RelayOutcome(self.repo)
+        outcome = RelayOutcome(self.repo, self.writes)
         try:
             self.door.pulse(on_result=outcome.done)  # relay errors also arrive via door.on_error
         except DoorError as exc:
@@ -101,8 +111,9 @@ class RelayOutcome:
     """The relay's answer to one grant, written into that grant's access-log row. The
     relay may answer before or after the row exists; whichever comes second writes."""
 
-    def __init__(self, repo) -> None:  # noqa: ANN001
+    def __init__(self, repo, writes: PendingWrites) -> None:  # noqa: ANN001
         self.repo = repo
+        self.writes = writes
         self.text = "pending"
         self._attempt_id: int | None = None
         self._lock = threading.Lock()
@@ -123,10 +134,8 @@ class RelayOutcome:
             self._write(attempt_id, text)
 
     def _write(self, attempt_id: int, text: str) -> None:
-        try:
-            self.repo.set_access_relay(attempt_id, text)
-        except FaceAppError as exc:
-            log.error("could not record the relay's answer (%s) for access attempt %s: %s", text, attempt_id, exc)
+        self.writes.submit(f"the relay's answer ({text}) for access attempt {attempt_id}",
+                           lambda: self.repo.set_access_relay(attempt_id, text))
 
 
 def backend_from_settings(settings: DoorSettings) -> RelayBackend | None:

@@ -174,7 +174,8 @@ def migrate(conn: sqlite3.Connection, path: str | Path,
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS migrations ("
                      "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        unknown = [n for n in applied_migrations(conn) if n not in known]
+        applied = set(applied_migrations(conn))
+        unknown = [n for n in applied if n not in known]
     except sqlite3.Error as exc:
         raise translate(exc, path, "checking the database version") from exc
     if unknown:
@@ -184,6 +185,8 @@ def migrate(conn: sqlite3.Connection, path: str | Path,
             "again, or open another database file (FACEAPP_DB or --db).", path)
     done: list[str] = []
     for m in migrations:
+        if m.name in applied:  # no write lock for what is done: opening never waits for another writer
+            continue
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

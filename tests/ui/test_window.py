@@ -181,3 +181,34 @@ def test_chinese_catalogue_is_complete():
         assert tr.get("type") is None and text, m.findtext("source")
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text) or text.startswith(("%", "✘ %1：")), text
     assert (folder / "faceapp_zh_CN.qm").stat().st_size > 1000
+
+
+def test_status_bar_says_when_decided_events_wait_for_the_database(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13/14: while the database is locked the live loop keeps deciding; the events
+    wait in memory, the status bar says so, and it clears by itself once they are saved."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    from faceapp.shared.records import AttendanceEvent
+
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    emp = ctx.repo.enrol("7", "Eileen", "", datetime.now(timezone.utc), np.ones((1, 128), np.float32), [1.0], "m")
+    ctx.repo.db.conn.execute("PRAGMA busy_timeout = 50")
+    writes = ctx.pending_writes()
+    writes.first_delay_s = writes.max_delay_s = 0.1
+    other = sqlite3.connect(ctx.db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        for minute in (0, 5):
+            ts = datetime(2026, 11, 23, 8, minute, tzinfo=timezone.utc)
+            writes.submit("event", lambda ts=ts: ctx.repo.add_attendance(AttendanceEvent(emp.id, ts, "in")))
+        qtbot.waitUntil(lambda: w.writes_label.isVisible() and "2 events waiting" in w.writes_label.text(),
+                        timeout=3000)
+        assert "busy" in w.writes_label.text().lower()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    qtbot.waitUntil(lambda: not w.writes_label.isVisible(), timeout=5000)
+    assert len(ctx.repo.events()) == 2
