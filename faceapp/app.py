@@ -7,6 +7,7 @@ the domain packages to storage.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -14,12 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .access.pin import PinGuard
     from .hardware.door import DoorController
     from .recognition.tracker import Decision
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
+    from .services.pending_writes import PendingWrites
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .storage.repository import Repository
@@ -32,6 +35,24 @@ SETTINGS_KEY = "recognition"  # the stored key of the site settings (kept since 
 # (value, audit action, audit details) of a further setting saved with the site settings.
 StoredValue = tuple[Any, str, dict[str, Any]]
 
+PROVIDERS = ("auto", "cuda", "cpu")
+
+
+def choose_provider(flag: str | None, stored: str) -> str:
+    """The one precedence for the execution provider: the --provider flag, then
+    $FACEAPP_PROVIDER, then the stored setting. (The environment used to lose to the stored
+    setting, so `FACEAPP_PROVIDER=cpu faceapp identify` still tried CUDA.)"""
+    from .shared.errors import ProviderError
+
+    if flag:
+        return flag
+    env = os.environ.get("FACEAPP_PROVIDER", "").strip().lower()
+    if env:
+        if env not in PROVIDERS:
+            raise ProviderError(f"FACEAPP_PROVIDER={env}: use one of {', '.join(PROVIDERS)}")
+        return env
+    return stored
+
 
 @dataclass
 class AppContext:
@@ -40,8 +61,10 @@ class AppContext:
     settings: Settings
     provider: str | None = None
     models_dir: Path | None = None
+    settings_problems: list[str] = field(default_factory=list)  # damaged stored values (repair mode)
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
+    _writes: "PendingWrites | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -50,7 +73,8 @@ class AppContext:
             from .vision.engine import FaceEngine
 
             vision = self.settings.vision
-            self._engine = FaceEngine.load(self.models_dir, provider=self.provider or vision.provider,
+            provider = choose_provider(self.provider, vision.provider)
+            self._engine = FaceEngine.load(self.models_dir, provider=provider,
                                            min_face_px=vision.min_face_px, min_score=vision.min_detection_score)
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
@@ -72,7 +96,8 @@ class AppContext:
         old = self.settings.to_dict()
         new = settings.to_dict()
         values: dict[str, Any] = {SETTINGS_KEY: new}
-        audits = [(actor, "settings.update", {k: v for k, v in new.items() if old.get(k) != v})]
+        changed = Settings.masked({k: v for k, v in new.items() if old.get(k) != v})  # no relay passwords
+        audits = [(actor, "settings.update", changed)]
         for key, (value, action, details) in (also or {}).items():
             values[key] = value
             audits.append((actor, action, details))
@@ -107,11 +132,36 @@ class AppContext:
             self._door = build_door(self.settings.door)
         return self._door
 
+    def let_door_finish(self, margin_s: float = 5.0) -> bool:
+        """Wait until a running door pulse has ended and the relay is released: a command
+        that grants and exits at once would otherwise cut the pulse short at exit, before
+        anybody could walk through. False when the relay did not confirm in time."""
+        if self._door is None:
+            return True
+        return self._door.wait_idle(timeout=self._door.pulse_s + margin_s)
+
+    def pending_writes(self) -> "PendingWrites":
+        """The one queue of decided events waiting for a busy or full database (attendance,
+        access log, sightings): shared by every recognition and access service of the
+        context, so its state ("database busy, 3 events waiting") is the whole picture."""
+        if self._writes is None:
+            from .services.pending_writes import PendingWrites
+
+            self._writes = PendingWrites()
+        return self._writes
+
     def access(self, source: str = "camera", liveness: "LivenessCheck | None" = None,
                on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService
 
-        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result)
+        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
+                             writes=self.pending_writes())
+
+    def admin_pin(self, stored_hash: str | None, clock: "Callable[[], float] | None" = None) -> "PinGuard":
+        """The kiosk's admin PIN guard; its failures and lock-out live in the database."""
+        from .services.admin_pin import admin_pin_guard
+
+        return admin_pin_guard(self.repo, stored_hash, clock) if clock else admin_pin_guard(self.repo, stored_hash)
 
     def employees(self) -> "EmployeeService":
         from .services.employees import EmployeeService
@@ -138,6 +188,7 @@ class AppContext:
         from .services.recognition import RecognitionService
 
         svc = RecognitionService(self.engine, self.repo, settings or self.settings, source, on_decision)
+        svc.writes = self.pending_writes()
         if access and self.door() is not None:
             acc = self.access(source, liveness=svc.liveness_ok)
 
@@ -156,14 +207,59 @@ class AppContext:
 
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,
-                  models_dir: str | Path | None = None) -> AppContext:
+                  models_dir: str | Path | None = None, *, repair_settings: bool = False) -> AppContext:
+    """Open the database and read the site settings. Damaged stored settings stop here with
+    a message saying how to fix them; repair_settings=True (`faceapp settings`) starts
+    instead from the values that are still valid, runs no retention, and lists the
+    problems in ctx.settings_problems."""
     from .services.access import purge_expired
     from .storage.db import default_db_path, open_db
     from .storage.repository import Repository
 
     path = Path(db_path) if db_path else default_db_path()
     repo = Repository(open_db(path))
-    stored = repo.get_setting(SETTINGS_KEY, {}) or {}
-    settings = Settings.from_stored(stored)
-    purge_expired(repo, settings.retention)  # retention: old unknown-face thumbnails, templates of leavers
-    return AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
+    try:
+        settings, problems = _stored_settings(repo, repair_settings)
+        if not problems:  # never purge by default retention periods that replaced damaged ones
+            _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
+    except BaseException:
+        repo.close()
+        raise
+    ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
+    ctx.settings_problems = problems
+    return ctx
+
+
+def _purge_if_free(repo: "Repository", settings: Settings, purge: Callable) -> None:
+    """Retention at start-up, unless another program holds the database: then it waits for
+    the next start (it runs daily), rather than stopping the app from starting."""
+    from .storage.errors import DatabaseLockedError
+
+    try:
+        purge(repo, settings.retention)
+    except DatabaseLockedError as exc:
+        log.warning("retention skipped this time: %s", exc)
+
+
+def _stored_settings(repo: "Repository", repair: bool) -> tuple[Settings, list[str]]:
+    from .shared.options import SettingsError
+    from .storage.errors import CorruptRowError
+
+    missing = object()
+    stored = repo.get_setting(SETTINGS_KEY, missing)
+    if stored is missing:
+        return Settings(), []
+    fix = "set them again with `faceapp settings set KEY VALUE` (it rewrites the row) or restore a backup"
+    if not isinstance(stored, dict):
+        what = f"the stored settings (settings table, key {SETTINGS_KEY!r}) in {repo.path} are not a JSON object " \
+               f"(found {type(stored).__name__})"
+        if not repair:
+            raise CorruptRowError(f"{what}; {fix}", repo.path, table="settings")
+        return Settings(), [what]
+    try:
+        return Settings.from_stored(stored), []
+    except (SettingsError, TypeError) as exc:
+        if not repair:
+            raise CorruptRowError(f"the stored settings in {repo.path} are invalid: {exc}; {fix}", repo.path,
+                                  table="settings") from None
+        return Settings.from_stored_leniently(stored)

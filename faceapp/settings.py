@@ -16,7 +16,7 @@ from typing import Any
 from .attendance.settings import AttendanceSettings
 from .hardware.settings import DoorSettings
 from .recognition.settings import EnrolmentSettings, LivenessSettings, RecognitionSettings
-from .shared.options import OptionInfo, SettingsError, SettingsSection, option
+from .shared.options import OptionInfo, SettingsError, SettingsSection, mask_secret, option
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,38 @@ class Settings:
         if extra:
             log.warning("ignoring unknown stored setting(s): %s", ", ".join(extra))
         return cls.from_dict({k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_stored_leniently(cls, data: dict[str, Any]) -> tuple["Settings", list[str]]:
+        """Repair mode for damaged stored settings: every value that is valid on its own is
+        kept, the others fall back to their defaults; returns the settings and what was wrong."""
+        known = cls.section_of_key()
+        good: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, value in data.items():
+            if key not in known:
+                continue
+            try:
+                cls.from_dict({key: value})
+                good[key] = value
+            except (SettingsError, TypeError) as exc:
+                problems.append(str(exc))
+        try:
+            return cls.from_dict(good), problems
+        except (SettingsError, TypeError) as exc:  # rules between values (a minimum above its maximum)
+            return cls(), problems + [str(exc)]
+
+    @classmethod
+    def secret_keys(cls) -> set[str]:
+        """Stored keys whose values may carry credentials (relay URLs and bodies)."""
+        return {info.key for info in cls.describe() if info.secret}
+
+    @classmethod
+    def masked(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` (stored key -> value) with the secret ones masked: for audit entries,
+        listings and logs."""
+        secret = cls.secret_keys()
+        return {k: mask_secret(v) if k in secret else v for k, v in values.items()}
 
     def get(self, key: str) -> Any:
         sections = self.section_of_key()

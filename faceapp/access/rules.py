@@ -151,6 +151,9 @@ class AccessAttempt:
     id: int | None = None
     employee_number: str = ""  # filled in when read back
     employee_name: str = ""
+    # What the door did: "" (denied, the relay was not asked), "no door" (none configured),
+    # "pending" (the relay has not answered yet), "opened", or "failed: <why>".
+    relay: str = ""
 
 
 class AccessRules:

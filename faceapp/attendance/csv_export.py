@@ -31,7 +31,7 @@ import io
 import logging
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -39,6 +39,7 @@ from typing import IO, Union
 
 from ..shared.errors import FaceAppError
 from ..shared.records import AttendanceEvent, DailySummary
+from ..shared.text import is_control
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,11 @@ class ExportError(FaceAppError):
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a cell a spreadsheet would treat as a formula with a single quote."""
+    """Prefix a cell a spreadsheet would treat as a formula with a single quote, and replace
+    control characters other than tab and line breaks (NUL, ESC, ...: rows written before
+    names were checked) with U+FFFD, which every CSV reader takes as text."""
+    if any(is_control(ch) and ch not in "\t\r\n" for ch in cell):
+        cell = "".join("\ufffd" if is_control(ch) and ch not in "\t\r\n" else ch for ch in cell)
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
@@ -127,22 +132,34 @@ def _write(target: Target, header: Sequence[str], rows: Iterable[list[str]]) -> 
         wrapper.detach()  # leave the caller's binary handle open
 
 
+def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """A new temporary file next to the target, created 0666 minus the umask like any file
+    the user makes (mkstemp's 0600 would need a chmod, and a fixed 0644 ignored umask 077)."""
+    for _ in range(100):
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
 def _write_path(path: Path, body: Callable[[IO[str]], int]) -> int:
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = _create_temp(folder, path.name)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             n = body(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        except OSError:
-            pass  # permissions are cosmetic; the data matters
+        if path.exists():
+            try:
+                os.chmod(tmp, path.stat().st_mode & 0o7777)  # replacing a file keeps its mode
+            except OSError:
+                pass  # permissions of a file we may not own; the data matters
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)

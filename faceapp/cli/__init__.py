@@ -13,16 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..shared.errors import FaceAppError, InputFileError, ModelError, ProviderError
+from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
+from ..hardware.exit_signals import install_exit_signals
+from .terminal import SafeFormatter, neutralised_output
 from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, vision
+    from . import access, attendance, bench, doctor, evaluate, settings, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     access.register(sub)
     doctor.register(sub)
     bench.register(sub)
+    settings.register(sub)
     return p
 
 
@@ -49,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    _safe_console_logging()
     if args.self_test:
         from .selftest import run_self_test
 
@@ -62,11 +67,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..ui.launch import main_from_args
 
         return main_from_args(args)
+    restore = install_exit_signals(_stop_requested)  # SIGTERM & co.: release the door, exit like Ctrl+C
+    try:
+        with neutralised_output():  # names from the database cannot steer the terminal
+            return _run(args)
+    finally:
+        restore()
+
+
+class StopRequested(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP, ...): unwinds like Ctrl+C, exits 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def _stop_requested(signum: int) -> None:
+    raise StopRequested(signum)
+
+
+def _safe_console_logging() -> None:
+    """Console log lines escape control characters too (a name in a log message)."""
+    for h in logging.getLogger().handlers:
+        if type(h) is logging.StreamHandler and not isinstance(h.formatter, SafeFormatter):
+            h.setFormatter(SafeFormatter(LOG_FORMAT))
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with each kind of failure turned into its one-line message and exit code."""
     try:
         return int(args.func(args) or 0)
-    except InputFileError as exc:
+    except InputFileError as exc:  # photos, videos, CSV files
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except InvalidValueError as exc:  # a value typed on the command line
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except NoFaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NOFACE
@@ -76,6 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FaceAppError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CHECK
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C, or StopRequested: the door was released on the way
+        return 128 + getattr(exc, "signum", 2)
 

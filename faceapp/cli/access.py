@@ -58,7 +58,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_add_group(args: argparse.Namespace) -> int:
-    from ..shared.errors import FaceAppError
+    from ..shared.errors import FaceAppError, InvalidValueError
 
     from ..access.rules import WeeklySchedule
 
@@ -72,6 +72,8 @@ def cmd_add_group(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     try:
         g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
+    except InvalidValueError:
+        raise  # the group name (exit 2)
     except ValueError as exc:
         raise FaceAppError(f"schedule refused: {exc}") from exc
     print(f"created access group {g.name}")
@@ -100,7 +102,8 @@ def cmd_log(args: argparse.Namespace) -> int:
     rows = ctx.repo.access_log(None, None, granted=False if args.denied else None, limit=args.limit)
     for a in rows:
         who = f"{a.employee_name} (no. {a.employee_number})" if a.employee_id is not None else "unknown face"
-        print(f"{a.ts.isoformat(timespec='seconds')}  {'GRANTED' if a.granted else 'denied '}  {who}  "
+        door = f" (door {a.relay})" if a.granted and a.relay else ""  # opened, failed: ..., no door, pending
+        print(f"{a.ts.isoformat(timespec='seconds')}  {'GRANTED' if a.granted else 'denied '}{door}  {who}  "
               f"{a.reason}  distance {a.score:.3f}  {a.source}")
     if not rows:
         print("no access attempts recorded", file=sys.stderr)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 
-from .common import context
+from ..shared.errors import InvalidValueError
+from .common import EXIT_CHECK, context
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +128,8 @@ def cmd_identify(args: argparse.Namespace) -> int:
     from ..hardware.capture import CaptureThread
     from ..services.recognition import LiveLoop, now_utc
 
+    start = _start(args.start)
     ctx = context(args)
-    start = datetime.fromisoformat(args.start) if args.start else None
-    if start is not None and start.tzinfo is None:
-        print("error: --start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00", file=sys.stderr)
-        return 2
     if _is_image(args.source):
         return _identify_image(ctx, args.source, start or now_utc())
     name = f"cli:{Path(args.source).name}" if not args.source.isdigit() else f"camera {args.source}"
@@ -149,13 +148,46 @@ def cmd_identify(args: argparse.Namespace) -> int:
     is_file = cap.is_file
     loop = LiveLoop(service, cap, publish, start_time=(start or now_utc()) if is_file else None).start()
     try:
-        loop.join()
-    except KeyboardInterrupt:
+        # Not loop.join(): a Ctrl+C or SIGTERM that interrupts Thread.join() can leave the
+        # thread marked as ended while it still runs (CPython), so stop() would not wait
+        # for it and the exit would abort inside ONNX Runtime. An interrupted sleep is harmless.
+        while loop.is_alive():
+            time.sleep(0.1)
+    except KeyboardInterrupt as exc:  # Ctrl+C ends a camera run normally
         loop.stop()
+        if getattr(exc, "signum", None):  # a stop signal (SIGTERM, ...): exit 128 + signal, the door released
+            _save_decided_events(ctx, timeout_s=5.0)
+            raise
     if loop.error is not None:
         raise loop.error
     print(f"{loop.frames} frame(s) processed, {cap.stats.dropped} dropped")
-    return 0
+    ctx.let_door_finish()
+    return 0 if _save_decided_events(ctx) else EXIT_CHECK
+
+
+# How long identify waits at the end for a busy or full database to take the decided events.
+SAVE_TIMEOUT_S = 300.0
+
+
+def _save_decided_events(ctx, timeout_s: float | None = None) -> bool:  # noqa: ANN001
+    """Wait until the events that waited for the database are written; if it stays busy or
+    full, list the ones that are not (the only record left of them) and return False."""
+    timeout_s = SAVE_TIMEOUT_S if timeout_s is None else timeout_s
+    writes = ctx.pending_writes()
+    waiting = writes.state().waiting
+    if not waiting:
+        return True
+    print(f"waiting up to {timeout_s:.0f} s for the database to save {waiting} decided event(s) "
+          f"({writes.state().last_error})", file=sys.stderr)
+    if writes.drain(timeout_s):
+        print(f"saved the {waiting} event(s) that waited for the database", file=sys.stderr)
+        return True
+    lost = writes.waiting()
+    for what in lost:
+        print(f"NOT SAVED: {what}", file=sys.stderr)
+    print(f"error: {len(lost)} decided event(s) could not be saved (listed above): "
+          f"{writes.state().last_error}", file=sys.stderr)
+    return False
 
 
 def _identify_image(ctx, path: str, ts: datetime) -> int:
@@ -170,19 +202,41 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
         print(f"{path}: no face found")
     for a in anns:
         print(f"{a.ts.astimezone(service.rules.tz).isoformat(timespec='seconds')}  {a.message}")
-    return 0
+    ctx.let_door_finish()  # the granted person gets the whole pulse
+    return 0 if _save_decided_events(ctx) else EXIT_CHECK
 
 
-def _day(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+def _start(text: str | None) -> datetime | None:
+    """--start: an ISO 8601 time with its UTC offset (a video has no time zone of its own)."""
+    if not text:
+        return None
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"--start {text}: not an ISO 8601 time, e.g. 2026-11-23T08:59:00+01:00") from None
+    if start.tzinfo is None:
+        raise InvalidValueError("--start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00")
+    return start
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(f"{flag} {text}: not a date, use YYYY-MM-DD") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ..attendance.rules import AttendanceRules
 
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    if first and last and first > last:
+        raise InvalidValueError(f"--from is after --to ({first} > {last}): nothing to export")
     ctx = context(args)
     rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
-    n = ctx.reports().export_csv(rules, args.out, _day(args.first), _day(args.last), ids, args.department, args.summary)
+    n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary)
     print(f"wrote {n} row(s) to {args.out}")
     return 0

@@ -76,6 +76,8 @@ def collect(args: argparse.Namespace) -> tuple[dict, bool]:
     report["database"] = _database(args, report.get("model_id"))
     if isinstance(report["database"], dict) and report["database"].get("stale_templates"):
         ok = False
+    if str(report["database"].get("status", "")).startswith("ERROR"):  # damaged, newer, locked
+        ok = False
     if not args.no_cameras:
         report["cameras"] = [c.__dict__ for c in list_cameras()]
     return report, ok

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 
-
-from ..shared.errors import ImageReadError
+from ..shared.errors import ImageReadError, InvalidValueError
 from ..recognition.settings import RecognitionSettings
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
 
-def _face_dict(f) -> dict:
+def _face_dict(f, scale: float = 1.0) -> dict:
+    """The face in the photo file's pixels (a large photo is analysed reduced by `scale`)."""
     q = f.quality
     return {
-        "box": [round(float(v), 1) for v in f.box],
+        "box": [round(float(v) / scale, 1) for v in f.box],
         "score": round(f.score, 4),
-        "size_px": round(q.size_px, 1),
-        "eye_distance_px": round(q.eye_distance_px, 1),
+        "size_px": round(q.size_px / scale, 1),
+        "eye_distance_px": round(q.eye_distance_px / scale, 1),
         "blur": round(q.blur, 1),
         "brightness": round(q.brightness, 1),
         "yaw_deg": round(q.yaw_deg, 1),
@@ -46,25 +47,26 @@ def _face_dict(f) -> dict:
 
 def cmd_detect(args: argparse.Namespace) -> int:
     from .common import EXIT_INPUT, load_engine
-    from ..vision.imageio import read_image
+    from ..vision.imageio import read_photo
 
     engine = load_engine(args)
     failed = 0
     for path in args.images:
         try:
-            img = read_image(path)
+            img, scale = read_photo(path)
         except ImageReadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
         faces = engine.analyze(img)
+        width, height = round(img.shape[1] / scale), round(img.shape[0] / scale)
         if args.json:
-            print(json.dumps({"image": path, "width": img.shape[1], "height": img.shape[0],
-                              "faces": [_face_dict(f) for f in faces]}))
+            print(json.dumps({"image": path, "width": width, "height": height,
+                              "faces": [_face_dict(f, scale) for f in faces]}))
             continue
-        print(f"{path}: {len(faces)} face(s) in {img.shape[1]}x{img.shape[0]}")
+        print(f"{path}: {len(faces)} face(s) in {width}x{height}")
         for i, f in enumerate(faces):
-            d = _face_dict(f)
+            d = _face_dict(f, scale)
             x1, y1, x2, y2 = d["box"]
             print(f"  #{i + 1} box=({x1:.0f},{y1:.0f},{x2:.0f},{y2:.0f}) score={d['score']:.3f} "
                   f"size={d['size_px']:.0f}px eyes={d['eye_distance_px']:.0f}px blur={d['blur']:.0f} "
@@ -86,6 +88,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .common import load_engine
     from ..vision.engine import distance
 
+    if not (math.isfinite(args.threshold) and args.threshold > 0):  # nan compares false with every distance
+        raise InvalidValueError(f"--threshold {args.threshold:g}: give a positive distance, e.g. {DEFAULT_THRESHOLD}")
     engine = load_engine(args)
     fa, fb = _largest_face(engine, args.a), _largest_face(engine, args.b)
     d = distance(fa.embedding, fb.embedding)

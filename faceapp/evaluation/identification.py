@@ -11,16 +11,21 @@ import numpy as np
 
 from ..shared.errors import ImageReadError
 from ..vision.imageio import read_image
-from .metrics import read_index
+from .metrics import IndexFileError, read_index
 from ..recognition.gallery import Gallery
 
 log = logging.getLogger(__name__)
+
+ROLES = ("gallery", "probe", "unknown")
 
 
 def load_split(csv_path: Path, root: Path | None = None) -> list[tuple[Path, str, str]]:
     """Rows (path, identity, role) with role gallery | probe | unknown."""
     rows, root = read_index(csv_path, {"path", "identity", "role"}, "path", root)
-    return [(root / r["path"], r["identity"], r["role"]) for r in rows]
+    for line, r in enumerate(rows, start=2):
+        if r["role"].strip() not in ROLES:
+            raise IndexFileError(f"{csv_path}: line {line}: role={r['role'].strip()!r}; use {', '.join(ROLES)}")
+    return [(root / r["path"], r["identity"], r["role"].strip()) for r in rows]
 
 
 def _largest(engine, path: Path) -> np.ndarray | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..shared.errors import InputFileError
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -17,16 +19,39 @@ class Pair:
     same: bool
 
 
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
+
+
+class IndexFileError(InputFileError, ValueError):
+    """A pairs or split CSV is missing, unreadable or malformed (exit 3, naming the line)."""
+
+
 def read_index(csv_path: Path, columns: set[str], path_column: str,
                root: Path | None = None) -> tuple[list[dict[str, str]], Path]:
-    """Rows of an index CSV (pairs or identification split) and the folder its relative
-    paths resolve against: `root`, else the CSV's folder or the first parent folder where
-    they exist (shared/data/faces uses paths relative to its top folder)."""
+    """Rows of an index CSV (pairs or identification split), each with every column
+    filled, and the folder its relative paths resolve against: `root`, else the CSV's
+    folder or the first parent folder where they exist (shared/data/faces uses paths
+    relative to its top folder)."""
     csv_path = Path(csv_path)
-    with open(csv_path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or not columns <= set(rows[0]):
-        raise ValueError(f"{csv_path}: expected a CSV with columns {','.join(sorted(columns))}")
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except FileNotFoundError:
+        raise IndexFileError(f"{csv_path}: no such file") from None
+    except UnicodeDecodeError:
+        raise IndexFileError(f"{csv_path}: not UTF-8 text; save the CSV as UTF-8") from None
+    except (OSError, csv.Error) as exc:
+        raise IndexFileError(f"{csv_path}: cannot read it ({exc})") from None
+    wanted = ", ".join(sorted(columns)[:-1]) + f" and {sorted(columns)[-1]}"
+    if not columns <= set(header):
+        raise IndexFileError(f"{csv_path}: expected a CSV with columns {','.join(sorted(columns))}")
+    if not rows:
+        raise IndexFileError(f"{csv_path}: no rows after the header")
+    for line, row in enumerate(rows, start=2):
+        if any(not (row.get(c) or "").strip() for c in columns):
+            raise IndexFileError(f"{csv_path}: line {line}: {wanted} are all needed")
     if root is None:
         first = Path(rows[0][path_column])
         root = next((d for d in [csv_path.parent, *csv_path.parent.parents] if (d / first).exists()),
@@ -37,7 +62,16 @@ def read_index(csv_path: Path, columns: set[str], path_column: str,
 def load_pairs(csv_path: Path, root: Path | None = None) -> list[Pair]:
     """Read img_a,img_b,same rows (paths resolved as read_index says)."""
     rows, root = read_index(csv_path, {"img_a", "img_b", "same"}, "img_a", root)
-    return [Pair(root / r["img_a"], root / r["img_b"], r["same"].strip() in ("1", "true", "True")) for r in rows]
+    return [Pair(root / r["img_a"], root / r["img_b"], _same(r["same"], csv_path, line))
+            for line, r in enumerate(rows, start=2)]
+
+
+def _same(value: str, csv_path: Path, line: int) -> bool:
+    """1/true/yes or 0/false/no (any case); anything else is refused, not read as "different"."""
+    v = value.strip().lower()
+    if v not in _TRUE + _FALSE:
+        raise IndexFileError(f"{csv_path}: line {line}: same={value.strip()!r}; use 1/true/yes or 0/false/no")
+    return v in _TRUE
 
 
 def roc_auc(dist: np.ndarray, same: np.ndarray) -> float:

@@ -16,13 +16,17 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..shared.errors import FaceAppError
+from ..shared.errors import FaceAppError, InputFileError
 
 log = logging.getLogger(__name__)
 
 
 class CameraError(FaceAppError):
     """The camera or stream cannot be opened."""
+
+
+class VideoFileError(CameraError, InputFileError):
+    """A video file is missing or unreadable: an unreadable input file (exit 3), not a camera fault."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,15 @@ def _quiet_opencv() -> None:
 def open_capture(source: str | int) -> cv2.VideoCapture:
     _quiet_opencv()
     src = parse_source(source)
-    if isinstance(src, str) and "://" not in src and not os.path.exists(src):
-        raise CameraError(f"video file not found: {src}")
+    is_file = isinstance(src, str) and "://" not in src
+    if is_file and not os.path.exists(src):
+        raise VideoFileError(f"video file not found: {src}")
     cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         cap.release()
-        kind = "camera" if isinstance(src, int) else "stream" if "://" in str(src) else "video file"
-        raise CameraError(f"cannot open {kind} {src!r}")
+        if is_file:
+            raise VideoFileError(f"cannot open video file {src!r}: not a video OpenCV can read, or damaged")
+        raise CameraError(f"cannot open {'camera' if isinstance(src, int) else 'stream'} {src!r}")
     return cap
 
 

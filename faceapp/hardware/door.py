@@ -66,16 +66,34 @@ class RelayBackend(Protocol):
         """Free the port/connection; must not raise."""
 
 
+# on_result of pulse(): (switched on, the error if not); called on the door's worker thread.
+PulseResult = Callable[[bool, "DoorError | None"], None]
+
 _CONTROLLERS: "weakref.WeakSet[DoorController]" = weakref.WeakSet()
+
+
+def close_all_doors(timeout: float = 1.0) -> None:
+    """Release and close every door of the process (exit paths)."""
+    for controller in list(_CONTROLLERS):
+        try:
+            controller.close(timeout=timeout)
+        except Exception:  # noqa: BLE001 - exit must go on for the other controllers
+            log.exception("releasing door %s at exit failed", controller.name)
+
+
+def release_all_doors() -> None:
+    """End every running pulse now, without waiting (a stop signal arrived): each door's
+    worker sends the off-command at once; the exit path closes them afterwards."""
+    for controller in list(_CONTROLLERS):
+        try:
+            controller.release()
+        except Exception:  # noqa: BLE001
+            log.exception("releasing door %s failed", controller.name)
 
 
 def _release_all_at_exit() -> None:
     """atexit: the interpreter is ending (normally or on an uncaught exception)."""
-    for controller in list(_CONTROLLERS):
-        try:
-            controller.close(timeout=1.0)
-        except Exception:  # noqa: BLE001 - exit must go on for the other controllers
-            log.exception("releasing door %s at exit failed", controller.name)
+    close_all_doors(timeout=1.0)
 
 
 atexit.register(_release_all_at_exit)
@@ -104,6 +122,8 @@ class DoorController:
         self._io = threading.Lock()  # one backend command at a time
         self._until = 0.0  # monotonic deadline of the current pulse
         self._maybe_on = False  # on-command sent and no off-command succeeded since
+        self._on_confirmed = False  # the last on-command succeeded and no off-command since
+        self._waiters: list[PulseResult] = []  # pulse() callers waiting to hear whether it switched on
         self._closed = False
         self._worker: threading.Thread | None = None
         # Test hook: called on the worker before each switch (tests raise in it to kill the worker).
@@ -122,17 +142,26 @@ class DoorController:
         """True while the relay may be energised."""
         return self._maybe_on
 
-    def pulse(self, seconds: float | None = None) -> None:
-        """Unlock for `seconds` (default pulse_s); returns at once."""
+    def pulse(self, seconds: float | None = None, on_result: PulseResult | None = None) -> None:
+        """Unlock for `seconds` (default pulse_s); returns at once. `on_result(ok, error)`
+        hears whether the relay switched on (at once when a pulse already holds it on),
+        so the access log can say whether the door really opened."""
         s = self.pulse_s if seconds is None else _check_seconds(seconds)
+        already_on = False
         with self._cond:
             if self._closed:
                 raise DoorClosedError(f"door {self.name} is closed; it no longer drives {self.backend.name}")
             self._until = max(self._until, time.monotonic() + s)
+            if on_result is not None:
+                already_on = self._on_confirmed
+                if not already_on:
+                    self._waiters.append(on_result)
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name=f"faceapp-{self.name}-pulse", daemon=True)
                 self._worker.start()
             self._cond.notify_all()
+        if already_on:
+            self._tell([on_result], True, None)  # type: ignore[list-item]
         log.debug("door %s: pulse %.1f s requested", self.name, s)
 
     def release(self) -> None:
@@ -168,12 +197,19 @@ class DoorController:
             worker.join(timeout)
         if self._maybe_on or (worker is not None and worker.is_alive()):
             self._release_now("close")  # the worker did not manage it (dead, hung or failing)
+        with self._cond:
+            waiters, self._waiters = self._waiters, []
+        self._tell(waiters, False, DoorClosedError(f"door {self.name} closed before the relay switched on"))
         try:
             self.backend.close()
         except Exception:  # noqa: BLE001 - backends should not raise here; closing goes on
             log.exception("door %s: closing %s failed", self.name, self.backend.name)
         _CONTROLLERS.discard(self)
-        log.info("door %s closed (relay released)", self.name)
+        if self._maybe_on:  # the off-command failed: say so, never "released"
+            log.error("door %s closed, but the relay may still be ON: the off-command failed (%s); only the "
+                      "relay's own timer or a fail-secure strike locks it now", self.name, self.last_error)
+        else:
+            log.info("door %s closed (relay released)", self.name)
 
     # -- worker and watchdog ------------------------------------------------------------
 
@@ -197,9 +233,13 @@ class DoorController:
                 if self._before_switch is not None:
                     self._before_switch(action)
                 if action:
-                    if not self._switch(True, remaining, "pulse"):
-                        with self._cond:
+                    ok = self._switch(True, remaining, "pulse")
+                    with self._cond:
+                        self._on_confirmed = ok
+                        if not ok:
                             self._until = 0.0  # abandon the pulse; the next pass releases
+                        waiters, self._waiters = self._waiters, []
+                    self._tell(waiters, ok, None if ok else self.last_error)
                 elif not self._switch(False, 0.0, "end of pulse"):
                     with self._cond:
                         self._cond.wait(timeout=self.retry_s)  # relay unreachable: retry, do not spin
@@ -228,6 +268,8 @@ class DoorController:
         try:
             if on:
                 self._maybe_on = True  # before sending: a failed send may still have switched it
+            if not on:
+                self._on_confirmed = False  # whatever the off-command's fate, the pulse is over
             self.backend.switch(on, max(seconds, 0.0))
             if not on:
                 self._maybe_on = False
@@ -243,6 +285,13 @@ class DoorController:
 
     def _release_now(self, why: str, lock_timeout: float = -1) -> bool:
         return self._switch(False, 0.0, why, lock_timeout)
+
+    def _tell(self, waiters: list[PulseResult], ok: bool, error: DoorError | None) -> None:
+        for cb in waiters:
+            try:
+                cb(ok, error)
+            except Exception:  # noqa: BLE001 - a logging callback must not stop the relay logic
+                log.exception("door %s: pulse result callback failed", self.name)
 
     def _report(self, exc: DoorError) -> None:
         self.last_error = exc

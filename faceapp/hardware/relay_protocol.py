@@ -8,6 +8,8 @@ in relays.py send what they build.
 
 from __future__ import annotations
 
+import base64
+import re
 import urllib.parse
 
 from .door import DoorConfigError
@@ -57,6 +59,24 @@ def check_hex_template(template: str) -> None:
         raise ValueError(str(exc)) from None
 
 
+# door_serial_port: a device, never one of pyserial's URL handlers (spy://...?file= writes a
+# file, socket:// and rfc2217:// open network connections, hwgrep:// picks any port).
+_COM_PORT = re.compile(r"(\\\\\.\\)?COM[1-9][0-9]{0,2}", re.IGNORECASE)  # COM3, \\.\COM10
+_DEVICE_PATH = re.compile(r"/dev/[A-Za-z0-9._+@:-]+(/[A-Za-z0-9._+@:-]+)*")  # /dev/ttyUSB0, /dev/serial/by-id/...
+TEST_PORT_URLS = ("loop://",)  # pyserial's in-memory loopback: the only URL form, for tests and demos
+
+
+def check_serial_port(port: str) -> None:
+    """Settings and relay check: ValueError unless `port` is empty, a Windows COM name, a
+    /dev device path (no '..') or one of TEST_PORT_URLS."""
+    if port == "" or port in TEST_PORT_URLS or _COM_PORT.fullmatch(port):
+        return
+    if _DEVICE_PATH.fullmatch(port) and ".." not in port.split("/"):
+        return
+    raise ValueError(f"{port!r} is not a serial device: use a COM name (COM3) or a /dev path "
+                     "(/dev/ttyUSB0, /dev/serial/by-id/...)")
+
+
 def check_http_url(url: str) -> None:
     """Settings check: empty, or an http(s) URL with a host."""
     if url == "":
@@ -64,6 +84,21 @@ def check_http_url(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{redact_url(url)!r} is not an http:// or https:// URL with a host")
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(the URL without user info, its "Basic ..." Authorization header or None).
+
+    urllib cannot send http://user:pass@host/ (it takes "pass@host" for a port), so the
+    credentials move into the header HTTP basic auth expects; %-escapes in them are decoded."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, hostport = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode("utf-8")
+    clean = urllib.parse.urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return clean, "Basic " + base64.b64encode(token).decode("ascii")
 
 
 def redact_url(url: str) -> str:

@@ -1,8 +1,10 @@
 """Relay backends for DoorController: USB/serial boards, HTTP relays, and a simulation.
 
-Serial: pyserial (the maintained serial-port library on Windows, Linux and macOS; also
-accepts its URL ports such as loop:// for tests). The default command family is the
-common LCUS/CH340 board: A0 <channel> <state> <sum8>, i.e. A0 01 01 A2 on, A0 01 00 A1 off.
+Serial: pyserial (the maintained serial-port library on Windows, Linux and macOS). Only
+device names reach it (relay_protocol.check_serial_port): its URL handlers would write
+files (spy://) or open network connections (socket://); loop:// is allowed for tests.
+The default command family is the common LCUS/CH340 board: A0 <channel> <state> <sum8>,
+i.e. A0 01 01 A2 on, A0 01 00 A1 off.
 HTTP: urllib only, a timeout on every request, e.g. Shelly Gen1
 `http://host/relay/0?turn=on&timer={seconds}` (the relay switches itself off) or Tasmota
 `http://host/cm?cmnd=Power%20On`.
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .door import DoorCommandError, DoorConfigError, DoorConnectionError, RelayBackend
-from .relay_protocol import LCUS_OFF, LCUS_ON, build_command, check_http_url, redact_url
+from .relay_protocol import (LCUS_OFF, LCUS_ON, TEST_PORT_URLS, build_command, check_http_url, check_serial_port,
+                             redact_url, split_credentials)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class SimulatedRelay:
 
 @dataclass(frozen=True)
 class SerialRelayConfig:
-    port: str  # COM3, /dev/ttyUSB0, or a pyserial URL such as loop://
+    port: str  # COM3, /dev/ttyUSB0, or loop:// (tests); see relay_protocol.check_serial_port
     baudrate: int = 9600
     channel: int = 1
     on_hex: str = LCUS_ON
@@ -78,6 +81,10 @@ class SerialRelay:
     def __init__(self, config: SerialRelayConfig) -> None:
         if not config.port.strip():
             raise DoorConfigError("door relay: no serial port set (door_serial_port, e.g. COM3 or /dev/ttyUSB0)")
+        try:
+            check_serial_port(config.port)
+        except ValueError as exc:
+            raise DoorConfigError(f"door_serial_port: {exc}") from None
         self.config = config
         self.name = f"serial relay {config.port} channel {config.channel}"
         self.on_bytes = build_command(config.on_hex, config.channel, config.checksum)
@@ -90,9 +97,12 @@ class SerialRelay:
             import serial  # pyserial
         except ImportError as exc:
             raise DoorConfigError("the serial relay needs the pyserial package (pip install pyserial)") from exc
+        settings = {"baudrate": self.config.baudrate, "timeout": 0.5, "write_timeout": self.config.write_timeout_s}
         try:
-            self.port = serial.serial_for_url(self.config.port, baudrate=self.config.baudrate, timeout=0.5,
-                                              write_timeout=self.config.write_timeout_s)
+            if self.config.port in TEST_PORT_URLS:
+                self.port = serial.serial_for_url(self.config.port, **settings)
+            else:  # a device: serial.Serial never interprets the name as a URL
+                self.port = serial.Serial(self.config.port, **settings)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise DoorConnectionError(f"cannot open the door relay port {self.config.port}: {exc}. Check the "
                                       "cable and that no other program uses the port.") from exc
@@ -158,25 +168,34 @@ class HttpRelay:
         if not 0 < config.timeout_s <= 30:
             raise DoorConfigError(f"door relay HTTP timeout must be 0..30 s, got {config.timeout_s}")
         self.config = config
-        self.name = f"HTTP relay {redact_url(config.on_url)}"
+        self.name = f"HTTP relay {redact_url(config.on_url)}"  # never the user info or the query
+        # (URL without user info, Authorization header) per command: basic auth from user:pass@
+        self._targets = {True: split_credentials(config.on_url), False: split_credentials(config.off_url)}
 
     def switch(self, on: bool, seconds: float) -> None:
         cfg = self.config
         secs = str(max(1, math.ceil(seconds))) if on else "0"
-        url = (cfg.on_url if on else cfg.off_url).replace("{seconds}", secs)
+        target, auth = self._targets[on]
+        url = target.replace("{seconds}", secs)
         body = (cfg.on_body if on else cfg.off_body).replace("{seconds}", secs)
         method = cfg.method.upper()
         data = body.encode("utf-8") if (body or method != "GET") else None
         req = urllib.request.Request(url, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", cfg.content_type)
+        if auth is not None:
+            req.add_header("Authorization", auth)
         what = "on" if on else "off"
         try:
             with urllib.request.urlopen(req, timeout=cfg.timeout_s) as resp:  # noqa: S310 - scheme checked
                 resp.read(4096)
         except urllib.error.HTTPError as exc:
+            hint = ""
+            if exc.code in (401, 403):
+                hint = (": check the user name and password in the relay URL (http://USER:PASSWORD@HOST/...)"
+                        if auth else ": the relay wants credentials: http://USER:PASSWORD@HOST/...")
             raise DoorCommandError(f"{self.name}: switching {what} was refused with HTTP {exc.code} "
-                                   f"{exc.reason}") from exc
+                                   f"{exc.reason}{hint}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DoorConnectionError(f"{self.name}: cannot switch {what} at {redact_url(url)}: {reason} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..shared.options import SettingsSection, option
-from .relay_protocol import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url
+from .relay_protocol import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url, check_serial_port
 
 BACKENDS: tuple[str, ...] = ("none", "simulated", "serial", "http")
 
@@ -23,7 +23,9 @@ class DoorSettings(SettingsSection):
         choices=BACKENDS,
     )
     pulse_s: float = option(3.0, 0.5, 30.0, "Seconds the door strike stays unlocked after an access grant.")
-    serial_port: str = option("", None, None, "Serial port of the relay board, e.g. COM3 or /dev/ttyUSB0.")
+    serial_port: str = option("", None, None, "Serial port of the relay board: a COM name (COM3) or a /dev path "
+                              "(/dev/ttyUSB0, /dev/serial/by-id/...); pyserial URLs are refused.",
+                              check=check_serial_port)
     serial_baudrate: int = option(9600, 1200, 115200, "Baud rate of the relay board (LCUS boards: 9600).")
     serial_channel: int = option(1, 0, 255, "Relay channel on the board; the {ch} byte of the commands.")
     serial_on_hex: str = option(
@@ -40,13 +42,15 @@ class DoorSettings(SettingsSection):
         "", None, None,
         "URL that unlocks; {seconds} becomes the pulse length. Prefer a relay that switches "
         "itself off (Shelly: http://HOST/relay/0?turn=on&timer={seconds}) so a crashed PC "
-        "cannot leave the door open.",
-        check=check_http_url,
+        "cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... "
+        "(sent as HTTP basic auth).",
+        check=check_http_url, secret=True,
     )
     http_off_url: str = option("", None, None, "URL that locks (Shelly: http://HOST/relay/0?turn=off; "
-                               "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url)
+                               "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url, secret=True)
     http_method: str = option("GET", None, None, "HTTP method of the relay requests.", choices=("GET", "POST", "PUT"))
-    http_on_body: str = option("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.")
-    http_off_body: str = option("", None, None, "Request body for 'off' (POST/PUT).")
+    http_on_body: str = option("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.",
+                               secret=True)
+    http_off_body: str = option("", None, None, "Request body for 'off' (POST/PUT).", secret=True)
     http_timeout_s: float = option(
         2.0, 0.2, 10.0, "Seconds to wait for the network relay before reporting it unreachable.")

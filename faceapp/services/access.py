@@ -8,6 +8,7 @@ runs on the inference thread; the door pulse itself runs on the door's own threa
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -20,6 +21,7 @@ from ..recognition.views import Announcement
 from ..settings import RetentionSettings, Settings
 from ..recognition.tracker import Decision
 from ..storage.rows import PurgeResult
+from .pending_writes import PendingWrites
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,10 @@ class AccessService:
 
     def __init__(self, repo, settings: Settings, door: DoorController | None = None,  # noqa: ANN001
                  source: str = "camera", liveness: LivenessCheck | None = None,
-                 on_result: Callable[[AccessAttempt], None] | None = None) -> None:
+                 on_result: Callable[[AccessAttempt], None] | None = None,
+                 writes: PendingWrites | None = None) -> None:
         self.repo = repo
+        self.writes = writes or PendingWrites()  # access-log rows wait here while the database is busy
         self.settings = settings
         self.door = door
         self.source = source
@@ -59,14 +63,23 @@ class AccessService:
         except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
             log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
             result = AccessDecision(False, SYSTEM_ERROR)
-        if result.granted:
-            self._open()
+        outcome = self._open() if result.granted else None
+        relay = "" if not result.granted else "no door" if outcome is None else outcome.text
         attempt = AccessAttempt(ts, employee.id if employee is not None else None, result.granted, result.reason,
-                                decision.distance, self.source)
-        try:
-            attempt = self.repo.add_access_attempt(attempt)
-        except FaceAppError:  # the door decision stands; the failure is visible in the log
-            log.exception("could not write the access log entry for employee %s", attempt.employee_id)
+                                decision.distance, self.source, relay=relay)
+
+        def stored(row: AccessAttempt) -> None:
+            if outcome is not None:
+                outcome.attach(row.id, relay)  # type: ignore[arg-type]
+
+        # The door decision stands whatever the database does; the row waits if it must.
+        saved = self.writes.submit(f"access attempt of employee {attempt.employee_id} at {ts.isoformat()}",
+                                   lambda: self.repo.add_access_attempt(attempt), stored)
+        if saved.written:
+            attempt = saved.result
+        else:
+            log.error("could not write the access log entry for employee %s yet; it waits in memory",
+                      attempt.employee_id)
         log.info("access employee=%s distance=%.3f -> %s (%s)", attempt.employee_id, decision.distance,
                  "GRANTED" if result.granted else "denied", result.reason)
         self.last = attempt
@@ -81,13 +94,48 @@ class AccessService:
             log.exception("liveness check failed; treating the face as not live")
             return False
 
-    def _open(self) -> None:
+    def _open(self) -> "RelayOutcome | None":
+        """Pulse the door (returns at once); the outcome fills in when the relay answers."""
         if self.door is None:
-            return
+            return None
+        outcome = RelayOutcome(self.repo, self.writes)
         try:
-            self.door.pulse()  # returns at once; relay errors arrive via door.on_error
-        except DoorError:
-            log.exception("door pulse could not be started")
+            self.door.pulse(on_result=outcome.done)  # relay errors also arrive via door.on_error
+        except DoorError as exc:
+            log.error("door pulse could not be started: %s", exc)
+            outcome.done(False, exc)
+        return outcome
+
+
+class RelayOutcome:
+    """The relay's answer to one grant, written into that grant's access-log row. The
+    relay may answer before or after the row exists; whichever comes second writes."""
+
+    def __init__(self, repo, writes: PendingWrites) -> None:  # noqa: ANN001
+        self.repo = repo
+        self.writes = writes
+        self.text = "pending"
+        self._attempt_id: int | None = None
+        self._lock = threading.Lock()
+
+    def done(self, ok: bool, error: DoorError | None) -> None:
+        """The door's worker thread: the on-command succeeded or failed."""
+        text = "opened" if ok else f"failed: {error}"
+        with self._lock:
+            self.text, attempt_id = text, self._attempt_id
+        if attempt_id is not None:
+            self._write(attempt_id, text)
+
+    def attach(self, attempt_id: int, written: str) -> None:
+        """The row is stored (with `written` as its relay text)."""
+        with self._lock:
+            self._attempt_id, text = attempt_id, self.text
+        if text != written:
+            self._write(attempt_id, text)
+
+    def _write(self, attempt_id: int, text: str) -> None:
+        self.writes.submit(f"the relay's answer ({text}) for access attempt {attempt_id}",
+                           lambda: self.repo.set_access_relay(attempt_id, text))
 
 
 def backend_from_settings(settings: DoorSettings) -> RelayBackend | None:
@@ -122,8 +170,8 @@ def build_door(settings: DoorSettings,
     logged, so attendance keeps working while the relay is fixed)."""
     try:
         return door_from_settings(settings, on_error=on_error)
-    except DoorError:
-        log.exception("door relay unusable; running without door control")
+    except DoorError as exc:  # a configuration or cabling problem, not a bug: no traceback
+        log.error("door relay unusable (%s); running without door control", exc)
         return None
 
 

@@ -18,7 +18,8 @@ from ..attendance.rules import AttendanceRules
 from ..recognition.views import Announcement, FrameResult, TrackView
 from ..recognition.liveness import LivenessMonitor
 from ..recognition.gallery import Gallery, Match
-from ..shared.records import AttendanceEvent, Employee
+from ..shared.records import Employee
+from .pending_writes import PendingWrites
 from ..settings import Settings
 from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
@@ -48,6 +49,7 @@ class RecognitionService:
         self.rules = AttendanceRules.from_settings(settings.attendance)
         self.tracker = FaceTracker.from_settings(settings.recognition)
         self.liveness = LivenessMonitor(settings.liveness)
+        self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
         self._lock = threading.Lock()
@@ -156,15 +158,24 @@ class RecognitionService:
                                f"{name}: not confirmed - please look at the camera and turn your head")
         elif d.employee_id is None:
             ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
-            self.repo.add_unknown_sighting(ts, self.source, d.distance, None)
+            self.writes.submit(f"unknown face at {ts.isoformat()}",
+                               lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, None))
         else:
             name = self._name(d.employee_id)
-            kind = self.rules.decide(d.employee_id, ts, self.repo.last_event(d.employee_id))
             local = ts.astimezone(self.rules.tz).strftime("%H:%M")
-            if kind is None:
+            # in/out and the cooldown are decided inside the write transaction (two kiosks
+            # cannot both book); while the database is busy the booking waits in self.writes
+            rule = lambda last: self.rules.decide(d.employee_id, ts, last)  # noqa: E731
+            booking = self.writes.submit(
+                f"attendance of employee {d.employee_id} at {ts.isoformat()}",
+                lambda: self.repo.book_attendance(d.employee_id, ts, rule, self.source, d.distance, d.margin))
+            kind = booking.result.kind if booking.written else None
+            if not booking.written and not booking.dropped:
+                ann = Announcement(ts, d.employee_id, name, "queued",
+                                   f"{name} - seen {local}; recorded as soon as the database is free")
+            elif kind is None:
                 ann = Announcement(ts, d.employee_id, name, "repeat", f"Hello again, {name} - already recorded")
             else:
-                self.repo.add_attendance(AttendanceEvent(d.employee_id, ts, kind, self.source, d.distance, d.margin))
                 verb = "checked in" if kind == "in" else "checked out"
                 greet = "Welcome" if kind == "in" else "Goodbye"
                 ann = Announcement(ts, d.employee_id, name, kind, f"{greet}, {name} - {verb} {local}")

@@ -19,13 +19,19 @@ class ModelMismatchError(ModelError):
     """The model file exists but is not the model we expect (hash, inputs or outputs)."""
 
 
+class ProviderError(FaceAppError):
+    """The requested ONNX Runtime execution provider is not available."""
+
+
 class InputFileError(FaceAppError):
-    """An input file (photo, CSV list) is missing, unreadable or malformed: CLI exit code 3."""
+    """An input file (photo, video, CSV) is missing, unreadable or malformed: exit code 3."""
 
 
 class ImageReadError(InputFileError):
     """An image file is missing, unreadable or not an image."""
 
 
-class ProviderError(FaceAppError):
-    """The requested ONNX Runtime execution provider is not available."""
+class InvalidValueError(FaceAppError, ValueError):
+    """A value given by the user is not acceptable (an empty or control-character name, a
+    malformed date): a usage error, exit code 2. Also a ValueError for callers that
+    validate generically."""

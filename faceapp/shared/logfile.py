@@ -19,6 +19,17 @@ MAX_BYTES = 1_000_000
 BACKUPS = 5
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A RotatingFileHandler whose files are 0600 (names, doors and decisions are personal
+    data), whatever the umask; rotation renames keep the mode, new files get it at open."""
+
+    def _open(self):  # noqa: ANN202 - logging's own hook
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)  # a file an older version created 0644
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+
 def log_dir() -> Path:
     env = os.environ.get("FACEAPP_LOG_DIR")
     return Path(env) if env else Path(user_log_dir("faceapp", appauthor=False))
@@ -32,8 +43,11 @@ def install_log_file(level: int = logging.INFO) -> Path | None:
             return Path(h.baseFilename)
     path = log_dir() / "faceapp.log"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        own = path.parent == Path(user_log_dir("faceapp", appauthor=False))  # never chmod a folder given to us
+        if os.name == "posix" and own and path.parent.stat().st_mode & 0o077:
+            os.chmod(path.parent, 0o700)  # left 0755 by an older version
+        handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError as exc:
         log.warning("no log file (%s): %s", path, exc)
         return None

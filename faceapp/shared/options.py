@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import urllib.parse
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, ClassVar, TypeVar
 
@@ -104,17 +105,38 @@ class SettingsSection:
         SettingsError. Sections override it."""
 
 
+def mask_secret(value: Any) -> Any:
+    """How a secret setting is shown in listings, audit entries and errors. A URL keeps its
+    scheme, host and path (what an admin needs to recognise it) and loses user info and
+    query (where relays take passwords and tokens); anything else non-empty is "***"."""
+    if value in ("", None):
+        return value
+    if isinstance(value, str) and "://" in value:
+        try:
+            parts = urllib.parse.urlsplit(value)
+            host = parts.hostname or ""
+            if parts.port:
+                host += f":{parts.port}"
+        except ValueError:
+            return "***"
+        netloc = ("***@" if "@" in parts.netloc else "") + host
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+    return "***"
+
+
 def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
-    """Type, range, choices and text check of one value; SettingsError names the key."""
+    """Type, range, choices and text check of one value; SettingsError names the key (and
+    shows a secret value only masked)."""
     lo, hi = f.metadata["range"]
     choices = f.metadata["choices"]
+    shown = repr(mask_secret(value)) if f.metadata.get("secret") else repr(value)
     if choices:
         if value not in choices:
-            raise SettingsError(f"{key}={value!r}: choose one of {', '.join(map(str, choices))}")
+            raise SettingsError(f"{key}={shown}: choose one of {', '.join(map(str, choices))}")
         return
     if isinstance(f.default, str):
         if not isinstance(value, str):
-            raise SettingsError(f"{key}={value!r}: expected text")
+            raise SettingsError(f"{key}={shown}: expected text")
         if f.metadata["check"] is not None:
             try:
                 f.metadata["check"](value)
@@ -123,14 +145,14 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
         return
     if isinstance(f.default, bool):
         if not isinstance(value, bool):
-            raise SettingsError(f"{key}={value!r}: expected true or false")
+            raise SettingsError(f"{key}={shown}: expected true or false")
         return
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise SettingsError(f"{key}={value!r}: expected a number")
+        raise SettingsError(f"{key}={shown}: expected a number")
     if not math.isfinite(value):
-        raise SettingsError(f"{key}={value!r}: expected a finite number")
+        raise SettingsError(f"{key}={shown}: expected a finite number")
     if isinstance(f.default, int) and int(value) != value:
-        raise SettingsError(f"{key}={value!r}: expected a whole number")
+        raise SettingsError(f"{key}={shown}: expected a whole number")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise SettingsError(f"{key}={value}: allowed range is {lo}..{hi}")
 

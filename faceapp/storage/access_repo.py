@@ -8,11 +8,14 @@ employee/attendance code stays readable.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from ..shared.errors import InvalidValueError
+from ..shared.text import control_characters
 from ..access.rules import AccessAttempt, AccessGroup, ScheduleError, WeeklySchedule
 from .convert import float_or_nan, nan_to_none, ts_from_db, ts_to_db
 from .errors import AccessGroupNotFoundError, CorruptRowError, DuplicateAccessGroupError
@@ -21,7 +24,19 @@ from .rows import ErasureResult, PurgeResult
 if TYPE_CHECKING:  # the host class provides these
     from contextlib import AbstractContextManager
 
+log = logging.getLogger(__name__)
+
 _ANON_PREFIX = "anon-"
+
+
+def _group_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidValueError("access group name must not be empty")
+    bad = control_characters(name)
+    if bad:
+        raise InvalidValueError(f"access group name {name!r} contains control characters ({', '.join(bad)})")
+    return name
 
 
 class AccessRepositoryMixin:
@@ -62,9 +77,7 @@ class AccessRepositoryMixin:
 
     def create_access_group(self, name: str, schedule: WeeklySchedule | dict, actor: str = "admin") -> AccessGroup:
         """A named weekly schedule, e.g. "Office" Mon-Fri 07:00-19:00."""
-        name = (name or "").strip()
-        if not name:
-            raise ValueError("access group name must not be empty")
+        name = _group_name(name)
         text, now = self._schedule_json(schedule), self._now()
         with self._write(f"creating access group {name}") as c:
             try:
@@ -80,9 +93,7 @@ class AccessRepositoryMixin:
 
     def update_access_group(self, group_id: int, *, name: str | None = None,
                             schedule: WeeklySchedule | dict | None = None, actor: str = "admin") -> AccessGroup:
-        new_name = None if name is None else (name or "").strip()
-        if new_name == "":
-            raise ValueError("access group name must not be empty")
+        new_name = None if name is None else _group_name(name)
         text = None if schedule is None else self._schedule_json(schedule)
         with self._write(f"updating access group {group_id}") as c:
             old = self._require_group(c, group_id)
@@ -157,18 +168,23 @@ class AccessRepositoryMixin:
             emp_id = None
             if attempt.employee_id is not None:
                 emp_id = self._require_employee(c, attempt.employee_id).id
-            cur = c.execute("INSERT INTO access_log (ts, employee_id, score, granted, reason, source) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
+            cur = c.execute("INSERT INTO access_log (ts, employee_id, score, granted, reason, source, relay) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (ts, emp_id, nan_to_none(attempt.score), 1 if attempt.granted else 0,
-                             attempt.reason, attempt.source or ""))
+                             attempt.reason, attempt.source or "", attempt.relay or ""))
         return AccessAttempt(attempt.ts, emp_id, attempt.granted, attempt.reason, attempt.score,
-                             attempt.source, int(cur.lastrowid))
+                             attempt.source, int(cur.lastrowid), relay=attempt.relay or "")
+
+    def set_access_relay(self, attempt_id: int, relay: str) -> None:
+        """Record what the relay did for a logged grant (it answers after the row is written)."""
+        with self._write("recording the door relay's answer") as c:
+            c.execute("UPDATE access_log SET relay = ? WHERE id = ?", (relay, int(attempt_id)))
 
     def access_log(self, start: datetime | None = None, end: datetime | None = None, *,
                    employee_id: int | None = None, granted: bool | None = None,
                    unknown_only: bool = False, limit: int = 1000) -> list[AccessAttempt]:
         """Attempts with start <= ts < end, newest first, with the person's current number/name."""
-        sql = ("SELECT a.id, a.ts, a.employee_id, a.score, a.granted, a.reason, a.source, e.number, e.name "
+        sql = ("SELECT a.id, a.ts, a.employee_id, a.score, a.granted, a.reason, a.source, e.number, e.name, a.relay "
                "FROM access_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1")
         args: list[Any] = []
         if start is not None:
@@ -185,7 +201,7 @@ class AccessRepositoryMixin:
         with self._read("reading the access log") as c:
             rows = c.execute(sql, args).fetchall()
         return [AccessAttempt(ts_from_db(r[1]), r[2], bool(r[4]), r[5], float_or_nan(r[3]), r[6] or "", r[0],
-                              r[7] or "", r[8] or "") for r in rows]
+                              r[7] or "", r[8] or "", r[9] or "") for r in rows]
 
     # -- privacy -------------------------------------------------------------------------------
 
@@ -222,6 +238,7 @@ class AccessRepositoryMixin:
         deleted, name/number/department/consent replaced by an anonymous token; attendance
         and access-log rows stay, linked to the anonymised person, so counts still add up.
         (There are no per-person photos; unknown-face thumbnails are not linked to anyone.)"""
+        self._conn.execute("PRAGMA secure_delete = ON")  # whatever the connection was opened with
         with self._write(f"erasing employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
             done = c.execute("SELECT anonymised_at FROM employees WHERE id = ?", (emp.id,)).fetchone()[0]
@@ -235,9 +252,28 @@ class AccessRepositoryMixin:
             n_att = c.execute("SELECT count(*) FROM attendance WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             n_acc = c.execute("SELECT count(*) FROM access_log WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             result = ErasureResult(emp.id, token, int(n_tpl), int(n_att), int(n_acc))
+            # Earlier audit rows of this person (employee.enrol, activate, ...) name the number
+            # next to the id: redacted, so the anonymised history no longer leads back.
+            c.execute("UPDATE audit_log SET details = json_remove(details, '$.number', '$.name'), redacted_at = ? "
+                      "WHERE redacted_at IS NULL AND json_valid(details) "
+                      "AND json_extract(details, '$.employee_id') = ? AND (json_extract(details, '$.number') "
+                      "IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)", (now, emp.id))
             # No name or number in the audit row: it is append-only and would keep them forever.
             self._audit(c, actor, "employee.erase", {"employee_id": emp.id, "token": token,
                                                      "templates_erased": result.templates_erased,
                                                      "attendance_kept": result.attendance_kept,
                                                      "access_log_kept": result.access_log_kept})
+        self._checkpoint_after_erasure()
         return result
+
+    def _checkpoint_after_erasure(self) -> None:
+        """Copy the WAL into the database and truncate it: until then the WAL still holds the
+        pages as they were before the erasure (templates, name). Best effort: a reader holding
+        an old snapshot defers it to the next checkpoint, which SQLite runs by itself."""
+        try:
+            busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("erasure checkpoint of %s failed: %s", self.path, exc)
+            return
+        if busy:
+            log.warning("erasure checkpoint of %s deferred: another connection is reading", self.path)

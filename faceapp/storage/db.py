@@ -54,6 +54,41 @@ def is_database_file(candidate: str | Path, db_path: str | Path) -> bool:
     return False
 
 
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600  # templates, names and the PIN hash: the owner only
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create the folder and any missing parents 0700 (mkdir's mode can only lose bits to
+    the umask, never gain them). The per-user default folder is also tightened when an
+    older version left it 0755. (On Windows chmod only sets read-only: there the user's
+    %LOCALAPPDATA% ACL is what keeps other accounts out.)"""
+    missing = []
+    p = folder
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    if os.name == "posix" and folder == default_db_path().parent and folder.stat().st_mode & 0o077:
+        os.chmod(folder, PRIVATE_FOLDER)
+
+
+def _make_private_files(path: Path) -> None:
+    """The database file is created 0600 before SQLite opens it: SQLite then gives its
+    -wal/-shm/-journal files the database file's mode. Existing files (an older version,
+    a copy) lose group and other access."""
+    if os.name != "posix":
+        return
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))  # an empty database
+    for f in database_files(path):
+        try:
+            if f.exists() and f.stat().st_mode & 0o077:
+                os.chmod(f, PRIVATE_FILE)
+        except OSError as exc:  # not ours (shared folder): the data is still usable
+            log.warning("cannot make %s private: %s", f, exc)
+
+
 def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
             migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlite_utils.Database:
     """Open (creating folder and file if needed) and migrate the database.
@@ -68,9 +103,10 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     if busy_timeout_ms < 0:
         raise ValueError("busy_timeout_ms must be >= 0")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_folder(path.parent)
+        _make_private_files(path)
     except OSError as exc:
-        raise StorageError(f"cannot create the folder for the attendance database {path}: {exc}. "
+        raise StorageError(f"cannot create the attendance database {path} or its folder: {exc}. "
                            "Check the permissions or set FACEAPP_DB to a writable location.", path) from exc
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
@@ -81,11 +117,15 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted templates and names are overwritten with zeros, not left in free pages
+        # (the default of some SQLite builds only): erasure must really erase.
+        conn.execute("PRAGMA secure_delete = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             log.warning("database %s: WAL journal not available (got %s); readers may wait for writers",
                         path, mode)
         migrate(conn, path, migrations)
+        _make_private_files(path)  # side files an older version left readable
         db = sqlite_utils.Database(conn, execute_plugins=False)
     except sqlite3.Error as exc:
         conn.close()

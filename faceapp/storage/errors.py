@@ -5,13 +5,17 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 from ..shared.errors import FaceAppError
 
 # Primary result codes (sqlite3.h); extended codes carry the primary one in the low byte.
-SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 5, 6, 11, 13, 26
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 5, 6, 10, 11, 13, 26
+# Below this much free space an I/O error is a full disk: SQLite reports ENOSPC as SQLITE_FULL
+# only for page writes; growing the -shm file or creating the WAL fails as SQLITE_IOERR_*.
+FULL_DISK_FREE_BYTES = 1 << 20
 
 
 class StorageError(FaceAppError):
@@ -93,7 +97,7 @@ def translate(exc: sqlite3.Error, path: str | Path, doing: str, busy_timeout_ms:
             f"the attendance database {path} is busy: another program or faceapp window is "
             f"writing to it{waited}. Nothing was saved while {doing}; close the other faceapp "
             "instance or try again in a moment.", path)
-    if code == SQLITE_FULL or "database or disk is full" in text:
+    if code == SQLITE_FULL or "database or disk is full" in text or (code == SQLITE_IOERR and _no_space(path)):
         return DiskFullError(
             f"the disk holding the attendance database {path} is full. Nothing was saved while "
             f"{doing}; free some disk space and try again.", path)
@@ -102,3 +106,12 @@ def translate(exc: sqlite3.Error, path: str | Path, doing: str, busy_timeout_ms:
             f"{path} is damaged or is not a faceapp database ({exc}). Restore it from a backup, "
             "or point FACEAPP_DB at another file.", path)
     return StorageError(f"database error while {doing} in {path}: {exc}", path)
+
+
+def _no_space(path: str | Path) -> bool:
+    """Whether the file system holding `path` is (all but) full."""
+    folder = Path(path).parent
+    try:
+        return shutil.disk_usage(folder).free < FULL_DISK_FREE_BYTES
+    except OSError:
+        return False

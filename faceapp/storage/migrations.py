@@ -118,9 +118,42 @@ _ACCESS: tuple[Step, ...] = (
     "CREATE INDEX access_log_employee_ts ON access_log(employee_id, ts)",
 )
 
+# The kiosk's admin PIN lock-out, kept here so a restart does not reset it (one row per
+# guarded PIN, "kiosk" today). locked_until: ISO 8601 UTC, NULL when never locked.
+_PIN_GUARD: tuple[Step, ...] = (
+    """CREATE TABLE pin_guard (
+        scope TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+        lockouts INTEGER NOT NULL DEFAULT 0 CHECK (lockouts >= 0),
+        locked_until TEXT,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
+# Right to erasure vs an append-only audit log: rows that name a person (employee.enrol
+# keeps the number next to the id) are redacted once, on erasure, and marked so; who did
+# what and when stays, nothing else about a row may change, and nothing is deleted.
+_AUDIT_REDACTION: tuple[Step, ...] = (
+    "ALTER TABLE audit_log ADD COLUMN redacted_at TEXT",
+    "DROP TRIGGER audit_log_no_update",
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       WHEN NOT (OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.id = OLD.id
+                 AND NEW.ts = OLD.ts AND NEW.actor = OLD.actor AND NEW.action = OLD.action)
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (personal data is only redacted, once, on erasure)'); END""",
+)
+
+# Whether the relay really opened for a grant ("granted" is the rule's answer, not the
+# door's): see access.rules.AccessAttempt.relay.
+_ACCESS_RELAY: tuple[Step, ...] = (
+    "ALTER TABLE access_log ADD COLUMN relay TEXT NOT NULL DEFAULT ''",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
+    Migration("0003_pin_guard", _PIN_GUARD),
+    Migration("0004_audit_redaction", _AUDIT_REDACTION),
+    Migration("0005_access_relay", _ACCESS_RELAY),
 )
 
 
@@ -141,7 +174,8 @@ def migrate(conn: sqlite3.Connection, path: str | Path,
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS migrations ("
                      "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        unknown = [n for n in applied_migrations(conn) if n not in known]
+        applied = set(applied_migrations(conn))
+        unknown = [n for n in applied if n not in known]
     except sqlite3.Error as exc:
         raise translate(exc, path, "checking the database version") from exc
     if unknown:
@@ -151,6 +185,8 @@ def migrate(conn: sqlite3.Connection, path: str | Path,
             "again, or open another database file (FACEAPP_DB or --db).", path)
     done: list[str] = []
     for m in migrations:
+        if m.name in applied:  # no write lock for what is done: opening never waits for another writer
+            continue
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -22,8 +22,12 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
+from ..shared.errors import InvalidValueError
 from ..shared.records import AttendanceEvent, Employee
+from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
+from .attendance_writes import AttendanceWriteMixin
+from .pin_repo import PinRepositoryMixin
 from .db import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
@@ -38,10 +42,15 @@ _EDITABLE = ("number", "name", "department", "consent_at", "active")
 _UPSERT_SETTING = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str, what: str, required: bool = True) -> str:
+    """A stored text field: stripped, plain text (no NUL, ESC, newlines, bidi overrides)."""
     value = (value or "").strip()
-    if not value:
-        raise ValueError(f"{what} must not be empty")
+    if required and not value:
+        raise InvalidValueError(f"{what} must not be empty")
+    bad = control_characters(value)
+    if bad:
+        raise InvalidValueError(f"{what} {value!r} contains control characters ({', '.join(bad)}); "
+                                "type it again without them")
     return value
 
 
@@ -56,7 +65,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin):
+class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -147,7 +156,8 @@ class Repository(AccessRepositoryMixin):
             try:
                 cur = c.execute("INSERT INTO employees (number, name, department, active, consent_at, created_at, "
                                 "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
-                                (number, name, (department or "").strip(), consent, now, now))
+                                (number, name, _text(department, "department", required=False), consent, now,
+                                 now))
             except sqlite3.IntegrityError as exc:
                 if "employees.number" in str(exc):
                     raise DuplicateEmployeeError(number, self.path) from exc
@@ -237,7 +247,7 @@ class Repository(AccessRepositoryMixin):
             if key in ("number", "name"):
                 values[key] = _text(value, key)
             elif key == "department":
-                values[key] = (value or "").strip()
+                values[key] = _text(value, key, required=False)
             elif key == "consent_at":
                 values[key] = None if value is None else ts_to_db(value, "consent_at")
             else:

@@ -40,14 +40,39 @@ def run_gui(ctx, kiosk: bool = False) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("faceapp")
-    prefs = UiPrefs.load(ctx)
-    translated = install_translator(app, prefs.language)
-    win = MainWindow(ctx, prefs, translated=translated)
-    win.show()
-    if kiosk or prefs.kiosk:
-        if not win.enter_kiosk():
-            log.warning("kiosk mode requested but no admin PIN is set; running as a normal window")
-    return int(app.exec())
+    restore = _stop_on_signals(app)
+    try:
+        prefs = UiPrefs.load(ctx)
+        translated = install_translator(app, prefs.language)
+        win = MainWindow(ctx, prefs, translated=translated)
+        win.show()
+        if kiosk or prefs.kiosk:
+            if not win.enter_kiosk():
+                log.warning("kiosk mode requested but no admin PIN is set; running as a normal window")
+        return int(app.exec())
+    finally:
+        restore()
+
+
+def _stop_on_signals(app):  # noqa: ANN001, ANN202 - returns the restore function
+    """SIGTERM & co. (and a Windows session ending) release the door relay and end the event
+    loop, kiosk or not: app.exit() asks no window whether it may close.
+
+    Python runs signal handlers only between bytecodes, and Qt's loop runs none while idle:
+    a 200 ms timer gives the interpreter a moment to notice a signal."""
+    from PySide6.QtCore import QTimer
+
+    from ..hardware.door import close_all_doors, release_all_doors
+    from ..hardware.exit_signals import install_exit_signals
+
+    restore = install_exit_signals(lambda signum: app.exit(128 + signum))
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    app._faceapp_signal_tick = tick  # keep it alive
+    app.commitDataRequest.connect(lambda _manager: release_all_doors())  # log-off / shutdown asked
+    app.aboutToQuit.connect(lambda: close_all_doors(timeout=1.0))  # before the window and its threads go
+    return restore
 
 
 def main_from_args(args) -> int:

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from ..attendance.rules import AttendanceRules
-from ..access.pin import PinGuard
 from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
 from .employees import EmployeesPage
@@ -31,6 +30,7 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     engine_ready = Signal()
     announced = Signal(object)  # Announcement (GUI thread), for tests and the log page
+    writes_changed = Signal(object)  # WritesState, hopped from the recognition / retry threads
 
     def __init__(self, ctx, prefs: UiPrefs | None = None, translated: bool = False, autostart: bool = True,
                  start_time: datetime | None = None) -> None:
@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
         self.engine = None
         self.kiosk = False
         self._allow_close = False
-        self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+        self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
         self.setWindowTitle(self.tr("faceapp - attendance and door access"))
         self.resize(1100, 760)
@@ -64,6 +64,13 @@ class MainWindow(QMainWindow):
         for w in (self.fps_label, self.provider_label, self.camera_label):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.db_label)
+        # Decided events waiting for a locked or full database (they are saved by themselves)
+        self.writes_label = QLabel(self)
+        self.writes_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.writes_label.hide()
+        self.statusBar().addPermanentWidget(self.writes_label)
+        self.writes_changed.connect(self._on_writes)
+        ctx.pending_writes().add_listener(self.writes_changed.emit)
         self._menus()
 
         self.live.frame.connect(self._on_frame)
@@ -157,6 +164,16 @@ class MainWindow(QMainWindow):
         elif state == "reconnecting":
             self.live_page.set_banner(self.tr("Camera lost - reconnecting…"), "repeat")
 
+    def _on_writes(self, state) -> None:  # noqa: ANN001 - services.pending_writes.WritesState
+        if not state.busy:
+            self.writes_label.hide()
+            self.log_page.on_event()  # the rows that waited are in now
+            return
+        self.writes_label.setText(self.tr("Database busy - %1 events waiting, saved automatically")
+                                  .replace("%1", str(state.waiting)))
+        self.writes_label.setToolTip(state.last_error)
+        self.writes_label.show()
+
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.log_page:
             self.log_page.refresh()
@@ -223,7 +240,7 @@ class MainWindow(QMainWindow):
         old = self.prefs
         if dlg.exec():
             self.prefs = dlg.prefs
-            self.guard = PinGuard(self.prefs.kiosk_pin_hash or None)
+            self.guard = self.ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
             if self.prefs.language != old.language or dlg.saved_settings.vision.provider != self.ctx.settings.vision.provider:
                 QMessageBox.information(self, self.tr("Settings"),
                                         self.tr("Language and provider changes take effect after a restart."))
@@ -294,4 +311,9 @@ class MainWindow(QMainWindow):
             log.info("close refused in kiosk mode")
             return
         self.live.stop(wait=True)
+        writes = self.ctx.pending_writes()
+        writes.remove_listener(self.writes_changed.emit)
+        if not writes.drain(5.0):  # the database is still busy: the log file keeps the record
+            for what in writes.waiting():
+                log.error("closing with a decided event not saved (database busy): %s", what)
         super().closeEvent(event)

@@ -17,10 +17,18 @@ ProviderPreference = Literal["auto", "cuda", "cpu"]
 _NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
 
 
-def available_providers() -> list[str]:
+def _onnxruntime():
+    """onnxruntime with its telemetry events off (faceapp/__init__ already kept it from
+    creating its local telemetry store at import)."""
     import onnxruntime as ort
 
-    return list(ort.get_available_providers())
+    if hasattr(ort, "disable_telemetry_events"):
+        ort.disable_telemetry_events()
+    return ort
+
+
+def available_providers() -> list[str]:
+    return list(_onnxruntime().get_available_providers())
 
 
 def resolve_providers(preference: ProviderPreference = "auto") -> list[str]:
@@ -51,7 +59,7 @@ def _preload_cuda_wheels() -> None:
 
     if importlib.util.find_spec("nvidia") is None:
         return
-    import onnxruntime as ort
+    ort = _onnxruntime()
 
     if hasattr(ort, "preload_dlls"):
         try:
@@ -76,7 +84,7 @@ class Runtime:
             _preload_cuda_wheels()
 
     def session(self, path: Path):
-        import onnxruntime as ort
+        ort = _onnxruntime()
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -103,7 +111,9 @@ class Runtime:
             if self.preference == "cuda":
                 raise ProviderError(f"{path.name}: CUDA was requested but ONNX Runtime could not use it "
                                     "(CUDA/cuDNN libraries missing or no GPU)")
-            log.warning("%s: %s not usable here, running on %s", path.name, self.providers[0], used)
+            # Only "auto" gets here, and nobody asked for CUDA: one INFO line, not a warning
+            # on every command of every CPU-only PC.
+            log.info("%s: %s not usable here, running on %s", path.name, self.providers[0], used)
             self.providers = [used]
         self._in_use.add(used)
         return sess

@@ -15,7 +15,8 @@ def test_hash_is_salted_and_verifies():
     assert not verify_pin("1234", "garbage") and not verify_pin("1234", "md5$1$2$3$00$00")
 
 
-@pytest.mark.parametrize("pin", ["", "123", "abcd", "12 34", "1234567890123"])
+@pytest.mark.parametrize("pin", ["", "123", "abcd", "12 34", "1234567890123",
+                                 "\u0661\u0662\u0663\u0664", "\uff11\uff12\uff13\uff14", "1234\n", "\u00b9\u00b2\u00b3\u2074"])
 def test_bad_pin_format(pin):
     with pytest.raises(PinError):
         hash_pin(pin)
@@ -41,3 +42,18 @@ def test_lockout_after_failures_then_doubles():
 def test_no_pin_never_unlocks():
     g = PinGuard(None)
     assert not g.has_pin and not g.attempt("1234")
+
+
+@pytest.mark.parametrize("stored", [1234, None, ["scrypt"], {"hash": "x"}, b"scrypt$1$1$1$00$00"])
+def test_a_stored_hash_that_is_not_text_never_unlocks_and_never_crashes(stored):
+    """A settings row edited by hand (or damaged) may hold a number where the hash was."""
+    assert verify_pin("1234", stored) is False
+    assert PinGuard(stored).attempt("1234") is False
+
+
+def test_a_unicode_digit_pin_never_matches_an_ascii_one():
+    """Arabic-Indic or full-width digits passed the old isdigit() check but the keypad
+    types ASCII: such a PIN could be set and never entered again."""
+    stored = hash_pin("1234")
+    assert not verify_pin("\u0661\u0662\u0663\u0664", stored)
+    assert not PinGuard(stored).attempt("\uff11\uff12\uff13\uff14")

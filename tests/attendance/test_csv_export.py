@@ -135,3 +135,37 @@ def test_failed_export_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ExportError, match="cannot write"):
         write_summary_csv([], tmp_path / "nope" / "s.csv")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask,expected", [(0o077, 0o600), (0o022, 0o644), (0o027, 0o640)])
+def test_a_new_export_gets_the_mode_the_umask_asks_for(tmp_path, umask, expected):
+    """Payroll data: under umask 077 the export must not be readable by others (it was
+    forced to 0644)."""
+    old = os.umask(umask)
+    try:
+        write_events_csv(events(), tmp_path / "e.csv")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "e.csv").stat().st_mode & 0o777 == expected
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_an_export_over_an_existing_file_keeps_its_mode(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("old")
+    os.chmod(p, 0o640)
+    write_events_csv(events(), p)
+    assert p.stat().st_mode & 0o777 == 0o640 and p.read_text(encoding="utf-8-sig").startswith("id,")
+
+
+def test_control_characters_never_reach_the_csv(tmp_path):
+    """Rows written before names were checked (or by another tool) may hold NUL or ESC:
+    the export writes U+FFFD instead, so spreadsheets and payroll parsers read the file."""
+    ev = AttendanceEvent(1, datetime(2026, 6, 1, 8, tzinfo=BER), "in", "cam\x00", 0.4, 0.1, id=1,
+                         employee_number="E\x001", employee_name="Ana\x1b[31m", department="R&D\x07")
+    p = tmp_path / "c.csv"
+    write_events_csv([ev], p)
+    raw, rows = read(p)
+    assert not any(b in raw for b in (b"\x00", b"\x1b", b"\x07"))
+    assert rows[1][3:6] == ["E\ufffd1", "Ana\ufffd[31m", "R&D\ufffd"]

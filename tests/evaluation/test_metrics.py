@@ -46,3 +46,45 @@ def test_load_pairs_rejects_wrong_columns(tmp_path):
     p.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="img_a,img_b,same"):
         load_pairs(p)
+
+
+def _csv(tmp_path, text: str):
+    p = tmp_path / "pairs.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("value,same", [("1", True), ("0", False), ("true", True), ("False", False),
+                                        ("yes", True), ("NO", False), (" 1 ", True)])
+def test_load_pairs_reads_every_spelling_of_same(tmp_path, value, same):
+    assert load_pairs(_csv(tmp_path, f"img_a,img_b,same\na.jpg,b.jpg,{value}\n"))[0].same is same
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("img_a,img_b,same\na.jpg,b.jpg,maybe\n", r"line 2: same='maybe'"),
+    ("img_a,img_b,same\na.jpg,b.jpg,1\nc.jpg,d.jpg\n", r"line 3: img_a, img_b and same are all needed"),
+    ("img_a,img_b,same\n,b.jpg,1\n", r"line 2: img_a, img_b and same are all needed"),
+    ("img_a,img_b,same\n", "no rows"),
+])
+def test_load_pairs_refuses_malformed_rows_naming_the_line(tmp_path, text, msg):
+    """`same=yes` used to count silently as "different", a short row crashed."""
+    from faceapp.shared.errors import InputFileError
+
+    with pytest.raises(InputFileError, match=msg):
+        load_pairs(_csv(tmp_path, text))
+
+
+def test_index_files_that_cannot_be_read_are_input_file_errors(tmp_path):
+    from faceapp.evaluation.identification import load_split
+    from faceapp.shared.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no such file"):
+        load_pairs(tmp_path / "missing.csv")
+    (tmp_path / "latin1.csv").write_bytes("img_a,img_b,same\nJos\xe9.jpg,b.jpg,1\n".encode("latin-1"))
+    with pytest.raises(InputFileError, match="not UTF-8"):
+        load_pairs(tmp_path / "latin1.csv")
+    with pytest.raises(InputFileError, match="no such file"):
+        load_split(tmp_path / "missing.csv")
+    (tmp_path / "split.csv").write_text("path,identity,role\na.jpg,ana,judge\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"line 2: role='judge'"):
+        load_split(tmp_path / "split.csv")

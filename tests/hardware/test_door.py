@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging
 import os
 import select
 import signal
@@ -124,9 +125,44 @@ def test_serial_pty_gets_exact_bytes_and_pulse_does_not_block(pty_pair):
         door.close()
 
 
-def test_missing_serial_port_is_a_clear_error(tmp_path):
-    with pytest.raises(DoorError, match="cannot open the door relay port .*no-such-port"):
-        SerialRelay(SerialRelayConfig(str(tmp_path / "no-such-port")))
+def test_missing_serial_port_is_a_clear_error():
+    with pytest.raises(DoorError, match="cannot open the door relay port .*ttyNO-SUCH-PORT"):
+        SerialRelay(SerialRelayConfig("/dev/ttyNO-SUCH-PORT"))
+
+
+@pytest.mark.parametrize("port", ["spy://loop://?file={victim}", "socket://127.0.0.1:{port}",
+                                  "rfc2217://127.0.0.1:{port}", "hwgrep://.*", "alt://loop://", "loop://?logging=debug",
+                                  "{victim}", "/dev/../{victim}", "relay.txt", "COM0", "COM3; rm"])
+def test_serial_port_must_be_a_device_not_a_pyserial_url(tmp_path, port):
+    """pyserial's URL handlers turned door_serial_port into a file writer (spy://...?file=)
+    and a network client (socket://): only device paths, COM names and, for tests, the
+    in-memory loop:// are accepted, by the settings and by the relay itself."""
+    import socket
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.3)
+    value = port.format(victim=victim, port=listener.getsockname()[1])
+    try:
+        with pytest.raises(DoorConfigError, match="door_serial_port"):
+            SerialRelay(SerialRelayConfig(value))
+        with pytest.raises(SettingsError, match="door_serial_port"):
+            Settings.from_dict({"door_serial_port": value})
+        with pytest.raises(socket.timeout):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("port", ["COM3", "com12", r"\\.\COM10", "/dev/ttyUSB0", "/dev/serial/by-id/usb-1a86_USB2.0-Ser_-if00-port0",
+                                  "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0", "/dev/cu.usbserial-1420",
+                                  "loop://", ""])
+def test_device_names_are_accepted(port):
+    assert Settings.from_dict({"door_serial_port": port}).door.serial_port == port
 
 
 # -- HTTP ----------------------------------------------------------------------------------
@@ -229,6 +265,64 @@ def test_http_error_status_and_refused_connection(relay_server):
     with pytest.raises(DoorError, match="cannot switch off") as info:
         dead.switch(False, 0)
     assert type(info.value).__name__ == "DoorConnectionError" and "s3cret" not in str(info.value)
+
+
+class _AuthRelay(_Relay):
+    """A relay that wants HTTP basic auth, as Shelly and Tasmota can be set up."""
+
+    expected = ""
+
+    def _handle(self) -> None:
+        type(self).requests.append((self.command, self.path, "", self.headers.get("Authorization")))
+        ok = self.headers.get("Authorization") == type(self).expected
+        self.send_response(200 if ok else 401)
+        if not ok:
+            self.send_header("WWW-Authenticate", 'Basic realm="relay"')
+        self.end_headers()
+        self.wfile.write(b'{"ison": true}' if ok else b"unauthorized")
+
+    do_GET = do_POST = do_PUT = _handle
+
+
+@pytest.fixture
+def auth_relay():
+    import base64
+
+    handler = type("AuthHandler", (_AuthRelay,), {"requests": [],
+                                                  "expected": "Basic " + base64.b64encode(b"admin:s3cr#t").decode()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="test-auth-relay", daemon=True)
+    thread.start()
+    yield handler, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_relay_credentials_in_the_url_are_sent_as_basic_auth(auth_relay, caplog):
+    """user:pass@ in the URL never worked (urllib takes it for a port) and the redacted
+    error hid why: the credentials become an Authorization header, the URL loses them."""
+    handler, port = auth_relay
+    relay = HttpRelay(HttpRelayConfig(f"http://admin:s3cr%23t@127.0.0.1:{port}/relay/0?turn=on",
+                                      f"http://admin:s3cr%23t@127.0.0.1:{port}/relay/0?turn=off"))
+    with caplog.at_level(logging.DEBUG):
+        door = DoorController(relay, 0.3)
+        try:
+            door.pulse()
+            assert door.wait_idle(3) and door.errors == 0
+        finally:
+            door.close()
+    assert [(p, auth) for _, p, _, auth in handler.requests][:3] == [
+        ("/relay/0?turn=off", handler.expected), ("/relay/0?turn=on", handler.expected),
+        ("/relay/0?turn=off", handler.expected)]
+    assert "s3cr" not in caplog.text and "admin" not in caplog.text and "s3cr" not in relay.name
+
+
+def test_http_relay_wrong_credentials_say_so_without_the_password(auth_relay):
+    handler, port = auth_relay
+    relay = HttpRelay(HttpRelayConfig(f"http://admin:wrong-s3cret@127.0.0.1:{port}/on", f"http://127.0.0.1:{port}/off"))
+    with pytest.raises(DoorError, match="HTTP 401.*user name and password") as info:
+        relay.switch(True, 1)
+    assert "wrong-s3cret" not in str(info.value)
 
 
 # -- fail-secure ---------------------------------------------------------------------------
@@ -342,3 +436,34 @@ def test_sigkill_mid_pulse_leaves_release_to_the_next_start(pty_pair):
         assert _read_pty(master, 4, 3) == OFF  # the restarted app locks first thing
     finally:
         door.close()
+
+
+def test_close_does_not_claim_the_relay_is_released_when_the_off_command_failed(caplog):
+    relay = SimulatedRelay()
+    door = DoorController(relay, 30, retry_s=0.05)
+    door.pulse()
+    assert wait_for(lambda: relay.is_on)
+    relay.fail_next = 100  # the relay stops answering
+    with caplog.at_level(logging.INFO, logger="faceapp.hardware.door"):
+        door.close(timeout=0.5)
+    assert relay.is_on and door.is_on
+    assert "relay released" not in caplog.text
+    assert "may still be ON" in caplog.text
+
+
+def test_pulse_reports_whether_the_relay_switched_on():
+    relay = SimulatedRelay()
+    door = DoorController(relay, 0.3)
+    outcomes: list = []
+    try:
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))
+        assert wait_for(lambda: len(outcomes) == 1)
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))  # extends a pulse already on
+        assert wait_for(lambda: len(outcomes) == 2)
+        assert door.wait_idle(3)
+        relay.fail_next = 1
+        door.pulse(on_result=lambda ok, err: outcomes.append((ok, err)))
+        assert wait_for(lambda: len(outcomes) == 3)
+    finally:
+        door.close()
+    assert [o[0] for o in outcomes] == [True, True, False] and isinstance(outcomes[2][1], DoorError)

@@ -80,7 +80,9 @@ def test_log_write_failure_does_not_stop_the_door(setup, caplog):
         blocker.execute("ROLLBACK")
         blocker.close()
     assert "could not write the access log" in caplog.text
-    assert door.wait_idle(3) and relay.pulses == 1 and repo.access_log() == []
+    assert door.wait_idle(3) and relay.pulses == 1
+    assert svc.writes.drain(10)  # kept in memory and written once the lock is gone: never lost
+    assert [(a.granted, a.relay) for a in _settled(repo)] == [(True, "opened")]
 
 
 def test_unreadable_database_denies(setup, caplog):
@@ -95,7 +97,7 @@ def test_unreadable_database_denies(setup, caplog):
 def test_build_door_and_purge_from_settings(setup, tmp_path):
     repo, *_ = setup
     assert build_door(Settings().door) is None
-    assert build_door(Settings().replace(door_backend="serial", door_serial_port=str(tmp_path / "nope")).door) is None
+    assert build_door(Settings().replace(door_backend="serial", door_serial_port="/dev/ttyNOPE").door) is None
     door = build_door(Settings().replace(door_backend="simulated", door_pulse_s=1.5).door)
     try:
         assert isinstance(door.backend, SimulatedRelay) and door.pulse_s == 1.5
@@ -130,3 +132,52 @@ def test_recognition_hook_end_to_end(tmp_path, astronaut, grace_hopper):
             (emp.id, "granted"), (None, "unknown")]
     finally:
         door.close()
+
+
+def test_an_unusable_serial_relay_is_one_clear_log_line_not_a_traceback(caplog):
+    settings = Settings().replace(door_backend="serial", door_serial_port="/dev/ttyNO-SUCH-RELAY")
+    with caplog.at_level(logging.ERROR, logger="faceapp.services.access"):
+        assert build_door(settings.door) is None
+    [rec] = [r for r in caplog.records if r.name == "faceapp.services.access"]
+    assert rec.exc_info is None and "/dev/ttyNO-SUCH-RELAY" in rec.getMessage()
+    assert "running without door control" in rec.getMessage()
+
+
+def _settled(repo, n: int = 1, timeout: float = 3.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        log = repo.access_log()
+        if len(log) >= n and all(a.relay != "pending" for a in log):
+            return log
+        time.sleep(0.02)
+    return repo.access_log()
+
+
+def test_the_access_log_records_whether_the_relay_really_opened(setup):
+    """'granted' is the rule's answer; whether the door opened is the relay's. A failed ON
+    request used to be logged as a plain grant."""
+    repo, ada, relay, door, svc = setup
+    assert svc.check(decision(ada.id), WED_NOON).granted
+    assert door.wait_idle(3)
+    assert [(a.granted, a.relay) for a in _settled(repo)] == [(True, "opened")]
+    relay.fail_next = 1  # the next command (the ON of the next grant) fails
+    assert svc.check(decision(ada.id), WED_NOON).granted
+    log = _settled(repo, 2)
+    assert log[0].granted and log[0].relay.startswith("failed: ") and "simulated failure" in log[0].relay
+    assert svc.check(decision(None, 0.8), WED_NOON).reason == "unknown"
+    assert _settled(repo, 3)[0].relay == ""  # denied: the relay was not asked
+
+
+def test_without_a_door_a_grant_says_so(tmp_path):
+    import numpy as np
+
+    repo = Repository(open_db(tmp_path / "n.db"))
+    try:
+        ada = repo.enrol("E001", "Ada", "", WED_NOON, np.ones((1, 128), np.float32), [1.0], "m")
+        repo.set_employee_access_groups(ada.id, [repo.create_access_group("Always", WEEKDAYS).id])
+        AccessService(repo, Settings().replace(timezone="Europe/Berlin"), None).check(decision(ada.id), WED_NOON)
+        assert [(a.granted, a.relay) for a in repo.access_log()] == [(True, "no door")]
+    finally:
+        repo.close()

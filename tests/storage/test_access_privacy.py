@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -177,3 +178,61 @@ def test_erase_person_is_all_or_nothing(repo: Repository, db_path: Path) -> None
     assert repo.get_employee(ada.id).name == "Ada Lovelace" and count(db_path, "templates") == 3
     with pytest.raises(EmployeeNotFoundError):
         repo.erase_person(999)
+
+
+def test_erasure_leaves_no_audit_row_linking_the_id_to_the_person(repo: Repository, db_path: Path) -> None:
+    """The employee.enrol (and activate/deactivate) audit rows kept the number next to the
+    id: with them the anonymised attendance pointed back at the person."""
+    ada, _ = enrol(repo, "E001", "Ada Lovelace", "R&D")
+    bob, _ = enrol(repo, "E002", "Bob", seed=1)
+    repo.set_active(ada.id, False)
+    repo.set_active(ada.id, True)
+    before = count(db_path, "audit_log")
+    repo.erase_person(ada.id, actor="dpo")
+    assert count(db_path, "audit_log") == before + 1  # redacted, not deleted: what happened, when, by whom stays
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute("SELECT action, details, redacted_at FROM audit_log ORDER BY id").fetchall()
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):  # still no other change
+            con.execute("UPDATE audit_log SET actor = 'someone else'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("DELETE FROM audit_log")
+    finally:
+        con.close()
+    ada_rows = [(a, json.loads(d), r) for a, d, r in rows if json.loads(d).get("employee_id") == ada.id]
+    assert [a for a, _, _ in ada_rows] == ["employee.enrol", "employee.deactivate", "employee.activate", "employee.erase"]
+    assert all("E001" not in json.dumps(d) and "Ada" not in json.dumps(d) for _, d, _ in ada_rows)
+    assert all(r is not None for a, _, r in ada_rows if a != "employee.erase")
+    bob_rows = [json.loads(d) for a, d, r in rows if json.loads(d).get("employee_id") == bob.id]
+    assert bob_rows[0]["number"] == "E002"  # other people's rows are untouched
+
+
+def test_erasure_leaves_no_template_bytes_in_the_files(db_path: Path, monkeypatch) -> None:
+    """Deleted rows stay in free pages and in the WAL unless SQLite overwrites them, which
+    many SQLite builds do not do by default: such a build is emulated here by connections
+    that start with secure_delete off (this machine's build has it on)."""
+    from faceapp.storage import db as db_module
+
+    connect = sqlite3.connect
+
+    def build_without_secure_delete(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        con = connect(*args, **kwargs)
+        con.execute("PRAGMA secure_delete = 0")
+        return con
+
+    monkeypatch.setattr(db_module.sqlite3, "connect", build_without_secure_delete)
+    repo = Repository(open_db(db_path))
+    monkeypatch.undo()
+    ada, emb = enrol(repo, "E001", "Ada Lovelace", k=5, seed=42)
+    enrol(repo, "E002", "Bob", seed=1)
+    blobs = [v.astype("<f4").tobytes() for v in emb]
+
+    def on_disk() -> bytes:
+        return b"".join(f.read_bytes() for f in db_path.parent.iterdir() if f.name.startswith(db_path.name))
+
+    assert all(b in on_disk() for b in blobs)  # the test can see them before
+    repo.erase_person(ada.id)
+    raw = on_disk()
+    repo.close()
+    assert not any(b[:64] in raw for b in blobs)
+    assert b"Ada Lovelace" not in raw and b"E001" not in raw

@@ -139,3 +139,65 @@ def test_a_database_error_inside_enrol_rolls_back_the_employee_row(repo: Reposit
     repo._after_employee_insert = None
     enrol(repo, number="E001")
     assert count(db_path, "employees") == 1
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 2 MiB file system (tmpfs): needs root and mount, skipped elsewhere."""
+    import shutil as _shutil
+
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and _shutil.which("mount")):
+        pytest.skip("a real full disk needs root to mount a small tmpfs")
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def test_a_completely_full_disk_is_reported_as_full_not_as_an_io_error(tiny_disk: Path) -> None:
+    """Reopening a database on a full disk fails to create SQLite's shared-memory file
+    (SQLITE_IOERR_SHMSIZE, "disk I/O error"): that is a full disk, and says so."""
+    path = tiny_disk / "f.db"
+    repo = Repository(open_db(path))
+    enrol(repo)
+    repo.close()  # a clean close removes the -wal and -shm files
+    _fill(tiny_disk)
+    with pytest.raises(DiskFullError, match="is full.*free some disk space"):
+        Repository(open_db(path))
+    (tiny_disk / "filler").unlink()
+    repo = Repository(open_db(path))  # space freed: everything is still there
+    assert [e.number for e in repo.list_employees()] == ["E001"]
+    repo.close()
+
+
+def test_io_errors_on_a_disk_without_free_space_are_disk_full(tmp_path, monkeypatch) -> None:
+    """The same rule without a real full disk: an SQLITE_IOERR where the folder has no free
+    space left becomes DiskFullError; with space left it stays a plain StorageError."""
+    import shutil as _shutil
+
+    from faceapp.storage import errors
+
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorcode, exc.sqlite_errorname = 4874, "SQLITE_IOERR_SHMSIZE"
+    usage = _shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(errors.shutil, "disk_usage", lambda p: usage._replace(free=4096))
+    assert isinstance(errors.translate(exc, tmp_path / "x.db", "saving"), DiskFullError)
+    monkeypatch.setattr(errors.shutil, "disk_usage", lambda p: usage._replace(free=10 * 2**30))
+    err = errors.translate(exc, tmp_path / "x.db", "saving")
+    assert type(err) is StorageError and "disk I/O error" in str(err)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from faceapp.access.pin import hash_pin
+from faceapp.app import build_context
 
 
 def test_empty_camera_state_when_source_cannot_be_opened(ctx, window_factory, qtbot, tmp_path):
@@ -40,6 +41,26 @@ def test_kiosk_refuses_to_close_without_pin(ctx, window_factory, qtbot, tmp_path
     assert w.isVisible() and w.kiosk and "Wrong PIN" in w.live_page.banner.text()
     assert w.exit_kiosk("2580", close=True)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
+
+
+def test_kiosk_lockout_outlives_a_restart_of_the_window(ctx, window_factory, tmp_path):
+    """Five wrong PINs lock the kiosk; closing the app (kill, power cycle) and starting it
+    again used to give five fresh guesses."""
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                       autostart=False)
+    assert w.enter_kiosk()
+    for _ in range(5):
+        assert not w.exit_kiosk("0000")
+    assert "Locked for" in w.live_page.banner.text()
+    restarted = build_context(ctx.db_path, provider="cpu")  # a new process would open the same file
+    try:
+        w2 = window_factory(restarted, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                            autostart=False)
+        assert w2.enter_kiosk()
+        assert not w2.exit_kiosk("2580") and w2.kiosk
+        assert "Locked for" in w2.live_page.banner.text()
+    finally:
+        restarted.repo.close()
 
 
 def test_kiosk_needs_a_pin(ctx, window_factory, qtbot, monkeypatch):
@@ -160,3 +181,34 @@ def test_chinese_catalogue_is_complete():
         assert tr.get("type") is None and text, m.findtext("source")
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text) or text.startswith(("%", "✘ %1：")), text
     assert (folder / "faceapp_zh_CN.qm").stat().st_size > 1000
+
+
+def test_status_bar_says_when_decided_events_wait_for_the_database(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13/14: while the database is locked the live loop keeps deciding; the events
+    wait in memory, the status bar says so, and it clears by itself once they are saved."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    from faceapp.shared.records import AttendanceEvent
+
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    emp = ctx.repo.enrol("7", "Eileen", "", datetime.now(timezone.utc), np.ones((1, 128), np.float32), [1.0], "m")
+    ctx.repo.db.conn.execute("PRAGMA busy_timeout = 50")
+    writes = ctx.pending_writes()
+    writes.first_delay_s = writes.max_delay_s = 0.1
+    other = sqlite3.connect(ctx.db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        for minute in (0, 5):
+            ts = datetime(2026, 11, 23, 8, minute, tzinfo=timezone.utc)
+            writes.submit("event", lambda ts=ts: ctx.repo.add_attendance(AttendanceEvent(emp.id, ts, "in")))
+        qtbot.waitUntil(lambda: w.writes_label.isVisible() and "2 events waiting" in w.writes_label.text(),
+                        timeout=3000)
+        assert "busy" in w.writes_label.text().lower()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    qtbot.waitUntil(lambda: not w.writes_label.isVisible(), timeout=5000)
+    assert len(ctx.repo.events()) == 2

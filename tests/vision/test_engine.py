@@ -62,3 +62,26 @@ def test_square_boxes():
     b = square_boxes(np.array([[10, 20, 30, 60]], np.float32))
     assert np.allclose(b, [[0, 20, 40, 60]])
     assert square_boxes(np.zeros((0, 4), np.float32)).shape == (0, 4)
+
+
+def test_large_frames_are_detected_on_a_reduced_copy_in_full_size_coordinates(engine, astronaut, monkeypatch):
+    """Detection memory grows with the pixels it sees (about 60 bytes each): a 24 MP photo
+    took 2.4 GB. It now looks for faces in a copy of at most DETECT_MAX_PIXELS and cuts the
+    chips from the full image, so boxes and descriptors stay those of the photo."""
+    import cv2
+
+    from faceapp.vision.engine import DETECT_MAX_PIXELS, distance
+
+    small = engine.analyze(astronaut)
+    big = cv2.resize(astronaut, (3072, 3072), interpolation=cv2.INTER_CUBIC)  # 9.4 MP
+    seen = []
+    real = engine.detector.detect
+    monkeypatch.setattr(engine.detector, "detect", lambda img: (seen.append(img.shape), real(img))[1])
+    faces = engine.analyze(big)
+    assert seen and all(h * w <= DETECT_MAX_PIXELS for h, w, _ in seen), seen
+    assert len(faces) == len(small) == 1
+    side = float(small[0].box[2] - small[0].box[0]) * 6
+    assert np.abs(faces[0].box - small[0].box * 6).max() < 0.1 * side
+    assert np.abs(faces[0].landmarks - small[0].landmarks * 6).max() < 0.1 * side
+    assert faces[0].quality.size_px > 5 * small[0].quality.size_px
+    assert distance(faces[0].embedding, small[0].embedding) < 0.15

@@ -1,3 +1,6 @@
+import struct
+import zlib
+
 import cv2
 import numpy as np
 import pytest
@@ -50,3 +53,60 @@ def test_to_rgb_shapes():
         to_rgb(np.zeros((4, 5, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         to_rgb(np.zeros((4, 5, 2), np.uint8))
+
+
+# -- oversized photos and decompression bombs ------------------------------------------------
+
+def png_header_only(path, width: int, height: int):
+    """A PNG whose header claims width x height RGB pixels, with almost no pixel data: the
+    header of a decompression bomb (a real one is a few hundred KB of zlib zeros)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * (3 * width + 1))) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("width,height,size", [(60000, 60000, "3600000000 pixels"), (10000, 9000, "10000x9000")])
+def test_an_oversized_png_is_refused_with_its_size_not_a_cv2_error(tmp_path, width, height, size):
+    with pytest.raises(ImageReadError, match=rf"huge.png: {size} is too large \(max 80000000 pixels\)$"):
+        read_image(png_header_only(tmp_path / "huge.png", width, height))
+
+
+def test_a_bomb_is_refused_from_its_header_before_any_decoding(tmp_path, monkeypatch):
+    import faceapp.vision.imageio as imageio
+
+    def must_not_decode(*args, **kwargs):
+        raise AssertionError("the pixels were decoded before the size was checked")
+
+    monkeypatch.setattr(imageio.cv2, "imdecode", must_not_decode)
+    with pytest.raises(ImageReadError, match="900000000 pixels is too large"):
+        read_image(png_header_only(tmp_path / "bomb.png", 30000, 30000))
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_says_by_how_much(tmp_path, astronaut):
+    from faceapp.vision.imageio import PHOTO_MAX_PIXELS, read_photo
+
+    big = cv2.resize(astronaut, (6000, 4000), interpolation=cv2.INTER_CUBIC)  # a 24 MP phone photo
+    p = tmp_path / "phone.jpg"
+    cv2.imencode(".jpg", cv2.cvtColor(big, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tofile(str(p))
+    img, scale = read_photo(p)
+    assert img.shape == (2000, 3000, 3) and scale == 0.5
+    assert img.shape[0] * img.shape[1] <= PHOTO_MAX_PIXELS
+    expected = cv2.resize(big, (3000, 2000), interpolation=cv2.INTER_AREA)
+    assert np.abs(img.astype(int) - expected).mean() < 3  # the same picture, at half the size
+    cv2.imwrite(str(tmp_path / "small.png"), astronaut)
+    small, scale = read_photo(tmp_path / "small.png")
+    assert scale == 1.0 and small.shape == astronaut.shape
+
+
+def test_a_large_png_is_shrunk_after_decoding(tmp_path, astronaut):
+    from faceapp.vision.imageio import PHOTO_MAX_PIXELS, read_photo
+
+    big = cv2.resize(astronaut, (4800, 4800), interpolation=cv2.INTER_NEAREST)  # 23 MP
+    p = tmp_path / "big.png"
+    cv2.imwrite(str(p), cv2.cvtColor(big, cv2.COLOR_RGB2BGR))
+    img, scale = read_photo(p)
+    assert img.shape[0] * img.shape[1] <= PHOTO_MAX_PIXELS and img.shape[0] == img.shape[1]
+    assert scale == pytest.approx(img.shape[0] / 4800)

@@ -1,0 +1,110 @@
+"""settings show | set KEY VALUE: the site settings without the desktop window.
+
+A headless kiosk is configured from a shell, and scripts can check a value before relying
+on it. `set` validates exactly as File > Settings does (Settings.replace, i.e. every
+section's ranges, choices and checks) and is audited like the dialog (actor "cli");
+`show` masks secrets (relay URLs and bodies can carry passwords). Both start from a
+damaged settings row too: `show` lists what is wrong (exit 1), `set` rewrites the row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..settings import OptionInfo, Settings, SettingsError
+from ..shared.errors import InvalidValueError
+from .common import EXIT_CHECK
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("settings", help="show or change the site settings (validated and audited as in the window)")
+    acts = p.add_subparsers(dest="settings_action", metavar="ACTION", required=True)
+    a = acts.add_parser("show", help="every setting with its value (secrets masked), default and range")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_show)
+    a = acts.add_parser("set", help="change one setting, e.g. `settings set door_backend serial`")
+    a.add_argument("key", metavar="KEY")
+    a.add_argument("value", metavar="VALUE")
+    a.set_defaults(func=cmd_set)
+
+
+def _context(args: argparse.Namespace):  # noqa: ANN202
+    from ..app import build_context
+
+    return build_context(args.db, args.provider, args.models_dir, repair_settings=True)
+
+
+def parse_value(info: OptionInfo, text: str) -> Any:
+    """The typed value of VALUE for this setting; the settings validate it afterwards."""
+    if info.choices or isinstance(info.default, str):
+        return text
+    if isinstance(info.default, bool):
+        low = text.strip().lower()
+        if low in _TRUE + _FALSE:
+            return low in _TRUE
+        raise InvalidValueError(f"{info.key}={text!r}: expected true or false")
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidValueError(f"{info.key}={text!r}: expected a number") from None
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    return Settings.masked(values)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    try:
+        values = _shown(ctx.settings.to_dict())
+        infos = Settings.describe()
+        if args.json:
+            print(json.dumps([{"key": i.key, "section": i.section, "value": values[i.key], "default": i.default,
+                               "range": None if i.lo is None else [i.lo, i.hi], "choices": list(i.choices),
+                               "secret": i.secret} for i in infos], indent=2))
+        else:
+            section = ""
+            for i in infos:
+                if i.section != section:
+                    section = i.section
+                    print(f"[{section}]")
+                rng = f"  ({i.lo}..{i.hi})" if i.lo is not None else f"  ({', '.join(i.choices)})" if i.choices else ""
+                print(f"{i.key} = {_text(values[i.key])}{rng}")
+        for problem in ctx.settings_problems:
+            print(f"error: stored setting damaged, using the default: {problem}", file=sys.stderr)
+        return EXIT_CHECK if ctx.settings_problems else 0
+    finally:
+        ctx.close()
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    infos = {i.key: i for i in Settings.describe()}
+    if args.key not in infos:
+        raise InvalidValueError(f"unknown setting {args.key!r}; `faceapp settings show` lists them")
+    value = parse_value(infos[args.key], args.value)
+    ctx = _context(args)
+    try:
+        try:
+            new = ctx.settings.replace(**{args.key: value})  # the dialog's validation (Settings.from_dict)
+        except SettingsError as exc:
+            raise InvalidValueError(str(exc)) from None
+        ctx.save_settings(new, actor="cli")  # audited; a damaged row is rewritten whole
+        print(f"{args.key} = {_text(_shown({args.key: new.get(args.key)})[args.key])}")
+        return 0
+    finally:
+        ctx.close()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,118 @@
+"""`faceapp settings show|set`: a headless kiosk is configured, and scripts check the
+validation, with exactly the rules of the settings dialog."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from faceapp.cli import EXIT_CHECK, EXIT_USAGE, main
+from faceapp.settings import Settings
+
+
+@pytest.fixture()
+def run(tmp_path, capsys):
+    db = tmp_path / "s.db"
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db), "settings", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    _run.db = db
+    return _run
+
+
+def stored(db) -> dict:
+    if not db.exists():
+        return {}
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM settings WHERE key = 'recognition'").fetchone()
+        return json.loads(row[0]) if row else {}
+    finally:
+        con.close()
+
+
+def audit(db) -> list[tuple[str, str, dict]]:
+    if not db.exists():
+        return []
+    con = sqlite3.connect(db)
+    try:
+        return [(a, b, json.loads(c)) for a, b, c in con.execute("SELECT actor, action, details FROM audit_log ORDER BY id")]
+    finally:
+        con.close()
+
+
+def test_show_lists_every_setting_with_its_value(run):
+    code, out, _ = run("show")
+    assert code == 0
+    for info in Settings.describe():
+        assert f"{info.key} = " in out, info.key
+    assert "match_threshold = 0.5" in out and "door_backend = none" in out
+    code, out, _ = run("show", "--json")
+    rows = {r["key"]: r for r in json.loads(out)}
+    assert set(rows) == {i.key for i in Settings.describe()}
+    assert rows["match_threshold"]["value"] == 0.5 and rows["match_threshold"]["range"] == [0.3, 0.8]
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("door_backend", "simulated", "simulated"), ("match_threshold", "0.45", 0.45), ("min_face_px", "60", 60),
+    ("liveness_for_door", "false", False), ("liveness_for_attendance", "Yes", True),
+    ("timezone", "Europe/Berlin", "Europe/Berlin"), ("door_serial_port", "/dev/ttyUSB0", "/dev/ttyUSB0"),
+])
+def test_set_stores_a_valid_value_and_audits_it(run, key, value, expected):
+    code, out, err = run("set", key, value)
+    assert code == 0, err
+    assert stored(run.db)[key] == expected
+    assert ("cli", "settings.update", {key: expected}) in audit(run.db)
+    assert f"{key} = " in out
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("match_threshold", "0.95", "allowed range is 0.3..0.8"),
+    ("min_face_px", "40.5", "whole number"),
+    ("match_threshold", "nan", "finite number"),
+    ("match_threshold", "low", "expected a number"),
+    ("liveness_for_door", "maybe", "true or false"),
+    ("door_backend", "zigbee", "choose one of"),
+    ("timezone", "Mars/Olympus", "not a known IANA time zone"),
+    ("door_serial_port", "spy://loop://?file=/etc/passwd", "not a serial device"),
+    ("door_serial_port", "socket://127.0.0.1:9", "not a serial device"),
+    ("treshold", "0.5", "unknown setting"),
+    ("door_pulse_s", "120", "allowed range is 0.5..30.0"),
+    ("door_http_on_url", "ftp://relay.local/on", "not an http"),
+])
+def test_set_refuses_what_the_dialog_refuses_with_exit_2(run, key, value, msg):
+    code, out, err = run("set", key, value)
+    assert code == EXIT_USAGE and msg in err and len(err.strip().splitlines()) == 1, err
+    assert stored(run.db) == {} and audit(run.db) == []
+
+
+def test_secrets_are_masked_in_show_and_in_the_audit(run):
+    url = "http://admin:s3cret@relay.local/relay/0?turn=on&token=t0ken"
+    code, out, err = run("set", "door_http_on_url", url)
+    assert code == 0, err
+    assert stored(run.db)["door_http_on_url"] == url  # the relay needs the real one
+    code, out, _ = run("show")
+    assert "door_http_on_url = http://***@relay.local/relay/0?***" in out
+    code, js, _ = run("show", "--json")
+    assert "s3cret" not in out + js and "t0ken" not in out + js
+    assert "s3cret" not in json.dumps(audit(run.db))
+
+
+def test_set_repairs_a_damaged_settings_row(run):
+    assert run("show")[0] == 0
+    con = sqlite3.connect(run.db)
+    con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('recognition', ?)",
+                (json.dumps({"match_threshold": 9, "cooldown_s": 120}),))
+    con.commit()
+    con.close()
+    code, out, err = run("show")
+    assert code == EXIT_CHECK and "match_threshold=9" in err and "cooldown_s = 120" in out
+    code, out, err = run("set", "match_threshold", "0.55")
+    assert code == 0, err
+    assert stored(run.db)["match_threshold"] == 0.55 and stored(run.db)["cooldown_s"] == 120
+    assert run("show")[0] == 0
