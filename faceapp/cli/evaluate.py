@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -23,15 +24,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=cmd_eval_pairs)
 
-    p = sub.add_parser("eval-ident", help="open-set identification: rank-1 and false accepts per threshold")
-    p.add_argument("split", metavar="SPLIT.csv", help="CSV with path,identity,role (gallery/probe/unknown)")
+    p = sub.add_parser("eval-ident", help="open-set identification as the product decides: FNIR at stated FPIRs")
+    p.add_argument("split", nargs="+", metavar="SPLIT.csv",
+                   help="CSV(s) with path,identity,role (gallery/probe: enrolled people, unknown: strangers); "
+                        "several splits are evaluated one by one and pooled")
     p.add_argument("--root", default=None)
+    p.add_argument("--distractors", action="append", default=[], metavar="SPLIT.csv",
+                   help="enrol every other identity of this CSV too (never probed), to grow the gallery")
+    p.add_argument("--enrol-samples", type=int, default=1, help="photos each person is enrolled with (default 1)")
+    p.add_argument("--visit-frames", type=int, default=1, help="photos fused into one decision (default 1)")
+    p.add_argument("--looks", type=int, default=None,
+                   help="looks per visit sharing the stranger budget (default: 1 for single photos, as "
+                        "`identify PHOTO`; the live loop's look count otherwise)")
+    p.add_argument("--targets", default="0.01,0.001", help="strangers accepted per visit to calibrate for")
     p.add_argument("--thresholds", default="0.40,0.45,0.50,0.55,0.60",
-                   help="comma-separated distance thresholds to report")
+                   help="comma-separated fixed distance thresholds to report as well")
     p.add_argument("--min-margin", type=float, default=None, help="default: the min_margin setting")
+    p.add_argument("--same-person", default=None, metavar="PAIRS.csv",
+                   help="CSV identity_a,identity_b of one person under two names (dataset label errors): "
+                        "such accepts are not counted as false accepts")
+    p.add_argument("--sizes", default=None, help="gallery sizes N for the DET curves (default: enrolled, all)")
+    p.add_argument("--cache", default=None, metavar="FILE.npz", help="reuse descriptors between runs")
+    p.add_argument("--plot", default=None, metavar="FILE.png", help="draw the DET curves (needs matplotlib)")
     p.add_argument("--json", metavar="OUT", default=None)
     p.set_defaults(func=cmd_eval_ident)
-
 
 def cmd_eval_pairs(args: argparse.Namespace) -> int:
     from .common import load_engine
@@ -52,14 +68,40 @@ def cmd_eval_pairs(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_ident(args: argparse.Namespace) -> int:
-    from .common import load_engine
-    from ..evaluation.identification import evaluate_identification, format_identification, load_split
+    from .common import EXIT_USAGE, load_engine
+    from ..evaluation.identification import (Protocol, evaluate_identification, format_identification, load_split,
+                                             json_ready, plot_det, pool_reports, read_same_person)
+    from ..recognition.tracker import look_schedule
 
-    rows = load_split(Path(args.split), Path(args.root) if args.root else None)
+    root = Path(args.root) if args.root else None
+    try:
+        targets = tuple(float(t) for t in args.targets.split(","))
+        thresholds = [float(t) for t in args.thresholds.split(",")]
+        sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else None
+    except ValueError as exc:
+        print(f"error: --targets, --thresholds and --sizes are comma-separated numbers ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    if args.enrol_samples < 1 or args.visit_frames < 1 or not all(0 < t < 1 for t in targets):
+        print("error: --enrol-samples and --visit-frames must be >= 1, targets between 0 and 1", file=sys.stderr)
+        return EXIT_USAGE
+    splits = [load_split(Path(s), root) for s in args.split]
+    distractors = [row for d in args.distractors for row in load_split(Path(d), root)]
+    same = read_same_person(Path(args.same_person)) if args.same_person else frozenset()
     engine = load_engine(args)
-    margin = RecognitionSettings().min_margin if args.min_margin is None else args.min_margin
-    report = evaluate_identification(engine, rows, [float(t) for t in args.thresholds.split(",")], margin)
+    s = RecognitionSettings()
+    live_looks = len(look_schedule(s.min_decision_frames, s.decision_window_frames))
+    proto = Protocol(args.enrol_samples, args.visit_frames,
+                     args.looks or (1 if args.visit_frames == 1 else live_looks),
+                     s.min_margin if args.min_margin is None else args.min_margin, targets,
+                     s.strangers_per_1000 / 1000)
+    cache = Path(args.cache) if args.cache else None
+    reports = [evaluate_identification(engine, rows, thresholds, proto, distractors, cache, same, sizes)
+               for rows in splits]
+    report = reports[0] if len(reports) == 1 else pool_reports(reports)
     print(format_identification(report))
+    if args.plot:
+        plot_det(report, Path(args.plot))
+        print(f"DET plot: {args.plot}")
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(json_ready(report), indent=2), encoding="utf-8")
     return 0

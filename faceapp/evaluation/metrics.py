@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,3 +127,27 @@ def cv_accuracy(dist: np.ndarray, same: np.ndarray, folds: int = 10) -> CVResult
         ths.append(th)
         accs.append(accuracy_at(dist[test], same[test], th))
     return CVResult(float(np.mean(accs)), float(np.std(accs)), ths)
+
+
+def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
+    """One-sided exact (Clopper-Pearson) upper bound of a rate seen k times in n trials:
+    the p at which seeing k or fewer would happen only 1 - confidence of the time."""
+    if n <= 0:
+        return float("nan")
+    if k >= n:
+        return 1.0
+    alpha = 1.0 - confidence
+
+    def cdf(p: float) -> float:  # P(X <= k), X ~ Binomial(n, p)
+        if p <= 0:
+            return 1.0
+        logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p)
+                + (n - i) * math.log1p(-p) for i in range(k + 1)]
+        top = max(logs)
+        return math.exp(top) * sum(math.exp(v - top) for v in logs)
+
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > alpha else (lo, mid)
+    return hi
