@@ -17,6 +17,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .access.pin import PinGuard
     from .hardware.door import DoorController
+    from .recognition.calibration import OperatingPoint
     from .recognition.tracker import Decision
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
@@ -121,6 +122,16 @@ class AppContext:
     def check_not_database(self, path: str | Path, use: str) -> None:
         """Refuse (DatabaseFileError) a photo, video or export path that is the database itself."""
         self.repo.refuse_own_file(path, use)
+
+    def operating_point(self, model_id: str | None = None) -> "OperatingPoint":
+        """The threshold live decisions use with today's gallery, and why (Settings, doctor)."""
+        from .recognition.calibration import calibrated_gallery
+        from .recognition.tracker import look_schedule
+
+        r = self.settings.recognition
+        ids, mat = self.repo.load_templates(model_id or self.engine.model_id)
+        looks = len(look_schedule(r.min_decision_frames, r.decision_window_frames))
+        return calibrated_gallery(ids, mat, r, looks)[1]
 
     # -- services --------------------------------------------------------------------------
 

@@ -99,8 +99,10 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
         ctx = build_context(path)
         by_model = ctx.repo.template_model_ids()
         stale = {m: n for m, n in by_model.items() if model_id and m != model_id}
+        point = ctx.operating_point(model_id).describe() if model_id else "n/a (models not loaded)"
         return {"path": str(path), "employees": len(ctx.repo.list_employees()), "templates": by_model,
-                "stale_templates": stale, "status": "ok" if not stale else "re-enrolment needed"}
+                "stale_templates": stale, "status": "ok" if not stale else "re-enrolment needed",
+                "operating_point": point}
     except FaceAppError as exc:
         return {"path": str(path), "status": f"ERROR: {exc}"}
 
@@ -133,6 +135,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"database: {db['path']}: {db['status']}")
     if db.get("templates") is not None:
         print(f"  employees {db['employees']}, templates by model {db['templates']}")
+        print(f"  recognition: {db['operating_point']}")
     for m, n in db.get("stale_templates", {}).items():
         print(f"  {n} template(s) from model {m}: those employees must be re-enrolled")
     print("status: OK" if ok else "status: PROBLEMS FOUND (see above)")

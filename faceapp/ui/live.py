@@ -31,6 +31,7 @@ class LiveController(QObject):
     frame = Signal(object)  # FrameResult, on the GUI thread
     announced = Signal(object)  # Announcement
     state_changed = Signal(str, str)  # state, detail (opening | running | reconnecting | ended | failed | no-camera)
+    operating_point = Signal(str)  # the recognition threshold and why, after each (re)load of the gallery
 
     def __init__(self, ctx, parent: QObject | None = None, retry_ms: int = 5000) -> None:
         super().__init__(parent)
@@ -100,6 +101,8 @@ class LiveController(QObject):
             if g == self._generation:  # frames of a stopped pipeline are dropped
                 self.frame.emit(result)
 
+        if service.operating_point is not None:
+            self.operating_point.emit(service.operating_point.describe())
         self.loop = LiveLoop(service, cap, publish, self.start_time)
         if self._paused:
             self.loop.pause()
@@ -158,8 +161,11 @@ class LiveController(QObject):
             self.loop.resume()
 
     def reload_gallery(self) -> None:
-        if self.service is not None:
-            run_in_thread(self.service.reload_gallery)
+        """After an enrolment or a deletion: new people, and the threshold recalibrated for them."""
+        service = self.service
+        if service is not None:
+            run_in_thread(lambda: (service.reload_gallery(), service.operating_point)[1],
+                          lambda point: point is not None and self.operating_point.emit(point.describe()))
 
     def stop(self, wait: bool = False) -> None:
         """wait=False joins the threads on a worker (an inference step or an RTSP read can take

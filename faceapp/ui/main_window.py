@@ -64,6 +64,8 @@ class MainWindow(QMainWindow):
         for w in (self.fps_label, self.provider_label, self.camera_label):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.db_label)
+        self.recognition_label = QLabel(self)  # "1,204 enrolled: threshold 0.41, about 1 stranger in 1,000 ..."
+        self.statusBar().addWidget(self.recognition_label)
         # Decided events waiting for a locked or full database (they are saved by themselves)
         self.writes_label = QLabel(self)
         self.writes_label.setStyleSheet("color: #b3261e; font-weight: bold;")
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.live.frame.connect(self._on_frame)
         self.live.announced.connect(self._on_announcement)
         self.live.state_changed.connect(self._on_camera_state)
+        self.live.operating_point.connect(self.recognition_label.setText)
         self.live_page.choose_camera.connect(self.open_settings)
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)

@@ -90,6 +90,9 @@ def test_enrol_play_video_log_and_export(ctx, window_factory, qtbot, enrol_photo
     w.start_camera(str(hamilton))
     timer.start()
     qtbot.waitUntil(lambda: w.live.state == "running", timeout=10000)
+    # the calibrated operating point is shown where people look
+    qtbot.waitUntil(lambda: w.recognition_label.text().startswith("1 enrolled: threshold 0."), timeout=10000)
+    assert "stranger in 1,000 accepted" in w.recognition_label.text()
     qtbot.waitUntil(lambda: w.live.state in ("ended", "failed"), timeout=180000)
     timer.stop()
     frames = w.live_page.video.frames_drawn
