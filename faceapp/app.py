@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .settings import Settings
+from .storage.errors import DatabaseMissingError
+
+__all__ = ["AppContext", "DatabaseMissingError", "build_context"]  # build_context may raise DatabaseMissingError
 
 if TYPE_CHECKING:
     from .access.pin import PinGuard
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .storage.repository import Repository
+    from .storage.watch import DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,8 @@ class AppContext:
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
     _writes: "PendingWrites | None" = field(default=None, repr=False)
+    watch: "DatabaseWatch | None" = field(default=None, repr=False)
+    _reported: str | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -118,6 +124,23 @@ class AppContext:
         """Store further setting objects with their audit entries, in one transaction."""
         self.repo.set_settings({k: v for k, (v, _, _) in values.items()},
                                [(actor, action, details) for _, action, details in values.values()])
+
+    def check_database(self) -> "DatabaseProblem | None":
+        """Is the open database still the file at db_path (and its -wal still there)? Run it
+        periodically off the GUI thread; each new problem is logged as an error once."""
+        problem = self.watch.check() if self.watch is not None else None
+        kind = problem.kind if problem is not None else None
+        if kind != self._reported:
+            if problem is not None:
+                log.error("DATABASE PROBLEM: %s", problem.message)
+            else:
+                log.warning("the database file %s is as opened again", self.db_path)
+            self._reported = kind
+        return problem
+
+    def save_database_copy(self, target: str | Path) -> Path:
+        """Write the open database (what this process still holds) to a new file."""
+        return self.repo.save_copy(target)
 
     def check_not_database(self, path: str | Path, use: str) -> None:
         """Refuse (DatabaseFileError) a photo, video or export path that is the database itself."""
@@ -218,25 +241,37 @@ class AppContext:
 
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,
-                  models_dir: str | Path | None = None, *, repair_settings: bool = False) -> AppContext:
+                  models_dir: str | Path | None = None, *, repair_settings: bool = False,
+                  allow_new_db: bool = False) -> AppContext:
     """Open the database and read the site settings. Damaged stored settings stop here with
     a message saying how to fix them; repair_settings=True (`faceapp settings`) starts
     instead from the values that are still valid, runs no retention, and lists the
-    problems in ctx.settings_problems."""
+    problems in ctx.settings_problems. allow_new_db: create a new, empty database where one
+    this user opened before is gone (otherwise DatabaseMissingError: the CLI's --new-db, the
+    desktop app asks)."""
     from .services.access import purge_expired
     from .storage.db import default_db_path, open_db
+    from .storage.known_db import KnownDatabases
     from .storage.repository import Repository
+    from .storage.watch import DatabaseWatch
 
     path = Path(db_path) if db_path else default_db_path()
+    known = KnownDatabases.default()
+    known.check_before_open(path, allow_new_db)
+    if known.is_same_file(path) is False:
+        log.warning("the attendance database %s is not the file opened there before (restored from a "
+                    "backup, or replaced?)", path)
     repo = Repository(open_db(path))
     try:
+        known.remember(path, employees=len(repo.list_employees()))
         settings, problems = _stored_settings(repo, repair_settings)
         if not problems:  # never purge by default retention periods that replaced damaged ones
             _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
         raise
-    ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None)
+    ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None,
+                     watch=DatabaseWatch.of(repo))
     ctx.settings_problems = problems
     return ctx
 

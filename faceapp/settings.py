@@ -31,15 +31,25 @@ class VisionSettings(SettingsSection):
     NAME = "vision"
     TITLE = "Camera and detection"
 
-    min_face_px: int = option(40, 20, 400, "Face size (box side in pixels) the detector's pyramid starts from; "
-                                           "faces down to about half of it are still found. Larger is faster.")
+    # MTCNN's pyramid starts at this box side; faces down to about half of it are still found.
+    min_face_px: int = option(40, 20, 400, "Faces smaller than about half of this are not looked for. Raise "
+                                           "it when people stand close to the camera (faster); lower it when "
+                                           "faces are small in the picture.",
+                              label="Smallest face to look for (pixels)", advanced=True)
+    # MTCNN's last stage accepts from 0.7; hair, hands and posters score 0.7-0.9, real faces
+    # at a desk about 0.99.
     min_detection_score: float = option(
         0.9, 0.7, 1.0,
-        "Lowest detector confidence kept as a face. MTCNN's last stage accepts from 0.7; hair, "
-        "hands and posters score 0.7-0.9, real faces at a desk about 0.99.",
+        "How sure the camera must be that something is a face. Lower finds faces in poor light "
+        "but also takes hair, hands or posters for faces.",
+        label="Certainty needed to see a face", advanced=True,
     )
-    provider: str = option("auto", None, None, "Execution provider: auto (CUDA when present), cuda or cpu.",
-                           choices=("auto", "cuda", "cpu"))
+    provider: str = option("auto", None, None, "What runs face recognition: automatic uses an NVIDIA graphics "
+                                               "card when there is one, else the processor. Takes effect after "
+                                               "a restart.",
+                           label="Run recognition on", choices=("auto", "cuda", "cpu"),
+                           choice_labels=("Automatic", "NVIDIA graphics card (CUDA)", "Processor (CPU)"),
+                           advanced=True)
 
 
 @dataclass(frozen=True)
@@ -50,11 +60,13 @@ class RetentionSettings(SettingsSection):
     TITLE = "Privacy"
     PREFIX = "retention_"
 
-    unknown_days: int = option(30, 1, 3650, "Days after which thumbnails of unrecognised faces are deleted.")
+    unknown_days: int = option(30, 1, 3650, "Pictures of faces nobody recognised are deleted after this many "
+                                            "days.", label="Keep pictures of unknown faces for (days)")
     inactive_days: int = option(
         90, 1, 3650,
-        "Days after deactivation after which a person's face templates are deleted (their "
-        "attendance stays); re-activation then needs a new enrolment.",
+        "After an employee is deactivated, their face data is deleted after this many days; "
+        "their attendance stays. Activating them again then needs a new enrolment.",
+        label="Keep face data of deactivated employees for (days)",
     )
 
 

@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _TMP = Path(tempfile.mkdtemp(prefix="faceapp-tests-"))
 os.environ["FACEAPP_DB"] = str(_TMP / "default.db")
 os.environ["FACEAPP_LOG_DIR"] = str(_TMP / "log")  # nor the real log folder
+os.environ["FACEAPP_STATE_DIR"] = str(_TMP / "state")  # nor the remembered databases
+os.environ["FACEAPP_CONFIG_DIR"] = str(_TMP / "config")  # nor the window's remembered place
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = Path(os.environ.get("FACEAPP_SHARED_FACES", ROOT.parent / "shared" / "data" / "faces"))

@@ -21,6 +21,18 @@ Summary columns (write_summary_csv):
   first_in, last_out  ISO 8601 with offset, "" when missing
   worked           H:MM:SS;  worked_hours: decimal hours, two places
   events           number of events that day
+  The day's events of deleted employees are one row with empty number, name, times and
+  worked time: they can no longer be told apart by person, so only their count is known.
+
+layout="excel" is for people opening the file in a spreadsheet: Excel turns ISO timestamps
+into text it cannot sort or sum, and "0042" into the number 42. So that layout has the local
+date and time in separate columns (which Excel reads as a date and a time), writes plain
+identifiers (employee numbers) as ="0042" so they stay text, and still ends with the ISO
+timestamp(s) for programs:
+  events:    id, date, time, employee_number, employee_name, department, kind, source,
+             distance, margin, timestamp
+  summaries: date, employee_number, employee_name, department, first_in, last_out (local
+             HH:MM:SS), worked, worked_hours, events, first_in_timestamp, last_out_timestamp
 Filtering and ordering are the caller's.
 """
 
@@ -31,6 +43,7 @@ import io
 import logging
 import math
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -48,9 +61,21 @@ EVENT_COLUMNS: tuple[str, ...] = ("id", "timestamp", "date", "employee_number", 
 SUMMARY_COLUMNS: tuple[str, ...] = ("date", "employee_number", "employee_name", "department",
                                     "first_in", "last_out", "worked", "worked_hours", "events")
 
+EXCEL_EVENT_COLUMNS: tuple[str, ...] = ("id", "date", "time", "employee_number", "employee_name", "department",
+                                        "kind", "source", "distance", "margin", "timestamp")
+EXCEL_SUMMARY_COLUMNS: tuple[str, ...] = ("date", "employee_number", "employee_name", "department", "first_in",
+                                          "last_out", "worked", "worked_hours", "events", "first_in_timestamp",
+                                          "last_out_timestamp")
+LAYOUTS: tuple[str, ...] = ("iso", "excel")
+
 Target = Union[str, os.PathLike, IO[str], IO[bytes]]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z ._/:-]{0,63}")  # nothing a formula could do harm with
+
+
+class ExcelText(str):
+    """A cell written as ="..." on purpose (built only from a plain identifier): not neutralised."""
 
 
 class ExportError(FaceAppError):
@@ -60,10 +85,30 @@ class ExportError(FaceAppError):
 def neutralise(cell: str) -> str:
     """Prefix a cell a spreadsheet would treat as a formula with a single quote, and replace
     control characters other than tab and line breaks (NUL, ESC, ...: rows written before
-    names were checked) with U+FFFD, which every CSV reader takes as text."""
+    names were checked) with U+FFFD, which every CSV reader takes as text. ExcelText cells
+    (identifiers written as ="0042") are written as they are."""
+    if isinstance(cell, ExcelText):
+        return cell
     if any(is_control(ch) and ch not in "\t\r\n" for ch in cell):
         cell = "".join("\ufffd" if is_control(ch) and ch not in "\t\r\n" else ch for ch in cell)
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def excel_text(value: str) -> str:
+    """="0042" for a plain identifier, so a spreadsheet keeps it as text; anything else as is."""
+    return ExcelText(f'="{value}"') if _PLAIN_ID.fullmatch(value) else value
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r}: choose one of {', '.join(LAYOUTS)}")
+
+
+def _local(dt: datetime | None, tz: tzinfo | None) -> datetime | None:
+    if dt is None:
+        return None
+    _ts(dt, None)  # refuses naive timestamps
+    return dt.astimezone(tz) if tz is not None else dt
 
 
 def _ts(dt: datetime | None, tz: tzinfo | None) -> str:
@@ -91,19 +136,40 @@ def event_row(ev: AttendanceEvent, tz: tzinfo | None = None) -> list[str]:
             ev.department, ev.kind, ev.source, _num(ev.score), _num(ev.margin)]
 
 
+def excel_event_row(ev: AttendanceEvent, tz: tzinfo | None = None) -> list[str]:
+    local = _local(ev.ts, tz)
+    return ["" if ev.id is None else str(ev.id), local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"),
+            excel_text(ev.employee_number), ev.employee_name, ev.department, ev.kind, ev.source, _num(ev.score),
+            _num(ev.margin), _ts(ev.ts, tz)]
+
+
+def excel_summary_row(s: DailySummary) -> list[str]:
+    iso = summary_row(s)
+    clock = [_local(t, None).strftime("%H:%M:%S") if t is not None else "" for t in (s.first_in, s.last_out)]
+    return [iso[0], excel_text(s.employee_number), *iso[2:4], *clock, *iso[6:9], iso[4], iso[5]]
+
+
 def summary_row(s: DailySummary) -> list[str]:
+    known = s.employee_id is not None  # the deleted employees' row has no worked time to report
     return [s.day.isoformat(), s.employee_number, s.employee_name, s.department,
-            _ts(s.first_in, None), _ts(s.last_out, None), _hms(s.worked),
-            f"{s.worked.total_seconds() / 3600:.2f}", str(s.events)]
+            _ts(s.first_in, None), _ts(s.last_out, None), _hms(s.worked) if known else "",
+            f"{s.worked.total_seconds() / 3600:.2f}" if known else "", str(s.events)]
 
 
-def write_events_csv(events: Iterable[AttendanceEvent], target: Target, tz: tzinfo | None = None) -> int:
+def write_events_csv(events: Iterable[AttendanceEvent], target: Target, tz: tzinfo | None = None,
+                     layout: str = "iso") -> int:
     """Write events to a path (atomically) or an open file; returns the rows written."""
+    _check_layout(layout)
+    if layout == "excel":
+        return _write(target, EXCEL_EVENT_COLUMNS, (excel_event_row(e, tz) for e in events))
     return _write(target, EVENT_COLUMNS, (event_row(e, tz) for e in events))
 
 
-def write_summary_csv(summaries: Iterable[DailySummary], target: Target) -> int:
+def write_summary_csv(summaries: Iterable[DailySummary], target: Target, layout: str = "iso") -> int:
     """Write daily summaries to a path (atomically) or an open file; returns the rows written."""
+    _check_layout(layout)
+    if layout == "excel":
+        return _write(target, EXCEL_SUMMARY_COLUMNS, (excel_summary_row(s) for s in summaries))
     return _write(target, SUMMARY_COLUMNS, (summary_row(s) for s in summaries))
 
 

@@ -86,15 +86,23 @@ def daily_summaries(events: list[AttendanceEvent], tz: tzinfo | str | None,
     toggle mode: the sum of in->out pairs in time order (an "out" without an open "in" and
     a trailing open "in" add nothing; a repeated "in" keeps the earlier one).
     events: how many events the day has. Name, number and department come from the
-    day's latest event that carries them."""
+    day's latest event that carries them.
+
+    Events of deleted employees (employee_id None) come last in each day, as one row with
+    employee_id None: they can no longer be told apart by person, so that row only counts
+    them (no first in, last out or worked time is made up from several people's events)."""
     if mode not in MODES:
         raise ValueError(f"mode={mode!r}: choose one of {', '.join(MODES)}")
     zone = resolve_timezone(tz)
-    groups: dict[tuple[date, int], list[AttendanceEvent]] = defaultdict(list)
+    groups: dict[tuple[date, int | None], list[AttendanceEvent]] = defaultdict(list)
     for ev in events:
         groups[(local_day(ev.ts, zone, day_start_hour), ev.employee_id)].append(ev)
     rows: list[DailySummary] = []
-    for (day, emp), evs in sorted(groups.items()):
+    for (day, emp), evs in sorted(groups.items(), key=_day_then_employee):
+        if emp is None:
+            rows.append(DailySummary(employee_id=None, employee_number="", employee_name="", department="",
+                                     day=day, first_in=None, last_out=None, worked=timedelta(0), events=len(evs)))
+            continue
         evs.sort(key=lambda e: e.ts.astimezone(timezone.utc))  # stable: ties keep input order
         ins = [e.ts for e in evs if e.kind == "in"]
         outs = [e.ts for e in evs if e.kind == "out"]
@@ -114,6 +122,12 @@ def daily_summaries(events: list[AttendanceEvent], tz: tzinfo | str | None,
             day=day, first_in=first_in, last_out=last_out, worked=worked, events=len(evs),
         ))
     return rows
+
+
+def _day_then_employee(item: tuple[tuple[date, int | None], list[AttendanceEvent]]) -> tuple[date, bool, int]:
+    """Sort key: day, then known employees by id, then the deleted employees' row."""
+    (day, emp), _ = item
+    return day, emp is None, emp or 0
 
 
 def _paired_time(evs: list[AttendanceEvent]) -> timedelta:

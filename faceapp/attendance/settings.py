@@ -16,21 +16,25 @@ class AttendanceSettings(SettingsSection):
     TITLE = "Attendance"
 
     cooldown_s: int = option(
-        60, 0, 3600, "Seconds after an attendance event during which the same person is not booked again.")
+        60, 0, 3600, "After someone is booked they are not booked again within this time, so standing in "
+                     "front of the camera books them once.", label="Ignore repeat visits for (seconds)")
     mode: str = option(
         "first_in_last_out", None, None,
-        "first_in_last_out: the day's first event is 'in', every later one 'out' (the last "
-        "counts). toggle: events alternate in/out through the day (breaks are not worked time).",
-        choices=MODES, key="attendance_mode",
+        "First in, last out: the day's first visit is \"in\", every later one \"out\" (the last "
+        "one counts). Alternate: visits alternate in and out through the day, so breaks are not "
+        "counted as worked time.",
+        label="How in and out are counted", choices=MODES,
+        choice_labels=("First in, last out", "Alternate in and out"), key="attendance_mode",
     )
     timezone: str = option(
         "", None, None,
-        "IANA time zone of the site (e.g. Europe/Berlin) that decides which calendar day an "
-        "event belongs to; empty means the PC's local zone.",
-        check=check_timezone_name,
+        "Decides which calendar day a visit belongs to, for example Europe/Berlin or "
+        "Asia/Shanghai. Leave empty to use this PC's time zone.",
+        label="Time zone of the site", check=check_timezone_name,
     )
     day_start_hour: int = option(
         0, 0, 23,
-        "Local hour at which an attendance day begins; raise it (e.g. 6) when night shifts "
-        "cross midnight so a shift stays on one day.",
+        "Hour at which a new attendance day begins. Raise it (for example to 6) when night "
+        "shifts go past midnight, so a shift stays on one day.",
+        label="Attendance day starts at (hour)",
     )

@@ -1,7 +1,8 @@
 """`faceapp` command line: the app itself, and tools to drive the engine from a shell.
 
 Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
-4 no face found where one was needed; 5 models or runtime unusable.
+4 no face found where one was needed; 5 models or runtime unusable; 6 the database used
+before is missing (--new-db creates a new, empty one).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from pathlib import Path
 from .. import __version__
 from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
 from ..hardware.exit_signals import install_exit_signals
+from ..storage.errors import DatabaseMissingError
 from .terminal import SafeFormatter, neutralised_output
-from .common import EXIT_CHECK, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE, NoFaceError
+from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE,
+                     NoFaceError)
 
-__all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
+           "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -37,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ONNX Runtime execution provider (default: auto = CUDA when present)")
     p.add_argument("--models-dir", default=None, help="folder with manifest.json and the ONNX models")
     p.add_argument("--db", default=None, help="attendance database file (default: per-user data folder, or $FACEAPP_DB)")
+    p.add_argument("--new-db", action="store_true",
+                   help="create a new, empty database where the one used before at this path is missing "
+                        "(otherwise exit 6)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     vision.register(sub)
@@ -104,6 +111,9 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidValueError as exc:  # a value typed on the command line
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseMissingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE_MISSING
     except NoFaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NOFACE

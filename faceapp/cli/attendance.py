@@ -55,7 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--summary", action="store_true", help="one row per employee per day instead of raw events")
     p.add_argument("--employee", action="append", default=None, metavar="NUMBER", help="repeatable")
-    p.add_argument("--department", default=None)
+    p.add_argument("--department", default=None, help="exact department name")
+    p.add_argument("--layout", choices=["iso", "excel"], default="iso",
+                   help="iso: ISO 8601 timestamps, for programs (default); excel: local date and time in "
+                        "separate columns and employee numbers kept as text (\"0042\"), ISO timestamp last")
     p.set_defaults(func=cmd_export)
 
 
@@ -220,6 +223,7 @@ def _start(text: str | None) -> datetime | None:
 
 
 def _day(text: str | None, flag: str) -> date | None:
+    """--from/--to: a bad day is a usage error (exit 2), not a traceback."""
     if not text:
         return None
     try:
@@ -233,10 +237,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
     if first and last and first > last:
-        raise InvalidValueError(f"--from is after --to ({first} > {last}): nothing to export")
+        raise InvalidValueError(f"--from {first} is after --to {last}: nothing to export")
     ctx = context(args)
     rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
-    n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary)
+    n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary,
+                                 layout=args.layout)
     print(f"wrote {n} row(s) to {args.out}")
     return 0

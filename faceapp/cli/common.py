@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..vision.engine import FaceEngine
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INPUT, EXIT_NOFACE, EXIT_MODEL = 0, 1, 2, 3, 4, 5
+EXIT_DATABASE_MISSING = 6  # the database used before is gone; --new-db starts an empty one
 
 
 class NoFaceError(FaceAppError):
@@ -33,4 +34,4 @@ def context(args: argparse.Namespace) -> "AppContext":
     """The composition root for a command: database, settings, services."""
     from ..app import build_context
 
-    return build_context(args.db, args.provider, args.models_dir)
+    return build_context(args.db, args.provider, args.models_dir, allow_new_db=getattr(args, "new_db", False))

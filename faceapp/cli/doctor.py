@@ -92,7 +92,11 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
 
     path = Path(args.db) if args.db else default_db_path()
     if not path.exists():
-        return {"path": str(path), "status": "not created yet"}
+        from ..storage.known_db import KnownDatabases
+
+        before = KnownDatabases.default().get(path)
+        return {"path": str(path), "status": f"MISSING: used before, last opened {before.get('last_opened')}"
+                if before else "not created yet"}
     try:
         from ..app import build_context
 

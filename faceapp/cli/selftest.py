@@ -93,6 +93,10 @@ def desktop_check() -> tuple[str, bool, str]:
         translator = QTranslator()
         if not translator.load("faceapp_zh_CN", str(paths.resources_dir() / "translations")):
             return name, False, "translation faceapp_zh_CN.qm not found"
+        from ..ui.launch import qt_translations_dir
+
+        if not QTranslator().load("qtbase_zh_CN", str(qt_translations_dir())):  # OK/Cancel, Back/Next
+            return name, False, f"Qt's translation qtbase_zh_CN.qm not found in {qt_translations_dir()}"
         icon = QImage(32, 32, QImage.Format.Format_ARGB32)
         icon.fill(0)
         painter = QPainter(icon)
@@ -103,7 +107,7 @@ def desktop_check() -> tuple[str, bool, str]:
         platform = QGuiApplication.platformName()
     except Exception as exc:  # noqa: BLE001  (any failure here is the finding)
         return name, False, f"{type(exc).__name__}: {exc}"
-    return name, True, f"Qt platform '{platform}', translation and icon load"
+    return name, True, f"Qt platform '{platform}', translations (faceapp's and Qt's) and icon load"
 
 
 def main() -> int:

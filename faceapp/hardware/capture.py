@@ -29,6 +29,10 @@ class VideoFileError(CameraError, InputFileError):
     """A video file is missing or unreadable: an unreadable input file (exit 3), not a camera fault."""
 
 
+class VideoFileMissingError(VideoFileError):
+    """The source is a video file path with no file behind it."""
+
+
 @dataclass(frozen=True)
 class Frame:
     index: int  # frames read from the source so far (0-based), dropped ones included
@@ -42,6 +46,17 @@ def parse_source(source: str | int) -> str | int:
     if isinstance(source, int):
         return source
     return int(source) if source.strip().isdigit() else source
+
+
+def is_file_source(source: str | int) -> bool:
+    """A video file path (not a device index, not a URL): it ends, and it may not exist."""
+    src = parse_source(source)
+    return isinstance(src, str) and "://" not in src
+
+
+def missing_video_file(source: str | int) -> bool:
+    """True for a video file path with nothing behind it (a typo, an unplugged drive)."""
+    return is_file_source(source) and not os.path.exists(str(source).strip())
 
 
 def _quiet_opencv() -> None:
@@ -58,7 +73,7 @@ def open_capture(source: str | int) -> cv2.VideoCapture:
     src = parse_source(source)
     is_file = isinstance(src, str) and "://" not in src
     if is_file and not os.path.exists(src):
-        raise VideoFileError(f"video file not found: {src}")
+        raise VideoFileMissingError(f"video file not found: {src}")
     cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         cap.release()
@@ -178,8 +193,7 @@ class CaptureThread:
 
     @property
     def is_file(self) -> bool:
-        src = parse_source(self.source)
-        return isinstance(src, str) and "://" not in src
+        return is_file_source(self.source)
 
     def _put(self, item: Frame | None) -> None:
         if not self.realtime or item is None:  # never drop a frame for the end marker

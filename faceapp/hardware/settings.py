@@ -18,39 +18,51 @@ class DoorSettings(SettingsSection):
 
     backend: str = option(
         "none", None, None,
-        "Door relay: none (attendance only), simulated (logs pulses; demo), serial (USB relay "
-        "board) or http (network relay such as Shelly or Tasmota).",
-        choices=BACKENDS,
+        "What opens the door. Your installer knows which relay is fitted; \"Simulated\" only "
+        "writes to the log (for trying the app out).",
+        label="Door relay", choices=BACKENDS,
+        choice_labels=("None (attendance only)", "Simulated (no door, for testing)", "USB relay board",
+                       "Network relay (Shelly, Tasmota)"),
     )
-    pulse_s: float = option(3.0, 0.5, 30.0, "Seconds the door strike stays unlocked after an access grant.")
-    serial_port: str = option("", None, None, "Serial port of the relay board: a COM name (COM3) or a /dev path "
-                              "(/dev/ttyUSB0, /dev/serial/by-id/...); pyserial URLs are refused.",
+    pulse_s: float = option(3.0, 0.5, 30.0, "How long the door stays unlocked after someone is let in.",
+                            label="Door stays unlocked for (seconds)")
+    serial_port: str = option("", None, None, "Port of the USB relay board, for example COM3 on Windows or "
+                                              "/dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of "
+                                              "address are refused.", label="USB relay port",
                               check=check_serial_port)
-    serial_baudrate: int = option(9600, 1200, 115200, "Baud rate of the relay board (LCUS boards: 9600).")
-    serial_channel: int = option(1, 0, 255, "Relay channel on the board; the {ch} byte of the commands.")
+    serial_baudrate: int = option(9600, 1200, 115200, "Speed of the USB relay board; most boards use 9600.",
+                                  label="USB relay speed (baud)", advanced=True)
+    serial_channel: int = option(1, 0, 255, "Which relay on the board switches the door (1 on single-relay "
+                                            "boards).", label="Relay number on the board", advanced=True)
     serial_on_hex: str = option(
         LCUS_ON, None, None,
-        "Bytes that switch the relay on: hex bytes, {ch} for the channel and {sum} for the "
-        "checksum of the bytes before it. Default: LCUS boards (A0 01 01 A2).",
-        check=check_hex_template,
+        "Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The "
+        "default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.",
+        label="USB relay unlock command", check=check_hex_template, advanced=True,
     )
-    serial_off_hex: str = option(LCUS_OFF, None, None, "Bytes that switch the relay off (LCUS: A0 01 00 A1).",
-                                 check=check_hex_template)
-    serial_checksum: str = option("sum8", None, None, "How {sum} is computed: sum8 (sum mod 256), xor8 or none.",
-                                  choices=CHECKSUMS)
+    serial_off_hex: str = option(LCUS_OFF, None, None, "Bytes sent to lock again (LCUS boards: A0 01 00 A1).",
+                                 label="USB relay lock command", check=check_hex_template, advanced=True)
+    serial_checksum: str = option("sum8", None, None, "How {sum} in the commands is worked out: sum8 (sum of "
+                                                      "the bytes), xor8 or none.",
+                                  label="USB relay checksum", choices=CHECKSUMS, advanced=True)
     http_on_url: str = option(
         "", None, None,
-        "URL that unlocks; {seconds} becomes the pulse length. Prefer a relay that switches "
-        "itself off (Shelly: http://HOST/relay/0?turn=on&timer={seconds}) so a crashed PC "
-        "cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... "
-        "(sent as HTTP basic auth).",
-        check=check_http_url, secret=True,
+        "Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&timer={seconds} "
+        "({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a "
+        "crashed PC cannot leave the door open. A relay with a password: "
+        "http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).",
+        label="Network relay: unlock address", check=check_http_url, secret=True,
     )
-    http_off_url: str = option("", None, None, "URL that locks (Shelly: http://HOST/relay/0?turn=off; "
-                               "Tasmota: http://HOST/cm?cmnd=Power%20Off).", check=check_http_url, secret=True)
-    http_method: str = option("GET", None, None, "HTTP method of the relay requests.", choices=("GET", "POST", "PUT"))
-    http_on_body: str = option("", None, None, "Request body for 'on' (POST/PUT); {seconds} is replaced.",
-                               secret=True)
-    http_off_body: str = option("", None, None, "Request body for 'off' (POST/PUT).", secret=True)
+    http_off_url: str = option("", None, None, "Web address that locks again, for example "
+                               "http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).",
+                               label="Network relay: lock address", check=check_http_url, secret=True)
+    http_method: str = option("GET", None, None, "How the addresses are called; most relays use GET.",
+                              label="Network relay: request type", choices=("GET", "POST", "PUT"), advanced=True)
+    http_on_body: str = option("", None, None, "Only for POST or PUT: text sent with the unlock request; "
+                                               "{seconds} becomes the unlock time.",
+                               label="Network relay: unlock message", advanced=True, secret=True)
+    http_off_body: str = option("", None, None, "Only for POST or PUT: text sent with the lock request.",
+                                label="Network relay: lock message", advanced=True, secret=True)
     http_timeout_s: float = option(
-        2.0, 0.2, 10.0, "Seconds to wait for the network relay before reporting it unreachable.")
+        2.0, 0.2, 10.0, "How long to wait for the network relay before reporting it unreachable.",
+        label="Network relay: wait for an answer (seconds)", advanced=True)

@@ -20,59 +20,68 @@ class RecognitionSettings(SettingsSection):
     NAME = "recognition"
     TITLE = "Recognition"
 
-    threshold_mode: str = option(
-        "calibrated", None, None,
-        "calibrated: the app derives the distance threshold from the enrolled people and the "
-        "strangers-per-1,000 target below, and recomputes it whenever someone is enrolled or "
-        "removed (recognition/calibration.py). fixed: the expert override, match_threshold is "
-        "used as it is and the stranger rate is not controlled.",
-        choices=("calibrated", "fixed"),
-    )
     strangers_per_1000: float = option(
         1.0, 0.01, 50.0,
-        "How many visits of never-enrolled people (out of 1,000) may be taken for an "
-        "employee. Lower is stricter: fewer strangers booked or let in, more employees asked "
-        "to look at the camera again. The threshold for it falls as more people are enrolled.",
+        "How many visits of people who are not enrolled (out of 1,000) may be taken for an "
+        "employee. Lower is stricter: fewer strangers booked or let in, but employees are more "
+        "often asked to look at the camera again. The app turns this into the matching "
+        "distance for the number of people enrolled, and recomputes it after every enrolment.",
+        label="Strangers accepted per 1,000 visits",
     )
+    threshold_mode: str = option(
+        "calibrated", None, None,
+        "calibrated: the matching distance follows from the strangers-per-1,000 target and the "
+        "people enrolled (recommended). fixed: an expert override that uses the fixed distance "
+        "below as it is; its stranger rate then grows with the number of people enrolled.",
+        label="How the matching distance is set", choices=("calibrated", "fixed"), advanced=True,
+    )
+    # Euclidean distance between descriptors; README, "Choosing the threshold".
     match_threshold: float = option(
         0.5, 0.30, 0.80,
-        "Fixed threshold (threshold_mode fixed only): the largest distance between a face and "
-        "an enrolled person accepted as that person. It does not adapt to the number of people "
-        "enrolled, so its stranger rate grows with the site: see README, Choosing the threshold.",
+        "Only with the fixed setting above: how alike a face must look to an enrolled employee "
+        "to count as that person. Lower is stricter: strangers are less often taken for an "
+        "employee, but employees are more often not recognised.",
+        label="Fixed matching distance (lower is stricter)", advanced=True,
     )
     min_margin: float = option(
         0.05, 0.0, 0.30,
-        "Smallest distance gap between the best and the second-best enrolled person for a "
-        "match to count; closer calls are reported as unknown. 0 turns the check off.",
+        "When a face looks almost equally like two employees, it is treated as not recognised "
+        "unless the best match is ahead by at least this much. 0 turns the check off.",
+        label="Lead needed over the second-best match", advanced=True,
     )
     min_decision_frames: int = option(
         3, 1, 30,
-        "Frames of a face fused before the first comparison with the enrolled people; later "
-        "looks come after 3x, 9x ... as many frames. One odd frame then cannot open the door "
-        "or book attendance.",
+        "Camera frames of a face combined before the first comparison with the enrolled "
+        "people; later comparisons come after 3, 9 ... times as many frames. One odd frame "
+        "then cannot book attendance or open the door.",
+        label="Frames before the first decision",
     )
     decision_window_frames: int = option(
         90, 1, 900,
-        "Frames fused at the last look (about 3 s at 30 frames/s): a face not recognised by "
-        "then is unknown ('please see reception'). The looks share the stranger budget, so "
-        "more looks mean a stricter threshold per look.",
+        "Frames combined for the last comparison (about 3 s at 30 frames per second): a face "
+        "not recognised by then is told 'please see reception'. All comparisons of a face "
+        "share the strangers-per-1,000 budget.",
+        label="Frames before 'not recognised'", advanced=True,
     )
     track_iou: float = option(
         0.3, 0.1, 0.9,
-        "Box overlap (IoU) needed to treat a face in the next frame as the same track.",
+        "How much a face's box must overlap between two frames to be taken as the same person "
+        "moving.",
+        label="Overlap to follow a moving face", advanced=True,
     )
     track_max_missed: int = option(
         5, 0, 100,
-        "Frames a tracked face may be missing before its track ends; a face seen again "
-        "later starts a new track and a new decision.",
+        "Frames a face may be hidden (someone walks in front, the person looks away) and still "
+        "be followed as the same person; after that a new decision is made.",
+        label="Frames a face may be hidden", advanced=True,
     )
     track_split_distance: float = option(
         0.60, 0.30, 1.20,
-        "A face in a track's place whose descriptor jumped farther than this from the track's "
-        "previous frame is another person (a cut, someone stepping in) and starts a new track, "
-        "so a name never passes to someone else. Default: dlib's own same-person distance; two "
-        "consecutive frames of one person are much closer than two photos of them.",
-        advanced=True,
+        "A face that suddenly looks this different from the same face a frame before is taken "
+        "for another person (the camera cut away, someone stepped into the place) and gets its "
+        "own decision, so a name never passes to someone else. Two frames of one person are "
+        "far more alike than two photos of them.",
+        label="Jump that means another person", advanced=True,
     )
 
 
@@ -84,66 +93,94 @@ class EnrolmentSettings(SettingsSection):
     TITLE = "Enrolment"
     PREFIX = "enrol_"
 
-    min_samples: int = option(1, 1, 20, "Good samples needed to save an enrolment (the guided capture takes 5).")
+    min_samples: int = option(1, 1, 20, "Good photos of a new employee needed before they can be saved. "
+                                        "The guided capture from the camera takes 5.",
+                              label="Photos needed to enrol")
     min_face_px: int = option(
-        80, 40, 600, "Smallest face (box side in pixels) accepted as an enrolment sample: 'move closer'.")
+        80, 40, 600, "A face smaller than this in the picture is refused with \"move closer\".",
+        label="Smallest face size (pixels)", advanced=True)
+    # Laplacian variance of the aligned 150 px face.
     min_sharpness: float = option(
         ENROL_MIN_SHARPNESS, 0.0, 2000.0,
-        "Smallest Laplacian variance of the aligned 150 px face accepted for enrolment: 'hold still'.")
-    min_brightness: float = option(40.0, 0.0, 255.0, "Darkest mean grey level of the face accepted: 'too dark'.")
-    max_brightness: float = option(225.0, 0.0, 255.0, "Brightest mean grey level of the face accepted: 'too bright'.")
-    max_yaw_deg: float = option(25.0, 5.0, 60.0, "Largest head turn (degrees) accepted for enrolment.")
-    max_roll_deg: float = option(20.0, 5.0, 60.0, "Largest head tilt (degrees) accepted for enrolment.")
+        "A blurred photo is refused with \"hold still\". Higher asks for sharper photos; 0 "
+        "accepts any.", label="Sharpness needed", advanced=True)
+    min_brightness: float = option(40.0, 0.0, 255.0, "A face darker than this (0 is black, 255 is white) is "
+                                                      "refused with \"too dark\".",
+                                   label="Darkest face accepted", not_above="max_brightness")
+    max_brightness: float = option(225.0, 0.0, 255.0, "A face brighter than this is refused with \"too bright\".",
+                                   label="Brightest face accepted")
+    max_yaw_deg: float = option(25.0, 5.0, 60.0, "A photo with the head turned further to the side is "
+                                                  "refused with \"turn slightly left/right\".",
+                                label="Largest head turn (degrees)", advanced=True)
+    max_roll_deg: float = option(20.0, 5.0, 60.0, "A photo with the head tilted further is refused with "
+                                                   "\"keep your head upright\".",
+                                 label="Largest head tilt (degrees)", advanced=True)
     duplicate_refuse_percent: float = option(
         0.5, 0.01, 10.0,
-        "A new person is refused as already enrolled when they are closer to an enrolled person "
-        "than distinct people are in more than this percent of enrolments (calibrated to the "
-        "gallery like the recognition threshold).",
+        "A new employee who looks this much like someone already enrolled is refused as a "
+        "duplicate: the distance is chosen so that people who are really different are refused "
+        "in at most this percent of enrolments, for the number of people enrolled.",
+        label="Refuse as duplicate (percent of distinct people)", advanced=True,
+        not_above="duplicate_ask_percent",
     )
     duplicate_ask_percent: float = option(
         5.0, 0.1, 50.0,
-        "Above the refusal distance and up to this percent, the admin is asked 'looks like "
+        "Up to this percent of enrolments of distinct people, the admin is asked 'looks like "
         "<name>: same person?' and may save anyway (recorded in the audit log).",
+        label="Ask before saving (percent of distinct people)", advanced=True,
     )
 
 
 @dataclass(frozen=True)
 class LivenessSettings(SettingsSection):
-    """The head-turn challenge (recognition/liveness.py) and what it guards."""
+    """The head-turn challenge (recognition/liveness.py) and what it guards; the thresholds'
+    measurements (build/pad_harness.py) are in README, "Door access and privacy"."""
 
     NAME = "liveness"
-    TITLE = "Liveness"
+    TITLE = "Head-turn check"
     PREFIX = "liveness_"
 
     for_door: bool = option(
         True, None, None,
-        "Open the door only for a face that passed the head-turn liveness challenge "
-        "(recognition/liveness.py): stops printed photos and still images on a phone or monitor, "
-        "not video replays or 3-D masks.",
+        "Before the door opens, a recognised person is asked to turn their head slightly left, "
+        "then right. This stops a printed photo or a picture on a phone; it does not stop a "
+        "video or a mask.",
+        label="Ask for a head turn before opening the door",
     )
     for_attendance: bool = option(
         False, None, None,
-        "Book attendance only for a face that passed the head-turn liveness challenge.",
+        "Attendance is booked only after the head turn: slower for everyone, but a photo of a "
+        "colleague cannot book their attendance.",
+        label="Ask for a head turn before booking attendance",
     )
+    # A flat photo turned like a head reads 2-18 degrees of landmark yaw (jitter, perspective);
+    # "turn your head left, then right" gives 20-60.
     min_yaw_change_deg: float = option(
         15.0, 5.0, 45.0,
-        "Head turn (change of landmark yaw, degrees) the challenge needs. A flat photo turned "
-        "like a head reads 2-18 degrees (landmark jitter and perspective); asking to 'turn "
-        "your head left, then right' gives 20-60. Lower lets more photos reach the parallax test.",
+        "How far the head must turn. Lower is easier for people, but lets more photos on to "
+        "the depth test.",
+        label="Head turn needed (degrees)", advanced=True,
     )
+    # Nose parallax beyond one homography of the eye/mouth plane, as a fraction of the eye
+    # distance. build/pad_harness.py: flat photos/screens reached 0.085, real turns in the clip
+    # 0.13-0.18 (synthetic head: 15/20/30 degrees give 0.08/0.12/0.19, so ask for left AND
+    # right); a strongly bent photo 0.07-0.19 (not stopped).
     min_parallax: float = option(
         0.09, 0.02, 0.30,
-        "Smallest nose parallax accepted as a real head: how far the nose moves with the turn "
-        "beyond what one homography of the eye/mouth plane explains, as a fraction of the eye "
-        "distance. build/pad_harness.py: flat photos/screens reached 0.085, real turns in the "
-        "clip 0.13-0.18 (synthetic head: 15/20/30 degrees give 0.08/0.12/0.19, so ask for "
-        "left AND right); a strongly bent photo 0.07-0.19 (not stopped).",
+        "How much the nose must move against the eyes and mouth while the head turns, which a "
+        "flat photo cannot do. Higher stops more photos; lower is easier for people.",
+        label="Depth needed", advanced=True,
     )
-    min_frames: int = option(6, 3, 120, "Frames of a track the liveness challenge needs before it can pass.")
+    min_frames: int = option(6, 3, 120, "Frames of a person the check must see before it can pass. Not "
+                                        "more than the frames watched.",
+                             label="Frames before the check can pass", advanced=True, not_above="window_frames")
     confirm_frames: int = option(
         3, 1, 30,
-        "Consecutive frames the liveness test must pass before a track counts as live; the "
-        "test runs every frame, so 1 lets a single frame of landmark jitter pass a photo.",
+        "Frames in a row that must pass before a person counts as real; 1 would let a single "
+        "unsteady frame pass a photo. Not more than the frames watched.",
+        label="Frames in a row that must pass", advanced=True,
+        not_above="window_frames",
     )
     window_frames: int = option(
-        60, 6, 600, "Most recent frames of a track the liveness challenge looks at (about 2-4 s).")
+        60, 6, 600, "Recent frames the check looks at (about 2-4 s); a person who has not turned by then "
+                    "is refused.", label="Frames watched", advanced=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..attendance.csv_export import write_events_csv, write_summary_csv
 from ..attendance.rules import AttendanceRules
+from ..shared.errors import FaceAppError
 from ..shared.records import AttendanceEvent, DailySummary
 from ..shared.timezones import day_bounds
 
@@ -15,29 +16,43 @@ if TYPE_CHECKING:
     from ..storage.repository import Repository
 
 
+class DateRangeError(FaceAppError):
+    """The first day of a range is after its last day."""
+
+
 class ReportService:
-    """Events and daily summaries of the site's attendance days, and their CSV export."""
+    """Events and daily summaries of the site's attendance days, and their CSV export.
+
+    `department` matches the employee's current department exactly (the CLI's --department);
+    `department_contains` matches a part of it, ignoring case (the log page's filter)."""
 
     def __init__(self, repo: "Repository") -> None:
         self.repo = repo
 
     def query_events(self, rules: AttendanceRules, first_day: date | None, last_day: date | None,
-                     employee_ids: list[int] | None = None, department: str | None = None) -> list[AttendanceEvent]:
+                     employee_ids: list[int] | None = None, department: str | None = None,
+                     department_contains: str | None = None) -> list[AttendanceEvent]:
         """Events of the attendance days first_day..last_day (inclusive, local days)."""
+        if first_day and last_day and first_day > last_day:
+            raise DateRangeError(f"the first day {first_day} is after the last day {last_day}")
         start = day_bounds(first_day, rules.tz, rules.day_start_hour)[0] if first_day else None
         end = day_bounds(last_day, rules.tz, rules.day_start_hour)[1] if last_day else None
-        return self.repo.events(start, end, employee_ids=employee_ids, department=department)
+        return self.repo.events(start, end, employee_ids=employee_ids, department=department,
+                                department_contains=department_contains)
 
     def summaries(self, rules: AttendanceRules, first_day: date | None, last_day: date | None,
-                  employee_ids: list[int] | None = None, department: str | None = None) -> list[DailySummary]:
-        return rules.summaries(self.query_events(rules, first_day, last_day, employee_ids, department))
+                  employee_ids: list[int] | None = None, department: str | None = None,
+                  department_contains: str | None = None) -> list[DailySummary]:
+        return rules.summaries(self.query_events(rules, first_day, last_day, employee_ids, department,
+                                                 department_contains))
 
     def export_csv(self, rules: AttendanceRules, out: str | Path, first_day: date | None, last_day: date | None,
                    employee_ids: list[int] | None = None, department: str | None = None,
-                   summary: bool = False) -> int:
-        """Write raw events (or daily summaries) to `out` atomically; returns the row count."""
+                   summary: bool = False, department_contains: str | None = None, layout: str = "iso") -> int:
+        """Write raw events (or daily summaries) to `out` atomically; returns the row count.
+        layout: "iso" (timestamps for programs) or "excel" (local date and time columns)."""
         self.repo.refuse_own_file(out, "an export file")
-        events = self.query_events(rules, first_day, last_day, employee_ids, department)
+        events = self.query_events(rules, first_day, last_day, employee_ids, department, department_contains)
         if summary:
-            return write_summary_csv(rules.summaries(events), out)
-        return write_events_csv(events, out, tz=rules.tz)
+            return write_summary_csv(rules.summaries(events), out, layout=layout)
+        return write_events_csv(events, out, tz=rules.tz, layout=layout)

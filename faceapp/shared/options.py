@@ -22,18 +22,31 @@ S = TypeVar("S", bound="SettingsSection")
 
 
 class SettingsError(FaceAppError):
-    """A setting is outside its documented range, of the wrong type, or unknown."""
+    """A setting is outside its documented range, of the wrong type, or unknown.
+
+    `keys` are the stored keys at fault (two for a minimum above its maximum), so the
+    settings dialog can point at the fields and word the message with their labels."""
+
+    def __init__(self, message: str, keys: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 def option(default: Any, lo: float | None = None, hi: float | None = None, doc: str = "", *,
-           label: str = "", choices: tuple = (), check: Callable[[str], None] | None = None,
-           key: str | None = None, advanced: bool = False, secret: bool = False) -> Any:
-    """A documented setting. `label` and `doc` are what an admin reads in Settings; text
+           label: str = "", choices: tuple = (), choice_labels: tuple[str, ...] = (),
+           check: Callable[[str], None] | None = None, key: str | None = None, advanced: bool = False,
+           secret: bool = False, not_above: str | None = None) -> Any:
+    """A documented setting. `label` and `doc` are what an admin reads in Settings, and
+    `choice_labels` the words shown for `choices` (same order; the choices are stored); text
     options without choices may name a `check` that raises ValueError with the reason;
     `key` overrides the stored key; `advanced` puts it under "Advanced"; `secret` masks it
-    in listings and audit entries."""
+    in listings and audit entries; `not_above` names the field of the same section this
+    minimum must not exceed (a min/max pair, checked whenever the section is validated)."""
+    if choice_labels and len(choice_labels) != len(choices):
+        raise ValueError(f"{len(choice_labels)} choice labels for {len(choices)} choices")
     return field(default=default, metadata={"range": (lo, hi), "doc": doc, "label": label, "choices": choices,
-                                            "check": check, "key": key, "advanced": advanced, "secret": secret})
+                                            "choice_labels": choice_labels, "check": check, "key": key,
+                                            "advanced": advanced, "secret": secret, "not_above": not_above})
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,8 @@ class OptionInfo:
     choices: tuple
     advanced: bool
     secret: bool
+    not_above: str | None = None  # stored key of the maximum this minimum must not exceed
+    choice_labels: tuple[str, ...] = ()  # what Settings shows for each of `choices`
 
     @property
     def kind(self) -> type:
@@ -77,11 +92,14 @@ class SettingsSection:
     @classmethod
     def describe(cls) -> list[OptionInfo]:
         out = []
+        by_name = {f.name: f for f in fields(cls)}
         for f in fields(cls):
             lo, hi = f.metadata["range"]
+            above = f.metadata["not_above"]
             out.append(OptionInfo(cls.key_of(f), cls.NAME, f.name, f.default, lo, hi, f.metadata["doc"],
                                   f.metadata["label"] or f.name.replace("_", " "), f.metadata["choices"],
-                                  f.metadata["advanced"], f.metadata["secret"]))
+                                  f.metadata["advanced"], f.metadata["secret"],
+                                  cls.key_of(by_name[above]) if above else None, f.metadata["choice_labels"]))
         return out
 
     @classmethod
@@ -97,6 +115,9 @@ class SettingsSection:
     def validate(self: S) -> S:
         for f in fields(self):
             check_value(self.key_of(f), f, getattr(self, f.name))
+        for f in fields(self):
+            if f.metadata["not_above"]:
+                check_order(self, f.name, f.metadata["not_above"], "a minimum must not be above its maximum")
         self.check_related()
         return self
 
@@ -127,6 +148,13 @@ def mask_secret(value: Any) -> Any:
 def check_value(key: str, f: dataclasses.Field, value: Any) -> None:
     """Type, range, choices and text check of one value; SettingsError names the key (and
     shows a secret value only masked)."""
+    try:
+        _check_value(key, f, value)
+    except SettingsError as exc:
+        raise SettingsError(str(exc), (key,)) from None
+
+
+def _check_value(key: str, f: dataclasses.Field, value: Any) -> None:
     lo, hi = f.metadata["range"]
     choices = f.metadata["choices"]
     shown = repr(mask_secret(value)) if f.metadata.get("secret") else repr(value)
@@ -162,4 +190,4 @@ def check_order(section: SettingsSection, low: str, high: str, what: str) -> Non
     a, b = getattr(section, low), getattr(section, high)
     if a > b:
         keys = {f.name: section.key_of(f) for f in fields(section)}
-        raise SettingsError(f"{keys[low]}={a} is above {keys[high]}={b}: {what}")
+        raise SettingsError(f"{keys[low]}={a} is above {keys[high]}={b}: {what}", (keys[low], keys[high]))

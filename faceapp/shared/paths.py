@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from platformdirs import user_config_dir, user_state_dir
+
 _PKG = Path(__file__).resolve().parent.parent  # the faceapp package
 
 
@@ -35,3 +37,17 @@ def resources_dir() -> Path:
         if cand.is_dir():
             return cand
     return _candidates("resources")[-1]
+
+
+def state_dir() -> Path:
+    """Per-user state kept outside the database (e.g. which database was used before):
+    $FACEAPP_STATE_DIR, else ~/.local/state/faceapp, %LOCALAPPDATA%\\faceapp, ..."""
+    env = os.environ.get("FACEAPP_STATE_DIR")
+    return Path(env) if env else Path(user_state_dir("faceapp", appauthor=False))
+
+
+def config_dir() -> Path:
+    """Per-user, per-PC preferences (the window's size and place): $FACEAPP_CONFIG_DIR, else
+    ~/.config/faceapp, %LOCALAPPDATA%\\faceapp, ~/Library/Application Support/faceapp."""
+    env = os.environ.get("FACEAPP_CONFIG_DIR")
+    return Path(env) if env else Path(user_config_dir("faceapp", appauthor=False))

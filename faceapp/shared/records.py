@@ -50,7 +50,7 @@ class AttendanceEvent:
 
 @dataclass(frozen=True)
 class DailySummary:
-    employee_id: int
+    employee_id: int | None  # None: the day's events of deleted employees, counted only
     employee_number: str
     employee_name: str
     department: str

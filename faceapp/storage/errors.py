@@ -30,6 +30,11 @@ class DatabaseFileError(StorageError):
     """A path given for a photo, a video or an export is the attendance database itself."""
 
 
+class DatabaseMissingError(StorageError):
+    """The database this user's faceapp used before at this path is gone: not silently
+    replaced by an empty one (allow_new_db / --new-db / the desktop's question decide)."""
+
+
 class DatabaseLockedError(StorageError):
     """Another connection held the write lock for longer than the busy timeout."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -54,6 +55,11 @@ def _text(value: str, what: str, required: bool = True) -> str:
     return value
 
 
+def _like_pattern(text: str) -> str:
+    """`%text%` for LIKE ... ESCAPE '\\' (case-insensitive for ASCII), wildcards in `text` escaped."""
+    return "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _employee(row: Sequence[Any]) -> Employee:
     return Employee(id=row[0], number=row[1], name=row[2], department=row[3] or "", active=bool(row[4]),
                     consent_at=ts_from_db(row[5]), created_at=ts_from_db(row[6]), updated_at=ts_from_db(row[7]))
@@ -86,6 +92,35 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def journal_mode(self) -> str:
+        with self._read("reading the journal mode") as c:
+            return str(c.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def save_copy(self, target: str | Path) -> Path:
+        """Write what this connection holds to a new database file (SQLite's backup API,
+        through a temporary file and a rename): the rescue when the open file was deleted
+        or replaced under the app. An existing database file of this app is never overwritten."""
+        target = Path(target)
+        if target.exists() and self.is_own_file(target):
+            raise DatabaseFileError(f"{target} is a database file in use; choose a new file name", self.path)
+        tmp = target.with_name(f".{target.name}.saving")
+        try:
+            dst = sqlite3.connect(str(tmp))
+            try:
+                with self._lock:
+                    self._conn.backup(dst)
+            finally:
+                dst.close()
+            os.replace(tmp, target)
+        except sqlite3.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise translate(exc, target, "saving a copy of the database") from exc
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"cannot write {target}: {exc.strerror or exc}; nothing was written", target) from exc
+        log.warning("saved a copy of the open database %s to %s", self.path, target)
+        return target
 
     def is_own_file(self, path: str | Path) -> bool:
         """Whether `path` is this database or one of its side files (which nothing but SQLite
@@ -230,9 +265,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         if active_only:
             sql += " AND e.active = 1"
         if search and search.strip():
-            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             sql += " AND (e.number LIKE ?1 ESCAPE '\\' OR e.name LIKE ?1 ESCAPE '\\' OR e.department LIKE ?1 ESCAPE '\\')"
-            args.append(pattern)
+            args.append(_like_pattern(search))
         sql += " ORDER BY e.name COLLATE NOCASE, e.number"
         with self._read("listing employees") as c:
             return [_employee(r) for r in c.execute(sql, args)]
@@ -253,7 +287,7 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             else:
                 values[key] = 1 if value else 0
         with self._write(f"updating employee {employee_id}") as c:
-            self._require_employee(c, employee_id)
+            before = self._require_employee(c, employee_id)
             if values:
                 sets = ", ".join(f"{k} = ?" for k in values)  # keys come from _EDITABLE only
                 try:
@@ -264,7 +298,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
                         raise DuplicateEmployeeError(values.get("number", ""), self.path) from exc
                     raise
                 self._track_deactivation(c, employee_id)
-                self._audit(c, actor, "employee.update", {"employee_id": int(employee_id), "fields": sorted(values)})
+                details: dict[str, Any] = {"employee_id": int(employee_id), "fields": sorted(values)}
+                if values.get("number", before.number) != before.number:  # old rows show the new number
+                    details["number"] = [before.number, values["number"]]
+                self._audit(c, actor, "employee.update", details)
             return self._require_employee(c, employee_id)
 
     def set_active(self, employee_id: int, active: bool, actor: str = "admin") -> Employee:
@@ -378,10 +415,12 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         return _event(row) if row else None
 
     def events(self, start: datetime | None = None, end: datetime | None = None,
-               employee_ids: Iterable[int] | None = None, department: str | None = None) -> list[AttendanceEvent]:
+               employee_ids: Iterable[int] | None = None, department: str | None = None,
+               department_contains: str | None = None) -> list[AttendanceEvent]:
         """Events with start <= ts < end (either bound optional), oldest first, joined with the
         employee's number/name/department (empty for deleted people, whose employee_id is
-        None). `department` filters on the employee's current department."""
+        None). `department` filters on the employee's current department (exact, the CLI's
+        --department); `department_contains` on a part of it, ignoring case (the log page)."""
         sql, args = self._EVENT_SQL + " WHERE 1 = 1", []
         if start is not None:
             sql, args = sql + " AND a.ts >= ?", args + [ts_to_db(start, "start")]
@@ -392,6 +431,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
                 args + [json.dumps([int(i) for i in employee_ids])]
         if department is not None:
             sql, args = sql + " AND e.department = ?", args + [department]
+        if department_contains:
+            sql, args = sql + " AND e.department LIKE ? ESCAPE '\\'", args + [_like_pattern(department_contains)]
         with self._read("reading attendance events") as c:
             return [_event(r) for r in c.execute(sql + " ORDER BY a.ts, a.id", args)]
 

@@ -6,19 +6,26 @@ import logging
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLineEdit, QMessageBox, QPushButton, QTableWidget,
+                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..shared.errors import FaceAppError
 from ..shared.records import Employee
+from .messages import error_text
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
 
 class EditDialog(QDialog):
-    def __init__(self, emp: Employee, parent: QWidget | None = None) -> None:
+    """Edits one employee and saves on OK (on a worker); a refused save keeps the dialog open
+    with the edits and the reason. A changed employee number is confirmed first: the person's
+    attendance history stays theirs and is shown and exported with the new number."""
+
+    def __init__(self, ctx, emp: Employee, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ctx, self.emp = ctx, emp
+        self.saved: Employee | None = None
         self.setWindowTitle(self.tr("Edit employee"))
         form = QFormLayout(self)
         self.number = QLineEdit(emp.number)
@@ -27,14 +34,60 @@ class EditDialog(QDialog):
         form.addRow(self.tr("Employee number"), self.number)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Department"), self.department)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        form.addRow(box)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e;")
+        form.addRow(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.resize(460, self.sizeHint().height())
 
     def values(self) -> dict[str, str]:
         return {"number": self.number.text().strip(), "name": self.name.text().strip(),
                 "department": self.department.text().strip()}
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.values().items() if v != getattr(self.emp, k)}
+
+    def accept(self) -> None:
+        vals = self.changes()
+        if not self.values()["number"] or not self.values()["name"]:
+            self.error.setText(self.tr("Number and name are required."))
+            return
+        if not vals:
+            super().accept()
+            return
+        if "number" in vals and not ask_yes_no(self, self.tr("Change employee number"), self.tr(
+                "Change the employee number of %1 from %2 to %3? Their attendance history stays with "
+                "them and will be shown and exported with the new number.")
+                .replace("%1", self.emp.name).replace("%2", self.emp.number).replace("%3", vals["number"])):
+            return
+        self.error.setText(self.tr("Saving…"))
+        self.buttons.setEnabled(False)
+        run_in_thread(lambda: self.ctx.employees().update(self.emp.id, **vals), self._saved, self._failed)
+
+    def _saved(self, emp: Employee) -> None:
+        self.buttons.setEnabled(True)
+        self.saved = emp
+        super().accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(error_text(exc))
+
+    def reject(self) -> None:
+        if self.buttons.isEnabled():  # not while a save is under way: it would still land
+            super().reject()
+
+
+def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    """A Yes/No question whose default (Enter, Esc) is No: nothing destructive by accident."""
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class EmployeesPage(QWidget):
@@ -94,7 +147,7 @@ class EmployeesPage(QWidget):
         try:
             fn()
         except FaceAppError as exc:
-            QMessageBox.warning(self, what, str(exc))
+            QMessageBox.warning(self, what, error_text(exc))
             return
         self.changed.emit()
         self.refresh()
@@ -103,14 +156,10 @@ class EmployeesPage(QWidget):
         emp = self.selected()
         if emp is None:
             return
-        dlg = EditDialog(emp, self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            vals = {k: v for k, v in dlg.values().items() if v != getattr(emp, k)}
-            if vals.get("number") == "" or vals.get("name") == "":
-                QMessageBox.warning(self, self.tr("Edit employee"), self.tr("Number and name are required."))
-                return
-            if vals:
-                self._do(lambda: self.ctx.employees().update(emp.id, **vals), self.tr("Edit employee"))
+        dlg = EditDialog(self.ctx, emp, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted and dlg.saved is not None:
+            self.changed.emit()
+            self.refresh()
 
     def toggle_active(self) -> None:
         emp = self.selected()
@@ -127,11 +176,9 @@ class EmployeesPage(QWidget):
         emp = self.selected()
         if emp is None:
             return
-        if confirm:
-            answer = QMessageBox.question(
+        if confirm and not ask_yes_no(
                 self, self.tr("Delete employee"),
                 self.tr("Delete %1 (no. %2)? Their face templates are erased; attendance history is kept "
-                        "without the name. This cannot be undone.").replace("%1", emp.name).replace("%2", emp.number))
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+                        "without the name. This cannot be undone.").replace("%1", emp.name).replace("%2", emp.number)):
+            return
         self._do(lambda: self.ctx.employees().delete(emp.id, actor="admin"), self.tr("Delete employee"))

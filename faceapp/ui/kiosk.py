@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 
@@ -20,7 +20,13 @@ class KeySwallower(QObject):
         return False
 
 
+def pin_prompt_texts() -> tuple[str, str]:
+    """Title and label of the PIN prompt, in a fixed context ("Kiosk"): parent.tr() looked them
+    up under the caller's class name, where the catalogue does not have them."""
+    return (QCoreApplication.translate("Kiosk", "Administrator"), QCoreApplication.translate("Kiosk", "Admin PIN:"))
+
+
 def ask_pin(parent: QWidget) -> str | None:
-    pin, ok = QInputDialog.getText(parent, parent.tr("Administrator"), parent.tr("Admin PIN:"),
-                                   QLineEdit.EchoMode.Password)
+    title, label = pin_prompt_texts()
+    pin, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Password)
     return pin if ok else None

@@ -15,8 +15,16 @@ def translations_dir() -> Path:
     return paths.resources_dir() / "translations"  # checkout, wheel or PyInstaller bundle
 
 
+def qt_translations_dir() -> Path:
+    """Qt's own catalogues (qtbase_*.qm: OK, Cancel, Back, Next, ...), shipped with PySide6."""
+    from PySide6.QtCore import QLibraryInfo
+
+    return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+
+
 def install_translator(app, language: str) -> bool:
-    """Load faceapp_<language>.qm (English needs none); False when it is missing."""
+    """Load faceapp_<language>.qm and Qt's qtbase_<language>.qm (English needs none); False
+    when faceapp's is missing. Qt's missing only costs its buttons, with a warning."""
     from PySide6.QtCore import QTranslator
 
     if language in ("", "en"):
@@ -28,6 +36,14 @@ def install_translator(app, language: str) -> bool:
         return False
     app.installTranslator(tr)
     app._faceapp_translator = tr  # keep it alive
+    app._faceapp_translators = [tr]
+    qt = QTranslator(app)
+    if qt.load(f"qtbase_{language}", str(qt_translations_dir())) or qt.load(f"qtbase_{language}", str(base)):
+        app.installTranslator(qt)
+        app._faceapp_translators.append(qt)
+    else:
+        log.warning("Qt's own translation qtbase_%s not found in %s: standard buttons stay English",
+                    language, qt_translations_dir())
     return True
 
 
@@ -76,24 +92,56 @@ def _stop_on_signals(app):  # noqa: ANN001, ANN202 - returns the restore functio
 
 
 def main_from_args(args) -> int:
-    """What `faceapp` without a sub-command runs: the CLI's --db/--provider/--models-dir/--kiosk."""
+    """What `faceapp` without a sub-command runs: the CLI's --db/--provider/--models-dir/--kiosk/--new-db."""
     try:
         import PySide6  # noqa: F401
     except ImportError:
         print("error: the desktop window needs PySide6 (pip install PySide6-Essentials)", file=sys.stderr)
         return 5
-    from ..app import build_context
+    from ..app import DatabaseMissingError, build_context
     from ..shared.errors import FaceAppError
     from ..shared.logfile import install_log_file
+    from .messages import error_text
 
     log_path = install_log_file()
+    allow_new = bool(getattr(args, "new_db", False))
     try:
-        ctx = build_context(args.db, args.provider, args.models_dir)
+        try:
+            ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)
+        except DatabaseMissingError as exc:  # never a silent new, empty database: the admin decides
+            log.error("cannot start: %s", exc)
+            if not ask_new_database(exc, log_path):
+                log.info("the admin chose to quit rather than start a new, empty database")
+                return 1
+            log.warning("the admin chose to start a new, empty database at %s", exc.path)
+            ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=True)
     except FaceAppError as exc:  # locked, damaged or newer database, full disk: say so, in a window
         log.error("cannot start: %s", exc)
-        show_fatal(str(exc), log_path)
+        show_fatal(error_text(exc), log_path)
         return 1
     return run_gui(ctx, kiosk=bool(getattr(args, "kiosk", False)))
+
+
+def ask_new_database(exc: BaseException, log_path: Path | None) -> bool:
+    """The database used before is gone: quit (the default) or start a new, empty one."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    QApplication.instance() or QApplication(sys.argv[:1])
+    box = QMessageBox(QMessageBox.Icon.Warning, "faceapp",
+                      QCoreApplication.translate("launch", "The attendance database %1 that faceapp used before is "
+                                                           "missing.").replace("%1", str(getattr(exc, "path", "") or "")))
+    box.setInformativeText(QCoreApplication.translate(
+        "launch", "If the drive holding it is not connected, connect it and start faceapp again, or restore the "
+                  "file from a backup. A new, empty database starts without employees, attendance or settings."))
+    box.setDetailedText(str(exc) + (f"\n\nLog file: {log_path}" if log_path else ""))
+    quit_button = box.addButton(QCoreApplication.translate("launch", "Quit"), QMessageBox.ButtonRole.RejectRole)
+    new_button = box.addButton(QCoreApplication.translate("launch", "Start with a new, empty database"),
+                               QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(quit_button)
+    box.setEscapeButton(quit_button)
+    box.exec()
+    return box.clickedButton() is new_button
 
 
 def show_fatal(message: str, log_path: Path | None) -> None:

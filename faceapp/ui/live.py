@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from ..hardware.capture import CameraError, CaptureThread, FrameTap, parse_source
+from ..hardware.capture import CameraError, CaptureThread, FrameTap, is_file_source
 from ..recognition.views import Announcement, FrameResult
 from .workers import run_in_thread
 
@@ -41,6 +41,8 @@ class LiveController(QObject):
         self.loop = None
         self.service = None
         self.state = "stopped"
+        self.detail = ""  # of the state: the source, or why it is not running
+        self.error: BaseException | None = None  # why the last open failed
         self.start_time: datetime | None = None
         self._taps: list[FrameTap] = []  # attached to every capture this controller opens
         self._paused = False
@@ -52,19 +54,19 @@ class LiveController(QObject):
         self.frame.connect(self._on_frame)
 
     def _set_state(self, state: str, detail: str = "") -> None:
-        if (state, detail) != (self.state, getattr(self, "_detail", "")):
-            self.state, self._detail = state, detail
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
             self.state_changed.emit(state, detail)
 
     def is_file(self) -> bool:
-        src = parse_source(self.source)
-        return isinstance(src, str) and "://" not in src
+        return is_file_source(self.source)
 
     def start(self, source: str, start_time: datetime | None = None) -> None:
         """Open the source and the recognition service off the GUI thread (opening an RTSP URL
         or loading the gallery can take seconds)."""
         self.stop()
         self.source, self.start_time = str(source), start_time
+        self.error = None
         self._generation += 1
         gen = self._generation
         self._set_state("opening", self.source)
@@ -114,6 +116,7 @@ class LiveController(QObject):
         if gen != self._generation:
             return
         log.debug("camera %r: %s", self.source, exc)  # the worker already logged it as a warning
+        self.error = exc
         self._set_state("no-camera", str(exc))
         if not self.is_file() and isinstance(exc, CameraError):
             self._retry.start()  # a kiosk comes back by itself when the camera is plugged in
@@ -199,6 +202,14 @@ class VideoWidget(QLabel):
         self.setStyleSheet("background: #111; color: #ddd; font-size: 20px;")
         self.frames_drawn = 0
 
+    def label_of(self, track) -> str:
+        """The box label: the person's name, or "Unknown" / "Identifying…" in the UI's language."""
+        if track.state == "unknown":
+            return self.tr("Unknown")
+        if track.state == "identifying":
+            return self.tr("Identifying…")
+        return track.label
+
     def show_result(self, result: FrameResult) -> None:
         if result.image.size == 0:
             return
@@ -214,7 +225,7 @@ class VideoWidget(QLabel):
             x1, y1, x2, y2 = (float(v) for v in t.box)
             p.setPen(QPen(colour, max(2, img.width() // 320)))
             p.drawRect(QRectF(x1, y1, x2 - x1, y2 - y1))
-            label = t.label
+            label = self.label_of(t)
             fm = p.fontMetrics()
             tw, th = fm.horizontalAdvance(label) + 10, fm.height() + 4
             lx = min(max(0.0, x1), max(0.0, img.width() - tw))  # keep the name inside the frame

@@ -11,15 +11,20 @@ from datetime import datetime
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..attendance.rules import AttendanceRules
+from ..hardware.capture import VideoFileMissingError
 from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
+from . import window_place
+from .database_alert import DatabaseAlert
 from .employees import EmployeesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
 from .log_page import LogPage
+from .messages import error_text, sentence
 from .prefs import UiPrefs
 from .settings_dialog import SettingsDialog
 from .workers import run_in_thread
@@ -45,7 +50,6 @@ class MainWindow(QMainWindow):
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
         self.setWindowTitle(self.tr("faceapp - attendance and door access"))
-        self.resize(1100, 760)
 
         self.live = LiveController(ctx, self)
         self.live_page = LivePage(self)
@@ -56,7 +60,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
         self.tabs.addTab(self.log_page, self.tr("Attendance log"))
-        self.setCentralWidget(self.tabs)
+        self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
+        self.db_alert.problem_changed.connect(self._database_problem)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.db_alert)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.fps_label, self.provider_label, self.camera_label = QLabel(self), QLabel(self), QLabel(self)
@@ -65,7 +76,9 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.db_label)
         self.recognition_label = QLabel(self)  # "1,204 enrolled: threshold 0.41, about 1 stranger in 1,000 ..."
-        self.statusBar().addWidget(self.recognition_label)
+        self.recognition_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.recognition_label.setMinimumWidth(60)  # elided by the status bar, whole in the tooltip
+        self.statusBar().addWidget(self.recognition_label, 1)
         # Decided events waiting for a locked or full database (they are saved by themselves)
         self.writes_label = QLabel(self)
         self.writes_label.setStyleSheet("color: #b3261e; font-weight: bold;")
@@ -78,7 +91,7 @@ class MainWindow(QMainWindow):
         self.live.frame.connect(self._on_frame)
         self.live.announced.connect(self._on_announcement)
         self.live.state_changed.connect(self._on_camera_state)
-        self.live.operating_point.connect(self.recognition_label.setText)
+        self.live.operating_point.connect(self._show_operating_point)
         self.live_page.choose_camera.connect(self.open_settings)
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
@@ -87,6 +100,7 @@ class MainWindow(QMainWindow):
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
+        window_place.place(self)  # last place, or a size that fits this screen
         if autostart:
             QTimer.singleShot(0, self.load_engine)
 
@@ -121,7 +135,7 @@ class MainWindow(QMainWindow):
     def _engine_failed(self, exc: BaseException) -> None:
         self.provider_label.setText(self.tr("Face models unavailable"))
         self.live_page.set_message(self.tr("The face models could not be loaded:\n%1\n\nRun 'faceapp doctor' "
-                                           "for details.").replace("%1", str(exc)), offer_camera=False)
+                                           "for details.").replace("%1", error_text(exc)), offer_camera=False)
 
     def start_camera(self, source: str | None = None) -> None:
         self.live.start(source if source is not None else self.prefs.camera_source, self.start_time)
@@ -140,7 +154,10 @@ class MainWindow(QMainWindow):
         local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings.attendance).tz).strftime("%H:%M")
         text = {"in": self.tr("Welcome, %1 - checked in %2"), "out": self.tr("Goodbye, %1 - checked out %2"),
                 "repeat": self.tr("Hello again, %1 - already recorded"),
-                "unknown": self.tr("Not recognised - please see reception")}.get(ann.kind, ann.message)
+                "unknown": self.tr("Not recognised - please see reception"),
+                "challenge": self.tr("%1: please turn your head slightly left, then right"),
+                "liveness_failed": self.tr("%1: not confirmed - please look at the camera and turn your head"),
+                }.get(ann.kind, ann.message)
         return text.replace("%1", ann.name).replace("%2", local)
 
     def _on_announcement(self, ann: Announcement) -> None:
@@ -157,15 +174,43 @@ class MainWindow(QMainWindow):
                  "stopped": self.tr("stopped")}
         self.camera_label.setText(self.tr("Camera %1: %2").replace("%1", self.live.source).replace("%2",
                                                                                               names.get(state, state)))
-        if state == "no-camera":
+        if state != "running":
+            self.fps_label.clear()  # no frames: an old rate would pass for a live one
+        if state in ("no-camera", "ended", "failed", "reconnecting"):
+            log.warning("camera not available (%s): %s - %s%s", state, self.live.source, detail,
+                        "; the kiosk shows 'please see reception'" if self.kiosk else "")
+        self.show_camera_state()
+
+    def show_camera_state(self) -> None:
+        """The live page for a camera that gives no frames: a message instead of the frozen
+        last frame and its boxes. Frames coming back hide it again (_on_frame)."""
+        state, detail, source = self.live.state, self.live.detail, self.live.source
+        if state not in ("no-camera", "ended", "failed", "reconnecting"):
+            return
+        if self.kiosk:  # the person at the desk: what to do, not why
+            text = self.tr("Camera not available - please see reception")
+            if state in ("no-camera", "reconnecting") and not self.live.is_file():
+                text += "\n\n" + self.tr("Retrying automatically…")
+            self.live_page.set_message(text, offer_camera=False)
+            return
+        if state == "no-camera" and isinstance(self.live.error, VideoFileMissingError):
+            msg = self.tr("The video file %1 does not exist.\n\nChoose another source in Settings.").replace("%1", source)
+        elif state == "no-camera" and self.live.is_file():
+            msg = self.tr("The video file %1 could not be opened.\n\nChoose another source in Settings.") \
+                .replace("%1", source)
+        elif state == "no-camera":
             msg = self.tr("No camera found.\n%1\n\nConnect a camera or choose another source in Settings.") \
-                .replace("%1", detail)
-            if self.kiosk:
-                msg = self.tr("Camera unavailable - please use the card reader or see reception.\n"
-                              "Retrying automatically…")
-            self.live_page.set_message(msg, offer_camera=not self.kiosk)
-        elif state == "reconnecting":
-            self.live_page.set_banner(self.tr("Camera lost - reconnecting…"), "repeat")
+                .replace("%1", error_text(self.live.error) if self.live.error else detail)
+        elif state == "ended":
+            msg = self.tr("The video %1 has ended.").replace("%1", source.replace("\\", "/").rsplit("/", 1)[-1])
+        elif state == "failed":
+            msg = self.tr("The camera stopped because of an error:\n%1\n\nRetrying automatically…").replace("%1", sentence(detail))
+        else:
+            msg = self.tr("Camera lost - reconnecting…")
+        self.live_page.set_message(msg, offer_camera=True)
+
+    def _database_problem(self, problem) -> None:
+        self.db_label.setStyleSheet("color: #b3261e; font-weight: bold;" if problem is not None else "")
 
     def _on_writes(self, state) -> None:  # noqa: ANN001 - services.pending_writes.WritesState
         if not state.busy:
@@ -176,6 +221,10 @@ class MainWindow(QMainWindow):
                                   .replace("%1", str(state.waiting)))
         self.writes_label.setToolTip(state.last_error)
         self.writes_label.show()
+
+    def _show_operating_point(self, text: str) -> None:
+        self.recognition_label.setText(text)
+        self.recognition_label.setToolTip(text)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.log_page:
@@ -225,7 +274,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown, never a silent dead menu item
             log.exception("cannot open the enrolment wizard")
             QMessageBox.critical(self, self.tr("Enrol employee"),
-                                 self.tr("The enrolment wizard could not be opened:\n%1").replace("%1", str(exc)))
+                                 self.tr("The enrolment wizard could not be opened:\n%1").replace("%1", error_text(exc)))
             self.live.resume_recognition()
             return
         wiz.exec()
@@ -256,13 +305,16 @@ class MainWindow(QMainWindow):
         if not self.guard.has_pin:
             QMessageBox.warning(self, self.tr("Kiosk mode"), self.tr("Set an admin PIN in Settings first."))
             return False
+        window_place.remember(self)  # the window's place, not the kiosk's full screen
         self.kiosk = True
+        self.db_alert.set_kiosk(True)
         self.menuBar().hide()
         self.tabs.setCurrentWidget(self.live_page)
         self.tabs.tabBar().hide()
         self.statusBar().hide()
         self.live_page.banner_px = 56
         self.live_page.empty_text.setStyleSheet("font-size: 36px;")
+        self.show_camera_state()
         self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
                             | Qt.WindowType.WindowStaysOnTopHint)
         QApplication.instance().installEventFilter(self._swallower)
@@ -281,12 +333,14 @@ class MainWindow(QMainWindow):
                                       self.tr("Locked for %1 s").replace("%1", str(int(left))), "unknown")
             return False
         self.kiosk = False
+        self.db_alert.set_kiosk(False)
         QApplication.instance().removeEventFilter(self._swallower)
         QApplication.restoreOverrideCursor()
         self.setWindowFlags(self.windowFlags() & ~Qt.WindowType.FramelessWindowHint
                             & ~Qt.WindowType.WindowStaysOnTopHint)
         self.live_page.banner_px = 32
         self.live_page.empty_text.setStyleSheet("font-size: 22px;")
+        self.show_camera_state()
         self.menuBar().show()
         self.tabs.tabBar().show()
         self.statusBar().show()
@@ -313,6 +367,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             log.info("close refused in kiosk mode")
             return
+        window_place.remember(self)
         self.live.stop(wait=True)
         writes = self.ctx.pending_writes()
         writes.remove_listener(self.writes_changed.emit)

@@ -1,5 +1,10 @@
-"""Settings dialog: camera, language, kiosk PIN, and one tab per settings section with each
-setting's explanation and range from Settings.describe()."""
+"""Settings dialog for a front-desk admin: a list of sections on the left (General, then one
+per settings section), plain labels with a line of help, range and default under each
+setting, the rarely needed ones in an "Advanced" group, and Restore defaults.
+
+Labels, help and choice words come from Settings.describe() (translated in the "Settings"
+context, see settings_texts.py); the editors are in setting_editors.py.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,34 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
+                               QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..access.pin import PinError, check_pin_format, hash_pin
 from ..hardware.cameras import list_cameras
-from ..settings import Settings, SettingsError
+from ..hardware.capture import missing_video_file
+from ..settings import OptionInfo, Settings, SettingsError
 from ..shared.errors import FaceAppError
 from . import file_dialogs
+from .messages import error_text, sentence, summary
 from .prefs import LANGUAGES, UiPrefs
+from .setting_editors import ChoiceEditor, editor_value, format_value, make_editor, set_editor_value
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
+
+HELP_STYLE = "color: #555; font-size: 11px;"
+NOTE_STYLE = "color: #b3261e; font-weight: bold;"
+
+
+def tr_setting(text: str) -> str:
+    """A label, help text, choice or section title of the settings (context "Settings")."""
+    return QCoreApplication.translate("Settings", text) if text else text
+
+
+class MissingVideoFile(FaceAppError):
+    """The camera source names a video file that does not exist."""
 
 
 class SettingsDialog(QDialog):
@@ -28,38 +48,76 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.prefs = ctx, prefs
         self.setWindowTitle(self.tr("Settings"))
-        self.resize(760, 640)
-        tabs = QTabWidget(self)
-        tabs.addTab(self._general(), self.tr("General"))
         self.fields: dict[str, QWidget] = {}  # stored setting key -> its editor
+        self.notes: dict[str, QLabel] = {}  # stored setting key -> its "not accepted" line
+        self.infos: dict[str, OptionInfo] = {i.key: i for i in Settings.describe()}
+        self._advanced: list[QGroupBox] = []
+        self._section_names: list[str] = []
+        self.section_list = QListWidget(self)
+        self.section_list.setMaximumWidth(200)
+        self.section_list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
+        self.pages = QStackedWidget(self)
+        self._add_page("general", self.tr("General"), self._general())
         for section in ctx.settings.sections():
-            tabs.addTab(self._section_tab(section), QCoreApplication.translate("Settings", section.TITLE))
-        self.tabs = tabs
+            self._add_page(section.NAME, tr_setting(section.TITLE), self._section_page(section))
+        self.section_list.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.section_list.setCurrentRow(0)
+
+        self.show_advanced = QCheckBox(self.tr("Show advanced settings"), self)
+        self.show_advanced.toggled.connect(self._set_advanced_visible)
+        self._set_advanced_visible(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
         box = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                              | QDialogButtonBox.StandardButton.Cancel)
+                                              | QDialogButtonBox.StandardButton.Cancel
+                                              | QDialogButtonBox.StandardButton.RestoreDefaults)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
+        box.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
+        body = QHBoxLayout()
+        body.addWidget(self.section_list)
+        body.addWidget(self.pages, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.show_advanced)
+        bottom.addWidget(self.status, 1)
         lay = QVBoxLayout(self)
-        lay.addWidget(tabs)
+        lay.addLayout(body, 1)
+        lay.addLayout(bottom)
         lay.addWidget(box)
+        self.resize(820, 620)
         self.saved_settings: Settings | None = None
         self._saving = False
 
+    # -- pages ------------------------------------------------------------------------------
+    def _add_page(self, name: str, title: str, page: QWidget) -> None:
+        self._section_names.append(name)
+        self.section_list.addItem(title)
+        self.pages.addWidget(page)
+
+    def show_section(self, name: str) -> None:
+        """Show the page of a section ("general", "recognition", ...)."""
+        self.section_list.setCurrentRow(self._section_names.index(name))
+
+    def _scroll(self, inner: QWidget) -> QScrollArea:
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _heading(self, text: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setStyleSheet("font-size: 16px; font-weight: bold;")
+        return label
+
     def _general(self) -> QWidget:
         w = QWidget(self)
-        form = QFormLayout(w)
-        self.camera = QComboBox(w)
-        self.camera.setEditable(True)
-        self.camera.addItem(self.prefs.camera_source)
-        self.camera.setToolTip(self.tr("A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL"))
-        run_in_thread(lambda: list_cameras(), self._cameras)  # probing devices can take a second
-        browse = QPushButton(self.tr("Video file…"), w)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.camera, 1)
-        row.addWidget(browse)
-        form.addRow(self.tr("Camera source"), row)
-        self.language = QComboBox(w)
+        outer = QVBoxLayout(w)
+        outer.addWidget(self._heading(self.tr("General"), w))
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch()
+        self.language = ChoiceEditor(w)
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(self.prefs.language)))
@@ -76,8 +134,109 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox(self.tr("Beep on each decision"), w)
         self.sound.setChecked(self.prefs.sound)
         form.addRow(self.sound)
-        return w
+        return self._scroll(w)
 
+    def _camera_row(self, parent: QWidget, lay: QVBoxLayout) -> None:
+        self.camera = ChoiceEditor(parent)
+        self.camera.setEditable(True)
+        self.camera.addItem(self.prefs.camera_source)
+        tip = self.tr("A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL")
+        self.camera.setToolTip(tip)
+        run_in_thread(lambda: list_cameras(), self._cameras)  # probing devices can take a second
+        browse = QPushButton(self.tr("Video file…"), parent)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.camera, 1)
+        row.addWidget(browse)
+        self._block(parent, lay, self.tr("Camera source"), row, tip)
+
+    def _section_page(self, section) -> QWidget:
+        """A section's page: its everyday settings, then an "Advanced" group for the rest."""
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self._heading(tr_setting(section.TITLE), inner))
+        if section.NAME == "vision":
+            self._camera_row(inner, lay)
+        infos = type(section).describe()
+        for info in (i for i in infos if not i.advanced):
+            self._option_block(info, getattr(section, info.name), inner, lay)
+        advanced = [i for i in infos if i.advanced]
+        if advanced:
+            group = QGroupBox(self.tr("Advanced"), inner)
+            group_lay = QVBoxLayout(group)
+            for info in advanced:
+                self._option_block(info, getattr(section, info.name), group, group_lay)
+            lay.addWidget(group)
+            self._advanced.append(group)
+        lay.addStretch()
+        return self._scroll(inner)
+
+    def _block(self, parent: QWidget, lay: QVBoxLayout, label: str, editor, help_text: str,
+               note: QLabel | None = None) -> None:
+        """Label above, editor, the "not accepted" note, then the help line."""
+        if label:
+            title = QLabel(label, parent)
+            title.setWordWrap(True)
+            title.setStyleSheet("font-weight: bold; margin-top: 8px;")
+            lay.addWidget(title)
+            if isinstance(editor, QWidget):
+                title.setBuddy(editor)
+        if isinstance(editor, QWidget):
+            row = QHBoxLayout()
+            row.addWidget(editor, 1 if isinstance(editor, (QLineEdit, QCheckBox)) else 0)
+            if not isinstance(editor, (QLineEdit, QCheckBox)):
+                row.addStretch(1)
+            lay.addLayout(row)
+        else:
+            lay.addLayout(editor)
+        if note is not None:
+            lay.addWidget(note)
+        help_ = QLabel(help_text, parent)
+        help_.setWordWrap(True)
+        help_.setStyleSheet(HELP_STYLE)
+        lay.addWidget(help_)
+
+    def _option_block(self, info: OptionInfo, value: Any, parent: QWidget, lay: QVBoxLayout) -> None:
+        editor = make_editor(info, value, parent)
+        editor.setToolTip(tr_setting(info.doc))
+        note = QLabel(parent)
+        note.setWordWrap(True)
+        note.setStyleSheet(NOTE_STYLE)
+        note.hide()
+        if hasattr(editor, "out_of_range"):
+            editor.out_of_range.connect(lambda typed, k=info.key: self._note_out_of_range(k, typed))
+            editor.back_in_range.connect(note.hide)
+        self.fields[info.key] = editor
+        self.notes[info.key] = note
+        label = tr_setting(info.label)
+        if isinstance(editor, QCheckBox):
+            editor.setText(label)
+            label = ""
+        self._block(parent, lay, label, editor, f"{tr_setting(info.doc)}\n{self._range_text(info)}", note)
+
+    def _range_text(self, info: OptionInfo) -> str:
+        default = format_value(info, info.default)
+        if info.lo is not None and info.hi is not None and not info.choices:
+            return self.tr("Allowed: %1 to %2. Default: %3.").replace("%1", format_value(info, type(info.default)(
+                info.lo))).replace("%2", format_value(info, type(info.default)(info.hi))).replace("%3", default)
+        return self.tr("Default: %1.").replace("%1", default)
+
+    def _set_advanced_visible(self, visible: bool) -> None:
+        for group in self._advanced:
+            group.setVisible(visible)
+
+    def _note_out_of_range(self, key: str, typed: str) -> None:
+        self.notes[key].setText(self._out_of_range_text(key, typed))
+        self.notes[key].show()
+
+    def _out_of_range_text(self, key: str, typed: str) -> str:
+        info = self.infos[key]
+        lo, hi = type(info.default)(info.lo), type(info.default)(info.hi)
+        return (self.tr("%1 is outside the allowed range %2 to %3; the value stays %4.")
+                .replace("%1", typed).replace("%2", format_value(info, lo)).replace("%3", format_value(info, hi))
+                .replace("%4", format_value(info, editor_value(self.fields[key]))))
+
+    # -- camera -------------------------------------------------------------------------------
     def _cameras(self, cams) -> None:
         for c in cams:
             text = str(c.index)
@@ -91,59 +250,24 @@ class SettingsDialog(QDialog):
         if path:
             self.camera.setEditText(path)
 
-    def _section_tab(self, section) -> QWidget:
-        """One tab per settings section: a widget, its explanation and range per setting."""
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        form = QFormLayout(inner)
-        for info in type(section).describe():
-            value = getattr(section, info.name)
-            default, lo, hi = info.default, info.lo, info.hi
-            if info.choices:
-                wdg: QWidget = QComboBox(inner)
-                wdg.addItems([str(c) for c in info.choices])
-                wdg.setCurrentText(str(value))
-            elif isinstance(default, bool):
-                wdg = QCheckBox(inner)
-                wdg.setChecked(bool(value))
-            elif isinstance(default, int):
-                wdg = QSpinBox(inner)
-                wdg.setRange(int(lo if lo is not None else -10**9), int(hi if hi is not None else 10**9))
-                wdg.setValue(int(value))
-            elif isinstance(default, float):
-                wdg = QDoubleSpinBox(inner)
-                wdg.setDecimals(3)
-                wdg.setSingleStep(0.01)
-                wdg.setRange(float(lo if lo is not None else -1e9), float(hi if hi is not None else 1e9))
-                wdg.setValue(float(value))
-            else:
-                wdg = QLineEdit(str(value), inner)
-            rng = f" [{lo}..{hi}]" if lo is not None else ""
-            wdg.setToolTip(info.doc)
-            help_ = QLabel(f"{info.doc}{rng} — default {default!r}", inner)
-            help_.setWordWrap(True)
-            help_.setStyleSheet("color: #666; font-size: 11px;")
-            box = QVBoxLayout()
-            box.addWidget(wdg)
-            box.addWidget(help_)
-            form.addRow(info.key, box)
-            self.fields[info.key] = wdg
-        scroll.setWidget(inner)
-        return scroll
-
+    # -- values -------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, w in self.fields.items():
-            if isinstance(w, QComboBox):
-                out[name] = w.currentText()
-            elif isinstance(w, QCheckBox):
-                out[name] = w.isChecked()
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-                out[name] = w.value()
-            else:
-                out[name] = w.text()
-        return out
+        """{stored key: value} of every setting as the form holds it now."""
+        return {key: editor_value(w) for key, w in self.fields.items()}
+
+    def restore_defaults(self) -> None:
+        """Every setting back to its default in the form; nothing is saved before OK."""
+        for key, info in self.infos.items():
+            set_editor_value(self.fields[key], info.default)
+            self.notes[key].hide()
+        self.status.setText(self.tr("Default values restored; press OK to save them."))
+
+    def _show_field(self, key: str) -> None:
+        field = self.fields[key]
+        self.show_section(self.infos[key].section)
+        if self.infos[key].advanced:
+            self.show_advanced.setChecked(True)
+        field.setFocus()
 
     def accept(self) -> None:
         """Validate everything here, then hash the PIN and save both settings in one
@@ -151,10 +275,16 @@ class SettingsDialog(QDialog):
         closes when the save succeeds and stays open with the reason when it does not."""
         if self._saving:
             return
+        refused = [k for k, w in self.fields.items() if getattr(w, "refused", "")]
+        if refused:
+            self._show_field(refused[0])
+            text = self._out_of_range_text(refused[0], self.fields[refused[0]].refused)
+            QMessageBox.warning(self, self.tr("Invalid setting"), f"{tr_setting(self.infos[refused[0]].label)}: {text}")
+            return
         try:
             settings = Settings.from_dict(self.values())
-        except (SettingsError, TypeError) as exc:
-            QMessageBox.warning(self, self.tr("Invalid setting"), str(exc))
+        except SettingsError as exc:
+            self._refuse(exc)
             return
         prefs = replace(self.prefs, camera_source=self.camera.currentText().strip() or "0",
                         language=self.language.currentData(), kiosk=self.kiosk.isChecked(),
@@ -167,25 +297,45 @@ class SettingsDialog(QDialog):
             try:
                 check_pin_format(self.pin.text())
             except PinError as exc:
-                QMessageBox.warning(self, self.tr("Admin PIN"), str(exc))
+                QMessageBox.warning(self, self.tr("Admin PIN"), error_text(exc))
                 return
             pin = self.pin.text()
         try:
             self.ctx.check_not_database(prefs.camera_source, "a camera or video")
         except FaceAppError as exc:
-            QMessageBox.warning(self, self.tr("Camera source"), str(exc))
+            QMessageBox.warning(self, self.tr("Camera source"), error_text(exc))
             return
         if prefs.kiosk and not (prefs.kiosk_pin_hash or pin):
             QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("Set an admin PIN before enabling kiosk mode."))
             return
 
         def save() -> UiPrefs:
+            if missing_video_file(prefs.camera_source):  # a stat can hang on a network drive: not here
+                raise MissingVideoFile(prefs.camera_source)
             final = replace(prefs, kiosk_pin_hash=hash_pin(pin)) if pin else prefs  # scrypt: ~70 ms
             self.ctx.save_settings(settings, also=final.record())
             return final
 
         self._set_saving(True)
         run_in_thread(save, lambda final: self._saved(settings, final), self._save_failed)
+
+    def _refuse(self, exc: SettingsError) -> None:
+        """Show the section and field at fault, and say why in the fields' own words."""
+        keys = [k for k in exc.keys if k in self.fields]
+        if keys:
+            self._show_field(keys[0])
+        labels = {k: tr_setting(self.infos[k].label) for k in keys}
+        if len(keys) == 2:
+            low, high = (format_value(self.infos[k], self.values()[k]) for k in keys)
+            text = self.tr("\"%1\" (%2) must not be above \"%3\" (%4).").replace("%1", labels[keys[0]]) \
+                .replace("%2", low).replace("%3", labels[keys[1]]).replace("%4", high)
+        elif keys:
+            reason = str(exc).split(": ", 1)[1] if str(exc).startswith(keys[0]) and ": " in str(exc) else str(exc)
+            translated = summary(exc)  # None in English: the reason says it all
+            text = f"{labels[keys[0]]}: {translated}\n{sentence(reason)}" if translated else f"{labels[keys[0]]}: {reason}"
+        else:
+            text = error_text(exc)
+        QMessageBox.warning(self, self.tr("Invalid setting"), text)
 
     def reject(self) -> None:
         if not self._saving:  # Esc while saving would hide a save that still lands
@@ -202,4 +352,11 @@ class SettingsDialog(QDialog):
 
     def _save_failed(self, exc: BaseException) -> None:  # e.g. database locked: nothing was saved
         self._set_saving(False)
-        QMessageBox.warning(self, self.tr("Settings"), str(exc))
+        if isinstance(exc, MissingVideoFile):
+            self.show_section("vision")
+            self.camera.setFocus()
+            QMessageBox.warning(self, self.tr("Camera source"),
+                                self.tr("The video file %1 does not exist. Choose an existing file, a camera "
+                                        "number or a stream address.").replace("%1", str(exc)))
+            return
+        QMessageBox.warning(self, self.tr("Settings"), error_text(exc))

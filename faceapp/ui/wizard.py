@@ -21,6 +21,7 @@ from ..shared.records import Employee
 from ..services.enrolment import consent_now
 from . import file_dialogs
 from .live import to_qimage
+from .messages import error_text
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class DetailsPage(QWizardPage):
         form.addRow(self.tr("Department"), self.department)
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)  # "number ... is already used by ..." is longer than the page
         form.addRow(self.error)
         self.registerField("number*", self.number)
         self.registerField("name*", self.name)
@@ -98,7 +100,7 @@ class DetailsPage(QWizardPage):
 
     def _check_failed(self, exc: BaseException) -> None:
         self._checking = False
-        self.error.setText(str(exc))
+        self.error.setText(error_text(exc))
 
 
 class ConsentPage(QWizardPage):
@@ -241,7 +243,7 @@ class CapturePage(QWizardPage):
 
     def _photos_failed(self, exc: BaseException) -> None:
         self.busy = False
-        self.advice.setText(str(exc))
+        self.advice.setText(error_text(exc))
         self._update_count()
 
     def _photos_checked(self, checks) -> None:
@@ -269,6 +271,7 @@ class ReviewPage(QWizardPage):
         self.list = QListWidget(self)
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(QSize(120, 120))
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)  # several at once
         remove = QPushButton(self.tr("Remove selected"), self)
         remove.clicked.connect(self.remove_selected)
         retake = QPushButton(self.tr("Retake / add samples"), self)
@@ -291,6 +294,7 @@ class ReviewPage(QWizardPage):
         for item in self.list.selectedItems():
             self.wiz.samples.pop(self.list.row(item))
             self.list.takeItem(self.list.row(item))
+        self.wiz.capture._update_count()  # going Back does not re-initialise the samples page
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -337,7 +341,7 @@ class SavePage(QWizardPage):
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        self.result.setText(str(exc))
+        self.result.setText(error_text(exc))
 
     def _checked(self, result) -> None:  # noqa: ANN001 - (DuplicateCheck, Employee | None)
         verdict, who = result
@@ -354,6 +358,8 @@ class SavePage(QWizardPage):
             self.result.setText(self.tr("✔ Duplicate check: nobody enrolled looks like this person. "
                                         "Press Finish to save."))
         else:
+            who = self.wiz.employee.name if self.wiz.employee else self.field("name")
+            self.summary.setText(self.tr("%1: not saved.").replace("%1", str(who)))
             self.result.setText(self.tr("✘ This person is already enrolled as %1 (no. %2). Edit or re-enrol "
                                         "that employee instead; nothing was saved.")
                                 .replace("%1", dup.name).replace("%2", dup.number))
@@ -373,7 +379,7 @@ class SavePage(QWizardPage):
             else:
                 emp = w.reenrol(w.employee, w.samples, allow_similar=self.different.isChecked())
         except FaceAppError as exc:
-            QMessageBox.warning(self, self.tr("Enrolment"), str(exc))
+            QMessageBox.warning(self, self.tr("Enrolment"), error_text(exc))
             return False
         w.saved = emp
         return True
@@ -392,7 +398,10 @@ class EnrolWizard(QWizard):
         self.saved: Employee | None = None
         self.setWindowTitle(self.tr("Enrol employee") if employee is None
                             else self.tr("Re-enrol %1").replace("%1", employee.name))
-        self.details, self.consent = DetailsPage(self), ConsentPage(self)
+        # Re-enrolment has no details and consent pages at all: made but not added, they were
+        # still child widgets and were drawn over the other pages.
+        self.details: DetailsPage | None = DetailsPage(self) if employee is None else None
+        self.consent: ConsentPage | None = ConsentPage(self) if employee is None else None
         self.capture, self.review, self.save = CapturePage(self), ReviewPage(self), SavePage(self)
         if employee is None:
             self.addPage(self.details)

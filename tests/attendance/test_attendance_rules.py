@@ -211,3 +211,18 @@ def test_system_zone_and_os_fallback_follow_dst(berlin_process_tz):
         assert wall.replace(tzinfo=local).utcoffset() == wall.replace(tzinfo=BER).utcoffset(), (s, fold)
     assert day_bounds(date(2026, 3, 29), local) == day_bounds(date(2026, 3, 29), BER)
     assert day_bounds(date(2026, 10, 25), local) == day_bounds(date(2026, 10, 25), BER)
+
+
+def test_summary_keeps_deleted_employees_without_inventing_their_hours():
+    """Issue 13 item 4: deleting an employee with history sets their events' employee_id to
+    None; the summary used to sort None against ints and raise TypeError."""
+    evs = [ev("in", t("2026-06-01T08:00"), emp=2), ev("out", t("2026-06-01T17:00"), emp=2),
+           ev("in", t("2026-06-01T07:00"), emp=None), ev("out", t("2026-06-01T09:00"), emp=None),
+           ev("in", t("2026-06-01T10:00"), emp=None)]
+    rows = daily_summaries(evs, BER)
+    assert [r.employee_id for r in rows] == [2, None]  # known people first, then the deleted ones
+    deleted = rows[1]
+    assert deleted.events == 3 and deleted.employee_name == ""
+    # several deleted people share one row, so no first in / last out / worked time is made up
+    assert deleted.first_in is None and deleted.last_out is None and deleted.worked == timedelta(0)
+    assert rows[0].worked == timedelta(hours=9)

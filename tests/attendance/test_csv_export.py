@@ -169,3 +169,45 @@ def test_control_characters_never_reach_the_csv(tmp_path):
     raw, rows = read(p)
     assert not any(b in raw for b in (b"\x00", b"\x1b", b"\x07"))
     assert rows[1][3:6] == ["E\ufffd1", "Ana\ufffd[31m", "R&D\ufffd"]
+
+
+def test_excel_layout_has_local_date_and_time_columns_and_keeps_numbers_as_text(tmp_path):
+    """Issue 13 item 16: in Excel first_in/last_out and timestamps were text, and "0042" lost
+    its zeros. The ISO layout stays as it is for programs; the Excel layout adds what Excel
+    reads as dates and times, writes identifiers as text formulas, and keeps the ISO column."""
+    from faceapp.attendance.csv_export import EXCEL_EVENT_COLUMNS
+
+    ev = AttendanceEvent(1, datetime(2026, 6, 1, 8, 0, 5, tzinfo=BER), "in", "Front door", 0.41234, 0.2,
+                         id=7, employee_number="0042", employee_name="王小明", department="=evil()")
+    p = tmp_path / "excel.csv"
+    assert write_events_csv([ev, events()[1]], p, tz=BER, layout="excel") == 2
+    raw, rows = read(p)
+    assert rows[0] == list(EXCEL_EVENT_COLUMNS)
+    row = dict(zip(rows[0], rows[1]))
+    assert (row["date"], row["time"]) == ("2026-06-01", "08:00:05")
+    assert row["employee_number"] == '="0042"'  # Excel shows the text 0042
+    assert row["department"] == "'=evil()"  # data is still never run as a formula
+    assert row["timestamp"] == "2026-06-01T08:00:05+02:00"  # the ISO column for machines
+    row2 = dict(zip(rows[0], rows[2]))
+    assert row2["employee_number"] == "'=cmd|' /C calc'!A0"  # only plain identifiers become ="..."
+    iso = tmp_path / "iso.csv"
+    write_events_csv([ev], iso, tz=BER)
+    assert read(iso)[1][0] == list(EVENT_COLUMNS) and read(iso)[1][1][3] == "0042"  # unchanged
+
+
+def test_excel_layout_of_the_summary(tmp_path):
+    from faceapp.attendance.csv_export import EXCEL_SUMMARY_COLUMNS
+
+    s = DailySummary(1, "0042", "Ana", "Ops", date(2026, 10, 25), datetime(2026, 10, 25, 7, 30, tzinfo=BER),
+                     datetime(2026, 10, 25, 16, 45, tzinfo=BER), timedelta(hours=9, minutes=15), 2)
+    p = tmp_path / "sum.csv"
+    write_summary_csv([s], p, layout="excel")
+    _, rows = read(p)
+    row = dict(zip(rows[0], rows[1]))
+    assert rows[0] == list(EXCEL_SUMMARY_COLUMNS)
+    assert (row["date"], row["employee_number"], row["first_in"], row["last_out"]) == (
+        "2026-10-25", '="0042"', "07:30:00", "16:45:00")
+    assert (row["worked"], row["worked_hours"], row["events"]) == ("9:15:00", "9.25", "2")
+    assert row["first_in_timestamp"] == "2026-10-25T07:30:00+01:00"  # the day DST ends
+    with pytest.raises(ValueError, match="layout"):
+        write_summary_csv([s], p, layout="xlsx")

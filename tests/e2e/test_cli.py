@@ -208,3 +208,79 @@ def test_bench_prints_stages_search_and_memory(photos, tmp_path, capsys):
     assert rep["ms"]["total"]["median"] >= rep["ms"]["detect"]["median"] > 0
     assert rep["start_to_first_result_s"] > 0 and rep["group"]["faces"] == 1
     assert set(rep["embed_batch"]) == {"1", "4"} and rep["embed_batch"]["4"]["faces_per_s"] > 0
+
+
+def test_summary_export_after_deleting_an_employee_with_history(tmp_path, capsys):
+    """Issue 13 item 4: `export-csv --summary` raised TypeError once a deleted employee had events."""
+    import csv
+    from datetime import datetime, timezone
+
+    from faceapp.app import build_context
+    from faceapp.shared.records import AttendanceEvent
+
+    db = tmp_path / "history.db"
+    ctx = build_context(db)
+    emb = np.random.default_rng(1).standard_normal((2, 128)).astype(np.float32)
+    gone = ctx.repo.enrol("0042", "Gone Person", "Ops", datetime.now(timezone.utc), emb[:1], [1.0], "m")
+    kept = ctx.repo.enrol("0043", "Kept Person", "Ops", datetime.now(timezone.utc), emb[1:], [1.0], "m")
+    for emp in (gone, kept):
+        ctx.repo.add_attendance(AttendanceEvent(emp.id, datetime(2026, 6, 1, 7, tzinfo=timezone.utc), "in"))
+        ctx.repo.add_attendance(AttendanceEvent(emp.id, datetime(2026, 6, 1, 15, tzinfo=timezone.utc), "out"))
+    ctx.employees().delete(gone.id)
+    ctx.close()
+    out = tmp_path / "summary.csv"
+    code = main(["--db", str(db), "export-csv", "--summary", "--from", "2026-06-01", "--to", "2026-06-01",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    with open(out, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["employee_number"], r["events"]) for r in rows] == [("0043", "2"), ("", "2")]
+    assert rows[0]["worked"] == "8:00:00" and rows[1]["worked"] == "" and rows[1]["worked_hours"] == ""
+
+
+def test_a_missing_database_used_before_stops_the_cli_until_new_db(tmp_path, capsys):
+    """Issue 13 item 6: on restart an empty database was created silently."""
+    from faceapp.cli import EXIT_DATABASE_MISSING
+
+    db = tmp_path / "site.db"
+    assert main(["--db", str(db), "employees"]) == 0
+    for f in tmp_path.glob("site.db*"):
+        f.unlink()
+    capsys.readouterr()
+    assert main(["--db", str(db), "employees"]) == EXIT_DATABASE_MISSING
+    err = capsys.readouterr().err
+    assert err.startswith("error: the attendance database") and "--new-db" in err and "Traceback" not in err
+    assert not db.exists()
+    assert main(["--db", str(db), "--new-db", "employees"]) == 0
+    assert db.exists()
+
+
+def test_export_refuses_a_from_day_after_the_to_day(tmp_path, capsys):
+    db, out = tmp_path / "range.db", tmp_path / "x.csv"
+    assert main(["--db", str(db), "export-csv", "--from", "2026-06-05", "--to", "2026-06-01", "--out", str(out)]) == 2
+    assert "--from 2026-06-05 is after --to 2026-06-01" in capsys.readouterr().err and not out.exists()
+    assert main(["--db", str(db), "export-csv", "--from", "5.6.2026", "--out", str(out)]) == 2
+    assert "--from 5.6.2026: not a date, use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_export_csv_excel_layout(tmp_path, capsys):
+    """Issue 13 item 16: an Excel-friendly layout from the CLI as well."""
+    import csv
+    from datetime import datetime, timezone
+
+    from faceapp.app import build_context
+    from faceapp.shared.records import AttendanceEvent
+
+    db = tmp_path / "excel.db"
+    ctx = build_context(db)
+    emb = np.random.default_rng(2).standard_normal((1, 128)).astype(np.float32)
+    emp = ctx.repo.enrol("0042", "Ana", "Ops", datetime.now(timezone.utc), emb, [1.0], "m")
+    ctx.repo.add_attendance(AttendanceEvent(emp.id, datetime(2026, 6, 1, 7, 5, tzinfo=timezone.utc), "in"))
+    ctx.save_settings(ctx.settings.replace(timezone="Europe/Berlin"))
+    ctx.close()
+    out = tmp_path / "e.csv"
+    assert main(["--db", str(db), "export-csv", "--layout", "excel", "--out", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8-sig") as fh:
+        row = next(csv.DictReader(fh))
+    assert (row["date"], row["time"], row["employee_number"]) == ("2026-06-01", "09:05:00", '="0042"')
+    assert row["timestamp"] == "2026-06-01T09:05:00+02:00"

@@ -126,7 +126,7 @@ def test_console_log_lines_escape_control_characters():
 @pytest.mark.parametrize("args,msg", [
     (["export-csv", "--out", "{tmp}/x.csv", "--from", "2026-13-45"], "--from 2026-13-45: not a date"),
     (["export-csv", "--out", "{tmp}/x.csv", "--to", "yesterday"], "--to yesterday: not a date"),
-    (["export-csv", "--out", "{tmp}/x.csv", "--from", "2026-12-02", "--to", "2026-12-01"], "--from is after --to"),
+    (["export-csv", "--out", "{tmp}/x.csv", "--from", "2026-12-02", "--to", "2026-12-01"], "--from 2026-12-02 is after --to 2026-12-01"),
     (["identify", "{photo}", "--start", "yesterday"], "--start yesterday: not an ISO 8601 time"),
     (["identify", "{photo}", "--start", "2026-11-23T08:59:00"], "--start needs a UTC offset"),
     (["enroll", "--consent", "--name", "  ", "--number", "1", "{photo}"], "name must not be empty"),

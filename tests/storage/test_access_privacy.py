@@ -17,7 +17,7 @@ from faceapp.storage.db import open_db
 from faceapp.storage.migrations import MIGRATIONS
 from faceapp.storage.repository import Repository
 
-from storage_helpers import MODEL, count, enrol
+from storage_helpers import count, enrol
 
 UTC = timezone.utc
 OFFICE = {"mon": ["07:00-19:00"], "fri": ["07:00-15:00"]}

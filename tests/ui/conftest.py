@@ -13,6 +13,12 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces
 MODELS = Path(__file__).resolve().parents[2] / "models" / "manifest.json"
 
 
+@pytest.fixture(autouse=True)
+def _own_config_dir(tmp_path, monkeypatch):
+    """Each test starts without a remembered window place (FACEAPP_CONFIG_DIR)."""
+    monkeypatch.setenv("FACEAPP_CONFIG_DIR", str(tmp_path / "config"))
+
+
 @pytest.fixture()
 def ctx(tmp_path):
     c = build_context(db_path=tmp_path / "t.db", provider="cpu")
@@ -67,4 +73,7 @@ def window_factory(qtbot):
     yield make
     for w in made:
         w.kiosk = False
-        w.live.stop()
+        w.live.stop(wait=True)  # no inference thread may still be inside ONNX Runtime at exit
+    from faceapp.ui import workers
+
+    qtbot.waitUntil(lambda: workers.pending() == 0, timeout=10000)

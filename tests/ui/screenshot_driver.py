@@ -1,5 +1,6 @@
-"""Run under a real X server (xvfb-run): main window on the Hamilton clip, the enrolment
-wizard and the attendance log, saved as PNGs into the folder given as argv[1]."""
+"""Run under a real X server (xvfb-run): main window on the Hamilton clip, the enrolment and
+re-enrolment wizards, the attendance log, the settings dialog (English and Chinese) and the
+kiosk without a camera, saved as PNGs into the folder given as argv[1]."""
 
 from __future__ import annotations
 
@@ -23,6 +24,41 @@ def wait(cond, timeout: float) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def settings_shots(ctx, out: Path, lang: str) -> None:
+    """The settings dialog: the Recognition page, then the Enrolment page with Advanced open."""
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(ctx, UiPrefs())
+    dlg.show()
+    dlg.show_section("recognition")
+    wait(lambda: False, 0.5)
+    dlg.grab().save(str(out / f"settings_{lang}.png"))
+    dlg.show_advanced.setChecked(True)
+    dlg.show_section("enrolment")
+    wait(lambda: False, 0.3)
+    dlg.grab().save(str(out / f"settings_advanced_{lang}.png"))
+    dlg.reject()
+
+
+def kiosk_shot(ctx, out: Path, name: str, translated: bool) -> None:
+    """Kiosk mode with a camera that is not there: the full-screen 'see reception' state."""
+    from faceapp.access.pin import hash_pin
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.prefs import UiPrefs
+
+    k = MainWindow(ctx, UiPrefs(sound=False, camera_source="/dev/no-such-camera.mp4",
+                                kiosk_pin_hash=hash_pin("2580")), translated=translated, autostart=False)
+    k.show()
+    k.load_engine()
+    k.enter_kiosk()
+    wait(lambda: k.live.state == "no-camera" and k.live_page.empty.isVisible(), 120)
+    wait(lambda: False, 0.5)
+    k.grab().save(str(out / f"{name}.png"))
+    k.exit_kiosk("2580")
+    k.close()
 
 
 def main(out: Path) -> int:
@@ -73,6 +109,22 @@ def main(out: Path) -> int:
     wiz.grab().save(str(out / "wizard_review.png"))
     wiz.reject()
 
+    lin = ctx.employees().find("1001")
+    reenrol = w.make_wizard(lin)  # re-enrolment: samples, review and save only
+    reenrol.show()
+    reenrol.capture.add_photos([str(photo)])
+    wait(lambda: reenrol.capture.isComplete(), 60)
+    reenrol.grab().save(str(out / "reenrol_samples.png"))
+    reenrol.next()
+    wait(lambda: False, 0.3)
+    reenrol.grab().save(str(out / "reenrol_review.png"))
+    reenrol.next()
+    wait(lambda: reenrol.save.checked, 60)
+    reenrol.grab().save(str(out / "reenrol_save.png"))
+    reenrol.reject()
+
+    settings_shots(ctx, out, "en")
+
     wait(lambda: w.live.state == "ended", 120)
     w.tabs.setCurrentWidget(w.log_page)
     wait(lambda: w.log_page.table.rowCount() > 0, 10)
@@ -81,6 +133,8 @@ def main(out: Path) -> int:
     wait(lambda: w.log_page.table.columnCount() == 8, 10)
     w.grab().save(str(out / "attendance_summary.png"))
     w.live.stop(wait=True)
+
+    kiosk_shot(ctx, out, "kiosk_no_camera", translated=False)
 
     from faceapp.ui.launch import install_translator
 
@@ -91,6 +145,8 @@ def main(out: Path) -> int:
         zh.tabs.setCurrentWidget(zh.log_page)
         wait(lambda: zh.log_page.table.rowCount() > 0, 10)
         zh.grab().save(str(out / "attendance_log_zh_CN.png"))
+        settings_shots(ctx, out, "zh_CN")
+        kiosk_shot(ctx, out, "kiosk_no_camera_zh_CN", translated=True)
     print("saved", sorted(p.name for p in out.glob("*.png")))
     return 0
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import numpy as np
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from faceapp.ui import employees as employees_mod
 
 
 def _enrol(ctx, number: str, name: str, dept: str) -> None:
@@ -27,8 +26,7 @@ def test_search_edit_deactivate_delete(ctx, window_factory, qtbot, monkeypatch, 
     qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Bo Chen", timeout=5000)
 
     page.table.selectRow(0)
-    monkeypatch.setattr(employees_mod.EditDialog, "exec", lambda self: (self.name.setText("Bo Chen-Li"),
-                                                                       QDialog.DialogCode.Accepted)[1])
+    _modal_box({}, lambda dlg: (dlg.name.setText("Bo Chen-Li"), dlg.accept()))  # OK saves, then closes
     page.edit_selected()
     assert ctx.repo.find_employee("8").name == "Bo Chen-Li"
     qtbot.waitUntil(lambda: page.table.item(0, 1) is not None and page.table.item(0, 1).text() == "Bo Chen-Li",
@@ -48,3 +46,107 @@ def test_search_edit_deactivate_delete(ctx, window_factory, qtbot, monkeypatch, 
     assert ctx.repo.template_model_ids() == {"test-model": 2}  # only Ana's templates remain
     page.search.setText("")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+
+
+def _modal_box(seen: dict, press) -> None:
+    """Like a person: wait for the modal box, note what it shows, then `press` it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(50, look)
+            return
+        seen.setdefault("boxes", []).append(box)
+        seen["text"] = box.text() if isinstance(box, QMessageBox) else ""
+        press(box)
+
+    QTimer.singleShot(0, look)
+
+
+def test_delete_confirmation_defaults_to_no(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13 item 13: the Delete confirmation defaulted to Yes (Enter deleted the person)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    _enrol(ctx, "9", "Cy Dee", "Ops")
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    seen: dict = {}
+    _modal_box(seen, lambda box: (seen.update(default=box.defaultButton() == box.button(
+        QMessageBox.StandardButton.No)), QTest.keyClick(box, Qt.Key.Key_Return)))
+    page.delete_selected()
+    assert seen["default"], "the default button is not No"
+    assert ctx.repo.find_employee("9") is not None  # Enter kept the employee
+
+
+def _when(cond, then, every_ms: int = 50) -> None:
+    from PySide6.QtCore import QTimer
+
+    def poll() -> None:
+        if cond():
+            then()
+        else:
+            QTimer.singleShot(every_ms, poll)
+
+    QTimer.singleShot(every_ms, poll)
+
+
+def test_an_edit_that_fails_keeps_the_dialog_and_the_edits(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13 item 13: an error in Edit employee closed the dialog and lost the edits."""
+    _enrol(ctx, "10", "Di Eve", "Ops")
+    _enrol(ctx, "11", "Ed Fox", "Ops")
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=5000)
+    page.table.selectRow(0)  # Di Eve (sorted by name)
+    seen: dict = {}
+
+    def edit(dlg) -> None:
+        seen["dialog"] = dlg
+        dlg.name.setText("Di Eve-Smith")
+        dlg.number.setText("11")  # Ed Fox's number: refused by the database
+        _modal_box({}, lambda box: box.button(QMessageBox.StandardButton.Yes).click())  # "change the number?"
+        dlg.accept()
+        # after the refusal, note what the still open dialog shows, then cancel it
+        _when(lambda: "already" in dlg.error.text(),
+              lambda: (seen.update(error=dlg.error.text(), name=dlg.name.text(), open=dlg.isVisible()),
+                       dlg.reject()))
+
+    _modal_box({}, edit)
+    page.edit_selected()
+    assert seen["open"], "the dialog closed on the error"
+    assert "already in use" in seen["error"] and seen["error"][0].isupper()
+    assert seen["name"] == "Di Eve-Smith", "the edits were lost"
+    assert ctx.repo.find_employee("10").name == "Di Eve"
+
+
+def test_changing_the_number_asks_first_and_history_follows_the_person(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13 item 13 (decided): the number can be corrected; attendance rows belong to the
+    person, so they show the new number, and the dialog says so before saving."""
+    from faceapp.shared.records import AttendanceEvent
+
+    _enrol(ctx, "12", "Fay Gee", "Ops")
+    emp = ctx.repo.find_employee("12")
+    ctx.repo.add_attendance(AttendanceEvent(emp.id, datetime.now(timezone.utc), "in", "cam"))
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    seen: dict = {}
+
+    def edit(dlg) -> None:
+        dlg.number.setText("0012")
+        _modal_box(seen, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+        dlg.accept()
+
+    _modal_box({}, edit)
+    page.edit_selected()
+    assert "history" in seen["text"] and "0012" in seen["text"]
+    assert ctx.repo.find_employee("0012").id == emp.id
+    assert [e.employee_number for e in ctx.repo.events()] == ["0012"]
+    audit = ctx.repo.audit_log(limit=1)[0]
+    assert audit.action == "employee.update" and audit.details.get("number") == ["12", "0012"]

@@ -30,6 +30,8 @@ def test_screenshots_under_xvfb():
                           env=env, capture_output=True, text=True, timeout=400)
     print(proc.stdout[-2000:], proc.stderr[-3000:])
     assert proc.returncode == 0
-    for name in ("main_window", "wizard_capture", "wizard_review", "attendance_log"):
+    for name in ("main_window", "wizard_capture", "wizard_review", "attendance_log", "reenrol_samples",
+                 "reenrol_review", "reenrol_save", "settings_en", "settings_advanced_en", "kiosk_no_camera",
+                 "settings_zh_CN", "settings_advanced_zh_CN", "kiosk_no_camera_zh_CN"):
         png = out / f"{name}.png"
         assert png.is_file() and png.stat().st_size > 10_000, png

@@ -1,0 +1,63 @@
+"""Error messages as the window shows them: sentences, and in the UI's language.
+
+The layers below word their errors in English for the CLI ("error: the attendance database
+... is busy"), where lower case after "error:" is the convention. The window shows them as
+sentences; in a translated UI it puts a translated summary of the error's kind first and
+keeps the original below it, which names the file, number or value at fault.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+# Summaries by error class name (the UI may not import storage); the most specific class of
+# an error's MRO that is listed here wins.
+SUMMARIES = {
+    "DatabaseLockedError": QT_TRANSLATE_NOOP("Errors", "The database is busy: another program or faceapp window "
+                                                       "is writing to it. Nothing was saved; try again in a moment."),
+    "DiskFullError": QT_TRANSLATE_NOOP("Errors", "The disk holding the database is full. Nothing was saved."),
+    "DatabaseCorruptError": QT_TRANSLATE_NOOP("Errors", "The database file is damaged or is not a faceapp database."),
+    "SchemaTooNewError": QT_TRANSLATE_NOOP("Errors", "The database was written by a newer version of faceapp."),
+    "DatabaseMissingError": QT_TRANSLATE_NOOP("Errors", "The database used before is missing."),
+    "DatabaseFileError": QT_TRANSLATE_NOOP("Errors", "That file is the attendance database itself; choose another "
+                                                     "file."),
+    "DuplicateEmployeeError": QT_TRANSLATE_NOOP("Errors", "This employee number is already in use."),
+    "EmployeeNotFoundError": QT_TRANSLATE_NOOP("Errors", "This employee no longer exists."),
+    "CorruptRowError": QT_TRANSLATE_NOOP("Errors", "A stored face template is damaged; re-enrol the employee."),
+    "StorageError": QT_TRANSLATE_NOOP("Errors", "The database could not be read or written."),
+    "VideoFileMissingError": QT_TRANSLATE_NOOP("Errors", "The video file does not exist."),
+    "CameraError": QT_TRANSLATE_NOOP("Errors", "The camera or video could not be opened."),
+    "ExportError": QT_TRANSLATE_NOOP("Errors", "The export file could not be written; nothing was left behind."),
+    "DateRangeError": QT_TRANSLATE_NOOP("Errors", "The first day is after the last day."),
+    "ModelError": QT_TRANSLATE_NOOP("Errors", "The face models cannot be used."),
+    "ProviderError": QT_TRANSLATE_NOOP("Errors", "The chosen processor for face recognition is not available."),
+    "ImageReadError": QT_TRANSLATE_NOOP("Errors", "The image could not be read."),
+    "EnrolmentError": QT_TRANSLATE_NOOP("Errors", "The enrolment was refused."),
+    "DoorError": QT_TRANSLATE_NOOP("Errors", "The door relay did not answer as expected."),
+    "SettingsError": QT_TRANSLATE_NOOP("Errors", "This value is not accepted."),
+    "PinError": QT_TRANSLATE_NOOP("Errors", "This PIN is not accepted."),
+}
+
+
+def sentence(text: str) -> str:
+    """First letter upper-cased (the rest untouched: paths and names keep their case)."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def summary(exc: BaseException) -> str | None:
+    """The translated summary of the error's kind, or None when the UI is in English (or the
+    kind is not listed): the original message is then the whole story."""
+    for cls in type(exc).__mro__:
+        source = SUMMARIES.get(cls.__name__)
+        if source:
+            text = QCoreApplication.translate("Errors", source)
+            return text if text != source else None
+    return None
+
+
+def error_text(exc: BaseException) -> str:
+    """What a message box or status line says for an error."""
+    detail = sentence(str(exc) or type(exc).__name__)
+    translated = summary(exc)
+    return f"{translated}\n{detail}" if translated else detail

@@ -1,0 +1,75 @@
+"""What the live page shows when the camera is missing, ends or dies: in kiosk mode a clear
+full-screen state instead of a frozen last frame; in the window no stale boxes or fps."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+import pytest
+
+from faceapp.access.pin import hash_pin
+
+pytestmark = pytest.mark.usefixtures("needs_models")
+
+
+@pytest.fixture()
+def short_clip(tmp_path):
+    path = tmp_path / "short.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
+    for i in range(8):
+        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
+    out.release()
+    return path
+
+
+def _kiosk(window_factory, ctx, source):
+    w = window_factory(ctx, camera_source=str(source), kiosk_pin_hash=hash_pin("2580"))
+    assert w.enter_kiosk()
+    return w
+
+
+def test_kiosk_says_camera_not_available_when_the_video_ends(ctx, window_factory, qtbot, short_clip, caplog):
+    """Issue 13 item 10: in kiosk mode an ended or dead camera was invisible (last frame kept,
+    status bar hidden)."""
+    caplog.set_level(logging.WARNING, logger="faceapp")
+    w = _kiosk(window_factory, ctx, short_clip)
+    qtbot.waitUntil(lambda: w.live_page.video.frames_drawn > 0, timeout=120000)
+    qtbot.waitUntil(lambda: w.live.state == "ended", timeout=30000)
+    page = w.live_page
+    qtbot.waitUntil(lambda: page.empty.isVisible(), timeout=5000)
+    assert not page.video.isVisible() and not page.empty_button.isVisible()
+    assert "Camera not available - please see reception" in page.empty_text.text()
+    assert page.empty.geometry().height() > w.height() // 2  # the page, not a line
+    assert any("camera not available" in r.getMessage().lower() for r in caplog.records)
+
+
+def test_kiosk_without_camera_says_so_full_screen(ctx, window_factory, qtbot, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="faceapp")
+    w = _kiosk(window_factory, ctx, tmp_path / "unplugged.mp4")
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=120000)
+    assert w.live_page.empty.isVisible()
+    assert "Camera not available - please see reception" in w.live_page.empty_text.text()
+    assert any("camera not available" in r.getMessage().lower() for r in caplog.records)
+    assert w.exit_kiosk("2580")  # back in the window: the admin's message with the choice of camera
+    assert "unplugged.mp4" in w.live_page.empty_text.text() and w.live_page.empty_button.isVisible()
+
+
+def test_window_clears_boxes_and_fps_when_the_video_ends(ctx, window_factory, qtbot, short_clip):
+    """Issue 13 item 13: when the video ended the old boxes and fps stayed."""
+    w = window_factory(ctx, camera_source=str(short_clip))
+    qtbot.waitUntil(lambda: w.fps_label.text() != "", timeout=120000)
+    qtbot.waitUntil(lambda: w.live.state == "ended", timeout=30000)
+    qtbot.waitUntil(lambda: w.live_page.empty.isVisible(), timeout=5000)
+    assert "ended" in w.live_page.empty_text.text() and w.live_page.empty_button.isVisible()
+    assert w.fps_label.text() == ""
+
+
+def test_a_missing_video_file_is_not_called_a_missing_camera(ctx, window_factory, qtbot, tmp_path):
+    """Issue 13 item 13: "No camera found" was shown for a video file that does not exist."""
+    w = window_factory(ctx, camera_source=str(tmp_path / "typo.mp4"))
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=120000)
+    text = w.live_page.empty_text.text()
+    assert "No camera found" not in text
+    assert "video file" in text and "typo.mp4" in text and "does not exist" in text

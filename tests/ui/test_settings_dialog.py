@@ -1,0 +1,149 @@
+"""The settings dialog as an admin uses it: validation of related fields, the mouse wheel,
+typed values outside the range, plain labels, the Advanced group and Restore defaults."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
+
+from faceapp.settings import Settings
+
+from faceapp.ui.prefs import UiPrefs
+from faceapp.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture()
+def warnings(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: seen.append(text))
+    return seen
+
+
+@pytest.fixture()
+def dialog(ctx, qtbot):
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def test_a_minimum_above_its_maximum_is_refused_and_nothing_is_saved(ctx, dialog, warnings, qtbot):
+    """Issue 13 item 11: enrol_min_brightness 230 above enrol_max_brightness 225 was saved,
+    and every enrolment photo was then "too dark"."""
+    before = ctx.repo.get_setting("recognition")
+    dialog.fields["enrol_min_brightness"].setValue(230)
+    dialog.accept()
+    qtbot.wait(200)
+    assert warnings, "no message"
+    assert dialog.result() == 0 and dialog.isVisible()
+    assert ctx.repo.get_setting("recognition") == before and ctx.settings.enrolment.min_brightness == 40.0
+    field = dialog.fields["enrol_min_brightness"]
+    assert dialog.pages.currentWidget().isAncestorOf(field)  # the section with the culprit is shown
+
+
+def _wheel(widget, steps: int = -3) -> bool:
+    """A wheel event over the middle of `widget` (negative: scroll down); True if it took it.
+    (Qt passes only real, spontaneous wheel events on to the parent: the Xvfb test drives
+    the page scroll itself with xdotool.)"""
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    ev = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+    return ev.isAccepted()
+
+
+def test_the_wheel_leaves_unfocused_values_alone(ctx, dialog, qtbot):
+    """Issue 13 item 8: scrolling over Settings turned min_decision_frames from 3 to 1 unnoticed."""
+    dialog.show_section("recognition")
+    spin = dialog.fields["min_decision_frames"]
+    dialog.buttons.setFocus()
+    assert not _wheel(spin), "an unfocused spin box kept the wheel from the page"
+    assert spin.value() == 3, "an unfocused spin box took the wheel"
+    dialog.show_section("attendance")
+    combo = dialog.fields["attendance_mode"]
+    assert not _wheel(combo) and combo.currentIndex() == 0
+    dialog.show_section("recognition")
+    spin.setFocus()  # a box clicked or tabbed into is being edited on purpose: it takes the wheel
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    assert _wheel(spin, steps=-1) and spin.value() == 2
+    assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus  # the wheel itself gives no focus
+
+
+def test_a_typed_value_outside_the_range_is_refused_not_dropped(ctx, dialog, warnings, qtbot):
+    """Issue 13 item 13: typing 0.95 into match_threshold (0.30-0.80) silently left 0.5."""
+    dialog.show_section("recognition")
+    spin = dialog.fields["match_threshold"]
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    spin.selectAll()
+    QTest.keyClicks(spin, "0.95")
+    assert spin.lineEdit().text() == "0.95", "the box dropped keystrokes"
+    QTest.keyClick(spin, Qt.Key.Key_Return)  # Enter also presses OK
+    qtbot.wait(100)
+    assert dialog.isVisible() and dialog.result() == 0
+    assert warnings and "0.95" in warnings[-1] and "0.3" in warnings[-1] and "0.8" in warnings[-1]
+    note = dialog.notes["match_threshold"]
+    assert note.isVisible() and "0.95" in note.text()
+    assert ctx.repo.get_setting("recognition") is None or ctx.repo.get_setting("recognition")["match_threshold"] == 0.5
+    spin.setValue(0.55)  # a value in range clears the complaint
+    assert not note.isVisible()
+
+
+def test_labels_and_help_are_plain_and_grouped_with_an_advanced_group(ctx, dialog):
+    """Issue 13 item 15: raw keys as labels, help citing source files and LFW statistics,
+    everything in one list, no Restore defaults."""
+    infos = Settings.describe()
+    for info in infos:
+        assert "_" not in info.label and info.label[0].isupper(), info.key
+        assert not re.search(r"\.py\b|LFW|IoU|Laplacian|homography|descriptor|MTCNN|IANA", info.doc), info.key
+        assert info.key in dialog.fields
+    basic = [i for i in infos if not i.advanced]
+    assert 12 <= len(basic) <= 25, "a front-desk admin sees the essentials first"
+    for info in infos:
+        dialog.show_section(info.section)
+        assert dialog.fields[info.key].isVisible() == (not info.advanced), info.key
+    dialog.show_advanced.setChecked(True)
+    dialog.show_section("door")
+    assert dialog.fields["door_serial_on_hex"].isVisible()
+    texts = [w.text() for w in dialog.findChildren(QLabel) if w.isVisible()]
+    assert "Door relay" in texts and not any(t in texts for t in ("door_backend", "backend"))
+    assert dialog.section_list.count() == 1 + len(Settings().sections())  # General + one per section
+
+
+def test_choices_show_plain_words_and_store_the_same_values(ctx, dialog, qtbot):
+    combo: QComboBox = dialog.fields["attendance_mode"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["First in, last out", "Alternate in and out"]
+    combo.setCurrentIndex(1)
+    assert dialog.values()["attendance_mode"] == "toggle"
+
+
+def test_restore_defaults_resets_the_form_and_ok_saves_it(ctx, dialog, qtbot):
+    ctx.save_settings(ctx.settings.replace(cooldown_s=300, match_threshold=0.45, liveness_for_attendance=True))
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    assert dlg.fields["cooldown_s"].value() == 300
+    dlg.restore_defaults()
+    assert dlg.values() == Settings().to_dict()
+    dlg.accept()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=10_000)
+    assert ctx.settings == Settings() and ctx.repo.get_setting("recognition") == Settings().to_dict()
+
+
+def test_a_video_file_that_does_not_exist_is_refused(ctx, dialog, warnings, qtbot, tmp_path):
+    """Issue 13 item 13: Settings accepted a camera path that does not exist."""
+    dialog.camera.setEditText(str(tmp_path / "missing.mp4"))
+    dialog.accept()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=5000)
+    assert "missing.mp4" in warnings[-1] and "does not exist" in warnings[-1]
+    assert dialog.result() == 0 and ctx.repo.get_setting("ui") is None
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not checked here: opening it is the camera's job")
+    dialog.camera.setEditText(str(clip))
+    dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
+    assert UiPrefs.load(ctx).camera_source == str(clip)

@@ -1,0 +1,97 @@
+"""Simplified Chinese everywhere a front-desk admin or a visitor looks (issue 13 item 14):
+settings sections, labels and help, Qt's own buttons (qtbase_zh_CN), box labels, the
+head-turn prompt, the kiosk PIN prompt and error messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWizard
+
+from faceapp.recognition.views import Announcement, FrameResult, TrackView
+from faceapp.settings import Settings
+from faceapp.ui.launch import install_translator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def chinese():
+    app = QApplication.instance()
+    assert install_translator(app, "zh_CN")
+    yield app
+    for tr in getattr(app, "_faceapp_translators", []):
+        app.removeTranslator(tr)
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_settings_dialog_is_chinese_with_qt_buttons(ctx, qtbot, chinese):
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    sections = [dlg.section_list.item(i).text() for i in range(dlg.section_list.count())]
+    assert all(_cjk(s) for s in sections), sections  # "Recognition" was English
+    assert dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).text().replace("&", "") in ("确定", "好")
+    assert _cjk(dlg.buttons.button(QDialogButtonBox.StandardButton.Cancel).text())
+    assert _cjk(dlg.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).text())
+    for info in Settings.describe():
+        assert _cjk(dlg.fields[info.key].toolTip()), info.key  # every help text
+
+
+def test_wizard_buttons_are_chinese(ctx, qtbot, chinese):
+    from faceapp.ui.wizard import EnrolWizard
+
+    wiz = EnrolWizard(ctx, None, lambda: None, None)
+    qtbot.addWidget(wiz)
+    for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                  QWizard.WizardButton.CancelButton):
+        assert _cjk(wiz.buttonText(which)), wiz.buttonText(which)
+
+
+def test_box_labels_prompt_and_errors_are_chinese(ctx, qtbot, chinese):
+    from faceapp.storage.errors import DatabaseLockedError
+    from faceapp.ui.live import VideoWidget
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.messages import error_text
+    from faceapp.ui.prefs import UiPrefs
+
+    video = VideoWidget()
+    qtbot.addWidget(video)
+    box = np.array([10, 10, 60, 60], np.float32)
+    tracks = [TrackView(1, box, "unknown", "Unknown"), TrackView(2, box, "identifying", "Identifying…"),
+              TrackView(3, box, "known", "Ana")]
+    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana"]
+    video.show_result(FrameResult(0, np.zeros((120, 160, 3), np.uint8), tracks, [], 10.0, 0, 1.0))
+
+    w = MainWindow(ctx, UiPrefs(sound=False), translated=True, autostart=False)
+    qtbot.addWidget(w)
+    ts = datetime(2026, 11, 23, 7, 59, tzinfo=timezone.utc)
+    prompt = Announcement(ts, 1, "Ana", "challenge", "Ana: please turn your head slightly left, then right")
+    assert w.banner_text(prompt).startswith("Ana：") and _cjk(w.banner_text(prompt))
+    failed = Announcement(ts, 1, "Ana", "liveness_failed", "Ana: not confirmed - please look at the camera")
+    assert _cjk(w.banner_text(failed))
+    text = error_text(DatabaseLockedError("the attendance database /x.db is busy"))
+    assert _cjk(text.splitlines()[0]) and "/x.db" in text  # translated, details kept
+
+
+def test_kiosk_pin_prompt_is_chinese(qtbot, chinese):
+    from faceapp.ui.kiosk import pin_prompt_texts
+
+    assert all(_cjk(t) for t in pin_prompt_texts())
+
+
+def test_settings_texts_are_current():
+    """settings_texts.py lists every label and help for lupdate: regenerate after changing them."""
+    proc = subprocess.run([sys.executable, str(ROOT / "build" / "translations.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
