@@ -31,7 +31,7 @@ class LiveController(QObject):
     frame = Signal(object)  # FrameResult, on the GUI thread
     announced = Signal(object)  # Announcement
     state_changed = Signal(str, str)  # state, detail (opening | running | reconnecting | ended | failed | no-camera)
-    operating_point = Signal(str)  # the recognition threshold and why, after each (re)load of the gallery
+    operating_point = Signal(object)  # recognition.calibration.OperatingPoint, after each (re)load of the gallery
 
     def __init__(self, ctx, parent: QObject | None = None, retry_ms: int = 5000) -> None:
         super().__init__(parent)
@@ -104,7 +104,7 @@ class LiveController(QObject):
                 self.frame.emit(result)
 
         if service.operating_point is not None:
-            self.operating_point.emit(service.operating_point.describe())
+            self.operating_point.emit(service.operating_point)
         self.loop = LiveLoop(service, cap, publish, self.start_time)
         if self._paused:
             self.loop.pause()
@@ -168,7 +168,7 @@ class LiveController(QObject):
         service = self.service
         if service is not None:
             run_in_thread(lambda: (service.reload_gallery(), service.operating_point)[1],
-                          lambda point: point is not None and self.operating_point.emit(point.describe()))
+                          lambda point: point is not None and self.operating_point.emit(point))
 
     def stop(self, wait: bool = False) -> None:
         """wait=False joins the threads on a worker (an inference step or an RTSP read can take

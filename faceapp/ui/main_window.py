@@ -24,7 +24,7 @@ from .employees import EmployeesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
 from .log_page import LogPage
-from .messages import error_text, sentence
+from .messages import error_text, operating_point_text, sentence
 from .prefs import UiPrefs
 from .settings_dialog import SettingsDialog
 from .workers import run_in_thread
@@ -222,7 +222,8 @@ class MainWindow(QMainWindow):
         self.writes_label.setToolTip(state.last_error)
         self.writes_label.show()
 
-    def _show_operating_point(self, text: str) -> None:
+    def _show_operating_point(self, point) -> None:  # noqa: ANN001 - recognition.calibration.OperatingPoint
+        text = operating_point_text(point)
         self.recognition_label.setText(text)
         self.recognition_label.setToolTip(text)
 

@@ -8,7 +8,12 @@ keeps the original below it, which names the file, number or value at fault.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+if TYPE_CHECKING:
+    from ..recognition.calibration import OperatingPoint
 
 # Summaries by error class name (the UI may not import storage); the most specific class of
 # an error's MRO that is listed here wins.
@@ -61,3 +66,23 @@ def error_text(exc: BaseException) -> str:
     detail = sentence(str(exc) or type(exc).__name__)
     translated = summary(exc)
     return f"{translated}\n{detail}" if translated else detail
+
+
+def operating_point_text(point: "OperatingPoint") -> str:
+    """The operating point in the UI's language, with the same facts as OperatingPoint.describe()
+    (the CLI's English): people enrolled, threshold, expected stranger rate and its source."""
+    who = (QCoreApplication.translate("OperatingPoint", "%1 enrolled: threshold %2")
+           .replace("%1", f"{point.people:,}").replace("%2", f"{point.threshold:.2f}"))
+    if point.tail is None:
+        return who + QCoreApplication.translate(
+            "OperatingPoint", " (fixed by the administrator; strangers accepted not controlled)")
+    rate = point.expected_rate()
+    per = (QCoreApplication.translate("OperatingPoint", "about 1 stranger in %1 accepted")
+           .replace("%1", f"{round(1 / rate):,}") if rate > 0
+           else QCoreApplication.translate("OperatingPoint", "no stranger expected to pass"))
+    source = (QCoreApplication.translate("OperatingPoint", "from this gallery") if point.tail.source == "gallery"
+              else QCoreApplication.translate("OperatingPoint", "from the shipped model: too few people "
+                                                                "enrolled to measure"))
+    if point.clamped:
+        source += QCoreApplication.translate("OperatingPoint", ", clamped")
+    return f"{who}, {per} ({source})"

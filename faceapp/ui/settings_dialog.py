@@ -23,7 +23,7 @@ from ..hardware.capture import missing_video_file
 from ..settings import OptionInfo, Settings, SettingsError
 from ..shared.errors import FaceAppError
 from . import file_dialogs
-from .messages import error_text, sentence, summary
+from .messages import error_text, operating_point_text, sentence, summary
 from .prefs import LANGUAGES, UiPrefs
 from .setting_editors import ChoiceEditor, editor_value, format_value, make_editor, set_editor_value
 from .workers import run_in_thread
@@ -150,6 +150,30 @@ class SettingsDialog(QDialog):
         row.addWidget(browse)
         self._block(parent, lay, self.tr("Camera source"), row, tip)
 
+    def _operating_point_row(self, parent: QWidget, lay: QVBoxLayout) -> None:
+        """What the calibrated threshold is today, for the people enrolled (computed off the
+        GUI thread: a large gallery takes a moment)."""
+        self.operating_point = QLabel(self.tr("Now: working out the matching distance for the people enrolled…"),
+                                      parent)
+        self.operating_point.setWordWrap(True)
+        self.operating_point.setStyleSheet("background: #eef3fb; padding: 6px;")
+        lay.addWidget(self.operating_point)
+        run_in_thread(self.ctx.operating_point, self._show_operating_point, self._operating_point_failed)
+
+    def _show_operating_point(self, point) -> None:  # noqa: ANN001 - recognition.calibration.OperatingPoint
+        try:
+            self.operating_point.setText(self.tr("Now: %1").replace("%1", operating_point_text(point)))
+        except RuntimeError:  # the dialog was closed before the answer came
+            pass
+
+    def _operating_point_failed(self, exc: BaseException) -> None:
+        log.warning("operating point not available: %s", exc)
+        try:
+            self.operating_point.setText(self.tr("Now: the matching distance could not be worked out (%1)")
+                                         .replace("%1", str(exc)))
+        except RuntimeError:
+            pass
+
     def _section_page(self, section) -> QWidget:
         """A section's page: its everyday settings, then an "Advanced" group for the rest."""
         inner = QWidget()
@@ -157,6 +181,8 @@ class SettingsDialog(QDialog):
         lay.addWidget(self._heading(tr_setting(section.TITLE), inner))
         if section.NAME == "vision":
             self._camera_row(inner, lay)
+        if section.NAME == "recognition":
+            self._operating_point_row(inner, lay)
         infos = type(section).describe()
         for info in (i for i in infos if not i.advanced):
             self._option_block(info, getattr(section, info.name), inner, lay)

@@ -372,107 +372,107 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="16"/>
+        <location filename="../../faceapp/ui/messages.py" line="21"/>
         <source>The database is busy: another program or faceapp window is writing to it. Nothing was saved; try again in a moment.</source>
         <translation>数据库正忙：另一个程序或 faceapp 窗口正在写入。未保存任何内容；请稍后重试。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="18"/>
+        <location filename="../../faceapp/ui/messages.py" line="23"/>
         <source>The disk holding the database is full. Nothing was saved.</source>
         <translation>存放数据库的磁盘已满。未保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="19"/>
+        <location filename="../../faceapp/ui/messages.py" line="24"/>
         <source>The database file is damaged or is not a faceapp database.</source>
         <translation>数据库文件已损坏，或不是 faceapp 数据库。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="20"/>
+        <location filename="../../faceapp/ui/messages.py" line="25"/>
         <source>The database was written by a newer version of faceapp.</source>
         <translation>该数据库由更新版本的 faceapp 写入。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="21"/>
+        <location filename="../../faceapp/ui/messages.py" line="26"/>
         <source>The database used before is missing.</source>
         <translation>之前使用的数据库不见了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="22"/>
+        <location filename="../../faceapp/ui/messages.py" line="27"/>
         <source>That file is the attendance database itself; choose another file.</source>
         <translation>该文件就是考勤数据库本身；请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="24"/>
+        <location filename="../../faceapp/ui/messages.py" line="29"/>
         <source>This employee number is already in use.</source>
         <translation>该工号已被使用。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="25"/>
+        <location filename="../../faceapp/ui/messages.py" line="30"/>
         <source>This employee no longer exists.</source>
         <translation>该员工已不存在。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="26"/>
+        <location filename="../../faceapp/ui/messages.py" line="31"/>
         <source>A stored face template is damaged; re-enrol the employee.</source>
         <translation>已存储的人脸模板已损坏；请重新登记该员工。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="27"/>
+        <location filename="../../faceapp/ui/messages.py" line="32"/>
         <source>The database could not be read or written.</source>
         <translation>无法读取或写入数据库。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="28"/>
+        <location filename="../../faceapp/ui/messages.py" line="33"/>
         <source>The video file does not exist.</source>
         <translation>视频文件不存在。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="29"/>
+        <location filename="../../faceapp/ui/messages.py" line="34"/>
         <source>The camera or video could not be opened.</source>
         <translation>无法打开摄像头或视频。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="30"/>
+        <location filename="../../faceapp/ui/messages.py" line="35"/>
         <source>The export file could not be written; nothing was left behind.</source>
         <translation>无法写入导出文件；未留下任何文件。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="31"/>
+        <location filename="../../faceapp/ui/messages.py" line="36"/>
         <source>The first day is after the last day.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="32"/>
+        <location filename="../../faceapp/ui/messages.py" line="37"/>
         <source>The face models cannot be used.</source>
         <translation>人脸模型无法使用。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="33"/>
+        <location filename="../../faceapp/ui/messages.py" line="38"/>
         <source>The chosen processor for face recognition is not available.</source>
         <translation>所选的人脸识别处理器不可用。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="34"/>
+        <location filename="../../faceapp/ui/messages.py" line="39"/>
         <source>The image could not be read.</source>
         <translation>无法读取图像。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="35"/>
+        <location filename="../../faceapp/ui/messages.py" line="40"/>
         <source>The enrolment was refused.</source>
         <translation>登记被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="36"/>
+        <location filename="../../faceapp/ui/messages.py" line="41"/>
         <source>The door relay did not answer as expected.</source>
         <translation>门禁继电器未按预期响应。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="37"/>
+        <location filename="../../faceapp/ui/messages.py" line="42"/>
         <source>This value is not accepted.</source>
         <translation>该值不被接受。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="38"/>
+        <location filename="../../faceapp/ui/messages.py" line="43"/>
         <source>This PIN is not accepted.</source>
         <translation>该 PIN 不被接受。</translation>
     </message>
@@ -997,63 +997,101 @@ Retrying automatically…</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="258"/>
+        <location filename="../../faceapp/ui/main_window.py" line="259"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="270"/>
-        <location filename="../../faceapp/ui/main_window.py" line="276"/>
+        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="277"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="258"/>
-        <location filename="../../faceapp/ui/main_window.py" line="270"/>
+        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="271"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="277"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="283"/>
+        <location filename="../../faceapp/ui/main_window.py" line="284"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="297"/>
+        <location filename="../../faceapp/ui/main_window.py" line="298"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="298"/>
+        <location filename="../../faceapp/ui/main_window.py" line="299"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="307"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="307"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="332"/>
+        <location filename="../../faceapp/ui/main_window.py" line="333"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="333"/>
+        <location filename="../../faceapp/ui/main_window.py" line="334"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>OperatingPoint</name>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="74"/>
+        <source>%1 enrolled: threshold %2</source>
+        <translation>已登记 %1 人：阈值 %2</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="77"/>
+        <source> (fixed by the administrator; strangers accepted not controlled)</source>
+        <translation>（由管理员固定；不控制陌生人误识率）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="80"/>
+        <source>about 1 stranger in %1 accepted</source>
+        <translation>约每 %1 名陌生人误识 1 名</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="82"/>
+        <source>no stranger expected to pass</source>
+        <translation>预计不会误识陌生人</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="83"/>
+        <source>from this gallery</source>
+        <translation>按本库人员计算</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="84"/>
+        <source>from the shipped model: too few people enrolled to measure</source>
+        <translation>按内置模型：登记人数太少，无法测量</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="87"/>
+        <source>, clamped</source>
+        <translation>，已限幅</translation>
     </message>
 </context>
 <context>
@@ -1689,7 +1727,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="50"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="362"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="388"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -1711,8 +1749,8 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="151"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="306"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="358"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="332"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="384"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
@@ -1757,70 +1795,85 @@ Retrying automatically…</source>
         <translation>每次识别结果时提示音</translation>
     </message>
     <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="156"/>
+        <source>Now: working out the matching distance for the people enrolled…</source>
+        <translation>当前：正在根据已登记人员计算匹配距离…</translation>
+    </message>
+    <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="165"/>
+        <source>Now: %1</source>
+        <translation>当前：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="172"/>
+        <source>Now: the matching distance could not be worked out (%1)</source>
+        <translation>当前：无法计算匹配距离（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="191"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="220"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="246"/>
         <source>Allowed: %1 to %2. Default: %3.</source>
         <translation>允许范围：%1 至 %2。默认值：%3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="222"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="248"/>
         <source>Default: %1.</source>
         <translation>默认值：%1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="235"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="261"/>
         <source>%1 is outside the allowed range %2 to %3; the value stays %4.</source>
         <translation>%1 超出允许范围 %2 至 %3；数值保持为 %4。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="249"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="275"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="249"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="275"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="263"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="289"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="282"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="338"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="308"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="364"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="295"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="300"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="309"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="321"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="326"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="295"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="321"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="309"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="330"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="356"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="359"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="385"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>

@@ -147,3 +147,15 @@ def test_a_video_file_that_does_not_exist_is_refused(ctx, dialog, warnings, qtbo
     dialog.accept()
     qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
     assert UiPrefs.load(ctx).camera_source == str(clip)
+
+
+def test_the_recognition_page_shows_the_operating_point_in_use(ctx, dialog, qtbot):
+    """Issue 11: the calibrated threshold is shown in Settings, as in the status bar and doctor."""
+    dialog.show_section("recognition")
+    point = ctx.operating_point()
+    qtbot.waitUntil(lambda: dialog.operating_point.text() != dialog.tr(
+        "Now: working out the matching distance for the people enrolled…"), timeout=10_000)
+    text = dialog.operating_point.text()
+    assert point.people == 0  # nobody enrolled: nobody a stranger could be taken for
+    assert text == (f"Now: 0 enrolled: threshold {point.threshold:.2f}, no stranger expected to pass "
+                    "(from the shipped model: too few people enrolled to measure)")
