@@ -105,15 +105,20 @@ class FloatEditor(_RangeReporting, _WheelOnlyWhenFocused, QDoubleSpinBox):
 
 
 def _float_steps(lo: float, hi: float) -> tuple[int, float]:
-    """Decimals and step for a float range: hundredths for thresholds, whole numbers for 0-255."""
+    """Decimals and step for a float range: hundredths for thresholds, whole numbers for 0-255;
+    always enough decimals to show (and type) the minimum itself, e.g. 0.01 of 0.01-50."""
     span = hi - lo
     if span <= 1:
-        return 2, 0.01
-    if span <= 10:
-        return 1, 0.1
-    if span <= 60:
-        return 1, 1.0
-    return 0, 1.0
+        decimals, step = 2, 0.01
+    elif span <= 10:
+        decimals, step = 1, 0.1
+    elif span <= 60:
+        decimals, step = 1, 1.0
+    else:
+        decimals, step = 0, 1.0
+    while decimals < 4 and abs(round(lo, decimals) - lo) > 1e-9:
+        decimals += 1
+    return decimals, step
 
 
 def make_editor(info: OptionInfo, value: Any, parent: QWidget) -> QWidget:

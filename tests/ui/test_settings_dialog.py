@@ -159,3 +159,12 @@ def test_the_recognition_page_shows_the_operating_point_in_use(ctx, dialog, qtbo
     assert point.people == 0  # nobody enrolled: nobody a stranger could be taken for
     assert text == (f"Now: 0 enrolled: threshold {point.threshold:.2f}, no stranger expected to pass "
                     "(from the shipped model: too few people enrolled to measure)")
+
+
+def test_the_smallest_allowed_value_can_be_shown_and_typed(ctx, dialog):
+    """strangers_per_1000 allows 0.01: a one-decimal spin box showed the range as "0.0 to 50.0"
+    and could not hold 0.01."""
+    box = dialog.fields["strangers_per_1000"]
+    box.setValue(0.01)
+    assert box.value() == pytest.approx(0.01) and box.minimum() == pytest.approx(0.01)
+    assert "0.01" in dialog._range_text(dialog.infos["strangers_per_1000"])
