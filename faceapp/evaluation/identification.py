@@ -196,10 +196,8 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     mate = (*_scores(base, mate_q, names), mate_ids)
     stranger = (*_scores(base, str_q, names), str_ids)
     out["rank1"] = float(np.mean(np.array(mate[2]) == np.array(mate_ids))) if mate_ids else float("nan")
-    for th in thresholds:
-        r = _rates(th, proto.min_margin, mate, stranger, same_person)
-        out["by_threshold"].append(r | {"rank1": out["rank1"], "identified": r["tpir"],
-                                        "misidentified": r["wrong_person"], "false_accept_rate": r["fpir"]})
+    out["by_threshold"] = _fixed_rows(thresholds, proto.min_margin, mate, stranger, same_person, out["rank1"])
+    out["_base"] = (mate, stranger)
     for target in proto.targets:
         out["oracle"].append({"target": target} | _rates(_oracle_threshold(stranger, proto.min_margin, target),
                                                         proto.min_margin, mate, stranger, same_person))
@@ -207,6 +205,17 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
                              sizes or [len(enrolled), len(names)], same_person)
     out["_same"] = same_person
     return out
+
+
+def _fixed_rows(thresholds: list[float], margin: float, mate: tuple, stranger: tuple, same: set,
+                rank1: float) -> list[dict]:
+    """The rates at fixed thresholds (the expert override and the old default), whole gallery."""
+    rows = []
+    for th in thresholds:
+        r = _rates(th, margin, mate, stranger, same)
+        rows.append(r | {"rank1": rank1, "identified": r["tpir"], "misidentified": r["wrong_person"],
+                         "false_accept_rate": r["fpir"]})
+    return rows
 
 
 def json_ready(report: dict) -> dict:
@@ -280,10 +289,13 @@ def pool_reports(reports: list[dict]) -> dict:
         mate, stranger = _concat([c["_raw"][0] for c in curves]), _concat([c["_raw"][1] for c in curves])
         out["det"].append({"people": round(float(np.mean([c["people"] for c in curves]))),
                            "points": _det_points(mate, stranger, margin, same), "_raw": (mate, stranger)})
-    mate, stranger = out["det"][-1]["_raw"]
+    mate, stranger = out["_base"] = (_concat([r["_base"][0] for r in reports]),
+                                     _concat([r["_base"][1] for r in reports]))
     out["oracle"] = [{"target": t} | _rates(_oracle_threshold(stranger, margin, t), margin, mate, stranger, same)
                      for t in first["protocol"]["targets"]]
     out["rank1"] = float(np.average([r["rank1"] for r in reports], weights=[r["known_probes"] for r in reports]))
+    out["by_threshold"] = _fixed_rows([b["threshold"] for b in first["by_threshold"]], margin, mate, stranger,
+                                      same, out["rank1"])
     return out
 
 
@@ -341,10 +353,12 @@ def format_identification(r: dict) -> str:
     for o in r["oracle"]:
         lines.append(f"  FPIR {o['target']:g}: threshold {o['threshold']:.3f}, FNIR {100 * o['fnir']:.2f}%, "
                      f"TPIR {100 * o['tpir']:.2f}% ({o['false_accepts']}/{o['stranger_visits']} strangers)")
-    lines += ["", f"{'threshold':>9s} {'accepted ok':>11s} {'wrong person':>12s} {'FAR unknown':>11s}"]
+    lines += ["", "fixed thresholds (the expert override; 0.50 was the old default), same visits:",
+              f"{'threshold':>9s} {'FNIR':>7s} {'wrong':>6s} {'FPIR measured':>22s} {'95% upper':>9s}"]
     for b in r["by_threshold"]:
-        lines.append(f"{b['threshold']:9.2f} {100 * b['identified']:10.2f}% "
-                     f"{100 * b['misidentified']:11.2f}% {100 * b['false_accept_rate']:10.2f}%")
+        lines.append(f"{b['threshold']:9.2f} {100 * b['fnir']:6.2f}% {100 * b['wrong_person']:5.2f}% "
+                     f"{100 * b['fpir']:7.3f}% ({b['false_accepts']}/{b['stranger_visits']}) "
+                     f"{100 * b['fpir_upper95']:8.3f}%")
     excluded = sum(c["same_person_excluded"] for c in r["calibrated"])
     if excluded:
         lines.append(f"stranger accepts as the same person under another name, not counted: {excluded}")

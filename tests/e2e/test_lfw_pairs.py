@@ -50,3 +50,27 @@ def test_eval_ident_cli_on_dlib_johns(faces_dir, capsys, tmp_path):
     rep = json.loads(out.read_text())
     assert rep["gallery_people"] == 5 and rep["known_probes"] == 50
     assert rep["by_threshold"][0]["rank1"] >= 0.95 and rep["by_threshold"][0]["misidentified"] == 0.0
+
+
+@pytest.mark.shared
+def test_eval_ident_pools_the_fixed_thresholds_over_all_splits(faces_dir, capsys, tmp_path):
+    """Several splits: the fixed-threshold rows count every split's visits, not the first's."""
+    import json
+
+    from faceapp.cli import main
+
+    lines = (faces_dir / "dlib_johns" / "identification_split.csv").read_text().splitlines()
+    first = lines[1].split(",")[1]  # this person becomes a stranger
+    rows = [lines[0]] + [",".join(r.split(",")[:2] + ["unknown"]) if r.split(",")[1] == first else r
+                         for r in lines[1:]]
+    split = tmp_path / "split.csv"
+    split.write_text("\n".join(rows) + "\n")
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    base = ["--provider", "cpu", "eval-ident", "--root", str(faces_dir), "--thresholds", "0.5"]
+    assert main([*base, str(split), "--json", str(one)]) == 0
+    assert main([*base, str(split), str(split), "--json", str(two)]) == 0
+    capsys.readouterr()
+    single, pooled = json.loads(one.read_text()), json.loads(two.read_text())
+    assert single["by_threshold"][0]["stranger_visits"] > 0
+    assert pooled["by_threshold"][0]["stranger_visits"] == 2 * single["by_threshold"][0]["stranger_visits"]
+    assert pooled["by_threshold"][0]["fnir"] == pytest.approx(single["by_threshold"][0]["fnir"])
