@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.start_time = start_time  # fixed clock for video files (tests, demos)
         self.engine = None
         self.kiosk = False
+        self._logged_camera_state = ""  # the camera state last written to the log
         self._allow_close = False
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
@@ -176,9 +177,11 @@ class MainWindow(QMainWindow):
                                                                                               names.get(state, state)))
         if state != "running":
             self.fps_label.clear()  # no frames: an old rate would pass for a live one
-        if state in ("no-camera", "ended", "failed", "reconnecting"):
-            log.warning("camera not available (%s): %s - %s%s", state, self.live.source, detail,
+        if state in ("no-camera", "ended", "failed", "reconnecting") and state != self._logged_camera_state:
+            extra = f" - {detail}" if detail and detail != self.live.source else ""
+            log.warning("camera not available (%s): %s%s%s", state, self.live.source, extra,
                         "; the kiosk shows 'please see reception'" if self.kiosk else "")
+        self._logged_camera_state = state  # once per change of state, not once per report
         self.show_camera_state()
 
     def show_camera_state(self) -> None:
