@@ -79,11 +79,17 @@ class _RangeReporting:
         if number is not None and not (self.minimum() <= number <= self.maximum()):
             self.refused = typed.strip()
             self.out_of_range.emit(self.refused)
+        elif typed:
+            self.clear_refusal()  # typed back in range, even if it equals the value kept in view
 
-    def _value_changed(self, _value: Any) -> None:
+    def clear_refusal(self) -> None:
+        """Forget an out-of-range entry (the value shown is what counts again)."""
         if self.refused:
             self.refused = ""
             self.back_in_range.emit()
+
+    def _value_changed(self, _value: Any) -> None:
+        self.clear_refusal()
 
 
 class IntEditor(_RangeReporting, _WheelOnlyWhenFocused, QSpinBox):

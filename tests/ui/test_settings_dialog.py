@@ -168,3 +168,31 @@ def test_the_smallest_allowed_value_can_be_shown_and_typed(ctx, dialog):
     box.setValue(0.01)
     assert box.value() == pytest.approx(0.01) and box.minimum() == pytest.approx(0.01)
     assert "0.01" in dialog._range_text(dialog.infos["strangers_per_1000"])
+
+
+def test_typing_back_the_value_in_view_clears_a_refusal(ctx, dialog, warnings, qtbot):
+    """After an out-of-range entry the box keeps its old value; typing that same value (no
+    valueChanged) or Restore defaults must clear the refusal, or OK stays blocked for good."""
+    dialog.show_section("recognition")
+    dialog.show_advanced.setChecked(True)
+    spin = dialog.fields["match_threshold"]
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    for text in ("0.95", "0.50"):
+        spin.selectAll()
+        QTest.keyClicks(spin, text)
+        spin.editingFinished.emit()
+    assert spin.value() == pytest.approx(0.5) and not spin.refused
+    assert not dialog.notes["match_threshold"].isVisible()
+    dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert dialog.saved_settings is not None
+
+
+def test_restore_defaults_clears_a_refusal(ctx, dialog, warnings, qtbot):
+    spin = dialog.fields["match_threshold"]
+    spin._typed = "0.95"
+    spin.editingFinished.emit()
+    assert spin.refused == "0.95"
+    dialog.restore_defaults()
+    assert not spin.refused
