@@ -90,6 +90,17 @@ class AppContext:
                             "(current model %s)", other, self._engine.model_id)
         return self._engine
 
+    @property
+    def model_id(self) -> str:
+        """The encoder's id (templates are stored per model): the loaded engine's, else read
+        from the models' manifest, so asking does not load the models."""
+        if self._engine is not None:
+            return self._engine.model_id
+        from .shared import paths
+        from .vision.models import Manifest
+
+        return Manifest(self.models_dir or paths.models_dir()).entry("encoder", False).model_id
+
     # -- settings and stored preferences ---------------------------------------------------
 
     def save_settings(self, settings: Settings, actor: str = "admin",
@@ -152,7 +163,7 @@ class AppContext:
         from .recognition.tracker import look_schedule
 
         r = self.settings.recognition
-        ids, mat = self.repo.load_templates(model_id or self.engine.model_id)
+        ids, mat = self.repo.load_templates(model_id or self.model_id)
         looks = len(look_schedule(r.min_decision_frames, r.decision_window_frames))
         return calibrated_gallery(ids, mat, r, looks)[1]
 

@@ -108,3 +108,17 @@ def test_a_refused_secret_value_is_not_echoed_in_the_error(tmp_path):
     with pytest.raises(SettingsError) as info:
         Settings().replace(door_http_on_body=12345678)
     assert "12345678" not in str(info.value)
+
+
+def test_the_operating_point_does_not_load_the_face_models(tmp_path):
+    """Settings and doctor ask for the operating point; that must not load the models (seconds,
+    and a second load racing the one the live view started)."""
+    from faceapp.app import build_context
+
+    ctx = build_context(db_path=tmp_path / "op.db", provider="cpu")
+    try:
+        point = ctx.operating_point()
+        assert ctx._engine is None and point.people == 0
+        assert ctx.model_id == ctx.engine.model_id  # the manifest's id is the loaded engine's
+    finally:
+        ctx.repo.close()
