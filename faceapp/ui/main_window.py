@@ -293,11 +293,11 @@ class MainWindow(QMainWindow):
         if self.kiosk:
             return
         dlg = SettingsDialog(self.ctx, self.prefs, self)
-        old = self.prefs
+        old, old_provider = self.prefs, self.ctx.settings.vision.provider  # saving replaces ctx.settings
         if dlg.exec():
             self.prefs = dlg.prefs
             self.guard = self.ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
-            if self.prefs.language != old.language or dlg.saved_settings.vision.provider != self.ctx.settings.vision.provider:
+            if self.prefs.language != old.language or self.ctx.settings.vision.provider != old_provider:
                 QMessageBox.information(self, self.tr("Settings"),
                                         self.tr("Language and provider changes take effect after a restart."))
             self.log_page.refresh()

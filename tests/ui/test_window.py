@@ -213,3 +213,30 @@ def test_status_bar_says_when_decided_events_wait_for_the_database(ctx, window_f
         other.close()
     qtbot.waitUntil(lambda: not w.writes_label.isVisible(), timeout=5000)
     assert len(ctx.repo.events()) == 2
+
+
+def test_a_provider_change_says_it_takes_effect_after_a_restart(ctx, qtbot, monkeypatch):
+    """Saving replaced ctx.settings before the comparison, so a provider change alone never
+    showed the restart notice."""
+    from dataclasses import replace
+
+    from faceapp.ui import main_window as mw
+    from faceapp.ui.prefs import UiPrefs
+
+    class ProviderToCpu:
+        def __init__(self, c, prefs, _parent) -> None:
+            self.ctx, self.prefs = c, prefs
+
+        def exec(self) -> bool:
+            s = self.ctx.settings
+            self.ctx.save_settings(replace(s, vision=replace(s.vision, provider="cpu")))
+            return True
+
+    shown: list[str] = []
+    monkeypatch.setattr(mw, "SettingsDialog", ProviderToCpu)
+    monkeypatch.setattr(mw.QMessageBox, "information", lambda _p, _t, text, *a: shown.append(text))
+    w = mw.MainWindow(ctx, UiPrefs(sound=False), autostart=False)
+    qtbot.addWidget(w)
+    assert ctx.settings.vision.provider == "auto"
+    w.open_settings()
+    assert ctx.settings.vision.provider == "cpu" and shown and "restart" in shown[0]
