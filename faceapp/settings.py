@@ -125,7 +125,52 @@ class Settings:
         extra = sorted(k for k in data if k not in known)
         if extra:
             log.warning("ignoring unknown stored setting(s): %s", ", ".join(extra))
-        return cls.from_dict({k: v for k, v in data.items() if k in known})
+        clean = {k: v for k, v in data.items() if k in known}
+        try:
+            return cls.from_dict(clean)
+        except SettingsError:
+            fixed, problems = cls._without_conflicts(clean)
+            if not problems:
+                raise
+            settings = cls.from_dict(fixed)  # still refused when a value is bad on its own
+            log.warning("stored settings broke a rule between values (an older version allowed it): %s",
+                        "; ".join(problems))
+            return settings
+
+    @classmethod
+    def _without_conflicts(cls, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Values each valid on its own may still break a rule between them (a minimum above its
+        maximum, checked since this version): those go back to their defaults, the pair first,
+        the whole section if that is not enough. Sections with a value bad on its own are left
+        as they are (that is damage, for repair mode)."""
+        out, problems = dict(data), []
+        for section in cls.section_types():
+            mine = {k: v for k, v in out.items() if k in section.keys()}
+            try:
+                section.from_dict(mine)
+                continue
+            except (SettingsError, TypeError) as exc:
+                why = str(exc)
+            try:
+                for key, value in mine.items():
+                    section.check_one(key, value)
+            except (SettingsError, TypeError):
+                continue
+            dropped: list[str] = []
+            infos = section.describe()
+            value = {i.key: mine.get(i.key, i.default) for i in infos}  # stored, else the default
+            for info in infos:
+                hi = info.not_above
+                if hi and value[info.key] > value[hi]:
+                    dropped += [k for k in (info.key, hi) if k in mine]
+            try:
+                section.from_dict({k: v for k, v in mine.items() if k not in dropped})
+            except (SettingsError, TypeError):
+                dropped = list(mine)
+            for key in dropped:
+                out.pop(key, None)
+            problems.append(f"{why}; back to the defaults: {', '.join(dropped)}")
+        return out, problems
 
     @classmethod
     def from_stored_leniently(cls, data: dict[str, Any]) -> tuple["Settings", list[str]]:
@@ -134,18 +179,20 @@ class Settings:
         known = cls.section_of_key()
         good: dict[str, Any] = {}
         problems: list[str] = []
+        types = {t.NAME: t for t in cls.section_types()}
         for key, value in data.items():
             if key not in known:
                 continue
-            try:
-                cls.from_dict({key: value})
+            try:  # each value on its own: a minimum is judged against the stored maximum below
+                types[known[key]].check_one(key, value)
                 good[key] = value
             except (SettingsError, TypeError) as exc:
                 problems.append(str(exc))
+        good, conflicts = cls._without_conflicts(good)  # rules between values, pair by pair
         try:
-            return cls.from_dict(good), problems
-        except (SettingsError, TypeError) as exc:  # rules between values (a minimum above its maximum)
-            return cls(), problems + [str(exc)]
+            return cls.from_dict(good), problems + conflicts
+        except (SettingsError, TypeError) as exc:
+            return cls(), problems + conflicts + [str(exc)]
 
     @classmethod
     def secret_keys(cls) -> set[str]:

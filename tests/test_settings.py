@@ -51,3 +51,37 @@ def test_every_pair_is_declared_on_the_minimum():
                      ("liveness_confirm_frames", "liveness_window_frames"),
                      ("enrol_duplicate_refuse_percent", "enrol_duplicate_ask_percent")}
     assert Settings.from_dict({"enrol_min_brightness": 225.0}).enrolment.min_brightness == 225.0  # equal is fine
+
+
+def test_stored_values_an_older_version_allowed_do_not_stop_the_start(caplog):
+    """The min/max rules are new: liveness_min_frames 80 with the default window of 60 was
+    accepted before. Starting must not fail on it: the pair goes back to its defaults, logged."""
+    import logging
+
+    from faceapp.settings import Settings
+
+    with caplog.at_level(logging.WARNING, logger="faceapp.settings"):
+        s = Settings.from_stored({"liveness_min_frames": 80, "match_threshold": 0.45})
+    assert s.liveness.min_frames == 6 and s.recognition.match_threshold == 0.45
+    assert any("liveness_min_frames" in r.getMessage() for r in caplog.records)
+
+
+def test_a_value_bad_on_its_own_is_still_refused_at_start():
+    import pytest
+
+    from faceapp.settings import Settings
+    from faceapp.shared.options import SettingsError
+
+    with pytest.raises(SettingsError):
+        Settings.from_stored({"liveness_min_frames": 80, "match_threshold": 5})
+
+
+def test_repair_judges_a_minimum_against_the_stored_maximum():
+    """Repair mode kept min_frames 80 only against the default window (60) and dropped it, though
+    the stored window was 200."""
+    from faceapp.settings import Settings
+
+    s, problems = Settings.from_stored_leniently({"liveness_min_frames": 80, "liveness_window_frames": 200,
+                                                  "match_threshold": 5})
+    assert s.liveness.min_frames == 80 and s.liveness.window_frames == 200
+    assert len(problems) == 1 and "match_threshold" in problems[0]

@@ -108,6 +108,12 @@ class SettingsSection:
         keys = cls.keys()
         return cls(**{keys[k]: v for k, v in data.items() if k in keys}).validate()
 
+    @classmethod
+    def check_one(cls, key: str, value: Any) -> None:
+        """Type, range and choices of one stored value on its own (no rules between values)."""
+        by_name = {f.name: f for f in fields(cls)}
+        check_value(key, by_name[cls.keys()[key]], value)
+
     def to_dict(self) -> dict[str, Any]:
         """{stored key: value}."""
         return {self.key_of(f): getattr(self, f.name) for f in fields(self)}
