@@ -284,7 +284,10 @@ class SettingsDialog(QDialog):
     def restore_defaults(self) -> None:
         """Every setting back to its default in the form; nothing is saved before OK."""
         for key, info in self.infos.items():
-            set_editor_value(self.fields[key], info.default)
+            field = self.fields[key]
+            set_editor_value(field, info.default)
+            if hasattr(field, "clear_refusal"):
+                field.clear_refusal()  # also when the default was the value kept in view
             self.notes[key].hide()
         self.status.setText(self.tr("Default values restored; press OK to save them."))
 
