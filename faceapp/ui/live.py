@@ -117,9 +117,9 @@ class LiveController(QObject):
             return
         log.debug("camera %r: %s", self.source, exc)  # the worker already logged it as a warning
         self.error = exc
-        self._set_state("no-camera", str(exc))
         if not self.is_file() and isinstance(exc, CameraError):
             self._retry.start()  # a kiosk comes back by itself when the camera is plugged in
+        self._set_state("no-camera", str(exc))  # after the retry is set: the view says whether one comes
 
     def _on_frame(self, result: FrameResult) -> None:
         for ann in result.announcements:
@@ -132,17 +132,20 @@ class LiveController(QObject):
         st = self.capture.stats
         if self.loop is not None and not self.loop.is_alive():
             self._watch.stop()
+            if not self.is_file():
+                self._retry.start()  # before the state, so the view can say a retry comes
             if self.loop.error is not None:
                 self._set_state("failed", str(self.loop.error))
             elif self.is_file():
                 self._set_state("ended", self.source)
-                return
             else:
                 self._set_state("reconnecting", st.last_error)
-            if not self.is_file():
-                self._retry.start()
             return
         self._set_state(st.state, st.last_error if st.state != "running" else self.source)
+
+    def retrying(self) -> bool:
+        """Whether the camera will be tried again by itself (live cameras, not video files)."""
+        return self._retry.isActive()
 
     def tap(self, name: str = "enrolment") -> FrameTap:
         """A reader of the live camera's frames (now and after a reconnect); close() it when done."""

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
                                QWidget)
 
 from ..attendance.rules import AttendanceRules
-from ..hardware.capture import VideoFileMissingError
+from ..hardware.capture import CameraError, VideoFileMissingError
 from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
 from . import window_place
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             return
         if self.kiosk:  # the person at the desk: what to do, not why
             text = self.tr("Camera not available - please see reception")
-            if state in ("no-camera", "reconnecting") and not self.live.is_file():
+            if self.live.retrying():
                 text += "\n\n" + self.tr("Retrying automatically…")
             self.live_page.set_message(text, offer_camera=False)
             return
@@ -201,13 +201,17 @@ class MainWindow(QMainWindow):
         elif state == "no-camera" and self.live.is_file():
             msg = self.tr("The video file %1 could not be opened.\n\nChoose another source in Settings.") \
                 .replace("%1", source)
+        elif state == "no-camera" and self.live.error is not None and not isinstance(self.live.error, CameraError):
+            msg = self.tr("Recognition could not start:\n%1").replace("%1", error_text(self.live.error))
         elif state == "no-camera":
             msg = self.tr("No camera found.\n%1\n\nConnect a camera or choose another source in Settings.") \
                 .replace("%1", error_text(self.live.error) if self.live.error else detail)
         elif state == "ended":
             msg = self.tr("The video %1 has ended.").replace("%1", source.replace("\\", "/").rsplit("/", 1)[-1])
-        elif state == "failed":
+        elif state == "failed" and self.live.retrying():
             msg = self.tr("The camera stopped because of an error:\n%1\n\nRetrying automatically…").replace("%1", sentence(detail))
+        elif state == "failed":
+            msg = self.tr("The video stopped because of an error:\n%1").replace("%1", sentence(detail))
         else:
             msg = self.tr("Camera lost - reconnecting…")
         self.live_page.set_message(msg, offer_camera=True)

@@ -601,7 +601,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="263"/>
+        <location filename="../../faceapp/ui/live.py" line="266"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -775,73 +775,73 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="52"/>
+        <location filename="../../faceapp/ui/main_window.py" line="53"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="60"/>
+        <location filename="../../faceapp/ui/main_window.py" line="61"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="61"/>
+        <location filename="../../faceapp/ui/main_window.py" line="62"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="62"/>
+        <location filename="../../faceapp/ui/main_window.py" line="63"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="74"/>
+        <location filename="../../faceapp/ui/main_window.py" line="75"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="110"/>
+        <location filename="../../faceapp/ui/main_window.py" line="111"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="112"/>
+        <location filename="../../faceapp/ui/main_window.py" line="113"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="113"/>
+        <location filename="../../faceapp/ui/main_window.py" line="114"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="114"/>
+        <location filename="../../faceapp/ui/main_window.py" line="115"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="115"/>
+        <location filename="../../faceapp/ui/main_window.py" line="116"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="124"/>
         <location filename="../../faceapp/ui/main_window.py" line="125"/>
+        <location filename="../../faceapp/ui/main_window.py" line="126"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="130"/>
+        <location filename="../../faceapp/ui/main_window.py" line="131"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>The face models could not be loaded:
 %1
 
@@ -852,97 +852,97 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="148"/>
+        <location filename="../../faceapp/ui/main_window.py" line="149"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="149"/>
+        <location filename="../../faceapp/ui/main_window.py" line="150"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="155"/>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="155"/>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="157"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="158"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="158"/>
+        <location filename="../../faceapp/ui/main_window.py" line="159"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="159"/>
+        <location filename="../../faceapp/ui/main_window.py" line="160"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="173"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="173"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="173"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="175"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="176"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="191"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="197"/>
+        <location filename="../../faceapp/ui/main_window.py" line="200"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -951,7 +951,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="199"/>
+        <location filename="../../faceapp/ui/main_window.py" line="202"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -960,7 +960,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="202"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <source>Recognition could not start:
+%1</source>
+        <translation>识别无法启动：
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="207"/>
         <source>No camera found.
 %1
 
@@ -971,12 +978,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <location filename="../../faceapp/ui/main_window.py" line="210"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="207"/>
+        <location filename="../../faceapp/ui/main_window.py" line="212"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -987,71 +994,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="214"/>
+        <source>The video stopped because of an error:
+%1</source>
+        <translation>视频因错误而停止：
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="216"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="227"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
-        <location filename="../../faceapp/ui/main_window.py" line="277"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="284"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="285"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="284"/>
+        <location filename="../../faceapp/ui/main_window.py" line="291"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="298"/>
+        <location filename="../../faceapp/ui/main_window.py" line="305"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="299"/>
+        <location filename="../../faceapp/ui/main_window.py" line="306"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="307"/>
+        <location filename="../../faceapp/ui/main_window.py" line="314"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="307"/>
+        <location filename="../../faceapp/ui/main_window.py" line="314"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="333"/>
+        <location filename="../../faceapp/ui/main_window.py" line="340"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="334"/>
+        <location filename="../../faceapp/ui/main_window.py" line="341"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1727,7 +1741,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="50"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="388"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="391"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -1749,8 +1763,8 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="151"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="332"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="384"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="387"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
@@ -1840,55 +1854,55 @@ Retrying automatically…</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="289"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="292"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="308"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="364"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="311"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="367"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="321"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="326"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="324"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="329"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="338"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="321"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="324"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="338"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="356"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="359"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="385"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="388"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="176"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="187"/>
         <source>on</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="177"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="188"/>
         <source>off</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="182"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="193"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
@@ -1896,12 +1910,12 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="208"/>
+        <location filename="../../faceapp/ui/live.py" line="211"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="210"/>
+        <location filename="../../faceapp/ui/live.py" line="213"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>

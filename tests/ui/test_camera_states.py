@@ -73,3 +73,25 @@ def test_a_missing_video_file_is_not_called_a_missing_camera(ctx, window_factory
     text = w.live_page.empty_text.text()
     assert "No camera found" not in text
     assert "video file" in text and "typo.mp4" in text and "does not exist" in text
+
+
+def test_retrying_is_promised_only_when_a_retry_comes(ctx, window_factory, qtbot, tmp_path):
+    """A database error while starting recognition is not retried: the kiosk must not say
+    "Retrying automatically…" and the window must not call it "No camera found"."""
+    from faceapp.storage.errors import DatabaseLockedError
+
+    w = _kiosk(window_factory, ctx, tmp_path / "unplugged.mp4")
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=120000)
+    assert not w.live.retrying() and "Retrying" not in w.live_page.empty_text.text()  # a file: no retry
+    w.live.source = "7"  # a camera device
+    w.live._open_failed(w.live._generation, DatabaseLockedError("the attendance database is busy"))
+    assert not w.live.retrying() and "Retrying" not in w.live_page.empty_text.text()
+    from faceapp.hardware.capture import CameraError
+
+    w.live._open_failed(w.live._generation, CameraError("camera 7 not found"))
+    assert w.live.retrying() and "Retrying automatically" in w.live_page.empty_text.text()
+    w.live._retry.stop()
+    w.live._open_failed(w.live._generation, DatabaseLockedError("the attendance database is busy"))
+    assert w.exit_kiosk("2580")
+    text = w.live_page.empty_text.text()
+    assert "Recognition could not start" in text and "No camera found" not in text, text
