@@ -31,6 +31,7 @@ class DatabaseAlert(QFrame):
         super().__init__(parent)
         self.ctx = ctx
         self.problem = None
+        self.saved_to: str | None = None  # the rescue copy the admin saved, if any
         self.kiosk = False
         self.setObjectName("databaseAlert")
         self.setStyleSheet("#databaseAlert { background: #b3261e; border-radius: 6px; } "
@@ -76,6 +77,9 @@ class DatabaseAlert(QFrame):
             return ""
         if self.kiosk:
             return self.tr("Attendance is NOT being saved - please call the administrator.")
+        if self.saved_to:  # a copy saved in place looks like "replaced" to the watch: it is the admin's own
+            return self.tr("A copy of the database was saved to %1. Quit faceapp now and start it again with "
+                           "that file.").replace("%1", self.saved_to)
         texts = {
             "deleted": self.tr("The database file %1 was deleted while faceapp is running. What is recorded now "
                                "is lost when faceapp closes: save a copy, then restart faceapp with it."),
@@ -113,6 +117,8 @@ class DatabaseAlert(QFrame):
 
     def _saved(self, path) -> None:
         self.save_button.setEnabled(True)
+        self.saved_to = str(path)
+        self._show()
         self.copy_saved.emit(str(path))
         QMessageBox.information(self, self.tr("Database"), self.tr(
             "A copy of the open database was saved to %1.\n\nQuit faceapp now and start it again with this "

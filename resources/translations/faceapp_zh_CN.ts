@@ -145,53 +145,58 @@
 <context>
     <name>DatabaseAlert</name>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="40"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="41"/>
         <source>Save a copy…</source>
         <translation>保存副本…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="78"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="79"/>
         <source>Attendance is NOT being saved - please call the administrator.</source>
         <translation>考勤记录未被保存 - 请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="80"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="81"/>
+        <source>A copy of the database was saved to %1. Quit faceapp now and start it again with that file.</source>
+        <translation>数据库副本已保存到 %1。请立即退出 faceapp，并用该文件重新启动。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/database_alert.py" line="84"/>
         <source>The database file %1 was deleted while faceapp is running. What is recorded now is lost when faceapp closes: save a copy, then restart faceapp with it.</source>
         <translation>faceapp 运行期间数据库文件 %1 被删除。现在记录的内容会在 faceapp 关闭时丢失：请保存副本，然后用它重新启动 faceapp。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="82"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="86"/>
         <source>The database file %1 was replaced by another file while faceapp is running. faceapp still writes to the old one, which is lost when it closes: save a copy, then restart faceapp.</source>
         <translation>faceapp 运行期间数据库文件 %1 被另一个文件替换。faceapp 仍在写入旧文件，关闭时将丢失：请保存副本，然后重新启动 faceapp。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="85"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="89"/>
         <source>Part of the database (%1-wal) was deleted by another program while faceapp is running. Changes since are lost when faceapp closes: save a copy, then restart faceapp with it.</source>
         <translation>faceapp 运行期间，数据库的一部分（%1-wal）被其他程序删除。此后的更改会在 faceapp 关闭时丢失：请保存副本，然后用它重新启动 faceapp。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="88"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="92"/>
         <source>Part of the database (%1-wal) was deleted and made again by another program while faceapp is running. Changes since are lost when faceapp closes: save a copy, then restart faceapp with it.</source>
         <translation>faceapp 运行期间，数据库的一部分（%1-wal）被其他程序删除后又重新创建。此后的更改会在 faceapp 关闭时丢失：请保存副本，然后用它重新启动 faceapp。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="105"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="109"/>
         <source>Save a copy of the database</source>
         <translation>保存数据库副本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="106"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="110"/>
         <source>Databases (*.db)</source>
         <translation>数据库 (*.db)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="117"/>
-        <location filename="../../faceapp/ui/database_alert.py" line="124"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="123"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="130"/>
         <source>Database</source>
         <translation>数据库</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/database_alert.py" line="118"/>
+        <location filename="../../faceapp/ui/database_alert.py" line="124"/>
         <source>A copy of the open database was saved to %1.
 
 Quit faceapp now and start it again with this file (put it in place of %2, or start with --db).</source>

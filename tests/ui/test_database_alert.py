@@ -51,6 +51,21 @@ def test_a_deleted_database_is_shown_logged_and_can_be_saved(ctx, window_factory
     con.close()
 
 
+def test_a_copy_saved_in_place_is_not_called_a_replaced_file(ctx, window_factory, qtbot, tmp_path, monkeypatch):
+    """Saving the rescue copy back at the database's path makes it another file there; the bar
+    said "was replaced by another file" about the admin's own copy."""
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    w.db_alert.timer.setInterval(100)
+    _delete_database_files(ctx.db_path)
+    qtbot.waitUntil(w.db_alert.isVisible, timeout=5000)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: None)
+    with qtbot.waitSignal(w.db_alert.copy_saved, timeout=10000):
+        w.db_alert.save_copy(w.db_alert.default_copy_path())
+    qtbot.waitUntil(lambda: w.db_alert.problem is not None and w.db_alert.problem.kind == "replaced", timeout=5000)
+    text = w.db_alert.text.text()
+    assert "was replaced" not in text and "A copy of the database was saved to" in text and str(ctx.db_path) in text
+
+
 def test_the_kiosk_says_call_the_administrator(ctx, window_factory, qtbot, tmp_path):
     w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
                        autostart=False)
