@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.start_time = start_time  # fixed clock for video files (tests, demos)
         self.engine = None
         self.kiosk = False
-        self._logged_camera_state = ""  # the camera state last written to the log
+        self._logged_camera_state: tuple[str, str] = ("", "")  # (state, source) last written to the log
         self._allow_close = False
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
@@ -131,7 +131,14 @@ class MainWindow(QMainWindow):
         self.provider_label.setText(self.tr("Provider: %1").replace("%1", str(engine.provider)))
         self.act_enrol.setEnabled(True)
         self.engine_ready.emit()
+        self.refresh_operating_point()  # shown even while no camera gives frames
         self.start_camera()
+
+    def refresh_operating_point(self) -> None:
+        """The status bar's recognition line from the stored gallery and settings (the live
+        pipeline sends it too when it (re)loads; this covers a window without a camera)."""
+        run_in_thread(self.ctx.operating_point, self._show_operating_point,
+                      lambda exc: log.warning("operating point not available: %s", exc))
 
     def _engine_failed(self, exc: BaseException) -> None:
         self.provider_label.setText(self.tr("Face models unavailable"))
@@ -177,11 +184,13 @@ class MainWindow(QMainWindow):
                                                                                               names.get(state, state)))
         if state != "running":
             self.fps_label.clear()  # no frames: an old rate would pass for a live one
-        if state in ("no-camera", "ended", "failed", "reconnecting") and state != self._logged_camera_state:
+        unavailable = state in ("no-camera", "ended", "failed", "reconnecting")
+        if unavailable and (state, self.live.source) != self._logged_camera_state:
             extra = f" - {detail}" if detail and detail != self.live.source else ""
             log.warning("camera not available (%s): %s%s%s", state, self.live.source, extra,
                         "; the kiosk shows 'please see reception'" if self.kiosk else "")
-        self._logged_camera_state = state  # once per change of state, not once per report
+        if unavailable or state == "running":  # a retry that fails again is the same outage: logged once
+            self._logged_camera_state = (state, self.live.source)
         self.show_camera_state()
 
     def show_camera_state(self) -> None:
@@ -240,6 +249,8 @@ class MainWindow(QMainWindow):
 
     def _employees_changed(self) -> None:
         self.live.reload_gallery()
+        if self.live.service is None:
+            self.refresh_operating_point()
         self.log_page.load_employees()
 
     # enrolment ------------------------------------------------------------------------
@@ -306,6 +317,7 @@ class MainWindow(QMainWindow):
                                         self.tr("Language and provider changes take effect after a restart."))
             self.log_page.refresh()
             if self.engine is not None:
+                self.refresh_operating_point()  # a new target or mode changes it at once
                 self.start_camera()  # new thresholds, new source
 
     # kiosk ----------------------------------------------------------------------------

@@ -95,3 +95,22 @@ def test_retrying_is_promised_only_when_a_retry_comes(ctx, window_factory, qtbot
     assert w.exit_kiosk("2580")
     text = w.live_page.empty_text.text()
     assert "Recognition could not start" in text and "No camera found" not in text, text
+
+
+def test_without_a_camera_the_status_bar_still_shows_the_operating_point(ctx, window_factory, qtbot, tmp_path):
+    w = window_factory(ctx, camera_source=str(tmp_path / "unplugged.mp4"))
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=120000)
+    qtbot.waitUntil(lambda: "enrolled: threshold" in w.recognition_label.text(), timeout=10000)
+    assert w.recognition_label.text().startswith("0 enrolled: threshold 0.")
+
+
+def test_a_camera_that_stays_missing_is_logged_once_not_at_every_retry(ctx, window_factory, qtbot, caplog):
+    caplog.set_level(logging.WARNING, logger="faceapp.ui.main_window")
+    w = window_factory(ctx, camera_source="97")  # no such device
+    w.live._retry.setInterval(50)
+    qtbot.waitUntil(lambda: w.live.state == "no-camera", timeout=120000)
+    attempts = []
+    w.live.state_changed.connect(lambda state, _d: attempts.append(state))
+    qtbot.waitUntil(lambda: attempts.count("no-camera") >= 3, timeout=20000)  # retried and failed again
+    logged = [r for r in caplog.records if "camera not available" in r.getMessage()]
+    assert len(logged) == 1, [r.getMessage() for r in logged]
