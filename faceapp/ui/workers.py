@@ -51,6 +51,18 @@ class _Task(QRunnable):
 _live: set[_Task] = set()
 
 
+def _deliver(callback: Callable[[Any], None], value: object) -> None:
+    """Hand a result to its callback on the GUI thread. A closure outlives the widget it
+    updates (a page closed while its query ran): Qt cannot disconnect it, so a call that hits
+    a deleted widget drops the result instead of raising in the event loop."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.debug("result of a background task dropped: its widget is gone (%s)", exc)
+
+
 def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                   on_error: Callable[[BaseException], None] | None = None) -> _Task:
     """Call fn() on the global thread pool; on_done/on_error run on the GUI thread."""
@@ -61,9 +73,9 @@ def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any], None] | None =
         _live.discard(task)
 
     if on_done is not None:
-        task.signals.done.connect(on_done)
+        task.signals.done.connect(lambda value: _deliver(on_done, value))
     if on_error is not None:
-        task.signals.failed.connect(on_error)
+        task.signals.failed.connect(lambda exc: _deliver(on_error, exc))
     task.signals.done.connect(finish)
     task.signals.failed.connect(finish)
     QThreadPool.globalInstance().start(task)
