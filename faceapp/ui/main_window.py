@@ -131,8 +131,7 @@ class MainWindow(QMainWindow):
         self.provider_label.setText(self.tr("Provider: %1").replace("%1", str(engine.provider)))
         self.act_enrol.setEnabled(True)
         self.engine_ready.emit()
-        self.refresh_operating_point()  # shown even while no camera gives frames
-        self.start_camera()
+        self.start_camera()  # the pipeline sends the operating point; _on_camera_state covers no camera
 
     def refresh_operating_point(self) -> None:
         """The status bar's recognition line from the stored gallery and settings (the live
@@ -189,6 +188,8 @@ class MainWindow(QMainWindow):
             extra = f" - {detail}" if detail and detail != self.live.source else ""
             log.warning("camera not available (%s): %s%s%s", state, self.live.source, extra,
                         "; the kiosk shows 'please see reception'" if self.kiosk else "")
+            if self.live.service is None:  # no pipeline to send the operating point: work it out once
+                self.refresh_operating_point()
         if unavailable or state == "running":  # a retry that fails again is the same outage: logged once
             self._logged_camera_state = (state, self.live.source)
         self.show_camera_state()
@@ -317,7 +318,8 @@ class MainWindow(QMainWindow):
                                         self.tr("Language and provider changes take effect after a restart."))
             self.log_page.refresh()
             if self.engine is not None:
-                self.refresh_operating_point()  # a new target or mode changes it at once
+                if self.live.state != "running":  # no frames: the restart below may not send it
+                    self.refresh_operating_point()
                 self.start_camera()  # new thresholds, new source
 
     # kiosk ----------------------------------------------------------------------------
