@@ -247,6 +247,8 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.log_page:
             self.log_page.refresh()
+        elif self.tabs.widget(index) is self.employees_page:
+            self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
 
     def _employees_changed(self) -> None:
         self.live.reload_gallery()

@@ -150,3 +150,20 @@ def test_changing_the_number_asks_first_and_history_follows_the_person(ctx, wind
     assert [e.employee_number for e in ctx.repo.events()] == ["0012"]
     audit = ctx.repo.audit_log(limit=1)[0]
     assert audit.action == "employee.update" and audit.details.get("number") == ["12", "0012"]
+
+
+def test_the_list_shows_people_enrolled_by_another_process_when_opened(ctx, window_factory, qtbot, tmp_path):
+    """Enrolled with the CLI while the window ran: the Employees tab showed the list of start-up."""
+    import subprocess
+    import sys
+
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=5000)
+    code = ("import sys, numpy as np; from datetime import datetime, timezone; from pathlib import Path; "
+            "from faceapp.app import build_context; c = build_context(db_path=Path(sys.argv[1])); "
+            "c.repo.enrol(number='9', name='Cy Park', department='', consent_at=datetime.now(timezone.utc), "
+            "embeddings=np.ones((1, 128), np.float32), qualities=[50.0], model_id='m', actor='cli'); c.repo.close()")
+    subprocess.run([sys.executable, "-c", code, str(ctx.db_path)], check=True, timeout=60)
+    w.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Cy Park", timeout=5000)
