@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Literal
+from typing import Iterable, Literal
 
 from ..shared.records import AttendanceEvent, DailySummary, Kind
 from .settings import MODES, AttendanceSettings
-from ..shared.timezones import elapsed, local_day, resolve_timezone
+from ..shared.timezones import day_bounds, elapsed, local_day, resolve_timezone
 
 log = logging.getLogger(__name__)
 
@@ -49,28 +49,40 @@ class AttendanceRules:
     def day_of(self, ts: datetime) -> date:
         return local_day(ts, self.tz, self.day_start_hour)
 
+    def booking_window(self, ts: datetime) -> tuple[datetime, datetime]:
+        """[start, end) of the events decide() needs for an event at `ts`: its local day,
+        widened by the cooldown on both sides (a repeat just across midnight is still one)."""
+        start, end = day_bounds(self.day_of(ts), self.tz, self.day_start_hour)
+        return start - self.cooldown, end + self.cooldown
+
     def decide(self, employee_id: int, now: datetime,
-               last_event: AttendanceEvent | None) -> Kind | None:
-        """Kind of the event to record for employee_id at `now` (aware), given that
-        employee's latest event, or None when it falls within the cooldown of that event.
-        The cooldown also applies when `now` is before the last event (clock set back,
-        events fed out of order), so a clock correction cannot book a burst of events."""
+               events: AttendanceEvent | Iterable[AttendanceEvent] | None) -> Kind | None:
+        """Kind of the event to record for employee_id at `now` (aware), or None when it
+        falls within the cooldown of one of that person's events (before or after it).
+
+        `events`: the person's events around `now` (at least its local day, see
+        booking_window; one event or None also do). The kind is decided within `now`'s own
+        local day, from the events before it in time order - not from the person's latest
+        event overall - so a back-filled recording, or one future-dated event (a year typo),
+        cannot turn the days around it into "in, in"."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"now must be timezone-aware, got {now!r}")
-        if last_event is None:
-            return "in"
-        if last_event.employee_id != employee_id:
-            raise ValueError(f"last_event is employee {last_event.employee_id}'s, not {employee_id}'s")
-        gap = elapsed(last_event.ts, now)
-        if abs(gap) < self.cooldown:
+        given = [] if events is None else [events] if isinstance(events, AttendanceEvent) else list(events)
+        for e in given:
+            if e.employee_id != employee_id:
+                raise ValueError(f"an event of employee {e.employee_id} was given to decide for employee {employee_id}")
+        if any(abs(elapsed(e.ts, now)) < self.cooldown for e in given):
             return None
-        if gap < timedelta(0):
-            log.warning("event for employee %s at %s is before their last event at %s",
-                        employee_id, now.isoformat(), last_event.ts.isoformat())
-        if self.day_of(last_event.ts) != self.day_of(now):
+        day = self.day_of(now)
+        same_day = sorted((e for e in given if self.day_of(e.ts) == day), key=_time_order)
+        before = [e for e in same_day if elapsed(e.ts, now) >= timedelta(0)]
+        if len(before) < len(same_day):
+            log.warning("event for employee %s at %s is booked before %d later event(s) of that day",
+                        employee_id, now.isoformat(), len(same_day) - len(before))
+        if not before:
             return "in"
         if self.mode == "toggle":
-            return "out" if last_event.kind == "in" else "in"
+            return "out" if before[-1].kind == "in" else "in"
         return "out"
 
     def summaries(self, events: list[AttendanceEvent]) -> list[DailySummary]:
@@ -122,6 +134,11 @@ def daily_summaries(events: list[AttendanceEvent], tz: tzinfo | str | None,
             day=day, first_in=first_in, last_out=last_out, worked=worked, events=len(evs),
         ))
     return rows
+
+
+def _time_order(e: AttendanceEvent) -> tuple[datetime, int]:
+    """Real time order; events at the same instant in the order they were stored."""
+    return e.ts.astimezone(timezone.utc), e.id if e.id is not None else 0
 
 
 def _day_then_employee(item: tuple[tuple[date, int | None], list[AttendanceEvent]]) -> tuple[date, bool, int]:

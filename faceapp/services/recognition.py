@@ -165,10 +165,12 @@ class RecognitionService:
             local = ts.astimezone(self.rules.tz).strftime("%H:%M")
             # in/out and the cooldown are decided inside the write transaction (two kiosks
             # cannot both book); while the database is busy the booking waits in self.writes
-            rule = lambda last: self.rules.decide(d.employee_id, ts, last)  # noqa: E731
+            # from that person's events of ts's own local day, those before ts in time order
+            rule = lambda day_events: self.rules.decide(d.employee_id, ts, day_events)  # noqa: E731
             booking = self.writes.submit(
                 f"attendance of employee {d.employee_id} at {ts.isoformat()}",
-                lambda: self.repo.book_attendance(d.employee_id, ts, rule, self.source, d.distance, d.margin))
+                lambda: self.repo.book_attendance(d.employee_id, ts, rule, self.source, d.distance, d.margin,
+                                                  window=self.rules.booking_window(ts)))
             kind = booking.result.kind if booking.written else None
             if not booking.written and not booking.dropped:
                 ann = Announcement(ts, d.employee_id, name, "queued",

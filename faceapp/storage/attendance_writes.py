@@ -5,6 +5,9 @@ The rule (attendance.rules: cooldown, first-in-last-out or toggle, local days) i
 in, so storage keeps no attendance policy, but it runs inside BEGIN IMMEDIATE, after the
 write lock is taken: two recognisers (two kiosks, a kiosk and `faceapp identify`) deciding
 the same person at the same moment are serialised, and the second sees the first's row.
+The rule is given the person's events in a window around the new one (the rules' booking
+window: its local day), in time order, so it decides from that day's events before it,
+not from the latest event overall (a back-filled or future-dated event).
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ from .convert import nan_to_none, ts_to_db
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-# The person's latest event (None: never booked) -> the kind to book, or None (cooldown).
-BookingRule = Callable[[AttendanceEvent | None], Kind | None]
+# The person's events in the window, oldest first -> the kind to book, or None (cooldown).
+BookingRule = Callable[[list[AttendanceEvent]], Kind | None]
 
 
 @dataclass(frozen=True)
 class Booking:
     """What book_attendance did: `event` is the new row (with its id), or None when the
-    rule said no (within the cooldown of `last`)."""
+    rule said no (a cooldown); `last` is the person's latest event at or before the new
+    one's time within the window (None: none)."""
 
     event: AttendanceEvent | None
     last: AttendanceEvent | None
@@ -46,18 +50,24 @@ class AttendanceWriteMixin:
         def _require_employee(self, c: sqlite3.Connection, employee_id: int) -> Employee: ...
 
     def book_attendance(self, employee_id: int, ts: datetime, rule: BookingRule, source: str = "",
-                        score: float = float("nan"), margin: float = float("nan")) -> Booking:
-        """Decide with `rule` from the person's latest event and insert the row, in one
-        BEGIN IMMEDIATE transaction."""
+                        score: float = float("nan"), margin: float = float("nan"),
+                        window: tuple[datetime, datetime] | None = None) -> Booking:
+        """Decide with `rule` from the person's events with window[0] <= ts < window[1]
+        (None: all of them), oldest first, and insert the row, in one BEGIN IMMEDIATE
+        transaction."""
         from .repository import _event  # the row decoder lives with the other attendance queries
 
         stamp = ts_to_db(ts, "event ts")
+        sql, args = self._EVENT_SQL + " WHERE a.employee_id = ?", [employee_id]
+        if window is not None:
+            sql += " AND a.ts >= ? AND a.ts < ?"
+            args += [ts_to_db(window[0], "window start"), ts_to_db(window[1], "window end")]
         with self._write(f"booking attendance for employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
-            row = c.execute(self._EVENT_SQL + " WHERE a.employee_id = ? ORDER BY a.ts DESC, a.id DESC LIMIT 1",
-                            (emp.id,)).fetchone()
-            last = _event(row) if row else None
-            kind = rule(last)
+            args[0] = emp.id
+            events = [_event(r) for r in c.execute(sql + " ORDER BY a.ts, a.id", args).fetchall()]
+            last = next((e for e in reversed(events) if e.ts <= ts), None)
+            kind = rule(events)
             if kind is None:
                 return Booking(None, last)
             if kind not in ("in", "out"):

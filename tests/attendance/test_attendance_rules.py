@@ -48,7 +48,33 @@ def test_toggle_alternates_and_a_new_day_starts_with_in():
 def test_cooldown_applies_when_the_clock_goes_back(rules):
     last = ev("in", t("2026-06-01T08:00"))
     assert rules.decide(1, t("2026-06-01T07:59:30"), last) is None
-    assert rules.decide(1, t("2026-06-01T06:00"), last) == "out"  # same local day, far apart
+    # same local day, far apart, but before the day's "in": it is the day's first event
+    assert rules.decide(1, t("2026-06-01T06:00"), last) == "in"
+
+
+def test_decided_within_the_events_own_day_from_the_events_before_it(rules):
+    """Issue 18 item 5: a future-dated event (year typo) or yesterday back-filled after
+    today's events used to be compared with the latest event overall ("in, in", 0 h)."""
+    typo = ev("in", t("2027-06-01T08:00"), id=1)
+    today_in = ev("in", t("2026-06-01T08:00"), id=2)
+    assert rules.decide(1, t("2026-06-01T08:00"), [typo]) == "in"
+    assert rules.decide(1, t("2026-06-01T17:00"), [typo, today_in]) == "out"
+    tomorrow = [ev("in", t("2026-06-02T08:00"), id=3), ev("out", t("2026-06-02T17:00"), id=4)]
+    assert rules.decide(1, t("2026-06-01T08:00"), tomorrow) == "in"  # back-filled yesterday
+    assert rules.decide(1, t("2026-06-01T17:00"), tomorrow + [ev("in", t("2026-06-01T08:00"), id=5)]) == "out"
+    # toggle: the kind follows the day's event just before it, whatever order they came in
+    toggle = AttendanceRules(cooldown_s=60, mode="toggle", tz=BER)
+    day = [ev("out", t("2026-06-01T12:00"), id=7), ev("in", t("2026-06-01T08:00"), id=6)]
+    assert toggle.decide(1, t("2026-06-01T10:00"), day) == "out"
+    assert toggle.decide(1, t("2026-06-01T13:00"), day) == "in"
+    assert toggle.decide(1, t("2026-06-01T07:00"), day) == "in"
+    assert toggle.decide(1, t("2026-06-01T12:00:30"), day) is None  # cooldown of a later event too
+
+
+def test_booking_window_is_the_local_day_widened_by_the_cooldown(rules):
+    start, end = rules.booking_window(t("2026-06-01T12:00"))
+    minute = timedelta(seconds=60)
+    assert (start, end) == (t("2026-06-01T00:00") - minute, t("2026-06-02T00:00") + minute)
 
 
 def test_cooldown_is_real_elapsed_time_across_dst(rules):

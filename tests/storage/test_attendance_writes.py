@@ -34,3 +34,22 @@ def test_a_failing_rule_writes_nothing_and_a_bad_kind_is_refused(repo):
     with pytest.raises(EmployeeNotFoundError):
         repo.book_attendance(emp.id + 9, T0, lambda last: "in")
     assert repo.events() == [] and not repo.db.conn.in_transaction
+
+
+def test_booking_decides_within_the_events_local_day_not_from_the_latest_event(repo):
+    """Issue 18 item 5: one future-dated event (a year typo in --start) made every later day
+    "in, in" with 0 h worked, and so did back-filling yesterday after today's events."""
+    emp, _ = enrol(repo)
+    rules = AttendanceRules(cooldown_s=60, tz="Europe/Berlin")
+
+    def book(ts: datetime) -> str | None:
+        return repo.book_attendance(emp.id, ts, lambda evs: rules.decide(emp.id, ts, evs),
+                                    window=rules.booking_window(ts)).kind
+
+    assert book(T0.replace(year=2027)) == "in"  # the typo
+    assert [book(T0), book(T0 + timedelta(hours=9))] == ["in", "out"]
+    yesterday = T0 - timedelta(days=1)
+    assert [book(yesterday), book(yesterday + timedelta(hours=8))] == ["in", "out"]  # back-filled
+    summary = {s.day.isoformat(): s.worked for s in rules.summaries(repo.events())}
+    assert summary == {"2026-11-22": timedelta(hours=8), "2026-11-23": timedelta(hours=9),
+                       "2027-11-23": timedelta(0)}
