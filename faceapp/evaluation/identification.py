@@ -335,33 +335,45 @@ def plot_det(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _pct(x: float, width: int, places: int, none: str = "n/a") -> str:
+    """A rate as a percentage; a rate with nothing to count (no strangers, no visits) as
+    `none`, not "nan%"."""
+    return f"{none:>{width + 1}s}" if x is None or x != x else f"{100 * x:{width}.{places}f}%"
+
+
 def format_identification(r: dict) -> str:
     p = r["protocol"]
+    no_s = "n/a (no strangers)"  # the split has no never-enrolled visits: FPIR cannot be measured
     lines = [f"gallery: {r['gallery_people']:,} people ({r['enrolled_people']:,} with visits, the rest distractors); "
              f"{p['enrol_samples']} enrolment photo(s) each, visits of {p['visit_frames']} photo(s), "
              f"{p['looks']} look(s), margin {r['min_margin']}",
              f"visits: {r['known_probes']:,} of enrolled people, {r['unknown_probes']:,} of "
-             f"{r['stranger_people']:,} never-enrolled people; rank-1 {100 * r['rank1']:.2f}%",
+             f"{r['stranger_people']:,} never-enrolled people; rank-1 {_pct(r['rank1'], 0, 2).strip()}",
              "", "calibrated from the gallery only (the threshold the product would use):",
              f"{'target':>8s} {'threshold':>9s} {'FNIR':>7s} {'wrong':>6s} {'FPIR measured':>22s} {'95% upper':>9s}  model"]
     for c in r["calibrated"]:
         mark = " (default)" if c["site_default"] else ""
-        lines.append(f"{c['target']:8g} {c['threshold']:9.3f} {100 * c['fnir']:6.2f}% {100 * c['wrong_person']:5.2f}% "
-                     f"{100 * c['fpir']:7.3f}% ({c['false_accepts']}/{c['stranger_visits']}) "
-                     f"{100 * c['fpir_upper95']:8.3f}%  {c['model']}{mark}")
+        lines.append(f"{c['target']:8g} {c['threshold']:9.3f} {_pct(c['fnir'], 6, 2)} {_pct(c['wrong_person'], 5, 2)} "
+                     f"{_fpir(c, no_s)} {_pct(c['fpir_upper95'], 8, 3)}  {c['model']}{mark}")
     lines += ["", "oracle threshold set on these strangers (DET reference, not an operating point):"]
     for o in r["oracle"]:
-        lines.append(f"  FPIR {o['target']:g}: threshold {o['threshold']:.3f}, FNIR {100 * o['fnir']:.2f}%, "
-                     f"TPIR {100 * o['tpir']:.2f}% ({o['false_accepts']}/{o['stranger_visits']} strangers)")
+        lines.append(f"  FPIR {o['target']:g}: threshold {o['threshold']:.3f}, FNIR {_pct(o['fnir'], 0, 2)}, "
+                     f"TPIR {_pct(o['tpir'], 0, 2)} ({o['false_accepts']}/{o['stranger_visits']} strangers)"
+                     if o["stranger_visits"] else f"  FPIR {o['target']:g}: {no_s}")
     lines += ["", "fixed thresholds (the expert override; 0.50 was the old default), same visits:",
               f"{'threshold':>9s} {'FNIR':>7s} {'wrong':>6s} {'FPIR measured':>22s} {'95% upper':>9s}"]
     for b in r["by_threshold"]:
-        lines.append(f"{b['threshold']:9.2f} {100 * b['fnir']:6.2f}% {100 * b['wrong_person']:5.2f}% "
-                     f"{100 * b['fpir']:7.3f}% ({b['false_accepts']}/{b['stranger_visits']}) "
-                     f"{100 * b['fpir_upper95']:8.3f}%")
+        lines.append(f"{b['threshold']:9.2f} {_pct(b['fnir'], 6, 2)} {_pct(b['wrong_person'], 5, 2)} "
+                     f"{_fpir(b, no_s)} {_pct(b['fpir_upper95'], 8, 3)}")
     excluded = sum(c["same_person_excluded"] for c in r["calibrated"])
     if excluded:
         lines.append(f"stranger accepts as the same person under another name, not counted: {excluded}")
     lines.append(f"images without a usable face: {len(r['failures'])}")
     lines += [f"  {p}: {why}" for p, why in sorted(r["failures"].items())[:20]]
     return "\n".join(lines)
+
+
+def _fpir(row: dict, no_strangers: str) -> str:
+    if not row["stranger_visits"]:
+        return f"{no_strangers:>22s}"
+    return f"{_pct(row['fpir'], 7, 3)} ({row['false_accepts']}/{row['stranger_visits']})"
