@@ -67,6 +67,7 @@ class AppContext:
     provider: str | None = None
     models_dir: Path | None = None
     settings_problems: list[str] = field(default_factory=list)  # damaged stored values (repair mode)
+    read_only: bool = False  # opened read-only: the file or its folder cannot be written (read_only_ok)
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
     _writes: "PendingWrites | None" = field(default=None, repr=False)
@@ -253,15 +254,17 @@ class AppContext:
 
 def build_context(db_path: str | Path | None = None, provider: str | None = None,
                   models_dir: str | Path | None = None, *, repair_settings: bool = False,
-                  allow_new_db: bool = False) -> AppContext:
+                  allow_new_db: bool = False, read_only_ok: bool = False) -> AppContext:
     """Open the database and read the site settings. Damaged stored settings stop here with
     a message saying how to fix them; repair_settings=True (`faceapp settings`) starts
     instead from the values that are still valid, runs no retention, and lists the
     problems in ctx.settings_problems. allow_new_db: create a new, empty database where one
     this user opened before is gone (otherwise DatabaseMissingError: the CLI's --new-db, the
-    desktop app asks)."""
+    desktop app asks). read_only_ok: a database that cannot be written (read-only media, no
+    write permission) is opened read-only (ctx.read_only; no retention run) for a command
+    that only reads; otherwise it is refused with ReadOnlyDatabaseError, before any change."""
     from .services.access import purge_expired
-    from .storage.db import default_db_path, open_db
+    from .storage.db import ReadOnlyDatabaseError, default_db_path, is_writable, open_db, open_db_read_only
     from .storage.known_db import KnownDatabases
     from .storage.repository import Repository
     from .storage.watch import DatabaseWatch
@@ -272,11 +275,15 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     if known.is_same_file(path) is False:
         log.warning("the attendance database %s is not the file opened there before (restored from a "
                     "backup, or replaced?)", path)
-    repo = Repository(open_db(path))
+    read_only = path.exists() and not is_writable(path)
+    if read_only and not read_only_ok:
+        raise ReadOnlyDatabaseError(f"the attendance database {path} cannot be written (read-only media or no write "
+                                    "permission) and this command changes it; use a writable copy", path)
+    repo = Repository(open_db_read_only(path) if read_only else open_db(path))
     try:
         known.remember(path, employees=len(repo.list_employees()))
         settings, problems = _stored_settings(repo, repair_settings)
-        if not problems:  # never purge by default retention periods that replaced damaged ones
+        if not problems and not read_only:  # never purge by default retention periods that replaced damaged ones
             _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
@@ -284,6 +291,7 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     ctx = AppContext(path, repo, settings, provider, Path(models_dir) if models_dir else None,
                      watch=DatabaseWatch.of(repo))
     ctx.settings_problems = problems
+    ctx.read_only = read_only
     return ctx
 
 

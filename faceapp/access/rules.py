@@ -22,6 +22,8 @@ from ..shared.records import Employee
 from ..shared.timezones import resolve_timezone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
+_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_NAMES = {name: i for names in (DAYS, _FULL) for i, name in enumerate(names)}  # strict: not "monkey"
 
 GRANTED = "granted"
 UNKNOWN = "unknown"
@@ -87,20 +89,25 @@ class WeeklySchedule:
             raise ScheduleError("a schedule is a mapping of weekday to windows, e.g. {\"mon\": [\"08:00-18:00\"]}")
         days: list[list[Window]] = [[] for _ in DAYS]
         for key, windows in data.items():
-            day = str(key).strip().lower()[:3]
-            if day not in DAYS:
-                raise ScheduleError(f"{key!r} is not a weekday (mon..sun)")
+            day = _DAY_NAMES.get(str(key).strip().lower())
+            if day is None:
+                raise ScheduleError(f"{key!r} is not a weekday (mon..sun or monday..sunday)")
             if isinstance(windows, str):
                 windows = [windows]
-            days[DAYS.index(day)].extend(Window.parse(str(w)) for w in windows)
+            if not isinstance(windows, (list, tuple)) or not all(isinstance(w, str) for w in windows):
+                raise ScheduleError(f"{key!r}: a day's windows are a list of texts like [\"08:00-18:00\"]")
+            days[day].extend(Window.parse(w) for w in windows)
         return cls(tuple(tuple(d) for d in days))
 
     @classmethod
     def from_json(cls, text: str) -> "WeeklySchedule":
         try:
-            return cls.from_dict(json.loads(text))
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScheduleError(f"schedule is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ScheduleError("schedule is nested too deeply") from None
+        return cls.from_dict(data)
 
     @classmethod
     def always(cls) -> "WeeklySchedule":

@@ -4,7 +4,8 @@ RFC 4180 (comma, CRLF, quotes only where needed), UTF-8 with a BOM so Excel read
 non-ASCII names, ISO 8601 timestamps with their UTC offset. Text that a spreadsheet
 would run as a formula (= + - @, tab, CR first) gets a leading single quote (OWASP CSV
 injection advice). Writing a path goes through a temporary file in the same folder and a
-rename, so a failed export (disk full, file open in Excel) never leaves a half-written file.
+rename, so a failed export (disk full, file open in Excel) never leaves a half-written file;
+an existing target that is not a regular file (a FIFO, /dev/null) is refused, not replaced.
 
 Event columns (write_events_csv):
   id               database id of the event ("" if not stored yet)
@@ -45,6 +46,7 @@ import math
 import os
 import re
 import secrets
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -210,7 +212,22 @@ def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
+def _refuse_special(path: Path) -> None:
+    """The atomic rename would replace a FIFO or a device node (as root: /dev/null) with a
+    regular file: an existing target must be a regular file (a symlink to one is fine)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device)"
+        raise ExportError(f"cannot write {path}: it is {what}; choose a file name")
+
+
 def _write_path(path: Path, body: Callable[[IO[str]], int]) -> int:
+    _refuse_special(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = _create_temp(folder, path.name)

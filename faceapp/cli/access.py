@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+MAX_LOG_ROWS = 100_000
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("access", help="door access groups, who is in them, and the access log")
@@ -26,15 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("groups", nargs="*", metavar="GROUP")
     a.set_defaults(func=cmd_assign)
     a = acts.add_parser("log", help="recent access attempts, newest first")
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=int, default=50, help="at most this many rows (1..100000, default 50)")
     a.add_argument("--denied", action="store_true", help="only denied attempts")
     a.set_defaults(func=cmd_log)
 
 
-def _ctx(args):
+def _ctx(args, reads_only: bool = False):
     from .common import context
 
-    return context(args)
+    return context(args, reads_only=reads_only)
 
 
 def _group(ctx, name: str):
@@ -47,7 +49,7 @@ def _group(ctx, name: str):
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = _ctx(args, reads_only=True)
     groups = ctx.repo.list_access_groups()
     for g in groups:
         members = ctx.repo.access_group_members(g.id)
@@ -58,24 +60,18 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_add_group(args: argparse.Namespace) -> int:
-    from ..shared.errors import FaceAppError, InvalidValueError
+    from ..access.rules import ScheduleError, WeeklySchedule
+    from ..shared.errors import InvalidValueError
 
-    from ..access.rules import WeeklySchedule
-
-    if args.schedule.strip().lower() == "always":
-        schedule = WeeklySchedule.always()
-    else:
-        try:
-            schedule = json.loads(args.schedule)
-        except ValueError as exc:
-            raise FaceAppError(f"--schedule is not valid JSON: {exc}") from exc
+    try:  # a malformed schedule is a usage error (exit 2), checked before the database is opened
+        if args.schedule.strip().lower() == "always":
+            schedule = WeeklySchedule.always()
+        else:
+            schedule = WeeklySchedule.from_json(args.schedule)
+    except ScheduleError as exc:
+        raise InvalidValueError(f"--schedule refused: {exc}") from None
     ctx = _ctx(args)
-    try:
-        g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
-    except InvalidValueError:
-        raise  # the group name (exit 2)
-    except ValueError as exc:
-        raise FaceAppError(f"schedule refused: {exc}") from exc
+    g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
     print(f"created access group {g.name}")
     return 0
 
@@ -98,7 +94,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    from ..shared.errors import InvalidValueError
+
+    if not 1 <= args.limit <= MAX_LOG_ROWS:
+        raise InvalidValueError(f"--limit {args.limit}: allowed range is 1..{MAX_LOG_ROWS}")
+    ctx = _ctx(args, reads_only=True)
     rows = ctx.repo.access_log(None, None, granted=False if args.denied else None, limit=args.limit)
     for a in rows:
         who = f"{a.employee_name} (no. {a.employee_number})" if a.employee_id is not None else "unknown face"

@@ -1,4 +1,4 @@
-"""enroll, employees, identify and export-csv: attendance from the command line."""
+"""enroll, identify and export-csv (and employees, see cli.employees): attendance from the command line."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import logging
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from ..shared.errors import InvalidValueError
+from . import employees
+from .employees import find_employee as _find
 from .common import EXIT_CHECK, context
 
 log = logging.getLogger(__name__)
@@ -28,19 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("photos", nargs="+", metavar="PHOTO")
     p.set_defaults(func=cmd_enroll)
 
-    p = sub.add_parser("employees", help="list, import, deactivate, activate, delete or erase employees")
-    p.add_argument("action", nargs="?", default="list",
-                   choices=["list", "import", "deactivate", "activate", "delete", "erase"],
-                   help="import PEOPLE.csv: enrol many people from photos (header number,name,department,photo); "
-                        "erase: remove face templates and personal data, keep anonymised attendance counts")
-    p.add_argument("number", nargs="?", metavar="NUMBER|CSV",
-                   help="employee number (deactivate/activate/delete/erase), or the CSV file (import)")
-    p.add_argument("--search", default=None)
-    p.add_argument("--consent", action="store_true",
-                   help="import: confirm every person in the file consented to face enrolment (required)")
-    p.add_argument("--allow-similar", action="store_true",
-                   help="import: save people who look similar to someone enrolled (audited), not clear duplicates")
-    p.set_defaults(func=cmd_employees)
+    employees.register(sub)
 
     p = sub.add_parser("identify", help="recognise faces in a photo or video and record attendance")
     p.add_argument("source", metavar="IMG|VIDEO", help="photo, video file, camera index or stream URL")
@@ -55,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--summary", action="store_true", help="one row per employee per day instead of raw events")
     p.add_argument("--employee", action="append", default=None, metavar="NUMBER", help="repeatable")
-    p.add_argument("--department", default=None, help="exact department name")
+    p.add_argument("--department", default=None,
+                   help="employees whose department contains this text, any case (as the log page)")
     p.add_argument("--layout", choices=["iso", "excel"], default="iso",
                    help="iso: ISO 8601 timestamps, for programs (default); excel: local date and time in "
                         "separate columns and employee numbers kept as text (\"0042\"), ISO timestamp last")
@@ -86,43 +77,6 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find(ctx, number: str):
-    return ctx.employees().require(number)
-
-
-def cmd_employees(args: argparse.Namespace) -> int:
-    ctx = context(args)
-    if args.action == "list":
-        employees = ctx.employees()
-        rows = employees.list(search=args.search)
-        counts = employees.template_counts()
-        print(f"{'number':12s} {'name':28s} {'department':16s} {'active':6s} samples")
-        for e in rows:
-            print(f"{e.number:12s} {e.name:28s} {e.department:16s} {'yes' if e.active else 'no':6s} "
-                  f"{counts.get(e.id, '')}")
-        print(f"{len(rows)} employee(s) in {ctx.db_path}")
-        return 0
-    if args.action == "import":
-        from .bulk import cmd_import
-
-        return cmd_import(args, ctx)
-    if not args.number:
-        print(f"error: employees {args.action} needs an employee number", file=sys.stderr)
-        return 2
-    emp = _find(ctx, args.number)
-    if args.action == "delete":
-        ctx.employees().delete(emp.id, actor="cli")
-        print(f"deleted {emp.name} (no. {emp.number}) and their face templates")
-    elif args.action == "erase":
-        res = ctx.employees().erase(emp.id, actor="cli")
-        print(f"erased {emp.name} (no. {emp.number}) as {res.token}: {res.templates_erased} template(s) removed, "
-              f"{res.attendance_kept} attendance and {res.access_log_kept} access-log row(s) kept anonymised")
-    else:
-        ctx.employees().set_active(emp.id, args.action == "activate", actor="cli")
-        print(f"{args.action}d {emp.name} (no. {emp.number})")
-    return 0
-
-
 def _is_image(src: str) -> bool:
     return Path(src).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm"}
 
@@ -141,9 +95,15 @@ def cmd_identify(args: argparse.Namespace) -> int:
     cap = CaptureThread(args.source, realtime=False).start()
     results = []
 
+    future: list[datetime] = []
+
     def publish(r) -> None:
         for a in r.announcements:
             print(f"{a.ts.astimezone(service.rules.tz).isoformat(timespec='seconds')}  {a.message}")
+            if not future and a.ts > now_utc() + START_TOLERANCE:  # a video running past the present
+                future.append(a.ts)
+                print(f"warning: events from {a.ts.isoformat(timespec='seconds')} on lie in the future "
+                      "(--start plus the position in the video); they are recorded as stamped", file=sys.stderr)
         results.append(r.index)
         if args.max_frames and len(results) >= args.max_frames:
             cap.stop()
@@ -209,8 +169,15 @@ def _identify_image(ctx, path: str, ts: datetime) -> int:
     return 0 if _save_decided_events(ctx) else EXIT_CHECK
 
 
-def _start(text: str | None) -> datetime | None:
-    """--start: an ISO 8601 time with its UTC offset (a video has no time zone of its own)."""
+# --start may be this far ahead of the PC's clock (another device's clock, a rounded time).
+START_TOLERANCE = timedelta(minutes=5)
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _start(text: str | None, now: datetime | None = None) -> datetime | None:
+    """--start: an ISO 8601 time with its UTC offset (a video has no time zone of its own).
+    A time in the future is refused (exit 2): attendance is what happened, and one event
+    a year ahead (a typo) would sit in the records; so is one before 1970 (a typo too)."""
     if not text:
         return None
     try:
@@ -219,6 +186,16 @@ def _start(text: str | None) -> datetime | None:
         raise InvalidValueError(f"--start {text}: not an ISO 8601 time, e.g. 2026-11-23T08:59:00+01:00") from None
     if start.tzinfo is None:
         raise InvalidValueError("--start needs a UTC offset, e.g. 2026-11-23T08:59:00+01:00")
+    try:
+        utc = start.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or utc < EARLIEST_START:
+        raise InvalidValueError(f"--start {text}: before 1970, check the year")
+    now = now or datetime.now(timezone.utc)
+    if utc > now + START_TOLERANCE:
+        shown = now.astimezone(start.tzinfo).isoformat(timespec="seconds")
+        raise InvalidValueError(f"--start {text} is in the future (it is now {shown}): check the date")
     return start
 
 
@@ -238,7 +215,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
     if first and last and first > last:
         raise InvalidValueError(f"--from {first} is after --to {last}: nothing to export")
-    ctx = context(args)
+    ctx = context(args, reads_only=True)
     rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
     n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary,

@@ -6,8 +6,9 @@ module imports nothing of the GUI."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..shared.errors import FaceAppError
 
@@ -30,8 +31,15 @@ def load_engine(args: argparse.Namespace) -> "FaceEngine":
     return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider)
 
 
-def context(args: argparse.Namespace) -> "AppContext":
-    """The composition root for a command: database, settings, services."""
+def context(args: argparse.Namespace, reads_only: bool = False, **kw: Any) -> "AppContext":
+    """The composition root for a command: database, settings, services. reads_only: the
+    command changes nothing, so a database that cannot be written (read-only media) is
+    opened read-only, said in one line on stderr; other commands refuse it (exit 1)."""
     from ..app import build_context
 
-    return build_context(args.db, args.provider, args.models_dir, allow_new_db=getattr(args, "new_db", False))
+    ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=getattr(args, "new_db", False),
+                        read_only_ok=reads_only, **kw)
+    if ctx.read_only:
+        print(f"note: {ctx.db_path} cannot be written (read-only media or no write permission): opened read-only",
+              file=sys.stderr)
+    return ctx

@@ -100,11 +100,12 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
     try:
         from ..app import build_context
 
-        ctx = build_context(path)
+        ctx = build_context(path, read_only_ok=True)  # a copy on read-only media can be checked too
         by_model = ctx.repo.template_model_ids()
         stale = {m: n for m, n in by_model.items() if model_id and m != model_id}
         point = ctx.operating_point(model_id).describe() if model_id else "n/a (models not loaded)"
-        return {"path": str(path), "employees": len(ctx.repo.list_employees()), "templates": by_model,
+        return {"path": str(path) + (" (read-only)" if ctx.read_only else ""),
+                "employees": len(ctx.repo.list_employees()), "templates": by_model,
                 "stale_templates": stale, "status": "ok" if not stale else "re-enrolment needed",
                 "operating_point": point}
     except FaceAppError as exc:

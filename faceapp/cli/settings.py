@@ -5,6 +5,8 @@ on it. `set` validates exactly as File > Settings does (Settings.replace, i.e. e
 section's ranges, choices and checks) and is audited like the dialog (actor "cli");
 `show` masks secrets (relay URLs and bodies can carry passwords). Both start from a
 damaged settings row too: `show` lists what is wrong (exit 1), `set` rewrites the row.
+The desktop's own preferences (camera source, language, kiosk, sound; cli.desktop_settings)
+are shown and set here too, in a "desktop" section.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from ..settings import OptionInfo, Settings, SettingsError
 from ..shared.errors import InvalidValueError
+from . import desktop_settings
 from .common import EXIT_CHECK
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
@@ -33,10 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=cmd_set)
 
 
-def _context(args: argparse.Namespace):  # noqa: ANN202
-    from ..app import build_context
+def _context(args: argparse.Namespace, reads_only: bool = False):  # noqa: ANN202
+    from .common import context
 
-    return build_context(args.db, args.provider, args.models_dir, repair_settings=True)
+    return context(args, reads_only=reads_only, repair_settings=True)
 
 
 def parse_value(info: OptionInfo, text: str) -> Any:
@@ -63,10 +66,10 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    ctx = _context(args)
+    ctx = _context(args, reads_only=True)
     try:
-        values = _shown(ctx.settings.to_dict())
-        infos = Settings.describe()
+        values = _shown(ctx.settings.to_dict()) | desktop_settings.values(ctx)
+        infos = [*Settings.describe(), *desktop_settings.INFOS]
         if args.json:
             print(json.dumps([{"key": i.key, "section": i.section, "value": values[i.key], "default": i.default,
                                "range": None if i.lo is None else [i.lo, i.hi], "choices": list(i.choices),
@@ -87,12 +90,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    infos = {i.key: i for i in Settings.describe()}
+    infos = {i.key: i for i in [*Settings.describe(), *desktop_settings.INFOS]}
     if args.key not in infos:
         raise InvalidValueError(f"unknown setting {args.key!r}; `faceapp settings show` lists them")
     value = parse_value(infos[args.key], args.value)
     ctx = _context(args)
     try:
+        if args.key in desktop_settings.KEYS:  # the desktop's own preferences ("ui")
+            value = desktop_settings.save(ctx, args.key, value, actor="cli")
+            print(f"{args.key} = {_text(value)}")
+            return 0
         try:
             new = ctx.settings.replace(**{args.key: value})  # the dialog's validation (Settings.from_dict)
         except SettingsError as exc:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from ..attendance.csv_export import write_events_csv, write_summary_csv
 from ..attendance.rules import AttendanceRules
-from ..shared.errors import FaceAppError
+from ..shared.errors import FaceAppError, InvalidValueError
 from ..shared.records import AttendanceEvent, DailySummary
+from ..shared.text import department_matches
 from ..shared.timezones import day_bounds
 
 if TYPE_CHECKING:
@@ -20,11 +21,23 @@ class DateRangeError(FaceAppError):
     """The first day of a range is after its last day."""
 
 
+class DayOutOfRangeError(InvalidValueError):
+    """A day whose bounds a datetime cannot hold (9999-12-31 in a zone east of UTC)."""
+
+
+def _bounds(day: date, rules: AttendanceRules) -> tuple:
+    try:
+        return day_bounds(day, rules.tz, rules.day_start_hour)
+    except OverflowError:
+        raise DayOutOfRangeError(f"{day} is outside the days that can be searched") from None
+
+
 class ReportService:
     """Events and daily summaries of the site's attendance days, and their CSV export.
 
-    `department` matches the employee's current department exactly (the CLI's --department);
-    `department_contains` matches a part of it, ignoring case (the log page's filter)."""
+    `department` and `department_contains` are the same filter (the CLI's --department, the
+    log page's field): a part of the employee's current department, ignoring case
+    (shared.text.department_matches); they are kept as two names for the callers."""
 
     def __init__(self, repo: "Repository") -> None:
         self.repo = repo
@@ -35,10 +48,13 @@ class ReportService:
         """Events of the attendance days first_day..last_day (inclusive, local days)."""
         if first_day and last_day and first_day > last_day:
             raise DateRangeError(f"the first day {first_day} is after the last day {last_day}")
-        start = day_bounds(first_day, rules.tz, rules.day_start_hour)[0] if first_day else None
-        end = day_bounds(last_day, rules.tz, rules.day_start_hour)[1] if last_day else None
-        return self.repo.events(start, end, employee_ids=employee_ids, department=department,
-                                department_contains=department_contains)
+        start = _bounds(first_day, rules)[0] if first_day else None
+        end = _bounds(last_day, rules)[1] if last_day else None
+        wanted = department_contains or department
+        events = self.repo.events(start, end, employee_ids=employee_ids)
+        if not wanted:
+            return events
+        return [e for e in events if e.employee_id is not None and department_matches(e.department, wanted)]
 
     def summaries(self, rules: AttendanceRules, first_day: date | None, last_day: date | None,
                   employee_ids: list[int] | None = None, department: str | None = None,

@@ -34,3 +34,10 @@ def printable(text: str, keep: str = "") -> str:
     if not any(is_control(ch) and ch not in keep for ch in text):
         return text
     return "".join(escape(ch) if is_control(ch) and ch not in keep else ch for ch in text)
+
+
+def department_matches(department: str, wanted: str | None) -> bool:
+    """The one department filter (CLI --department and the log page): `wanted` anywhere in
+    the department, ignoring case (casefold, so "ärzte" finds "Ärzte"); empty matches all."""
+    wanted = (wanted or "").strip().casefold()
+    return not wanted or wanted in (department or "").casefold()

@@ -10,8 +10,8 @@ from pathlib import Path
 import sqlite_utils
 from platformdirs import user_data_dir
 
-from .errors import StorageError, translate
-from .migrations import MIGRATIONS, Migration, migrate
+from .errors import SchemaTooNewError, StorageError, translate
+from .migrations import MIGRATIONS, Migration, applied_migrations, migrate
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,63 @@ def _make_private_files(path: Path) -> None:
                 os.chmod(f, PRIVATE_FILE)
         except OSError as exc:  # not ours (shared folder): the data is still usable
             log.warning("cannot make %s private: %s", f, exc)
+
+
+def is_writable(path: str | Path) -> bool:
+    """Whether the database can be written where it is: the file (when it exists) and its
+    folder (SQLite creates its -wal/-shm/-journal files there). False on read-only media
+    (EROFS counts for root too) and where the user lacks write permission."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    return os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK))
+
+
+class ReadOnlyDatabaseError(StorageError):
+    """A command that changes the database was given one that cannot be written."""
+
+
+def open_db_read_only(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+                      migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlite_utils.Database:
+    """Open an existing database for reading only (a backup on a CD, a read-only share):
+    SQLite's mode=ro, or immutable=1 when even that cannot open it (a WAL database in a
+    folder that is not writable: no -shm can be made; a clean close leaves no -wal). Nothing
+    is created, chmod-ed or migrated; a database that would need a migration is refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise StorageError(f"cannot open the attendance database {path}: no such file", path)
+    uri = path.resolve().as_uri()
+    conn = None
+    for query in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=busy_timeout_ms / 1000)
+            applied = set(applied_migrations(conn))  # reads the file: fails here if it cannot be opened
+            break
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+                conn = None
+            error = exc
+    if conn is None:
+        raise translate(error, path, "opening the database read-only", busy_timeout_ms) from error
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        unknown = applied - {m.name for m in migrations}
+        missing = [m.name for m in migrations if m.name not in applied]
+        if unknown:
+            raise SchemaTooNewError(f"{path} was written by a newer version of faceapp", path)
+        if missing:
+            raise StorageError(f"{path} was written by an older version of faceapp and needs an upgrade, "
+                               "which a read-only database cannot take; open a writable copy", path)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise translate(exc, path, "opening the database read-only", busy_timeout_ms) from exc
+    except BaseException:
+        conn.close()
+        raise
+    log.debug("opened database %s read-only (%s)", path, query)
+    return db
 
 
 def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,

@@ -54,8 +54,51 @@ def test_show_lists_every_setting_with_its_value(run):
     assert "match_threshold = 0.5" in out and "door_backend = none" in out
     code, out, _ = run("show", "--json")
     rows = {r["key"]: r for r in json.loads(out)}
-    assert set(rows) == {i.key for i in Settings.describe()}
+    assert set(rows) == {i.key for i in Settings.describe()} | DESKTOP
     assert rows["match_threshold"]["value"] == 0.5 and rows["match_threshold"]["range"] == [0.3, 0.8]
+
+
+DESKTOP = {"camera_source", "language", "kiosk", "sound", "banner_seconds"}
+
+
+def ui_row(db) -> dict:
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM settings WHERE key = 'ui'").fetchone()
+        return json.loads(row[0]) if row else {}
+    finally:
+        con.close()
+
+
+def test_the_desktop_preferences_are_shown_and_set_too(run):
+    """Issue 18: `settings show` omitted camera source, language, kiosk and sound, and
+    `settings set sound false` was "unknown setting"."""
+    code, out, _ = run("show")
+    assert code == 0 and "[desktop]" in out
+    for line in ("camera_source = 0", "language = en", "kiosk = false", "sound = true", "banner_seconds = 4.0"):
+        assert line in out, line
+    for key, value, expected in [("sound", "false", False), ("language", "zh_CN", "zh_CN"),
+                                 ("camera_source", "rtsp://cam.local/1", "rtsp://cam.local/1"),
+                                 ("banner_seconds", "6", 6.0)]:
+        code, out, err = run("set", key, value)
+        assert code == 0 and out.strip() == f"{key} = {expected if not isinstance(expected, bool) else 'false'}", err
+        assert ui_row(run.db)[key] == expected
+    assert [a for a in audit(run.db) if a[1] == "ui.settings"][-1][2]["sound"] is False  # audited as the dialog does
+    assert "kiosk_pin_hash" not in json.dumps(audit(run.db))
+    code, js, _ = run("show", "--json")
+    assert {r["key"]: r["value"] for r in json.loads(js)}["sound"] is False
+    assert stored(run.db) == {}  # the site settings were not touched
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("sound", "maybe", "true or false"), ("language", "fr", "choose one of en, zh_CN"),
+    ("banner_seconds", "100", "allowed range"), ("kiosk", "true", "set an admin PIN"),
+    ("camera_source", " ", "a camera number"),
+])
+def test_desktop_preferences_refuse_what_the_dialog_refuses(run, key, value, msg):
+    code, out, err = run("set", key, value)
+    assert code == EXIT_USAGE and msg in err and len(err.strip().splitlines()) == 1, err
+    assert not run.db.exists() or ui_row(run.db) == {}
 
 
 @pytest.mark.parametrize("key,value,expected", [
