@@ -27,10 +27,12 @@ BookingRule = Callable[[AttendanceEvent | None], Kind | None]
 @dataclass(frozen=True)
 class Booking:
     """What book_attendance did: `event` is the new row (with its id), or None when the
-    rule said no (within the cooldown of `last`)."""
+    rule said no (within the cooldown of `last`) or the person may not be booked any more
+    (`refused`: "inactive", for a person deactivated or erased meanwhile)."""
 
     event: AttendanceEvent | None
     last: AttendanceEvent | None
+    refused: str = ""
 
     @property
     def kind(self) -> Kind | None:
@@ -48,12 +50,17 @@ class AttendanceWriteMixin:
     def book_attendance(self, employee_id: int, ts: datetime, rule: BookingRule, source: str = "",
                         score: float = float("nan"), margin: float = float("nan")) -> Booking:
         """Decide with `rule` from the person's latest event and insert the row, in one
-        BEGIN IMMEDIATE transaction."""
+        BEGIN IMMEDIATE transaction. A person deactivated or erased by another process since
+        the recogniser loaded its gallery is refused here, in the same transaction, so no row
+        is ever booked on an inactive or anonymised record (a deleted one raises
+        EmployeeNotFoundError)."""
         from .repository import _event  # the row decoder lives with the other attendance queries
 
         stamp = ts_to_db(ts, "event ts")
         with self._write(f"booking attendance for employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
+            if not emp.active:
+                return Booking(None, None, refused="inactive")
             row = c.execute(self._EVENT_SQL + " WHERE a.employee_id = ? ORDER BY a.ts DESC, a.id DESC LIMIT 1",
                             (emp.id,)).fetchone()
             last = _event(row) if row else None

@@ -18,7 +18,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import sqlite_utils
@@ -35,6 +35,9 @@ from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, floa
 from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
                      translate)
 from .rows import AuditEntry
+
+if TYPE_CHECKING:
+    from .watch import ChangeMarks
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,31 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
     def journal_mode(self) -> str:
         with self._read("reading the journal mode") as c:
             return str(c.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def data_version(self) -> int:
+        """SQLite's PRAGMA data_version of this connection: it moves when another connection
+        (another process) commits, never for this one's own commits."""
+        with self._read("checking the database for changes") as c:
+            return int(c.execute("PRAGMA data_version").fetchone()[0])
+
+    def change_marks(self) -> "ChangeMarks":
+        """What storage.watch.ChangeWatch compares to tell which kind of data another process
+        changed. People: counts, id sums and the last update of employees and templates, and
+        the newest audited employee/privacy action (every such change is audited, so even an
+        edit stamped with a clock that went back shows). Attendance: the newest rows."""
+        from .watch import ChangeMarks
+
+        with self._read("checking the database for changes") as c:
+            version = int(c.execute("PRAGMA data_version").fetchone()[0])
+            people = (tuple(c.execute("SELECT count(*), total(id), max(updated_at), sum(active) FROM employees")
+                            .fetchone())
+                      + tuple(c.execute("SELECT count(*), max(id) FROM templates").fetchone())
+                      + tuple(c.execute("SELECT id FROM audit_log WHERE action LIKE 'employee.%' "
+                                        "OR action LIKE 'privacy.%' ORDER BY id DESC LIMIT 1").fetchall()))
+            settings = tuple(c.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
+            attendance = (c.execute("SELECT max(id) FROM attendance").fetchone()[0],
+                          c.execute("SELECT max(id) FROM access_log").fetchone()[0])
+        return ChangeMarks(version, people, settings, attendance)
 
     def save_copy(self, target: str | Path) -> Path:
         """Write what this connection holds to a new database file (SQLite's backup API,
@@ -474,6 +502,25 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         rows = [(key, json_dumps(value)) for key, value in values.items()]
         with self._write("saving settings") as c:
             c.executemany(_UPSERT_SETTING, rows)
+            for actor, action, details in audits:
+                self._audit(c, actor, action, details)
+
+    def update_settings(self, merge: Callable[[dict[str, Any]], tuple[dict[str, Any],
+                                                             Sequence[tuple[str, str, dict[str, Any]]]]]) -> None:
+        """Read every stored setting, let `merge(stored)` decide what to write (values and
+        audit entries), and write it, in one BEGIN IMMEDIATE transaction: an editor saves its
+        own edits on top of what another process stored meanwhile, and nothing can slip in
+        between the comparison and the write. A stored value that is not JSON is passed as
+        its raw text. `merge` may raise to write nothing."""
+        with self._write("saving settings") as c:
+            stored: dict[str, Any] = {}
+            for key, text in c.execute("SELECT key, value FROM settings"):
+                try:
+                    stored[key] = json.loads(text)
+                except (TypeError, ValueError):
+                    stored[key] = text
+            values, audits = merge(stored)
+            c.executemany(_UPSERT_SETTING, [(key, json_dumps(value)) for key, value in values.items()])
             for actor, action, details in audits:
                 self._audit(c, actor, action, details)
 
