@@ -345,7 +345,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
 
     def delete_employee(self, employee_id: int, actor: str = "admin") -> int:
         """Erase the person and their face templates (right to erasure); attendance rows stay
-        for payroll with employee_id NULL. Returns the number of templates erased."""
+        for payroll with employee_id NULL. Like erase_person, the person's earlier audit rows
+        lose their number and name, and the audit row of the deletion names only the id.
+        Returns the number of templates erased."""
+        self._conn.execute("PRAGMA secure_delete = ON")  # whatever the connection was opened with
         with self._write(f"deleting employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
             n_tpl = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
@@ -355,8 +358,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             if left:
                 raise StorageError(f"foreign keys are off on {self.path}: templates of employee {emp.id} "
                                    "were not erased; open the database with open_db()", self.path)
-            self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "number": emp.number,
-                                                      "templates_erased": int(n_tpl), "attendance_kept": int(n_att)})
+            self._redact_audit(c, emp.id, self._now())
+            self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "templates_erased": int(n_tpl),
+                                                      "attendance_kept": int(n_att)})
+        self._checkpoint_after_erasure()
         return int(n_tpl)
 
     def load_templates(self, model_id: str, active_only: bool = True,
@@ -392,8 +397,9 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         ids = np.fromiter((g[1] for g in good), dtype=np.int64, count=len(good))[finite]
         mat = mat[finite].astype(np.float32)  # native byte order, writable copy
         self.template_problems = problems
-        for p in problems:
-            log.error("%s", p)
+        for p in problems:  # ids only: the log file outlives an erasure, the message names the number
+            log.error("face template %s of employee id %s in %s is damaged; it is ignored, re-enrol this employee",
+                      p.row_id, p.employee_id, self.path)
         if problems and strict:
             raise problems[0]
         return ids, mat
