@@ -16,6 +16,7 @@ bookings; running recognisers and the window subscribe to it and reload.
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import os
@@ -179,7 +180,8 @@ class ChangeWatch:
         if not topics:
             return None
         changes = DatabaseChanges(topics, marks)
-        log.info("database changed by another program: %s", ", ".join(sorted(topics)))
+        log.log(logging.DEBUG if topics == {"attendance"} else logging.INFO,  # another kiosk's bookings: routine
+                "database changed by another program: %s", ", ".join(sorted(topics)))
         with self._lock:
             listeners = [r() for r in self._listeners]
             self._listeners = [r for r, fn in zip(self._listeners, listeners) if fn is not None]
@@ -200,6 +202,7 @@ class ChangeWatch:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="faceapp-db-changes", daemon=True)
             self._thread.start()
+        atexit.register(self.stop)  # never inside SQLite while the interpreter shuts down
         return self
 
     def _run(self) -> None:
@@ -212,6 +215,7 @@ class ChangeWatch:
                 log.warning("checking the database for changes failed: %s", exc)
 
     def stop(self, timeout: float = 2.0) -> None:
+        atexit.unregister(self.stop)
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
