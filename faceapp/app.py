@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .settings import Settings
+from .shared.errors import FaceAppError
 from .storage.errors import DatabaseMissingError
 
-__all__ = ["AppContext", "DatabaseMissingError", "build_context"]  # build_context may raise DatabaseMissingError
+# build_context may raise DatabaseMissingError; save_settings SettingsConflictError
+__all__ = ["AppContext", "DatabaseMissingError", "SettingConflict", "SettingsConflictError", "build_context"]
 
 if TYPE_CHECKING:
     from .access.pin import PinGuard
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .storage.repository import Repository
-    from .storage.watch import DatabaseProblem, DatabaseWatch
+    from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,33 @@ SETTINGS_KEY = "recognition"  # the stored key of the site settings (kept since 
 StoredValue = tuple[Any, str, dict[str, Any]]
 
 PROVIDERS = ("auto", "cuda", "cpu")
+
+
+@dataclass(frozen=True)
+class SettingConflict:
+    """One setting two editors changed to different values: as this editor found it, as the
+    other one stored it meanwhile, and as this editor wants it."""
+
+    key: str
+    base: Any
+    stored: Any
+    mine: Any
+
+
+class SettingsConflictError(FaceAppError):
+    """Settings this editor changed were changed meanwhile by another program, to other
+    values; nothing was saved. `stored` holds the settings as stored now."""
+
+    def __init__(self, conflicts: list[SettingConflict], stored: Settings) -> None:
+        def shown(key: str, value: Any) -> Any:
+            return Settings.masked({key: value})[key]  # relay URLs can carry passwords
+
+        parts = "; ".join(f"{c.key} is now {shown(c.key, c.stored)!r} there (it was {shown(c.key, c.base)!r} when "
+                          f"you started; you set {shown(c.key, c.mine)!r})" for c in conflicts)
+        super().__init__(f"settings changed meanwhile by another program: {parts}. Nothing was saved; "
+                         "check the values and save again to replace them")
+        self.conflicts = conflicts
+        self.stored = stored
 
 
 def choose_provider(flag: str | None, stored: str) -> str:
@@ -73,6 +102,7 @@ class AppContext:
     _writes: "PendingWrites | None" = field(default=None, repr=False)
     watch: "DatabaseWatch | None" = field(default=None, repr=False)
     _reported: str | None = field(default=None, repr=False)
+    _changes: "ChangeWatch | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -105,27 +135,61 @@ class AppContext:
     # -- settings and stored preferences ---------------------------------------------------
 
     def save_settings(self, settings: Settings, actor: str = "admin",
-                      also: dict[str, StoredValue] | None = None) -> None:
-        """Validate and store the settings with an audit entry of what changed.
+                      also: dict[str, StoredValue] | None = None, base: Settings | None = None) -> Settings:
+        """Store what this editor changed, on top of what is stored now, with an audit entry
+        of the real change; returns the settings as stored (and makes them ctx.settings).
 
-        `also` maps further setting keys to (value, audit action, audit details), saved in
-        the same transaction (the desktop's own preferences from the same dialog).
+        `base` is what the editor started from (default: ctx.settings as last read). Only the
+        settings that differ from it are written, so another process's change meanwhile (a
+        `faceapp settings set` while File > Settings was open) is kept; a setting both
+        changed, to different values, is refused with SettingsConflictError and nothing is
+        saved. A stored row that is damaged is rewritten whole. `also` maps further setting
+        keys (JSON objects, the desktop's own preferences) to (changed fields, audit action,
+        the audit form of those fields), merged into the stored object in the same
+        transaction; fields that end up unchanged are neither written nor audited.
         """
         settings.validate()
-        old = self.settings.to_dict()
-        new = settings.to_dict()
-        values: dict[str, Any] = {SETTINGS_KEY: new}
-        changed = Settings.masked({k: v for k, v in new.items() if old.get(k) != v})  # no relay passwords
-        audits = [(actor, "settings.update", changed)]
-        for key, (value, action, details) in (also or {}).items():
-            values[key] = value
-            audits.append((actor, action, details))
-        self.repo.set_settings(values, audits)
-        changed = self.settings.changed_sections(settings)
-        self.settings = settings
-        if self._door is not None and "door" in changed:
+        start = (base or self.settings).to_dict()
+        edits = {k: v for k, v in settings.to_dict().items() if start.get(k) != v}
+        saved: list[Settings] = []
+
+        def merge(stored: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str, dict[str, Any]]]]:
+            raw = stored.get(SETTINGS_KEY)
+            current = Settings() if raw is None else _parse_stored(raw)  # never stored: the defaults apply
+            if current is None:  # damaged: written whole (the repair of `settings set`)
+                merged, before = settings, (raw if isinstance(raw, dict) else {})
+            else:
+                before = current.to_dict()
+                conflicts = [SettingConflict(k, start.get(k), before.get(k), v) for k, v in edits.items()
+                             if before.get(k) != start.get(k) and before.get(k) != v]
+                if conflicts:
+                    raise SettingsConflictError(conflicts, current)
+                merged = Settings.from_dict({**before, **edits})  # rules between values checked again
+            after = merged.to_dict()
+            changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
+            values: dict[str, Any] = {}
+            audits: list[tuple[str, str, dict[str, Any]]] = []
+            if changed or current is None:
+                keep = {k: v for k, v in raw.items() if k not in after} if isinstance(raw, dict) else {}
+                values[SETTINGS_KEY] = {**keep, **after}  # keys of a newer version are kept
+                audits.append((actor, "settings.update", Settings.masked(changed)))  # no relay passwords
+            for key, (fields, action, details) in (also or {}).items():
+                obj = stored.get(key) if isinstance(stored.get(key), dict) else {}
+                diff = {k: v for k, v in fields.items() if k not in obj or obj[k] != v}
+                if diff:
+                    values[key] = {**obj, **diff}
+                    audits.append((actor, action, {k: details.get(k, "changed") for k in diff}))
+            saved.append(merged)
+            return values, audits
+
+        self.repo.update_settings(merge)
+        merged = saved[-1]
+        changed_sections = self.settings.changed_sections(merged)
+        self.settings = merged
+        if self._door is not None and "door" in changed_sections:
             self._door.close()  # the next door() call rebuilds it from the new settings
             self._door = None
+        return merged
 
     def stored_preferences(self, key: str) -> dict[str, Any]:
         """A stored JSON object other than the site settings (e.g. the desktop's "ui")."""
@@ -136,6 +200,34 @@ class AppContext:
         """Store further setting objects with their audit entries, in one transaction."""
         self.repo.set_settings({k: v for k, (v, _, _) in values.items()},
                                [(actor, action, details) for _, action, details in values.values()])
+
+    def changes(self) -> "ChangeWatch":
+        """The one watcher of changes other processes commit (started on first use, polled
+        every second on its own thread). The context itself listens first and re-reads the
+        settings, so later subscribers (recognition services, the window) see them."""
+        if self._changes is None:
+            from .storage.watch import ChangeWatch
+
+            self._changes = ChangeWatch(self.repo)
+            self._changes.subscribe(self._on_database_change)
+            self._changes.start()
+        return self._changes
+
+    def _on_database_change(self, changes: "DatabaseChanges") -> None:
+        if "settings" not in changes:
+            return
+        try:
+            stored, _ = _stored_settings(self.repo, repair=False)
+        except Exception as exc:  # noqa: BLE001 - damaged by the other program: keep running as we are
+            log.error("the settings changed by another program cannot be used, keeping the current ones: %s", exc)
+            return
+        changed = self.settings.changed_sections(stored)
+        if changed:
+            log.info("settings changed by another program: %s", ", ".join(sorted(changed)))
+            if "door" in changed:
+                log.warning("door settings changed by another program: a running `faceapp identify` keeps the "
+                            "door it opened (restart it); the window restarts its camera and door")
+            self.settings = stored
 
     def check_database(self) -> "DatabaseProblem | None":
         """Is the open database still the file at db_path (and its -wal still there)? Run it
@@ -226,15 +318,22 @@ class AppContext:
 
     def recognition(self, source: str = "camera",
                     on_decision: "Callable[[Decision, Announcement], None] | None" = None,
-                    access: bool = False, settings: Settings | None = None) -> "RecognitionService":
+                    access: bool = False, settings: Settings | None = None,
+                    follow_changes: bool = True) -> "RecognitionService":
         """The recognition service; with access=True and a door configured, every decision also
         goes through door access (access log, door pulse), gated by the head-turn liveness check.
         Without a door there is no challenge and no access decision (unless liveness is asked
-        for attendance)."""
+        for attendance). It follows changes other processes make (storage.watch.ChangeWatch):
+        someone erased or deactivated is no longer recognised within about a second, someone
+        enrolled is, new settings apply; unless `settings` are given (a one-off run) or
+        follow_changes is False."""
         from .services.recognition import RecognitionService
 
         svc = RecognitionService(self.engine, self.repo, settings or self.settings, source, on_decision)
         svc.writes = self.pending_writes()
+        if settings is None and follow_changes:  # erasures, enrolments and settings of other processes apply
+            svc.settings_source = lambda: self.settings
+            self.changes().subscribe(svc.on_database_change)
         if access and self.door() is not None:
             acc = self.access(source, liveness=svc.liveness_ok)
 
@@ -247,6 +346,8 @@ class AppContext:
         return svc
 
     def close(self) -> None:
+        if self._changes is not None:
+            self._changes.stop()
         if self._door is not None:
             self._door.close()
         self.repo.close()
@@ -293,6 +394,18 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     ctx.settings_problems = problems
     ctx.read_only = read_only
     return ctx
+
+
+def _parse_stored(raw: Any) -> Settings | None:
+    """The stored site settings as this version reads them, or None when damaged."""
+    from .shared.options import SettingsError
+
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Settings.from_stored(raw)
+    except (SettingsError, TypeError):
+        return None
 
 
 def _purge_if_free(repo: "Repository", settings: Settings, purge: Callable) -> None:

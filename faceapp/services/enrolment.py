@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 class EnrolmentError(FaceAppError):
     """Enrolment refused: too few good samples, or the person is already enrolled."""
 
+    personal = True  # "already enrolled as <name> (no. <number>)"
+
 
 class SimilarPersonError(EnrolmentError):
     """The samples look like an enrolled person, but not clearly: the admin must confirm."""
@@ -179,7 +181,7 @@ class EnrolmentService:
         emp = self.repo.enrol(number=number, name=name, department=department, consent_at=consent_at,
                               embeddings=emb, qualities=qual, model_id=self.engine.model_id, actor=actor,
                               audit_extra=note)
-        log.info("enrolled %s (%s) with %d samples%s", emp.name, emp.number, len(good),
+        log.info("enrolled employee id %d with %d samples%s", emp.id, len(good),  # ids only: the log outlives erasure
                  " (similar person confirmed different)" if note else "")
         return emp
 

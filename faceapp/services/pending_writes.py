@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
-from ..shared.errors import FaceAppError
+from ..shared.errors import FaceAppError, loggable
 from ..storage.errors import (AccessGroupNotFoundError, CorruptRowError, DuplicateAccessGroupError,
                               DuplicateEmployeeError, EmployeeNotFoundError, StorageError)
 
@@ -137,7 +137,7 @@ class PendingWrites:
             item.result = item.write()
         except _UNFIXABLE as exc:
             item.dropped = True
-            log.error("dropped %s: %s (no retry can fix this)", item.description, exc)
+            log.error("dropped %s: %s (no retry can fix this)", item.description, loggable(exc))
             return None
         except StorageError as exc:
             if "closed database" in str(exc):  # the repository was closed: the app is shutting down

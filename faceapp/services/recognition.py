@@ -37,6 +37,9 @@ class RecognitionService:
 
     Thread-safety: process() runs on the inference thread; reload_gallery() may be called
     from any thread after an enrolment (the gallery is swapped atomically under a lock).
+    on_database_change() is the storage.watch.ChangeWatch subscriber: when another process
+    erases, deactivates or enrols someone, or changes the settings, the gallery, names and
+    settings are reloaded on the watcher's thread, off the hot path, and swapped in.
     """
 
     def __init__(self, engine, repo, settings: Settings, source: str = "camera",
@@ -56,6 +59,10 @@ class RecognitionService:
         self.gallery = Gallery.empty()
         self.operating_point: OperatingPoint | None = None
         self.employees: dict[int, Employee] = {}
+        self._next_tracker: FaceTracker | None = None  # new recognition settings: swapped in at the next frame
+        # called (on the reloading thread) with the new operating point after each reload
+        self.on_reload: Callable[[OperatingPoint], None] | None = None
+        self.settings_source: Callable[[], Settings] | None = None  # the site settings as last stored
         self.reload_gallery()
 
     def reload_gallery(self) -> None:
@@ -68,6 +75,36 @@ class RecognitionService:
             self.gallery, self.operating_point, self.employees = gallery, point, employees
         log.info("gallery: %d people, %d templates (model %s); %s", gallery.n_people, len(ids), self.engine.model_id,
                  point.describe())
+        if self.on_reload is not None:
+            self.on_reload(point)
+
+    def apply_settings(self, settings: Settings) -> bool:
+        """Settings changed while running (another process's `faceapp settings set`): the
+        attendance rules and liveness take them at once, the tracker at the next frame (open
+        tracks start again), and the gallery is recalibrated when recognition changed
+        (returns True then)."""
+        changed = self.settings.changed_sections(settings)
+        if not changed:
+            return False
+        self.settings = settings
+        self.rules = AttendanceRules.from_settings(settings.attendance)
+        self.liveness.settings = settings.liveness
+        log.info("settings reloaded: %s", ", ".join(sorted(changed)))
+        if "recognition" not in changed:
+            return False
+        self._next_tracker = FaceTracker.from_settings(settings.recognition)
+        self.reload_gallery()
+        return True
+
+    def on_database_change(self, changes) -> None:  # noqa: ANN001 - storage.watch.DatabaseChanges
+        """Another process changed the database: new settings (from `settings_source`, the
+        composition root's re-read copy) are applied; people (an erasure, a deactivation, an
+        enrolment) reload the gallery and names."""
+        reloaded = False
+        if "settings" in changes and self.settings_source is not None:
+            reloaded = self.apply_settings(self.settings_source())
+        if "people" in changes and not reloaded:
+            self.reload_gallery()
 
     def _judge(self, probe: np.ndarray) -> Match:
         with self._lock:
@@ -83,6 +120,8 @@ class RecognitionService:
         return e.name if e else "Unknown"
 
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
+        if self._next_tracker is not None:
+            self.tracker, self._next_tracker = self._next_tracker, None
         faces = self.engine.analyze(image)
         observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg) if f.quality else 1.0)
                         for f in faces]
@@ -172,7 +211,11 @@ class RecognitionService:
                 lambda: self.repo.book_attendance(d.employee_id, ts, rule, self.source, d.distance, d.margin,
                                                   window=self.rules.booking_window(ts)))
             kind = booking.result.kind if booking.written else None
-            if not booking.written and not booking.dropped:
+            if booking.dropped or (booking.written and booking.result.refused):
+                # deleted, deactivated or erased by another process since the gallery was loaded:
+                # not booked (checked inside the booking transaction) and not greeted by name
+                ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
+            elif not booking.written:
                 ann = Announcement(ts, d.employee_id, name, "queued",
                                    f"{name} - seen {local}; recorded as soon as the database is free")
             elif kind is None:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 
 class FaceAppError(Exception):
-    """Base class for errors that carry a message meant for the user."""
+    """Base class for errors that carry a message meant for the user.
+
+    `personal`: the message may name an employee (number or name). It is shown to the
+    admin, never written to the log file (see loggable()): the log outlives an erasure."""
+
+    personal: bool = False
+
+
+def loggable(exc: BaseException) -> str:
+    """What the log may say about an error: its message, or only its kind when the message
+    can carry an employee's name or number (the log file is not scrubbed on erasure)."""
+    if getattr(exc, "personal", False):
+        return f"{type(exc).__name__} (message not logged: it names an employee)"
+    return str(exc)
 
 
 class ModelError(FaceAppError):

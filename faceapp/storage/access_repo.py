@@ -252,12 +252,7 @@ class AccessRepositoryMixin:
             n_att = c.execute("SELECT count(*) FROM attendance WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             n_acc = c.execute("SELECT count(*) FROM access_log WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             result = ErasureResult(emp.id, token, int(n_tpl), int(n_att), int(n_acc))
-            # Earlier audit rows of this person (employee.enrol, activate, ...) name the number
-            # next to the id: redacted, so the anonymised history no longer leads back.
-            c.execute("UPDATE audit_log SET details = json_remove(details, '$.number', '$.name'), redacted_at = ? "
-                      "WHERE redacted_at IS NULL AND json_valid(details) "
-                      "AND json_extract(details, '$.employee_id') = ? AND (json_extract(details, '$.number') "
-                      "IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)", (now, emp.id))
+            self._redact_audit(c, emp.id, now)
             # No name or number in the audit row: it is append-only and would keep them forever.
             self._audit(c, actor, "employee.erase", {"employee_id": emp.id, "token": token,
                                                      "templates_erased": result.templates_erased,
@@ -265,6 +260,15 @@ class AccessRepositoryMixin:
                                                      "access_log_kept": result.access_log_kept})
         self._checkpoint_after_erasure()
         return result
+
+    @staticmethod
+    def _redact_audit(c: sqlite3.Connection, employee_id: int, now: str) -> None:
+        """Earlier audit rows of this person (employee.enrol, activate, ...) name the number
+        next to the id: redacted (erasure and deletion), so the history no longer leads back."""
+        c.execute("UPDATE audit_log SET details = json_remove(details, '$.number', '$.name'), redacted_at = ? "
+                  "WHERE redacted_at IS NULL AND json_valid(details) "
+                  "AND json_extract(details, '$.employee_id') = ? AND (json_extract(details, '$.number') "
+                  "IS NOT NULL OR json_extract(details, '$.name') IS NOT NULL)", (now, int(employee_id)))
 
     def _checkpoint_after_erasure(self) -> None:
         """Copy the WAL into the database and truncate it: until then the WAL still holds the

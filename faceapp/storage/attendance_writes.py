@@ -30,11 +30,13 @@ BookingRule = Callable[[list[AttendanceEvent]], Kind | None]
 @dataclass(frozen=True)
 class Booking:
     """What book_attendance did: `event` is the new row (with its id), or None when the
-    rule said no (a cooldown); `last` is the person's latest event at or before the new
-    one's time within the window (None: none)."""
+    rule said no (a cooldown) or the person may not be booked any more (`refused`:
+    "inactive", for a person deactivated or erased meanwhile); `last` is the person's latest
+    event at or before the new one's time within the window (None: none)."""
 
     event: AttendanceEvent | None
     last: AttendanceEvent | None
+    refused: str = ""
 
     @property
     def kind(self) -> Kind | None:
@@ -54,7 +56,9 @@ class AttendanceWriteMixin:
                         window: tuple[datetime, datetime] | None = None) -> Booking:
         """Decide with `rule` from the person's events with window[0] <= ts < window[1]
         (None: all of them), oldest first, and insert the row, in one BEGIN IMMEDIATE
-        transaction."""
+        transaction. A person deactivated or erased by another process since the recogniser
+        loaded its gallery is refused here, in the same transaction, so no row is ever booked
+        on an inactive or anonymised record (a deleted one raises EmployeeNotFoundError)."""
         from .repository import _event  # the row decoder lives with the other attendance queries
 
         stamp = ts_to_db(ts, "event ts")
@@ -64,6 +68,8 @@ class AttendanceWriteMixin:
             args += [ts_to_db(window[0], "window start"), ts_to_db(window[1], "window end")]
         with self._write(f"booking attendance for employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
+            if not emp.active:
+                return Booking(None, None, refused="inactive")
             args[0] = emp.id
             events = [_event(r) for r in c.execute(sql + " ORDER BY a.ts, a.id", args).fetchall()]
             last = next((e for e in reversed(events) if e.ts <= ts), None)

@@ -65,6 +65,8 @@ class CorruptRowError(StorageError):
 class DuplicateEmployeeError(StorageError):
     """An employee with this employee number already exists."""
 
+    personal = True
+
     def __init__(self, number: str, path: str | Path | None = None) -> None:
         super().__init__(f"employee number {number!r} is already in use; pick another number "
                          "or edit the existing employee", path)
@@ -73,6 +75,8 @@ class DuplicateEmployeeError(StorageError):
 
 class EmployeeNotFoundError(StorageError):
     """No employee with this id."""
+
+    personal = True  # may name the number looked for
 
 
 class AccessGroupNotFoundError(StorageError):

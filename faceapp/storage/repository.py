@@ -18,7 +18,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import sqlite_utils
@@ -35,6 +35,9 @@ from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, floa
 from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
                      translate)
 from .rows import AuditEntry
+
+if TYPE_CHECKING:
+    from .watch import ChangeMarks
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,31 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
     def journal_mode(self) -> str:
         with self._read("reading the journal mode") as c:
             return str(c.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def data_version(self) -> int:
+        """SQLite's PRAGMA data_version of this connection: it moves when another connection
+        (another process) commits, never for this one's own commits."""
+        with self._read("checking the database for changes") as c:
+            return int(c.execute("PRAGMA data_version").fetchone()[0])
+
+    def change_marks(self) -> "ChangeMarks":
+        """What storage.watch.ChangeWatch compares to tell which kind of data another process
+        changed. People: counts, id sums and the last update of employees and templates, and
+        the newest audited employee/privacy action (every such change is audited, so even an
+        edit stamped with a clock that went back shows). Attendance: the newest rows."""
+        from .watch import ChangeMarks
+
+        with self._read("checking the database for changes") as c:
+            version = int(c.execute("PRAGMA data_version").fetchone()[0])
+            people = (tuple(c.execute("SELECT count(*), total(id), max(updated_at), sum(active) FROM employees")
+                            .fetchone())
+                      + tuple(c.execute("SELECT count(*), max(id) FROM templates").fetchone())
+                      + tuple(c.execute("SELECT id FROM audit_log WHERE action LIKE 'employee.%' "
+                                        "OR action LIKE 'privacy.%' ORDER BY id DESC LIMIT 1").fetchall()))
+            settings = tuple(c.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
+            attendance = (c.execute("SELECT max(id) FROM attendance").fetchone()[0],
+                          c.execute("SELECT max(id) FROM access_log").fetchone()[0])
+        return ChangeMarks(version, people, settings, attendance)
 
     def save_copy(self, target: str | Path) -> Path:
         """Write what this connection holds to a new database file (SQLite's backup API,
@@ -317,7 +345,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
 
     def delete_employee(self, employee_id: int, actor: str = "admin") -> int:
         """Erase the person and their face templates (right to erasure); attendance rows stay
-        for payroll with employee_id NULL. Returns the number of templates erased."""
+        for payroll with employee_id NULL. Like erase_person, the person's earlier audit rows
+        lose their number and name, and the audit row of the deletion names only the id.
+        Returns the number of templates erased."""
+        self._conn.execute("PRAGMA secure_delete = ON")  # whatever the connection was opened with
         with self._write(f"deleting employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
             n_tpl = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
@@ -327,8 +358,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             if left:
                 raise StorageError(f"foreign keys are off on {self.path}: templates of employee {emp.id} "
                                    "were not erased; open the database with open_db()", self.path)
-            self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "number": emp.number,
-                                                      "templates_erased": int(n_tpl), "attendance_kept": int(n_att)})
+            self._redact_audit(c, emp.id, self._now())
+            self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "templates_erased": int(n_tpl),
+                                                      "attendance_kept": int(n_att)})
+        self._checkpoint_after_erasure()
         return int(n_tpl)
 
     def load_templates(self, model_id: str, active_only: bool = True,
@@ -364,8 +397,9 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         ids = np.fromiter((g[1] for g in good), dtype=np.int64, count=len(good))[finite]
         mat = mat[finite].astype(np.float32)  # native byte order, writable copy
         self.template_problems = problems
-        for p in problems:
-            log.error("%s", p)
+        for p in problems:  # ids only: the log file outlives an erasure, the message names the number
+            log.error("face template %s of employee id %s in %s is damaged; it is ignored, re-enrol this employee",
+                      p.row_id, p.employee_id, self.path)
         if problems and strict:
             raise problems[0]
         return ids, mat
@@ -474,6 +508,25 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         rows = [(key, json_dumps(value)) for key, value in values.items()]
         with self._write("saving settings") as c:
             c.executemany(_UPSERT_SETTING, rows)
+            for actor, action, details in audits:
+                self._audit(c, actor, action, details)
+
+    def update_settings(self, merge: Callable[[dict[str, Any]], tuple[dict[str, Any],
+                                                             Sequence[tuple[str, str, dict[str, Any]]]]]) -> None:
+        """Read every stored setting, let `merge(stored)` decide what to write (values and
+        audit entries), and write it, in one BEGIN IMMEDIATE transaction: an editor saves its
+        own edits on top of what another process stored meanwhile, and nothing can slip in
+        between the comparison and the write. A stored value that is not JSON is passed as
+        its raw text. `merge` may raise to write nothing."""
+        with self._write("saving settings") as c:
+            stored: dict[str, Any] = {}
+            for key, text in c.execute("SELECT key, value FROM settings"):
+                try:
+                    stored[key] = json.loads(text)
+                except (TypeError, ValueError):
+                    stored[key] = text
+            values, audits = merge(stored)
+            c.executemany(_UPSERT_SETTING, [(key, json_dumps(value)) for key, value in values.items()])
             for actor, action, details in audits:
                 self._audit(c, actor, action, details)
 

@@ -1,4 +1,4 @@
-"""Notice the database file going away under the running app.
+"""Notice the database file going away under the running app, and what other processes change in it.
 
 SQLite keeps writing to an open file after it was deleted or replaced (POSIX unlink keeps the
 inode alive): the app goes on saying "checked in" and everything is lost at exit. The same
@@ -8,15 +8,23 @@ one believe it was the last connection, and that one deleted the -wal). So Datab
 remembers the identity (st_dev, st_ino) of the database and of its -wal when the app opens
 them, and check(), run periodically off the GUI thread, reports when either is gone or is
 another file now.
+
+ChangeWatch (below) notices what other processes commit: a person erased or deactivated
+with `faceapp employees ...`, someone enrolled, `faceapp settings set`, another kiosk's
+bookings; running recognisers and the window subscribe to it and reload.
 """
 
 from __future__ import annotations
 
+import atexit
+import inspect
 import logging
 import os
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -91,3 +99,124 @@ class DatabaseWatch:
                     "again by another program; faceapp's changes since are lost when it closes. Save a "
                     "copy of the open database, then restart"))
         return None
+
+
+# -- changes committed by other processes ------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChangeMarks:
+    """A cheap fingerprint of what other processes may change under a running app.
+
+    `data_version` (PRAGMA data_version) moves whenever another connection commits, and
+    only then; the rest tells which kind of data it was, so a booking by another kiosk
+    does not reload a gallery of thousands of templates."""
+
+    data_version: int
+    people: tuple  # employees and templates: count, ids, last update; audited employee/privacy actions
+    settings: tuple  # every settings row as stored
+    attendance: tuple  # newest attendance and access-log rows
+
+
+@dataclass(frozen=True)
+class DatabaseChanges:
+    """What another process changed since the last look: the topics, and the marks now."""
+
+    topics: frozenset[str]
+    marks: ChangeMarks
+
+    def __contains__(self, topic: str) -> bool:
+        return topic in self.topics
+
+
+Listener = Callable[[DatabaseChanges], None]
+
+
+class ChangeWatch:
+    """Notices changes another process committed (`faceapp employees erase`, `faceapp settings
+    set`, another kiosk's booking) and tells its subscribers, in subscription order, on its
+    own thread: the running recogniser reloads its gallery, names and settings off the hot
+    path, the window refreshes its pages.
+
+    One poll is one `PRAGMA data_version` (a few microseconds); the fingerprint queries run
+    only when it moved. Own commits do not move it: the process already knows about them.
+    Subscribers are held weakly when they are bound methods, so a stopped pipeline's
+    service drops out by itself.
+    """
+
+    def __init__(self, repo: "Repository", interval_s: float = 1.0) -> None:
+        self.repo = repo
+        self.interval_s = float(interval_s)
+        self.marks = repo.change_marks()
+        self._listeners: list[Callable[[], Listener | None]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- subscribers ---------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        ref: Callable[[], Listener | None]
+        if inspect.ismethod(listener):
+            ref = weakref.WeakMethod(listener)
+        else:
+            ref = (lambda fn=listener: fn)  # noqa: E731 - plain functions and closures: held strongly
+        with self._lock:
+            self._listeners.append(ref)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners = [r for r in self._listeners if r() is not None and r() != listener]
+
+    # -- polling -------------------------------------------------------------------------
+
+    def poll(self) -> DatabaseChanges | None:
+        """Look once; tell the subscribers and return what changed, or None."""
+        version = self.repo.data_version()
+        if version == self.marks.data_version:
+            return None
+        marks = self.repo.change_marks()
+        old, self.marks = self.marks, marks
+        topics = frozenset(t for t in ("people", "settings", "attendance") if getattr(old, t) != getattr(marks, t))
+        if not topics:
+            return None
+        changes = DatabaseChanges(topics, marks)
+        log.log(logging.DEBUG if topics == {"attendance"} else logging.INFO,  # another kiosk's bookings: routine
+                "database changed by another program: %s", ", ".join(sorted(topics)))
+        with self._lock:
+            listeners = [r() for r in self._listeners]
+            self._listeners = [r for r, fn in zip(self._listeners, listeners) if fn is not None]
+        for fn in listeners:
+            if fn is None:
+                continue
+            try:
+                fn(changes)
+            except Exception:  # noqa: BLE001 - one failing subscriber must not stop the others
+                log.exception("reacting to a database change failed")
+        return changes
+
+    def start(self) -> "ChangeWatch":
+        """Poll every interval_s on a daemon thread until stop()."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return self
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="faceapp-db-changes", daemon=True)
+            self._thread.start()
+        atexit.register(self.stop)  # never inside SQLite while the interpreter shuts down
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.poll()
+            except Exception as exc:  # noqa: BLE001 - a busy database: try again next time
+                if self._stop.is_set() or "closed database" in str(exc):  # the app is closing
+                    return
+                log.warning("checking the database for changes failed: %s", exc)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        atexit.unregister(self.stop)
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)

@@ -105,6 +105,8 @@ class LiveController(QObject):
 
         if service.operating_point is not None:
             self.operating_point.emit(service.operating_point)
+        # reloads after a change here or by another process (storage.watch.ChangeWatch) show the new point
+        service.on_reload = lambda point, g=gen: g == self._generation and self.operating_point.emit(point)
         self.loop = LiveLoop(service, cap, publish, self.start_time)
         if self._paused:
             self.loop.pause()
@@ -161,17 +163,22 @@ class LiveController(QObject):
         if self.loop is not None:
             self.loop.pause()
 
+    @property
+    def recognition_paused(self) -> bool:
+        return self._paused
+
     def resume_recognition(self) -> None:
         self._paused = False
         if self.loop is not None:
             self.loop.resume()
 
     def reload_gallery(self) -> None:
-        """After an enrolment or a deletion: new people, and the threshold recalibrated for them."""
+        """After an enrolment or a deletion here: new people, and the threshold recalibrated for
+        them (the service's on_reload sends it). Changes by other processes reach the service
+        by itself (AppContext.changes)."""
         service = self.service
         if service is not None:
-            run_in_thread(lambda: (service.reload_gallery(), service.operating_point)[1],
-                          lambda point: point is not None and self.operating_point.emit(point))
+            run_in_thread(service.reload_gallery)
 
     def stop(self, wait: bool = False) -> None:
         """wait=False joins the threads on a worker (an inference step or an RTSP read can take
@@ -179,7 +186,9 @@ class LiveController(QObject):
         self._generation += 1
         self._watch.stop()
         self._retry.stop()
-        loop, self.loop, self.capture = self.loop, None, None
+        if self.service is not None:
+            self.ctx.changes().unsubscribe(self.service.on_database_change)
+        loop, self.loop, self.capture, self.service = self.loop, None, None, None
         if loop is not None:
             if wait:
                 loop.stop(timeout=3.0)

@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
     engine_ready = Signal()
     announced = Signal(object)  # Announcement (GUI thread), for tests and the log page
     writes_changed = Signal(object)  # WritesState, hopped from the recognition / retry threads
+    database_changed = Signal(object)  # storage.watch.DatabaseChanges by another process, hopped from the watcher
 
     def __init__(self, ctx, prefs: UiPrefs | None = None, translated: bool = False, autostart: bool = True,
                  start_time: datetime | None = None) -> None:
@@ -101,6 +102,11 @@ class MainWindow(QMainWindow):
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
+        # Erasures, enrolments, settings and bookings by other processes (the CLI, another kiosk):
+        # the context re-reads the settings and the live pipeline its gallery; the pages follow here.
+        self._settings_seen = ctx.settings
+        self.database_changed.connect(self._on_database_changed)
+        ctx.changes().subscribe(self._database_changed_elsewhere)
         window_place.place(self)  # last place, or a size that fits this screen
         if autostart:
             QTimer.singleShot(0, self.load_engine)
@@ -243,6 +249,41 @@ class MainWindow(QMainWindow):
         text = operating_point_text(point)
         self.recognition_label.setText(text)
         self.recognition_label.setToolTip(text)
+
+    def _database_changed_elsewhere(self, changes) -> None:  # noqa: ANN001 - on the watcher thread
+        self.database_changed.emit(changes)
+
+    def _on_database_changed(self, changes) -> None:  # noqa: ANN001 - storage.watch.DatabaseChanges
+        """Another process changed the database: the employees list, the log (names, new
+        rows) and the status bar follow; new settings restart the camera pipeline when the
+        door changed (as Settings OK does), desktop preferences are read again."""
+        if "people" in changes:
+            self.employees_page.refresh()
+            self.log_page.load_employees()
+            self.log_page.refresh()
+            if self.live.service is None:  # else the pipeline's reload sends the operating point
+                self.refresh_operating_point()
+        elif "attendance" in changes:
+            self.log_page.on_event()
+        if "settings" in changes:
+            changed = self._settings_seen.changed_sections(self.ctx.settings)
+            self._settings_seen = self.ctx.settings
+            run_in_thread(lambda: UiPrefs.load(self.ctx), self._preferences_reloaded)
+            if changed:
+                self.log_page.refresh()  # the time zone and day start decide the days shown
+                if self.live.service is None:
+                    self.refresh_operating_point()
+                elif "door" in changed and self.engine is not None and not self.live.recognition_paused:
+                    self.start_camera()  # the door is rebuilt from the new settings
+
+    def _preferences_reloaded(self, prefs: UiPrefs) -> None:
+        old, self.prefs = self.prefs, prefs
+        if prefs.kiosk_pin_hash != old.kiosk_pin_hash:
+            self.guard = self.ctx.admin_pin(prefs.kiosk_pin_hash or None)
+        self.live_page.banner_seconds = prefs.banner_seconds
+        # not while the enrolment wizard reads the camera: a restart would cut its frames
+        if prefs.camera_source != old.camera_source and self.engine is not None and not self.live.recognition_paused:
+            self.start_camera()
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.log_page:
@@ -392,6 +433,7 @@ class MainWindow(QMainWindow):
             log.info("close refused in kiosk mode")
             return
         window_place.remember(self)
+        self.ctx.changes().unsubscribe(self._database_changed_elsewhere)
         self.live.stop(wait=True)
         writes = self.ctx.pending_writes()
         writes.remove_listener(self.writes_changed.emit)

@@ -30,10 +30,15 @@ class UiPrefs:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def record(self) -> dict[str, tuple[dict, str, dict]]:
-        """{KEY: (value, audit action, audit details)} for AppContext.save_settings(also=...);
-        the PIN hash is stored but never written to the audit log."""
+    def record(self, base: "UiPrefs | None" = None) -> dict[str, tuple[dict, str, dict]]:
+        """{KEY: (fields, audit action, audit form of the fields)} for AppContext.save_settings(
+        also=...): with `base` (what the dialog opened with) only the fields changed since, so
+        another window's change meanwhile is kept. The PIN hash is stored but never written to
+        the audit log (it is audited as "changed")."""
         value = asdict(self)
+        if base is not None:
+            start = asdict(base)
+            value = {k: v for k, v in value.items() if start.get(k) != v}
         return {KEY: (value, "ui.settings", {k: v for k, v in value.items() if k != "kiosk_pin_hash"})}
 
     def save(self, ctx: "AppContext", actor: str = "admin") -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..access.pin import PinError, check_pin_format, hash_pin
+from ..app import SettingsConflictError
 from ..hardware.cameras import list_cameras
 from ..hardware.capture import missing_video_file
 from ..settings import OptionInfo, Settings, SettingsError
@@ -87,6 +88,10 @@ class SettingsDialog(QDialog):
         self.resize(820, 620)
         self.saved_settings: Settings | None = None
         self._saving = False
+        # What the form opened with, to save only what the admin changes: a `faceapp settings
+        # set` (another program) meanwhile is kept, and a conflicting one is refused.
+        self.base: dict[str, Any] = ctx.settings.to_dict()
+        self.base_form: dict[str, Any] = self.values()  # as the editors show it (rounded)
 
     # -- pages ------------------------------------------------------------------------------
     def _add_page(self, name: str, title: str, page: QWidget) -> None:
@@ -281,6 +286,10 @@ class SettingsDialog(QDialog):
         """{stored key: value} of every setting as the form holds it now."""
         return {key: editor_value(w) for key, w in self.fields.items()}
 
+    def edits(self) -> dict[str, Any]:
+        """The settings the admin changed in the form (Restore defaults included)."""
+        return {k: v for k, v in self.values().items() if self.base_form.get(k) != v}
+
     def restore_defaults(self) -> None:
         """Every setting back to its default in the form; nothing is saved before OK."""
         for key, info in self.infos.items():
@@ -311,7 +320,9 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, self.tr("Invalid setting"), f"{tr_setting(self.infos[refused[0]].label)}: {text}")
             return
         try:
-            settings = Settings.from_dict(self.values())
+            Settings.from_dict(self.values())  # every field checked here, with the field shown
+            base = Settings.from_dict(self.base)
+            settings = Settings.from_dict({**self.base, **self.edits()})  # unchanged ones exactly as stored
         except SettingsError as exc:
             self._refuse(exc)
             return
@@ -338,15 +349,35 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, self.tr("Admin PIN"), self.tr("Set an admin PIN before enabling kiosk mode."))
             return
 
-        def save() -> UiPrefs:
+        def save() -> tuple[Settings, UiPrefs]:
             if missing_video_file(prefs.camera_source):  # a stat can hang on a network drive: not here
                 raise MissingVideoFile(prefs.camera_source)
             final = replace(prefs, kiosk_pin_hash=hash_pin(pin)) if pin else prefs  # scrypt: ~70 ms
-            self.ctx.save_settings(settings, also=final.record())
-            return final
+            saved = self.ctx.save_settings(settings, also=final.record(base=self.prefs), base=base)
+            return saved, UiPrefs.load(self.ctx)  # with what another window changed meanwhile
 
         self._set_saving(True)
-        run_in_thread(save, lambda final: self._saved(settings, final), self._save_failed)
+        run_in_thread(save, lambda result: self._saved(*result), self._save_failed)
+
+    def _conflict(self, exc: SettingsConflictError) -> None:
+        """Another program changed settings the admin also changed, to other values: nothing
+        was saved. The form takes over the stored values of the settings the admin left alone,
+        keeps the admin's entries, and says which differ; OK again saves them over the others."""
+        mine = self.edits()
+        self.base = exc.stored.to_dict()
+        for key, value in self.base.items():
+            if key not in mine and key in self.fields:
+                set_editor_value(self.fields[key], value)
+        self.base_form = {k: (self.base_form[k] if k in mine else v) for k, v in self.values().items()}
+        lines = [self.tr("%1: now %2 (changed by another program while this window was open); you entered %3.")
+                 .replace("%1", tr_setting(self.infos[c.key].label))
+                 .replace("%2", format_value(self.infos[c.key], Settings.masked({c.key: c.stored})[c.key]))
+                 .replace("%3", format_value(self.infos[c.key], Settings.masked({c.key: c.mine})[c.key]))
+                 for c in exc.conflicts if c.key in self.infos]
+        self._show_field(exc.conflicts[0].key)
+        QMessageBox.warning(self, self.tr("Settings changed meanwhile"), "\n".join(
+            [self.tr("Nothing was saved: settings you changed were also changed by another program.")] + lines
+            + [self.tr("Press OK again to save your values instead, or Cancel to keep the others.")]))
 
     def _refuse(self, exc: SettingsError) -> None:
         """Show the section and field at fault, and say why in the fields' own words."""
@@ -381,6 +412,9 @@ class SettingsDialog(QDialog):
 
     def _save_failed(self, exc: BaseException) -> None:  # e.g. database locked: nothing was saved
         self._set_saving(False)
+        if isinstance(exc, SettingsConflictError):
+            self._conflict(exc)
+            return
         if isinstance(exc, MissingVideoFile):
             self.show_section("vision")
             self.camera.setFocus()

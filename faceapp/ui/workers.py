@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..shared.errors import FaceAppError
+from ..shared.errors import FaceAppError, loggable
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class _Task(QRunnable):
         try:
             result = self.fn()
         except FaceAppError as exc:  # expected (no camera, locked database): a message, no trace
-            log.warning("background task: %s", exc)
+            log.warning("background task: %s", loggable(exc))
             self._emit(self.signals.failed, exc)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             log.exception("background task failed")

@@ -207,6 +207,26 @@ def test_erasure_leaves_no_audit_row_linking_the_id_to_the_person(repo: Reposito
     assert bob_rows[0]["number"] == "E002"  # other people's rows are untouched
 
 
+def test_deletion_leaves_no_audit_row_linking_the_id_to_the_person(repo: Repository, db_path: Path) -> None:
+    """Issue 18 minor: `employees delete` wrote the number into its own audit row and left it
+    in the person's earlier rows; the audit log is append-only, so it stayed there for good."""
+    ada, _ = enrol(repo, "E001", "Ada Lovelace", "R&D")
+    bob, _ = enrol(repo, "E002", "Bob", seed=1)
+    repo.set_active(ada.id, False)
+    repo.delete_employee(ada.id, actor="dpo")
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute("SELECT action, details, redacted_at FROM audit_log ORDER BY id").fetchall()
+    finally:
+        con.close()
+    ada_rows = [(a, json.loads(d), r) for a, d, r in rows if json.loads(d).get("employee_id") == ada.id]
+    assert [a for a, _, _ in ada_rows] == ["employee.enrol", "employee.deactivate", "employee.delete"]
+    assert all("E001" not in json.dumps(d) and "Ada" not in json.dumps(d) for _, d, _ in ada_rows)
+    assert ada_rows[-1][1] == {"employee_id": ada.id, "templates_erased": 3, "attendance_kept": 0}
+    bob_rows = [json.loads(d) for a, d, r in rows if json.loads(d).get("employee_id") == bob.id]
+    assert bob_rows[0]["number"] == "E002"
+
+
 def test_erasure_leaves_no_template_bytes_in_the_files(db_path: Path, monkeypatch) -> None:
     """Deleted rows stay in free pages and in the WAL unless SQLite overwrites them, which
     many SQLite builds do not do by default: such a build is emulated here by connections

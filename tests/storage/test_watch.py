@@ -79,3 +79,69 @@ def test_the_open_database_can_be_saved_to_a_new_file(repo: Repository, db_path:
     assert check.execute("SELECT count(*) FROM attendance").fetchone()[0] == 1
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check.close()
+
+
+# -- ChangeWatch: what other processes commit (issue 18, major 2) ---------------------------------
+
+def _in_other_process(db_path: Path, code: str) -> None:
+    """`code` with `repo` open on the database, in a second Python process."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    script = ("import numpy as np\nfrom datetime import datetime, timezone\n"
+              "from faceapp.shared.records import AttendanceEvent\n"
+              "from faceapp.storage.db import open_db\nfrom faceapp.storage.repository import Repository\n"
+              f"repo = Repository(open_db({str(db_path)!r}))\n{code}\nrepo.close()\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(root)})
+
+
+def test_change_watch_names_what_another_process_changed(repo: Repository, db_path: Path) -> None:
+    from faceapp.storage.watch import ChangeWatch
+
+    emp, _ = enrol(repo)
+    watch = ChangeWatch(repo)
+    seen = []
+    watch.subscribe(seen.append)
+    assert watch.poll() is None  # nothing happened
+    _event(repo, emp.id)
+    repo.set_active(emp.id, False)
+    assert watch.poll() is None  # this connection's own commits: the process knows them already
+    _in_other_process(db_path, f"repo.erase_person({emp.id}, actor='cli')")
+    assert "people" in watch.poll().topics  # (our own booking above may be named with it: harmless)
+    _in_other_process(db_path, "repo.set_setting('recognition', {'cooldown_s': 0})")
+    assert watch.poll().topics == {"settings"}
+    _in_other_process(db_path, f"repo.add_attendance(AttendanceEvent({emp.id}, datetime.now(timezone.utc), 'in'))")
+    assert watch.poll().topics == {"attendance"}
+    assert [c.topics for c in seen][1:] == [{"settings"}, {"attendance"}]
+    assert watch.poll() is None
+
+
+def test_change_watch_thread_reports_within_a_second_and_stops(repo: Repository, db_path: Path) -> None:
+    import threading
+    import time
+
+    from faceapp.storage.watch import ChangeWatch
+
+    got = threading.Event()
+
+    class Subscriber:  # held weakly by the watch, like a recognition service
+        def on_change(self, changes) -> None:  # noqa: ANN001
+            got.set()
+
+    sub = Subscriber()
+    watch = ChangeWatch(repo, interval_s=0.2)
+    watch.subscribe(sub.on_change)
+    watch.start()
+    try:
+        _in_other_process(db_path, "repo.set_setting('recognition', {'cooldown_s': 5})")
+        t = time.monotonic()
+        assert got.wait(2.0) and time.monotonic() - t < 1.0
+        del sub  # a stopped pipeline's service drops out by itself
+        _in_other_process(db_path, "repo.set_setting('recognition', {'cooldown_s': 6})")
+        time.sleep(0.6)
+        assert watch._listeners == []
+    finally:
+        watch.stop()
+    assert not watch._thread.is_alive()

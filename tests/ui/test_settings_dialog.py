@@ -196,3 +196,67 @@ def test_restore_defaults_clears_a_refusal(ctx, dialog, warnings, qtbot):
     assert spin.refused == "0.95"
     dialog.restore_defaults()
     assert not spin.refused
+
+
+# -- saving only what the admin changed (issue 18, major 3) ------------------------------------------
+
+def _settings_set_elsewhere(ctx, key: str, value: str) -> None:
+    """`faceapp settings set KEY VALUE` in a second process, while the dialog is open."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "faceapp", "--db", str(ctx.db_path), "settings", "set", key, value],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+
+
+def _settings_audits(ctx) -> list[dict]:
+    return [e.details for e in reversed(ctx.repo.audit_log(limit=1000)) if e.action == "settings.update"]
+
+
+def test_ok_keeps_a_setting_changed_meanwhile_by_the_cli_and_audits_only_its_own_change(ctx, dialog, qtbot):
+    """Settings OK wrote the whole form back: a `faceapp settings set` made while the dialog
+    was open was silently reverted, and the audit row said `settings.update {}`."""
+    _settings_set_elsewhere(ctx, "cooldown_s", "300")
+    dialog.fields["timezone"].setText("Europe/Berlin")
+    before = len(_settings_audits(ctx))
+    dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
+    stored = ctx.repo.get_setting("recognition")
+    assert stored["cooldown_s"] == 300 and stored["timezone"] == "Europe/Berlin"
+    assert ctx.settings.attendance.cooldown_s == 300 and dialog.saved_settings.attendance.cooldown_s == 300
+    assert _settings_audits(ctx)[before:] == [{"timezone": "Europe/Berlin"}]
+
+
+def test_ok_without_a_change_writes_no_settings_and_no_audit_row(ctx, dialog, qtbot):
+    _settings_set_elsewhere(ctx, "cooldown_s", "300")
+    rows = len(ctx.repo.audit_log(limit=1000))
+    dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
+    assert len(ctx.repo.audit_log(limit=1000)) == rows
+    assert ctx.repo.get_setting("recognition")["cooldown_s"] == 300
+
+
+def test_a_conflicting_edit_is_refused_with_both_values_and_saved_on_a_second_ok(ctx, dialog, warnings, qtbot):
+    _settings_set_elsewhere(ctx, "cooldown_s", "300")
+    _settings_set_elsewhere(ctx, "attendance_mode", "toggle")
+    dialog.fields["cooldown_s"].setValue(120)  # the admin changes the same setting to another value
+    dialog.fields["day_start_hour"].setValue(5)
+    dialog.accept()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10_000)
+    assert dialog.result() == 0 and dialog.isVisible()
+    text = warnings[-1]
+    assert "Nothing was saved" in text and "300" in text and "120" in text and "another program" in text
+    assert ctx.repo.get_setting("recognition")["cooldown_s"] == 300
+    assert ctx.repo.get_setting("recognition").get("day_start_hour", 0) == 0  # nothing at all
+    assert dialog.fields["cooldown_s"].value() == 120  # the admin's entry stays in the form
+    assert dialog.values()["attendance_mode"] == "toggle"  # the other program's value is shown now
+    before = len(_settings_audits(ctx))
+    dialog.accept()  # seen the message: OK again saves the admin's value over it
+    qtbot.waitUntil(lambda: dialog.result() == 1, timeout=10_000)
+    stored = ctx.repo.get_setting("recognition")
+    assert (stored["cooldown_s"], stored["day_start_hour"], stored["attendance_mode"]) == (120, 5, "toggle")
+    assert _settings_audits(ctx)[before:] == [{"cooldown_s": 120, "day_start_hour": 5}]

@@ -27,3 +27,18 @@ def test_a_result_for_a_deleted_widget_is_dropped(qtbot):
     shiboken6.delete(combo)
     gate.set()
     qtbot.waitUntil(lambda: pending() == 0, timeout=5000)  # pytest-qt fails the test on an event-loop error
+
+
+def test_a_failure_naming_an_employee_is_logged_without_the_name_or_number(qtbot, caplog):
+    """Issue 18, major 7: a refused save ("employee number 'Q778899' is already in use",
+    "already enrolled as <name>") went into the log file, which no erasure scrubs."""
+    from faceapp.storage.errors import DuplicateEmployeeError
+
+    def refused():
+        raise DuplicateEmployeeError("Q778899")
+
+    shown = []
+    run_in_thread(refused, on_error=lambda exc: shown.append(str(exc)))
+    qtbot.waitUntil(lambda: pending() == 0 and bool(shown), timeout=5000)
+    assert "Q778899" in shown[0]  # the admin is told
+    assert "DuplicateEmployeeError" in caplog.text and "Q778899" not in caplog.text
