@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
 4 no face found where one was needed; 5 models or runtime unusable; 6 the database used
-before is missing (--new-db creates a new, empty one).
+before is missing (--new-db creates a new, empty one); 7 a door relay never confirmed that
+it locked again (whatever the command's own outcome).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from pathlib import Path
 
 from .. import __version__
 from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
+from ..hardware.door import close_all_doors
 from ..hardware.exit_signals import install_exit_signals
 from ..storage.errors import DatabaseMissingError
 from .terminal import SafeFormatter, neutralised_output
-from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE,
-                     NoFaceError)
+from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_DOOR_UNLOCKED, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE,
+                     EXIT_OK, EXIT_USAGE, NoFaceError)
 
-__all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
+__all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_DOOR_UNLOCKED", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
            "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+DOOR_CLOSE_S = 2.0  # at exit, how long the door relays get to confirm they locked
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,9 +80,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = install_exit_signals(_stop_requested)  # SIGTERM & co.: release the door, exit like Ctrl+C
     try:
         with neutralised_output():  # names from the database cannot steer the terminal
-            return _run(args)
+            code = _run(args)
     finally:
         restore()
+    restore = install_exit_signals(lambda _signum: None)  # another stop signal: the locking goes on
+    try:
+        return _lock_doors(code)
+    finally:
+        restore()
+
+
+def _lock_doors(code: int) -> int:
+    """Close the door relays (bounded: a relay that does not answer cannot hold the exit);
+    EXIT_DOOR_UNLOCKED when one never confirmed the off-command, whatever the command did."""
+    unlocked = close_all_doors(timeout=DOOR_CLOSE_S)
+    if not unlocked:
+        return code
+    print(f"error: the door may still be unlocked: {', '.join(unlocked)} never confirmed the off-command",
+          file=sys.stderr)
+    return EXIT_DOOR_UNLOCKED
 
 
 class StopRequested(KeyboardInterrupt):
