@@ -84,6 +84,10 @@ def test_set_stores_a_valid_value_and_audits_it(run, key, value, expected):
     ("treshold", "0.5", "unknown setting"),
     ("door_pulse_s", "120", "allowed range is 0.5..30.0"),
     ("door_http_on_url", "ftp://relay.local/on", "not an http"),
+    ("door_http_on_url", "http://relay.local:99999/relay/0?turn=on", "port must be a number from 1 to 65535"),
+    ("door_http_off_url", "http://relay.local:0/off", "port must be a number from 1 to 65535"),
+    ("door_http_off_url", "http://relay local/off", "not a valid host name"),
+    ("door_http_off_url", "http://[::1/off", "not a valid URL"),
 ])
 def test_set_refuses_what_the_dialog_refuses_with_exit_2(run, key, value, msg):
     code, out, err = run("set", key, value)

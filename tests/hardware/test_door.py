@@ -71,6 +71,11 @@ def test_door_settings_are_validated():
         with pytest.raises(SettingsError, match=msg):
             Settings.from_dict(bad)
     assert door_from_settings(s.door) is None
+    for url in ("http://relay.local:99999/on", "http://relay.local:0/on", "http://relay.local:x/on"):
+        with pytest.raises(DoorConfigError, match="port must be a number from 1 to 65535"):
+            HttpRelay(HttpRelayConfig(url, "http://relay.local/off"))
+    for url in ("http://relay.local:8080/on", "http://[::1]:80/on", "https://192.168.1.50/on", "http://relay-1/"):
+        HttpRelay(HttpRelayConfig(url, url))
     with pytest.raises(DoorConfigError, match="no serial port"):
         door_from_settings(Settings().replace(door_backend="serial").door)
 
