@@ -3,13 +3,14 @@
 Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
 4 no face found where one was needed; 5 models or runtime unusable; 6 the database used
 before is missing (--new-db creates a new, empty one); 7 a door relay never confirmed that
-it locked again (whatever the command's own outcome).
+it locked again (whatever the command's own outcome); 141 stdout was a pipe closed early.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ __all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_DOOR_UNLOCKED", "EXIT_IN
 log = logging.getLogger("faceapp")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 DOOR_CLOSE_S = 2.0  # at exit, how long the door relays get to confirm they locked
+EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell reports it)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `faceapp` command. Output into a pipe whose reader went away (`faceapp doctor |
+    head -1`) ends it quietly with EXIT_PIPE, the way the Python docs advise (stdout onto
+    devnull, so the flush at interpreter exit cannot fail again), not with a traceback."""
+    code: int | None = None
+    try:
+        try:
+            code = _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away shows here, also after --help (SystemExit)
+    except BrokenPipeError:
+        _stdout_gone()
+        if code is None:  # while the command ran: its doors are still to be locked
+            return _lock_doors(EXIT_PIPE)
+        return code if code == EXIT_DOOR_UNLOCKED else EXIT_PIPE
+    return code
+
+
+def _stdout_gone() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (an in-process caller): nothing to redirect
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
