@@ -94,6 +94,7 @@ def _main(argv: Sequence[str] | None) -> int:
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format=LOG_FORMAT)
     _safe_console_logging()
+    _native_logging(verbose=args.verbose >= 2)
     if args.self_test:
         from .selftest import run_self_test
 
@@ -140,6 +141,16 @@ class StopRequested(KeyboardInterrupt):
 
 def _stop_requested(signum: int) -> None:
     raise StopRequested(signum)
+
+
+def _native_logging(verbose: bool) -> None:
+    """FFmpeg's, OpenCV's and ONNX Runtime's own lines would come before our one-line error
+    (a damaged video or model): off, and on again at -vv."""
+    from ..hardware.capture import set_native_logging as video_logs
+    from ..vision.runtime import set_native_logging as model_logs
+
+    video_logs(verbose)
+    model_logs(verbose)
 
 
 def _safe_console_logging() -> None:

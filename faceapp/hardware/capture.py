@@ -59,13 +59,28 @@ def missing_video_file(source: str | int) -> bool:
     return is_file_source(source) and not os.path.exists(str(source).strip())
 
 
+_OPENCV_LOG_LEVEL = "ERROR"  # OpenCV's own log lines shown on stderr (set_native_logging)
+
+
+def set_native_logging(verbose: bool) -> None:
+    """Whether OpenCV's and FFmpeg's own lines reach stderr. The CLI reports a bad video or
+    stream in one line of its own, so it turns them off, and on again at -vv. Call before the
+    first capture is opened: OpenCV reads OPENCV_FFMPEG_LOGLEVEL when FFmpeg first starts.
+    A value the user exported is kept."""
+    global _OPENCV_LOG_LEVEL
+    _OPENCV_LOG_LEVEL = "WARNING" if verbose else "SILENT"
+    if not verbose:
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    _quiet_opencv()
+
+
 def _quiet_opencv() -> None:
     """A missing camera is reported by us, once and clearly; OpenCV's own WARN lines about
     each backend it tried would only confuse the log."""
     try:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        cv2.utils.logging.setLogLevel(getattr(cv2.utils.logging, f"LOG_LEVEL_{_OPENCV_LOG_LEVEL}"))
     except AttributeError:  # builds without the logging utilities
-        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", _OPENCV_LOG_LEVEL)
 
 
 def open_capture(source: str | int) -> cv2.VideoCapture:

@@ -44,3 +44,54 @@ def test_doctor_into_head(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
     assert proc.stdout.strip() in ("0", "1", "141"), proc.stdout
+
+
+# -- third-party native log lines ------------------------------------------------------------
+
+@pytest.fixture()
+def damaged_video(tmp_path) -> Path:
+    """An MP4 header with nothing behind it: FFmpeg says "moov atom not found" on stderr."""
+    path = tmp_path / "damaged.mp4"
+    path.write_bytes(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 4000)
+    return path
+
+
+def test_damaged_video_is_one_line_on_stderr_and_ffmpeg_speaks_at_vv(tmp_path, damaged_video):
+    db = str(tmp_path / "v.db")
+    proc = faceapp("--provider", "cpu", "--db", db, "--new-db", "identify", str(damaged_video))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert err.strip().splitlines() == [f"error: cannot open video file {str(damaged_video)!r}: not a video "
+                                        "OpenCV can read, or damaged"], err
+    proc = faceapp("-vv", "--provider", "cpu", "--db", db, "identify", str(damaged_video))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3 and "moov atom not found" in err, err
+
+
+def test_damaged_model_is_one_line_without_onnx_runtime_banners(tmp_path, astronaut):
+    """ONNX Runtime printed its own "EP Error ... Falling back" banner (on stdout) before our error."""
+    import hashlib
+    import json
+    import shutil
+
+    import cv2
+
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    data = bytearray((models / "mtcnn_pnet.onnx").read_bytes())
+    for i in range(50, 58):  # a model name that is not UTF-8: the session fails to start
+        data[i] ^= 0x5A
+    (models / "mtcnn_pnet.onnx").write_bytes(bytes(data))
+    manifest = json.loads((models / "manifest.json").read_text())
+    for entry in manifest["models"].values():
+        if entry["file"] == "mtcnn_pnet.onnx":
+            entry["sha256"] = hashlib.sha256(bytes(data)).hexdigest()  # damaged in a way the checksum does not see
+    (models / "manifest.json").write_text(json.dumps(manifest))
+    photo = tmp_path / "face.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    proc = faceapp("--provider", "cpu", "--models-dir", str(models), "--db", str(tmp_path / "m.db"), "--new-db",
+                   "identify", str(photo))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 5, err
+    assert out == "", out
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: mtcnn_pnet.onnx: ONNX Runtime cannot load"), err
