@@ -95,3 +95,62 @@ def test_damaged_model_is_one_line_without_onnx_runtime_banners(tmp_path, astron
     assert proc.returncode == 5, err
     assert out == "", out
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: mtcnn_pnet.onnx: ONNX Runtime cannot load"), err
+
+
+# -- a stream that never answers ------------------------------------------------------------
+
+@pytest.fixture()
+def silent_stream():
+    """A TCP server on 127.0.0.1 that accepts connections and never sends a byte."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+
+    threading.Thread(target=accept, name="test-silent-stream", daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/stream.mjpg", accepted
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+# After SIGTERM, identify on a stream that never answers ends within this (it took ~30 s:
+# OpenCV's open blocked the main thread until FFmpeg gave up).
+STREAM_SIGTERM_EXIT_S = 3.0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_sigterm_ends_identify_on_a_stream_that_never_answers(tmp_path, silent_stream):
+    import signal
+    import time
+
+    url, accepted = silent_stream
+    proc = faceapp("--provider", "cpu", "--db", str(tmp_path / "s.db"), "--new-db", "identify", url)
+    try:
+        end = time.monotonic() + 90
+        while not accepted and time.monotonic() < end and proc.poll() is None:
+            time.sleep(0.05)
+        assert accepted, proc.poll()
+        time.sleep(0.5)  # well inside the open
+        t_sig = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        exit_s = time.monotonic() - t_sig
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert exit_s < STREAM_SIGTERM_EXIT_S, f"exit took {exit_s:.1f} s after SIGTERM"
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err, err
