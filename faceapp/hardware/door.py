@@ -136,6 +136,7 @@ class DoorController:
         self._maybe_on = False  # on-command sent and no off-command succeeded since
         self._on_confirmed = False  # the last on-command succeeded and no off-command since
         self._in_flight: bool | None = None  # the command being sent (True: on), for abandoning an on
+        self._abandoning = False  # the on-command in flight is being abandoned (said once)
         self._waiters: list[PulseResult] = []  # pulse() callers waiting to hear whether it switched on
         self._closed = False
         self._worker: threading.Thread | None = None
@@ -301,7 +302,7 @@ class DoorController:
             timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._abort, args=(on,))
             timer.daemon = True
             timer.start()
-        self._in_flight = on
+        self._in_flight, self._abandoning = on, False
         try:
             if on:
                 self._maybe_on = True  # before sending: a failed send may still have switched it
@@ -330,9 +331,11 @@ class DoorController:
         """An on-command still waiting for its answer when the door should be locked is
         abandoned, so the off-command is not held up behind it."""
         if self._in_flight is True and getattr(self.backend, "abort", None) is not None:
-            log.warning("door %s: %s while the relay had not answered the on-command; abandoning it to lock",
-                        self.name, why)
-            self._abort(True)
+            if not self._abandoning:
+                self._abandoning = True
+                log.warning("door %s: %s while the relay had not answered the on-command; abandoning it to lock",
+                            self.name, why)
+            self._abort(True)  # again at each watchdog tick: the request may not have started yet
 
     def _abort(self, on: bool) -> None:
         try:

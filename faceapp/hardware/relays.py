@@ -294,7 +294,7 @@ class HttpRelay:
         with self._lock:
             flights = [f for f in self._flights if f.on == on]
         for flight in flights:
-            flight.abort("abandoned: " + ("the pulse is over" if on else "closing"))
+            flight.abort("no answer yet; abandoned to lock the door" if on else "no answer yet; out of time")
 
     def close(self) -> None:
         pass
