@@ -60,6 +60,7 @@ def missing_video_file(source: str | int) -> bool:
 
 
 _OPENCV_LOG_LEVEL = "ERROR"  # OpenCV's own log lines shown on stderr (set_native_logging)
+_FFMPEG_QUIETED = False  # OPENCV_FFMPEG_LOGLEVEL was set here, not by the user
 
 
 def set_native_logging(verbose: bool) -> None:
@@ -67,10 +68,14 @@ def set_native_logging(verbose: bool) -> None:
     stream in one line of its own, so it turns them off, and on again at -vv. Call before the
     first capture is opened: OpenCV reads OPENCV_FFMPEG_LOGLEVEL when FFmpeg first starts.
     A value the user exported is kept."""
-    global _OPENCV_LOG_LEVEL
+    global _OPENCV_LOG_LEVEL, _FFMPEG_QUIETED
     _OPENCV_LOG_LEVEL = "WARNING" if verbose else "SILENT"
-    if not verbose:
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    if not verbose and "OPENCV_FFMPEG_LOGLEVEL" not in os.environ:
+        os.environ["OPENCV_FFMPEG_LOGLEVEL"] = "-8"  # AV_LOG_QUIET
+        _FFMPEG_QUIETED = True
+    elif verbose and _FFMPEG_QUIETED:  # ours from an earlier call in this process (tests, scripts)
+        os.environ.pop("OPENCV_FFMPEG_LOGLEVEL", None)
+        _FFMPEG_QUIETED = False
     _quiet_opencv()
 
 

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def faceapp(*args: str, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("OPENCV_FFMPEG_LOGLEVEL", None)  # set by in-process main() calls of other tests
     kwargs.setdefault("stdout", subprocess.PIPE)
     return subprocess.Popen([sys.executable, "-m", "faceapp", *args], env=env, stderr=subprocess.PIPE, text=True,
                             **kwargs)
