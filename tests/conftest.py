@@ -73,3 +73,71 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("measured figures")
         for name, value in _FIGURES:
             terminalreporter.write_line(f"{name}: {value}")
+
+
+# ---------------------------------------------------------------- a slow network relay
+
+class SlowRelay:
+    """A network relay on 127.0.0.1 (a real threaded HTTP server) whose answers can be slow.
+
+    GET /on... and /off... are recorded as (monotonic time, "on"/"off"); `modes[what]` says
+    how each is answered: "ok" at once, "trickle" one byte per second (a 40-byte answer takes
+    40 s: no single read ever times out), "silent" never (the connection stays open)."""
+
+    ANSWER = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.modes = {"on": "ok", "off": "ok"}
+        self.requests: list[tuple[float, str]] = []
+        self.stopping = threading.Event()
+        relay = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                import select
+                import time
+
+                what = "on" if self.path.startswith("/on") else "off"
+                relay.requests.append((time.monotonic(), what))
+                mode = relay.modes[what]
+                try:
+                    if mode == "ok":
+                        self.wfile.write(relay.ANSWER)
+                    elif mode == "trickle":
+                        for i in range(len(relay.ANSWER)):
+                            self.wfile.write(relay.ANSWER[i:i + 1])
+                            if relay.stopping.wait(1.0):
+                                return
+                    else:  # silent until the client hangs up or the test ends
+                        while not relay.stopping.is_set():
+                            if select.select([self.connection], [], [], 0.1)[0] and not self.connection.recv(1):
+                                return
+                except OSError:
+                    pass  # the client gave up
+
+            def log_message(self, *args) -> None:  # noqa: ANN002
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="test-slow-relay", daemon=True)
+        self._thread.start()
+
+    def times(self, what: str) -> list[float]:
+        return [t for t, w in self.requests if w == what]
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def slow_relay():
+    relay = SlowRelay()
+    yield relay
+    relay.close()

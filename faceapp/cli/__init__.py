@@ -2,30 +2,35 @@
 
 Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
 4 no face found where one was needed; 5 models or runtime unusable; 6 the database used
-before is missing (--new-db creates a new, empty one).
+before is missing (--new-db creates a new, empty one); 7 a door relay never confirmed that
+it locked again (whatever the command's own outcome); 141 stdout was a pipe closed early.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
 from ..shared.errors import FaceAppError, InputFileError, InvalidValueError, ModelError, ProviderError
+from ..hardware.door import close_all_doors
 from ..hardware.exit_signals import install_exit_signals
 from ..storage.errors import DatabaseMissingError
 from .terminal import SafeFormatter, neutralised_output
-from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE, EXIT_OK, EXIT_USAGE,
-                     NoFaceError)
+from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_DOOR_UNLOCKED, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE,
+                     EXIT_OK, EXIT_USAGE, NoFaceError)
 
-__all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
+__all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_DOOR_UNLOCKED", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
            "build_parser", "main"]
 
 log = logging.getLogger("faceapp")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+DOOR_CLOSE_S = 2.0  # at exit, how long the door relays get to confirm they locked
+EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell reports it)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,11 +62,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `faceapp` command. Output into a pipe whose reader went away (`faceapp doctor |
+    head -1`) ends it quietly with EXIT_PIPE, the way the Python docs advise (stdout onto
+    devnull, so the flush at interpreter exit cannot fail again), not with a traceback."""
+    code: int | None = None
+    try:
+        try:
+            code = _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away shows here, also after --help (SystemExit)
+    except BrokenPipeError:
+        _stdout_gone()
+        if code is None:  # while the command ran: its doors are still to be locked
+            return _lock_doors(EXIT_PIPE)
+        return code if code == EXIT_DOOR_UNLOCKED else EXIT_PIPE
+    return code
+
+
+def _stdout_gone() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (an in-process caller): nothing to redirect
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format=LOG_FORMAT)
     _safe_console_logging()
+    _native_logging(verbose=args.verbose >= 2)
     if args.self_test:
         from .selftest import run_self_test
 
@@ -77,9 +110,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = install_exit_signals(_stop_requested)  # SIGTERM & co.: release the door, exit like Ctrl+C
     try:
         with neutralised_output():  # names from the database cannot steer the terminal
-            return _run(args)
+            code = _run(args)
     finally:
         restore()
+    restore = install_exit_signals(lambda _signum: None)  # another stop signal: the locking goes on
+    try:
+        return _lock_doors(code)
+    finally:
+        restore()
+
+
+def _lock_doors(code: int) -> int:
+    """Close the door relays (bounded: a relay that does not answer cannot hold the exit);
+    EXIT_DOOR_UNLOCKED when one never confirmed the off-command, whatever the command did."""
+    unlocked = close_all_doors(timeout=DOOR_CLOSE_S)
+    if not unlocked:
+        return code
+    print(f"error: the door may still be unlocked: {', '.join(unlocked)} never confirmed the off-command",
+          file=sys.stderr)
+    return EXIT_DOOR_UNLOCKED
 
 
 class StopRequested(KeyboardInterrupt):
@@ -92,6 +141,16 @@ class StopRequested(KeyboardInterrupt):
 
 def _stop_requested(signum: int) -> None:
     raise StopRequested(signum)
+
+
+def _native_logging(verbose: bool) -> None:
+    """FFmpeg's, OpenCV's and ONNX Runtime's own lines would come before our one-line error
+    (a damaged video or model): off, and on again at -vv."""
+    from ..hardware.capture import set_native_logging as video_logs
+    from ..vision.runtime import set_native_logging as model_logs
+
+    video_logs(verbose)
+    model_logs(verbose)
 
 
 def _safe_console_logging() -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INPUT, EXIT_NOFACE, EXIT_MODEL = 0, 1, 2, 3, 4, 5
 EXIT_DATABASE_MISSING = 6  # the database used before is gone; --new-db starts an empty one
+EXIT_DOOR_UNLOCKED = 7  # a door relay never confirmed the off-command: the door may still be unlocked
 
 
 class NoFaceError(FaceAppError):

@@ -59,28 +59,102 @@ def missing_video_file(source: str | int) -> bool:
     return is_file_source(source) and not os.path.exists(str(source).strip())
 
 
+_OPENCV_LOG_LEVEL = "ERROR"  # OpenCV's own log lines shown on stderr (set_native_logging)
+_FFMPEG_QUIETED = False  # OPENCV_FFMPEG_LOGLEVEL was set here, not by the user
+
+
+def set_native_logging(verbose: bool) -> None:
+    """Whether OpenCV's and FFmpeg's own lines reach stderr. The CLI reports a bad video or
+    stream in one line of its own, so it turns them off, and on again at -vv. Call before the
+    first capture is opened: OpenCV reads OPENCV_FFMPEG_LOGLEVEL when FFmpeg first starts.
+    A value the user exported is kept."""
+    global _OPENCV_LOG_LEVEL, _FFMPEG_QUIETED
+    _OPENCV_LOG_LEVEL = "WARNING" if verbose else "SILENT"
+    if not verbose and "OPENCV_FFMPEG_LOGLEVEL" not in os.environ:
+        os.environ["OPENCV_FFMPEG_LOGLEVEL"] = "-8"  # AV_LOG_QUIET
+        _FFMPEG_QUIETED = True
+    elif verbose and _FFMPEG_QUIETED:  # ours from an earlier call in this process (tests, scripts)
+        os.environ.pop("OPENCV_FFMPEG_LOGLEVEL", None)
+        _FFMPEG_QUIETED = False
+    _quiet_opencv()
+
+
 def _quiet_opencv() -> None:
     """A missing camera is reported by us, once and clearly; OpenCV's own WARN lines about
     each backend it tried would only confuse the log."""
     try:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        cv2.utils.logging.setLogLevel(getattr(cv2.utils.logging, f"LOG_LEVEL_{_OPENCV_LOG_LEVEL}"))
     except AttributeError:  # builds without the logging utilities
-        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", _OPENCV_LOG_LEVEL)
 
 
-def open_capture(source: str | int) -> cv2.VideoCapture:
+# A stream URL (rtsp://, http://) that does not answer: opening gives up after this (FFmpeg's
+# default is 30 s), and a read that gets nothing for this long fails, so the capture reconnects.
+STREAM_OPEN_TIMEOUT_S = 10.0
+STREAM_READ_TIMEOUT_S = 10.0
+
+
+def open_capture(source: str | int, stop: threading.Event | None = None) -> cv2.VideoCapture:
+    """The opened capture; raises CameraError (VideoFileError for a file). A stream URL is
+    opened on a helper thread while this one waits in short steps, so a stop signal (SIGTERM,
+    Ctrl+C) is handled at once instead of after FFmpeg gives up; `stop` set meanwhile
+    abandons the attempt (CameraError)."""
     _quiet_opencv()
     src = parse_source(source)
     is_file = isinstance(src, str) and "://" not in src
     if is_file and not os.path.exists(src):
         raise VideoFileMissingError(f"video file not found: {src}")
-    cap = cv2.VideoCapture(src)
+    if isinstance(src, str) and not is_file:
+        cap = _open_stream(src, stop)
+    else:
+        cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         cap.release()
         if is_file:
             raise VideoFileError(f"cannot open video file {src!r}: not a video OpenCV can read, or damaged")
         raise CameraError(f"cannot open {'camera' if isinstance(src, int) else 'stream'} {src!r}")
     return cap
+
+
+def _open_stream(url: str, stop: threading.Event | None) -> cv2.VideoCapture:
+    """cv2.VideoCapture(url) with open/read timeouts, on a helper thread: OpenCV blocks in C
+    while FFmpeg waits for the stream, and Python runs signal handlers only when the main
+    thread is back in Python. The caller waits in 0.1 s steps (interruptible); a capture
+    opened after the caller gave up is released by the helper."""
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(STREAM_OPEN_TIMEOUT_S * 1000),
+              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(STREAM_READ_TIMEOUT_S * 1000)]
+    lock = threading.Lock()
+    state: dict = {"abandoned": False}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            cap = cv2.VideoCapture(url, cv2.CAP_ANY, params)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            cap, state["error"] = None, exc
+        with lock:
+            if state["abandoned"]:
+                if cap is not None:
+                    cap.release()
+                return
+            state["cap"] = cap
+        done.set()
+
+    threading.Thread(target=work, name="faceapp-capture-open", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            if stop is not None and stop.is_set():
+                raise CameraError(f"opening stream {url!r} abandoned: stopped")
+    except BaseException:  # stopped, Ctrl+C, SIGTERM: the helper releases what it opens later
+        with lock:
+            state["abandoned"] = True
+            cap = state.pop("cap", None)
+        if cap is not None:
+            cap.release()
+        raise
+    if "error" in state:
+        raise CameraError(f"cannot open stream {url!r}: {state['error']}")
+    return state["cap"]
 
 
 class FrameTap:
@@ -262,7 +336,7 @@ class CaptureThread:
         if self._stop.wait(delay):
             return None
         try:
-            cap = open_capture(self.source)
+            cap = open_capture(self.source, stop=self._stop)
         except CameraError as exc:
             self.stats.last_error = str(exc)
             return cv2.VideoCapture()  # not opened: read() fails and we back off again

@@ -11,6 +11,11 @@ succeeded, and every path that can end that state releases it:
 * close() and an atexit hook release on normal exit and on an uncaught exception;
 * the controller releases once when it is created, so a restart after a crash locks.
 
+A slow relay must not hold the door open either: an on-command still waiting for its answer
+when the pulse is over (or release()/close() is called) is abandoned through the backend's
+optional abort(on), so the off-command is not queued behind it; close(timeout) is bounded
+the same way, and says so when the off-command was never confirmed.
+
 A process killed outright (SIGKILL, power loss) runs none of this: there the hardware
 must fail secure (a timed on-command such as Shelly's `timer=`, Tasmota `PulseTime`, a
 relay board in self-resetting "jog/delay" mode, and a fail-secure strike). See README.
@@ -65,6 +70,10 @@ class RelayBackend(Protocol):
     def close(self) -> None:
         """Free the port/connection; must not raise."""
 
+    # Optional: abort(on: bool) -> None ends the on- (or off-) command in flight from another
+    # thread (its switch() then raises DoorError soon). Backends whose commands can block long
+    # (network relays) have it; the door uses it to lock on time and to bound close().
+
 
 # on_result of pulse(): (switched on, the error if not); called on the door's worker thread.
 PulseResult = Callable[[bool, "DoorError | None"], None]
@@ -72,13 +81,16 @@ PulseResult = Callable[[bool, "DoorError | None"], None]
 _CONTROLLERS: "weakref.WeakSet[DoorController]" = weakref.WeakSet()
 
 
-def close_all_doors(timeout: float = 1.0) -> None:
-    """Release and close every door of the process (exit paths)."""
-    for controller in list(_CONTROLLERS):
+def close_all_doors(timeout: float = 1.0) -> list[str]:
+    """Release and close every door of the process (exit paths); the relays (by name) that
+    never confirmed the off-command: their door may still be unlocked."""
+    controllers = list(_CONTROLLERS)
+    for controller in controllers:
         try:
             controller.close(timeout=timeout)
         except Exception:  # noqa: BLE001 - exit must go on for the other controllers
             log.exception("releasing door %s at exit failed", controller.name)
+    return [c.backend.name for c in controllers if c.is_on]
 
 
 def release_all_doors() -> None:
@@ -123,6 +135,8 @@ class DoorController:
         self._until = 0.0  # monotonic deadline of the current pulse
         self._maybe_on = False  # on-command sent and no off-command succeeded since
         self._on_confirmed = False  # the last on-command succeeded and no off-command since
+        self._in_flight: bool | None = None  # the command being sent (True: on), for abandoning an on
+        self._abandoning = False  # the on-command in flight is being abandoned (said once)
         self._waiters: list[PulseResult] = []  # pulse() callers waiting to hear whether it switched on
         self._closed = False
         self._worker: threading.Thread | None = None
@@ -170,6 +184,7 @@ class DoorController:
             self._until = 0.0
             self._cond.notify_all()
             worker_alive = self._worker is not None and self._worker.is_alive()
+        self._abandon_on("released")
         if not worker_alive and self._maybe_on:
             self._release_now("release() without a pulse thread")
 
@@ -184,7 +199,10 @@ class DoorController:
         return False
 
     def close(self, timeout: float = 3.0) -> None:
-        """Release the relay, stop the threads and free the backend; idempotent."""
+        """Release the relay, stop the threads and free the backend, within about `timeout`
+        seconds (a command still in flight then is abandoned where the backend can abort);
+        idempotent. `is_on` afterwards: the off-command was never confirmed."""
+        end = time.monotonic() + timeout
         with self._cond:
             if self._closed:
                 return
@@ -193,10 +211,17 @@ class DoorController:
             self._cond.notify_all()
             worker = self._worker
         self._stop_watch.set()
+        self._abandon_on("closing")
         if worker is not None and worker is not threading.current_thread():
-            worker.join(timeout)
-        if self._maybe_on or (worker is not None and worker.is_alive()):
-            self._release_now("close")  # the worker did not manage it (dead, hung or failing)
+            worker.join(max(0.0, end - time.monotonic()))
+            in_flight = self._in_flight
+            if worker.is_alive() and in_flight is not None:  # still in a command: out of time
+                self._abort(in_flight)
+                worker.join(0.5)
+        left = end - time.monotonic()
+        if (self._maybe_on or (worker is not None and worker.is_alive())) and left > 0:
+            # the worker did not manage it (dead, hung or failing): one more try, within the time left
+            self._release_now("close", lock_timeout=left, deadline=end)
         with self._cond:
             waiters, self._waiters = self._waiters, []
         self._tell(waiters, False, DoorClosedError(f"door {self.name} closed before the relay switched on"))
@@ -242,9 +267,10 @@ class DoorController:
                     self._tell(waiters, ok, None if ok else self.last_error)
                 elif not self._switch(False, 0.0, "end of pulse"):
                     with self._cond:
-                        self._cond.wait(timeout=self.retry_s)  # relay unreachable: retry, do not spin
+                        if not self._closed:  # close() takes over at once
+                            self._cond.wait(timeout=self.retry_s)  # relay unreachable: retry, do not spin
         finally:
-            if self._maybe_on:
+            if self._maybe_on and not self._closed:  # closed: close() tries within its time
                 log.error("door %s: pulse thread ended with the relay on; releasing", self.name)
                 self._release_now("pulse thread ended")
 
@@ -253,7 +279,10 @@ class DoorController:
         while not self._stop_watch.wait(interval):
             with self._cond:
                 worker_alive = self._worker is not None and self._worker.is_alive()
+                pulse_over = time.monotonic() >= self._until
                 overdue = time.monotonic() > self._until + self.max_overrun_s
+            if pulse_over:
+                self._abandon_on("the pulse is over")  # a relay slow to answer must not hold the door
             if self._maybe_on and (not worker_alive or overdue) and time.monotonic() >= next_try:
                 why = "pulse thread died" if not worker_alive else "pulse overran its deadline"
                 log.error("door %s: watchdog: %s with the relay on; releasing", self.name, why)
@@ -262,9 +291,18 @@ class DoorController:
 
     # -- switching -------------------------------------------------------------------------
 
-    def _switch(self, on: bool, seconds: float, why: str, lock_timeout: float = -1) -> bool:
+    def _switch(self, on: bool, seconds: float, why: str, lock_timeout: float = -1,
+                deadline: float | None = None) -> bool:
+        """Send one command; False when it failed (reported) or the I/O lock stayed taken.
+        `deadline` (monotonic): the command is aborted then, where the backend can abort."""
         if not self._io.acquire(timeout=lock_timeout):
             return False  # another thread is mid-command (a hung backend); try again later
+        timer = None
+        if deadline is not None and getattr(self.backend, "abort", None) is not None:
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._abort, args=(on,))
+            timer.daemon = True
+            timer.start()
+        self._in_flight, self._abandoning = on, False
         try:
             if on:
                 self._maybe_on = True  # before sending: a failed send may still have switched it
@@ -280,11 +318,30 @@ class DoorController:
         except Exception as exc:  # noqa: BLE001 - a backend bug must not kill fail-secure handling
             self._report(DoorError(f"door {self.name}: {self.backend.name} failed: {exc!r}"))
         finally:
+            self._in_flight = None
+            if timer is not None:
+                timer.cancel()
             self._io.release()
         return False
 
-    def _release_now(self, why: str, lock_timeout: float = -1) -> bool:
-        return self._switch(False, 0.0, why, lock_timeout)
+    def _release_now(self, why: str, lock_timeout: float = -1, deadline: float | None = None) -> bool:
+        return self._switch(False, 0.0, why, lock_timeout, deadline)
+
+    def _abandon_on(self, why: str) -> None:
+        """An on-command still waiting for its answer when the door should be locked is
+        abandoned, so the off-command is not held up behind it."""
+        if self._in_flight is True and getattr(self.backend, "abort", None) is not None:
+            if not self._abandoning:
+                self._abandoning = True
+                log.warning("door %s: %s while the relay had not answered the on-command; abandoning it to lock",
+                            self.name, why)
+            self._abort(True)  # again at each watchdog tick: the request may not have started yet
+
+    def _abort(self, on: bool) -> None:
+        try:
+            self.backend.abort(on)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a backend bug must not stop the locking
+            log.exception("door %s: aborting the %s-command failed", self.name, "on" if on else "off")
 
     def _tell(self, waiters: list[PulseResult], ok: bool, error: DoorError | None) -> None:
         for cb in waiters:

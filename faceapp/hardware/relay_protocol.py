@@ -9,6 +9,7 @@ in relays.py send what they build.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 import urllib.parse
 
@@ -77,13 +78,48 @@ def check_serial_port(port: str) -> None:
                      "(/dev/ttyUSB0, /dev/serial/by-id/...)")
 
 
+# A host name (labels of letters, digits, '-' and, as Windows names have them, '_'), an IPv4
+# address, or an IPv6 one in [brackets].
+_HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                        r"(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
+
+
 def check_http_url(url: str) -> None:
-    """Settings check: empty, or an http(s) URL with a host."""
+    """Settings check: empty, or an http(s) URL with a valid host and, if any, a port 1..65535
+    (a relay that can never be reached must be refused when it is typed, not at the first visitor)."""
     if url == "":
         return
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:  # a malformed [IPv6] part; the message does not repeat the URL
+        raise ValueError(f"not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{redact_url(url)!r} is not an http:// or https:// URL with a host")
+    if not _valid_host(parts.hostname):
+        raise ValueError(f"{redact_url(url)!r}: {parts.hostname!r} is not a valid host name or IP address")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = 0
+    if port == 0 or (port is None and _port_text(parts.netloc)):
+        raise ValueError(f"{redact_url(url)!r}: the port must be a number from 1 to 65535, "
+                         f"got {_port_text(parts.netloc)!r}")
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(host))
+
+
+def _port_text(netloc: str) -> str:
+    """What follows the host's ':' in the URL's netloc ('' when none)."""
+    hostport = netloc.rsplit("@", 1)[-1]
+    if hostport.startswith("["):  # [IPv6]:port
+        hostport = hostport.partition("]")[2]
+    return hostport.partition(":")[2]
 
 
 def split_credentials(url: str) -> tuple[str, str | None]:
@@ -103,8 +139,14 @@ def split_credentials(url: str) -> tuple[str, str | None]:
 
 def redact_url(url: str) -> str:
     """URL without user info or query: Tasmota/Shelly put passwords there; logs must not."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "(malformed URL)"
     host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
+    if ":" in host:
+        host = f"[{host}]"
+    port = _port_text(parts.netloc)
+    if port:  # as typed, even when out of range: the error is about it
+        host += f":{port}"
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))

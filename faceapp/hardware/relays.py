@@ -5,15 +5,17 @@ device names reach it (relay_protocol.check_serial_port): its URL handlers would
 files (spy://) or open network connections (socket://); loop:// is allowed for tests.
 The default command family is the common LCUS/CH340 board: A0 <channel> <state> <sum8>,
 i.e. A0 01 01 A2 on, A0 01 00 A1 off.
-HTTP: urllib only, a timeout on every request, e.g. Shelly Gen1
+HTTP: urllib only, a total deadline on every request, e.g. Shelly Gen1
 `http://host/relay/0?turn=on&timer={seconds}` (the relay switches itself off) or Tasmota
 `http://host/cm?cmnd=Power%20On`.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import math
+import socket
 import threading
 import time
 import urllib.error
@@ -150,8 +152,76 @@ class HttpRelayConfig:
     timeout_s: float = 2.0
 
 
+class _Flight:
+    """One HTTP request under way and its connections; abort() shuts their sockets, which
+    ends a blocked connect/read at once (urllib's timeout only bounds each single read)."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.why: str | None = None  # set when aborted: what to tell the user
+        self._conns: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def track(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if conn not in self._conns:
+                self._conns.append(conn)
+            if self.why is not None:
+                _shut(conn)
+
+    def abort(self, why: str) -> None:
+        with self._lock:
+            if self.why is None:
+                self.why = why
+            for conn in self._conns:
+                _shut(conn)
+
+
+def _shut(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is None:
+        return
+    try:  # the plain socket's shutdown, also under TLS: wakes the thread blocked on it
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected yet, or already closed
+
+
+def _tracked(http_class: type, flight: _Flight) -> type:
+    """http_class whose connections join `flight` as they connect (and are shut at once if
+    the flight was aborted meanwhile)."""
+
+    class Tracked(http_class):  # type: ignore[misc, valid-type]
+        def connect(self) -> None:
+            flight.track(self)
+            super().connect()
+            flight.track(self)  # again, now with a socket: an abort during connect takes effect
+
+    return Tracked
+
+
+class _TrackedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, flight: _Flight) -> None:
+        super().__init__()
+        self._flight = flight
+
+    def do_open(self, http_class, req, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        return super().do_open(_tracked(http_class, self._flight), req, **kwargs)
+
+
+class _TrackedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, flight: _Flight) -> None:
+        super().__init__()
+        self._flight = flight
+
+    def do_open(self, http_class, req, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        return super().do_open(_tracked(http_class, self._flight), req, **kwargs)
+
+
 class HttpRelay:
-    """A network relay switched by one HTTP request per command."""
+    """A network relay switched by one HTTP request per command. `timeout_s` bounds each
+    whole request (connect, send, answer), not each read: a relay trickling its answer
+    cannot hold a command, and with it the door, for longer."""
 
     METHODS = ("GET", "POST", "PUT")
 
@@ -171,6 +241,8 @@ class HttpRelay:
         self.name = f"HTTP relay {redact_url(config.on_url)}"  # never the user info or the query
         # (URL without user info, Authorization header) per command: basic auth from user:pass@
         self._targets = {True: split_credentials(config.on_url), False: split_credentials(config.off_url)}
+        self._lock = threading.Lock()
+        self._flights: set[_Flight] = set()  # requests under way, for abort()
 
     def switch(self, on: bool, seconds: float) -> None:
         cfg = self.config
@@ -186,9 +258,19 @@ class HttpRelay:
         if auth is not None:
             req.add_header("Authorization", auth)
         what = "on" if on else "off"
+        flight = _Flight(on)
+        with self._lock:
+            self._flights.add(flight)
+        deadline = threading.Timer(cfg.timeout_s, flight.abort, args=(f"no complete answer within {cfg.timeout_s:g} s",))
+        deadline.daemon = True
+        deadline.start()
         try:
-            with urllib.request.urlopen(req, timeout=cfg.timeout_s) as resp:  # noqa: S310 - scheme checked
-                resp.read(4096)
+            opener = urllib.request.build_opener(_TrackedHTTPHandler(flight), _TrackedHTTPSHandler(flight))
+            with opener.open(req, timeout=cfg.timeout_s) as resp:
+                try:  # the status line was the answer; the rest is courtesy, within the deadline
+                    resp.read(4096)
+                except (OSError, http.client.HTTPException):
+                    log.debug("%s: the body of the %s answer was cut short", self.name, what, exc_info=True)
         except urllib.error.HTTPError as exc:
             hint = ""
             if exc.code in (401, 403):
@@ -196,10 +278,23 @@ class HttpRelay:
                         if auth else ": the relay wants credentials: http://USER:PASSWORD@HOST/...")
             raise DoorCommandError(f"{self.name}: switching {what} was refused with HTTP {exc.code} "
                                    f"{exc.reason}{hint}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as exc:
+            reason = flight.why or getattr(exc, "reason", exc)
             raise DoorConnectionError(f"{self.name}: cannot switch {what} at {redact_url(url)}: {reason} "
                                       f"(timeout {cfg.timeout_s:g} s)") from exc
+        finally:
+            deadline.cancel()
+            with self._lock:
+                self._flights.discard(flight)
+
+    def abort(self, on: bool) -> None:
+        """End the on- (on=True) or off-command in flight now, from another thread: its
+        switch() raises DoorConnectionError at once (the door must lock on time, not when a
+        slow relay gets round to answering the on-command)."""
+        with self._lock:
+            flights = [f for f in self._flights if f.on == on]
+        for flight in flights:
+            flight.abort("no answer yet; abandoned to lock the door" if on else "no answer yet; out of time")
 
     def close(self) -> None:
         pass

@@ -80,6 +80,16 @@ class SettingsSection:
     TITLE: ClassVar[str] = ""
     PREFIX: ClassVar[str] = ""
 
+    def __post_init__(self) -> None:
+        """A whole-number setting given as 3.0 (typed on the command line, read from JSON)
+        holds 3: stored, shown and audited as the whole number it is. 3.5 stays, and
+        validate() refuses it."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if (isinstance(f.default, int) and not isinstance(f.default, bool) and isinstance(value, float)
+                    and value.is_integer()):
+                object.__setattr__(self, f.name, int(value))
+
     @classmethod
     def key_of(cls, f: dataclasses.Field) -> str:
         return f.metadata.get("key") or f"{cls.PREFIX}{f.name}"

@@ -15,6 +15,14 @@ log = logging.getLogger(__name__)
 ProviderPreference = Literal["auto", "cuda", "cpu"]
 
 _NAMES = {"cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
+_SEVERITY = 3  # ONNX Runtime's own log lines on stderr from this level up (0 verbose .. 4 fatal)
+
+
+def set_native_logging(verbose: bool) -> None:
+    """Whether ONNX Runtime's own lines reach stderr. The CLI reports an unusable model in
+    one line of its own, so it turns them off (fatal only), and on again at -vv (warnings)."""
+    global _SEVERITY
+    _SEVERITY = 2 if verbose else 4
 
 
 def _onnxruntime():
@@ -88,22 +96,19 @@ class Runtime:
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
+        opts.log_severity_level = _SEVERITY
         if self.intra_op_threads:
             opts.intra_op_num_threads = self.intra_op_threads
         # Spinning worker threads burn the cores the capture and GUI threads need; on the
         # 2-core test machine under load, turning it off took a frame from 73 to 43 ms.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         probing = self.preference == "auto" and self.providers[0] == _NAMES["cuda"]
-        if probing:  # a missing CUDA is expected in auto mode: we log the fallback ourselves
-            ort.set_default_logger_severity(4)
+        # a missing CUDA is expected in auto mode: we log the fallback ourselves
+        ort.set_default_logger_severity(4 if probing else _SEVERITY)
         try:
-            sess = ort.InferenceSession(str(path), sess_options=opts, providers=self.providers)
-        except Exception as exc:  # onnxruntime raises its own non-public exception types
-            raise ModelError(f"{path.name}: ONNX Runtime cannot load it: {exc}") from exc
+            sess = self._create(ort, path, opts)
         finally:
-            if probing:
-                ort.set_default_logger_severity(3)
+            ort.set_default_logger_severity(_SEVERITY)
         used = sess.get_providers()[0]
         if used != self.providers[0]:
             # onnxruntime-gpu lists CUDA even where the CUDA libraries are missing; the
@@ -117,6 +122,20 @@ class Runtime:
             self.providers = [used]
         self._in_use.add(used)
         return sess
+
+    def _create(self, ort, path: Path, opts):  # noqa: ANN001, ANN202
+        """The session on self.providers; when that fails and CUDA was first, once more on the
+        CPU (ONNX Runtime's own fallback does the same, but prints a banner on stdout)."""
+        try:
+            return ort.InferenceSession(str(path), sess_options=opts, providers=self.providers, enable_fallback=0)
+        except Exception as exc:  # onnxruntime raises its own non-public exception types
+            if self.providers[0] != _NAMES["cuda"]:
+                raise ModelError(f"{path.name}: ONNX Runtime cannot load it: {exc}") from exc
+            log.debug("%s on %s failed (%s); retrying on the CPU", path.name, self.providers, exc)
+        try:  # the caller notices the CPU from sess.get_providers(), as after ONNX Runtime's fallback
+            return ort.InferenceSession(str(path), sess_options=opts, providers=[_NAMES["cpu"]], enable_fallback=0)
+        except Exception as exc:  # noqa: BLE001
+            raise ModelError(f"{path.name}: ONNX Runtime cannot load it: {exc}") from exc
 
     @property
     def provider_in_use(self) -> str:

@@ -148,3 +148,73 @@ def test_sigterm_mid_pulse_locks_the_door_then_exits(door_site, board, long_vide
     assert cmds[2][0] - t_sig < 3.0
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
+
+
+# -- a network relay that is slow to answer (issue 18, MAJOR 4) ----------------------------------
+
+@pytest.fixture()
+def http_door_site(tmp_path, astronaut, slow_relay):
+    """The enrolled person with door access behind a network relay (the test's SlowRelay)."""
+    photo = tmp_path / "astronaut.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    db = tmp_path / "door.db"
+    run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
+    assert run("enroll", "--consent", "--name", "Eileen", "--number", "7", str(photo)) == 0
+    assert run("access", "add-group", "Always", "--schedule", "always") == 0
+    assert run("access", "assign", "7", "Always") == 0
+    for key, value in (("door_http_on_url", f"{slow_relay.url}/on?timer={{seconds}}"),
+                       ("door_http_off_url", f"{slow_relay.url}/off"), ("door_backend", "http"),
+                       ("door_pulse_s", "30"), ("door_http_timeout_s", "10"), ("liveness_for_door", "false")):
+        assert run("settings", "set", key, value) == 0
+    return db, photo
+
+
+# After SIGTERM the process ends within this (it took 38 s against a relay trickling its answer).
+SIGTERM_EXIT_S = 5.0
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("off_mode,code", [("ok", 128 + 15), ("silent", 7)])
+def test_sigterm_while_the_relay_is_slow_to_answer_on(http_door_site, slow_relay, long_video, off_mode, code):
+    """The relay trickles its answer to the on-command. SIGTERM mid-pulse must lock at once
+    and exit within SIGTERM_EXIT_S: 143 when the relay confirmed the off-command, 7 (the door
+    may still be unlocked) when it never answered it."""
+    db, _ = http_door_site
+    slow_relay.modes["on"] = "trickle"
+    proc = child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")
+    try:
+        end = time.monotonic() + 60
+        while not slow_relay.times("on") and time.monotonic() < end and proc.poll() is None:
+            time.sleep(0.05)
+        assert slow_relay.times("on"), (proc.poll(), slow_relay.requests)
+        slow_relay.modes["off"] = off_mode  # the start-up release was answered; this one may not be
+        time.sleep(0.5)
+        t_sig = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        exit_s = time.monotonic() - t_sig
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    offs = [t for t in slow_relay.times("off") if t > t_sig]
+    assert offs and offs[0] - t_sig < 1.0, slow_relay.requests  # the off-command did not wait for the on
+    assert exit_s < SIGTERM_EXIT_S, f"exit took {exit_s:.1f} s after SIGTERM\n{err}"
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    if code == 7:
+        assert "the door may still be unlocked" in err
+
+
+def test_identify_does_not_exit_0_when_the_relay_never_confirmed_off(http_door_site, slow_relay):
+    """The door opened, and the relay never answered an off-command: that is not success."""
+    db, photo = http_door_site
+    assert main(["--db", str(db), "settings", "set", "door_pulse_s", "1"]) == 0
+    assert main(["--db", str(db), "settings", "set", "door_http_timeout_s", "1"]) == 0
+    slow_relay.modes["off"] = "silent"
+    proc = child("--db", str(db), "identify", str(photo))
+    out, err = proc.communicate(timeout=120)
+    assert "Welcome, Eileen" in out
+    assert slow_relay.times("on") and slow_relay.times("off")
+    assert proc.returncode == 7, err
+    assert "the door may still be unlocked" in err and "Traceback" not in err

@@ -127,11 +127,28 @@ def test_set_stores_a_valid_value_and_audits_it(run, key, value, expected):
     ("treshold", "0.5", "unknown setting"),
     ("door_pulse_s", "120", "allowed range is 0.5..30.0"),
     ("door_http_on_url", "ftp://relay.local/on", "not an http"),
+    ("door_http_on_url", "http://relay.local:99999/relay/0?turn=on", "port must be a number from 1 to 65535"),
+    ("door_http_off_url", "http://relay.local:0/off", "port must be a number from 1 to 65535"),
+    ("door_http_off_url", "http://relay local/off", "not a valid host name"),
+    ("door_http_off_url", "http://[::1/off", "not a valid URL"),
 ])
 def test_set_refuses_what_the_dialog_refuses_with_exit_2(run, key, value, msg):
     code, out, err = run("set", key, value)
     assert code == EXIT_USAGE and msg in err and len(err.strip().splitlines()) == 1, err
     assert stored(run.db) == {} and audit(run.db) == []
+
+
+def test_whole_number_setting_given_as_3_0_is_stored_as_3(run):
+    """`settings set door_serial_channel 3.0` stored 3.0 in a whole-number setting."""
+    code, out, err = run("set", "door_serial_channel", "3.0")
+    assert code == 0, err
+    assert out.strip() == "door_serial_channel = 3"
+    value = stored(run.db)["door_serial_channel"]
+    assert value == 3 and type(value) is int
+    assert [type(d["door_serial_channel"]) for _, _, d in audit(run.db)] == [int]
+    assert type(Settings.from_dict({"min_face_px": 60.0}).vision.min_face_px) is int
+    code, out, err = run("set", "door_serial_channel", "3.5")
+    assert code == EXIT_USAGE and "door_serial_channel=3.5: expected a whole number" in err
 
 
 def test_secrets_are_masked_in_show_and_in_the_audit(run):

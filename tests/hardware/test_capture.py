@@ -141,3 +141,24 @@ def test_closed_tap_wakes_its_reader_and_gets_no_more_frames(video):
         pass
     cap.stop()
     assert tap.get() is None and tap.dropped == 0
+
+
+def test_opening_a_stream_that_never_answers_is_abandoned_on_stop():
+    """OpenCV's open of a silent stream blocked for FFmpeg's 30 s; stop() of a reconnecting
+    capture, and the CLI's stop signals, must not wait for it."""
+    import socket
+
+    from faceapp.hardware.capture import open_capture
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(CameraError, match="abandoned"):
+            open_capture(f"http://127.0.0.1:{listener.getsockname()[1]}/stream.mjpg", stop=stop)
+        assert time.monotonic() - t0 < 1.5
+    finally:
+        listener.close()

@@ -71,6 +71,11 @@ def test_door_settings_are_validated():
         with pytest.raises(SettingsError, match=msg):
             Settings.from_dict(bad)
     assert door_from_settings(s.door) is None
+    for url in ("http://relay.local:99999/on", "http://relay.local:0/on", "http://relay.local:x/on"):
+        with pytest.raises(DoorConfigError, match="port must be a number from 1 to 65535"):
+            HttpRelay(HttpRelayConfig(url, "http://relay.local/off"))
+    for url in ("http://relay.local:8080/on", "http://[::1]:80/on", "https://192.168.1.50/on", "http://relay-1/"):
+        HttpRelay(HttpRelayConfig(url, url))
     with pytest.raises(DoorConfigError, match="no serial port"):
         door_from_settings(Settings().replace(door_backend="serial").door)
 
@@ -467,3 +472,75 @@ def test_pulse_reports_whether_the_relay_switched_on():
     finally:
         door.close()
     assert [o[0] for o in outcomes] == [True, True, False] and isinstance(outcomes[2][1], DoorError)
+
+
+# -- a slow network relay (MAJOR 4 of issue 18) ----------------------------------------------
+
+def test_http_request_has_a_total_deadline_not_one_per_read(slow_relay):
+    """urllib's timeout is per read: an answer trickling one byte per second never timed out
+    (40 s for 40 bytes). The relay's timeout is the whole request's deadline."""
+    slow_relay.modes["on"] = "trickle"
+    relay = HttpRelay(HttpRelayConfig(f"{slow_relay.url}/on", f"{slow_relay.url}/off", timeout_s=1.5))
+    t0 = time.monotonic()
+    with pytest.raises(DoorError, match="cannot switch on") as info:
+        relay.switch(True, 3)
+    assert time.monotonic() - t0 < 2.1
+    assert type(info.value).__name__ == "DoorConnectionError"
+
+
+def test_slow_on_answer_keeps_the_door_open_no_longer_than_the_pulse(slow_relay):
+    """The on-command held the one I/O lock while its answer trickled in, so nothing could
+    send the off-command: a 1 s pulse kept the door open 40 s. An on-command still waiting
+    for its answer when the pulse is over is abandoned and the door locked."""
+    slow_relay.modes["on"] = "trickle"
+    relay = HttpRelay(HttpRelayConfig(f"{slow_relay.url}/on", f"{slow_relay.url}/off", timeout_s=10.0))
+    door = DoorController(relay, 1.0)
+    try:
+        door.pulse()
+        assert wait_for(lambda: slow_relay.times("off")[1:], 5), slow_relay.requests
+        assert door.wait_idle(2) and not door.is_on
+    finally:
+        t0 = time.monotonic()
+        door.close(timeout=1)
+        close_s = time.monotonic() - t0
+    on_t, off_t = slow_relay.times("on")[0], slow_relay.times("off")[1]
+    assert off_t - on_t < 1.6, f"door open {off_t - on_t:.1f} s for a 1 s pulse"
+    assert close_s < 1.5
+
+
+def test_release_pre_empts_a_hung_on_command(slow_relay):
+    """A stop signal calls release(): the off-command must not wait for the on-command's
+    answer (that took as long as the relay liked: SIGTERM needed 38 s)."""
+    slow_relay.modes["on"] = "silent"
+    relay = HttpRelay(HttpRelayConfig(f"{slow_relay.url}/on", f"{slow_relay.url}/off", timeout_s=10.0))
+    outcomes: list = []
+    door = DoorController(relay, 30.0)
+    try:
+        door.pulse(on_result=lambda ok, err: outcomes.append(ok))
+        assert wait_for(lambda: slow_relay.times("on"), 3)
+        t_release = time.monotonic()
+        door.release()
+        assert wait_for(lambda: slow_relay.times("off")[1:], 3)
+        assert slow_relay.times("off")[1] - t_release < 0.5
+        assert door.wait_idle(2) and not door.is_on
+        assert outcomes == [False]  # never confirmed on: the access log must not say "door opened"
+    finally:
+        door.close(timeout=1)
+
+
+@pytest.mark.parametrize("off_mode", ["trickle", "silent"])
+def test_close_is_bounded_when_the_relay_never_confirms_off(slow_relay, caplog, off_mode):
+    """close() waited on the I/O lock for as long as the hung command took, then sent its own
+    off-command with a full timeout: it must end within its timeout and say the door may be on."""
+    relay = HttpRelay(HttpRelayConfig(f"{slow_relay.url}/on", f"{slow_relay.url}/off", timeout_s=10.0))
+    door = DoorController(relay, 30.0)
+    slow_relay.modes.update(on="trickle", off=off_mode)  # after the start-up release
+    door.pulse()
+    assert wait_for(lambda: slow_relay.times("on"), 3)
+    with caplog.at_level(logging.INFO, logger="faceapp.hardware.door"):
+        t0 = time.monotonic()
+        door.close(timeout=1.0)
+        close_s = time.monotonic() - t0
+    assert close_s < 1.5, f"close() took {close_s:.1f} s"
+    assert slow_relay.times("off")[1:], "no off-command was sent"
+    assert door.is_on and "may still be ON" in caplog.text
