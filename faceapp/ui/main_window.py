@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         if self.live_page.video.isHidden():
             self.live_page.set_message(None)
         self.live_page.video.show_result(result)
+        self.live_page.follow_tracks(result)
         self.fps_label.setText(self.tr("%1 fps").replace("%1", f"{result.fps:.0f}")
                                + (self.tr(", %1 dropped").replace("%1", str(result.dropped)) if result.dropped else ""))
 
