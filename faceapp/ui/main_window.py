@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.live.announced.connect(self._on_announcement)
         self.live.state_changed.connect(self._on_camera_state)
         self.live.operating_point.connect(self._show_operating_point)
-        self.live_page.choose_camera.connect(self.open_settings)
+        self.live_page.choose_camera.connect(lambda: self.open_settings(camera=True))
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
@@ -308,10 +308,13 @@ class MainWindow(QMainWindow):
         self._employees_changed()
 
     # settings -------------------------------------------------------------------------
-    def open_settings(self) -> None:
+    def open_settings(self, *_checked, camera: bool = False) -> None:
+        """File > Settings (General first); camera=True: "Choose camera…" opens at the camera source."""
         if self.kiosk:
             return
         dlg = SettingsDialog(self.ctx, self.prefs, self)
+        if camera:
+            dlg.show_camera_source()
         old, old_provider = self.prefs, self.ctx.settings.vision.provider  # saving replaces ctx.settings
         if dlg.exec():
             self.prefs = dlg.prefs
