@@ -148,8 +148,13 @@ class LiveController(QObject):
         return self._retry.isActive()
 
     def tap(self, name: str = "enrolment") -> FrameTap:
-        """A reader of the live camera's frames (now and after a reconnect); close() it when done."""
+        """A reader of the live camera's frames (now and after a reconnect); close() it when done.
+        A video that ended or a camera that is not available gives an ended tap (get() -> None),
+        never one that waits for frames that cannot come."""
         tap = FrameTap(name)
+        if self.state in ("ended", "failed", "no-camera"):  # no frames will come: the reader hears it at once
+            tap.offer(None)
+            return tap
         self._taps.append(tap)
         if self.capture is not None:
             self.capture.attach(tap)
