@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.kiosk = False
         self._logged_camera_state: tuple[str, str] = ("", "")  # (state, source) last written to the log
         self._allow_close = False
+        self._window_geometry = None  # saveGeometry() of the window before kiosk mode
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
         self.setWindowTitle(self.tr("faceapp - attendance and door access"))
@@ -334,6 +335,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Kiosk mode"), self.tr("Set an admin PIN in Settings first."))
             return False
         window_place.remember(self)  # the window's place, not the kiosk's full screen
+        self._window_geometry = self.saveGeometry()  # to come back to when the admin unlocks
         self.kiosk = True
         self.db_alert.set_kiosk(True)
         self.menuBar().hide()
@@ -373,6 +375,10 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().show()
         self.statusBar().show()
         self.showNormal()
+        # showNormal() alone kept the full screen's size, plus a title bar: taller than the screen
+        if self._window_geometry is None or not self.restoreGeometry(self._window_geometry) \
+                or not window_place.fits(self):
+            window_place.place(self, remembered=False)
         log.info("kiosk mode off")
         if close:
             self.close()
