@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.kiosk = False
         self._logged_camera_state: tuple[str, str] = ("", "")  # (state, source) last written to the log
         self._allow_close = False
+        self.pin_refusal = ""  # why the last PIN was refused ("Wrong PIN", "Locked for 60 s")
         self._window_geometry = None  # saveGeometry() of the window before kiosk mode
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
@@ -358,10 +359,9 @@ class MainWindow(QMainWindow):
         if not self.kiosk:
             return True
         if not self.guard.attempt(pin):
-            left = self.guard.locked_for()
-            self.live_page.set_banner(self.tr("Wrong PIN") if not left else
-                                      self.tr("Locked for %1 s").replace("%1", str(int(left))), "unknown")
+            self.pin_refusal = self._pin_refusal_text()  # for the PIN prompt, not the visitors' banner
             return False
+        self.pin_refusal = ""
         self.kiosk = False
         self.db_alert.set_kiosk(False)
         QApplication.instance().removeEventFilter(self._swallower)
@@ -384,11 +384,19 @@ class MainWindow(QMainWindow):
             self.close()
         return True
 
+    def _pin_refusal_text(self) -> str:
+        left = self.guard.locked_for()
+        return self.tr("Locked for %1 s").replace("%1", str(int(left) or 1)) if left else self.tr("Wrong PIN")
+
     def admin_unlock(self) -> None:
-        if self.kiosk:
-            pin = ask_pin(self)
-            if pin is not None:
-                self.exit_kiosk(pin)
+        """Ctrl+Alt+A: the PIN prompt, asked again with the reason after a wrong PIN or while
+        locked out (the banner is the visitors', it says nothing about the admin's PIN)."""
+        note = self._pin_refusal_text() if self.guard.locked_for() else ""
+        while self.kiosk:
+            pin = ask_pin(self, note)
+            if pin is None or self.exit_kiosk(pin):
+                return
+            note = self.pin_refusal
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         """Kiosk: a minimised or un-fullscreened window goes straight back to full screen."""
