@@ -796,73 +796,73 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="55"/>
+        <location filename="../../faceapp/ui/main_window.py" line="56"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="63"/>
+        <location filename="../../faceapp/ui/main_window.py" line="64"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="64"/>
+        <location filename="../../faceapp/ui/main_window.py" line="65"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="65"/>
+        <location filename="../../faceapp/ui/main_window.py" line="66"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="77"/>
+        <location filename="../../faceapp/ui/main_window.py" line="78"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="113"/>
+        <location filename="../../faceapp/ui/main_window.py" line="114"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="115"/>
+        <location filename="../../faceapp/ui/main_window.py" line="116"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="116"/>
+        <location filename="../../faceapp/ui/main_window.py" line="117"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="117"/>
+        <location filename="../../faceapp/ui/main_window.py" line="118"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="118"/>
+        <location filename="../../faceapp/ui/main_window.py" line="119"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="127"/>
-        <location filename="../../faceapp/ui/main_window.py" line="128"/>
+        <location filename="../../faceapp/ui/main_window.py" line="132"/>
+        <location filename="../../faceapp/ui/main_window.py" line="133"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="133"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <location filename="../../faceapp/ui/main_window.py" line="150"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="146"/>
+        <location filename="../../faceapp/ui/main_window.py" line="151"/>
         <source>The face models could not be loaded:
 %1
 
@@ -873,97 +873,97 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="158"/>
+        <location filename="../../faceapp/ui/main_window.py" line="163"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="159"/>
+        <location filename="../../faceapp/ui/main_window.py" line="164"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="165"/>
+        <location filename="../../faceapp/ui/main_window.py" line="170"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="165"/>
+        <location filename="../../faceapp/ui/main_window.py" line="170"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="166"/>
+        <location filename="../../faceapp/ui/main_window.py" line="171"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="167"/>
+        <location filename="../../faceapp/ui/main_window.py" line="172"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="168"/>
+        <location filename="../../faceapp/ui/main_window.py" line="173"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="169"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="183"/>
+        <location filename="../../faceapp/ui/main_window.py" line="188"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="183"/>
+        <location filename="../../faceapp/ui/main_window.py" line="188"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="183"/>
+        <location filename="../../faceapp/ui/main_window.py" line="188"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="184"/>
+        <location filename="../../faceapp/ui/main_window.py" line="189"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="185"/>
+        <location filename="../../faceapp/ui/main_window.py" line="190"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="207"/>
+        <location filename="../../faceapp/ui/main_window.py" line="212"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="214"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="213"/>
+        <location filename="../../faceapp/ui/main_window.py" line="218"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -972,7 +972,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="215"/>
+        <location filename="../../faceapp/ui/main_window.py" line="220"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -981,14 +981,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="223"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="225"/>
         <source>No camera found.
 %1
 
@@ -999,12 +999,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="223"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="225"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1015,78 +1015,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="227"/>
+        <location filename="../../faceapp/ui/main_window.py" line="232"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="234"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="240"/>
+        <location filename="../../faceapp/ui/main_window.py" line="245"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="283"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="295"/>
-        <location filename="../../faceapp/ui/main_window.py" line="301"/>
+        <location filename="../../faceapp/ui/main_window.py" line="300"/>
+        <location filename="../../faceapp/ui/main_window.py" line="306"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="283"/>
-        <location filename="../../faceapp/ui/main_window.py" line="295"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
+        <location filename="../../faceapp/ui/main_window.py" line="300"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="302"/>
+        <location filename="../../faceapp/ui/main_window.py" line="307"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="308"/>
+        <location filename="../../faceapp/ui/main_window.py" line="313"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="325"/>
+        <location filename="../../faceapp/ui/main_window.py" line="330"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="326"/>
+        <location filename="../../faceapp/ui/main_window.py" line="331"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="336"/>
+        <location filename="../../faceapp/ui/main_window.py" line="341"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="336"/>
+        <location filename="../../faceapp/ui/main_window.py" line="341"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="398"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="398"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1635,12 +1635,12 @@ Retrying automatically…</source>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
         <source>sum8</source>
-        <translation>sum8</translation>
+        <translation>sum8（字节和）</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>xor8</source>
-        <translation>xor8</translation>
+        <translation>xor8（字节异或）</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
@@ -1730,17 +1730,17 @@ Retrying automatically…</source>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>GET</source>
-        <translation>GET</translation>
+        <translation>GET 请求</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>POST</source>
-        <translation>POST</translation>
+        <translation>POST 请求</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>PUT</source>
-        <translation>PUT</translation>
+        <translation>PUT 请求</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
