@@ -30,6 +30,7 @@ from .settings_dialog import SettingsDialog
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
+KIOSK_WATCH_MS = 500  # how often the kiosk checks it is still on screen
 
 
 class MainWindow(QMainWindow):
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
         for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
             file_.addAction(a)
         self.admin_shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), self, activated=self.admin_unlock)
+        # Kiosk: a window manager may hide the window without minimising it (openbox's Super+D
+        # "show desktop" unmaps it; Qt sees no state change): look, and bring it back.
+        self._kiosk_watch = QTimer(self, interval=KIOSK_WATCH_MS)
+        self._kiosk_watch.timeout.connect(self._keep_kiosk_shown)
 
     def load_engine(self) -> None:
         """Models load on a worker thread (seconds on CPU); the window stays usable meanwhile."""
@@ -351,6 +356,9 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._swallower)
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
         self.showFullScreen()
+        self.raise_()
+        self.activateWindow()  # the keyboard here: Ctrl+Alt+A reaches the window
+        self._kiosk_watch.start()
         log.info("kiosk mode on")
         return True
 
@@ -363,6 +371,7 @@ class MainWindow(QMainWindow):
             return False
         self.pin_refusal = ""
         self.kiosk = False
+        self._kiosk_watch.stop()
         self.db_alert.set_kiosk(False)
         QApplication.instance().removeEventFilter(self._swallower)
         QApplication.restoreOverrideCursor()
@@ -402,7 +411,24 @@ class MainWindow(QMainWindow):
         """Kiosk: a minimised or un-fullscreened window goes straight back to full screen."""
         super().changeEvent(event)
         if self.kiosk and event.type() == QEvent.Type.WindowStateChange and not self.isFullScreen():
-            QTimer.singleShot(0, self.showFullScreen)
+            QTimer.singleShot(0, self._keep_kiosk_shown)
+
+    def kiosk_hidden(self) -> bool:
+        """Minimised, out of full screen, or not on screen at all (hidden by the window manager)."""
+        handle = self.windowHandle()
+        return (self.isMinimized() or not self.isFullScreen() or not self.isVisible()
+                or (handle is not None and not handle.isExposed()))
+
+    def _keep_kiosk_shown(self) -> None:
+        if not self.kiosk or not self.kiosk_hidden():
+            return
+        log.warning("kiosk window was hidden or minimised by the window manager; showing it again")
+        handle = self.windowHandle()
+        if self.isVisible() and handle is not None and not handle.isExposed():
+            self.hide()  # unmapped by the window manager ("show desktop"): map it anew
+        self.showFullScreen()
+        self.raise_()
+        self.activateWindow()  # a window manager showing the desktop gives the window back on activation
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.kiosk:
