@@ -43,7 +43,8 @@ def settings_texts() -> list[str]:
     for section in Settings.section_types():
         out.append(section.TITLE)
         for info in section.describe():
-            out += [info.label, info.doc, *info.choice_labels]
+            # a choice without a label is shown as its stored word ("calibrated"): translated too
+            out += [info.label, info.doc, *(info.choice_labels or (str(c) for c in info.choices))]
     seen: set[str] = set()
     return [t for t in out if t and not (t in seen or seen.add(t))]
 

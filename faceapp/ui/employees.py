@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -51,21 +51,54 @@ class EditDialog(QDialog):
     def changes(self) -> dict[str, str]:
         return {k: v for k, v in self.values().items() if v != getattr(self.emp, k)}
 
+    def show_error(self, text: str) -> None:
+        """The reason, every line of it: a wrapped label does not grow a dialog by itself."""
+        self.error.setText(text)
+        QTimer.singleShot(0, self._fit)
+
+    def _fit(self) -> None:
+        self.layout().activate()
+        need = self.layout().totalHeightForWidth(self.width()) if self.layout().hasHeightForWidth() else -1
+        need = max(need, self.layout().totalMinimumSize().height(), self.sizeHint().height())
+        if self.height() < need:
+            self.resize(self.width(), need)
+
     def accept(self) -> None:
         vals = self.changes()
         if not self.values()["number"] or not self.values()["name"]:
-            self.error.setText(self.tr("Number and name are required."))
+            self.show_error(self.tr("Number and name are required."))
             return
         if not vals:
             super().accept()
             return
-        if "number" in vals and not ask_yes_no(self, self.tr("Change employee number"), self.tr(
+        self.buttons.setEnabled(False)
+        if "number" in vals:  # is it free? Asked before the question, not after it
+            self.error.setText(self.tr("Checking the employee number…"))
+            number = vals["number"]
+            run_in_thread(lambda: self.ctx.employees().find(number),
+                          lambda existing: self._number_checked(vals, existing), self._failed)
+            return
+        self._save(vals)
+
+    def _number_checked(self, vals: dict[str, str], existing: Employee | None) -> None:
+        self.buttons.setEnabled(True)
+        if existing is not None and existing.id != self.emp.id:
+            self.show_error(QCoreApplication.translate(
+                "DetailsPage", "Employee number %1 is already used by %2. Choose another number, or re-enrol that "
+                               "employee from the Employees page.").replace("%1", vals["number"])
+                .replace("%2", existing.name))
+            return
+        self.error.clear()
+        if not ask_yes_no(self, self.tr("Change employee number"), self.tr(
                 "Change the employee number of %1 from %2 to %3? Their attendance history stays with "
                 "them and will be shown and exported with the new number.")
                 .replace("%1", self.emp.name).replace("%2", self.emp.number).replace("%3", vals["number"])):
             return
-        self.error.setText(self.tr("Saving…"))
         self.buttons.setEnabled(False)
+        self._save(vals)
+
+    def _save(self, vals: dict[str, str]) -> None:
+        self.error.setText(self.tr("Saving…"))
         run_in_thread(lambda: self.ctx.employees().update(self.emp.id, **vals), self._saved, self._failed)
 
     def _saved(self, emp: Employee) -> None:
@@ -75,7 +108,7 @@ class EditDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.setText(error_text(exc))
+        self.show_error(error_text(exc))
 
     def reject(self) -> None:
         if self.buttons.isEnabled():  # not while a save is under way: it would still land

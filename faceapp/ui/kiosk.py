@@ -26,7 +26,15 @@ def pin_prompt_texts() -> tuple[str, str]:
     return (QCoreApplication.translate("Kiosk", "Administrator"), QCoreApplication.translate("Kiosk", "Admin PIN:"))
 
 
-def ask_pin(parent: QWidget) -> str | None:
+def ask_pin(parent: QWidget, note: str = "") -> str | None:
+    """The admin PIN, or None when cancelled; `note` (why the last one was refused) above it."""
     title, label = pin_prompt_texts()
-    pin, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Password)
+    dlg = QInputDialog(parent)
+    dlg.setObjectName("pin_prompt")
+    dlg.setWindowTitle(title)
+    dlg.setLabelText(f"{note}\n\n{label}" if note else label)
+    dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+    ok = dlg.exec() == QInputDialog.DialogCode.Accepted
+    pin = dlg.textValue()
+    dlg.deleteLater()
     return pin if ok else None

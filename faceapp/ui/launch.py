@@ -98,6 +98,12 @@ def main_from_args(args) -> int:
     except ImportError:
         print("error: the desktop window needs PySide6 (pip install PySide6-Essentials)", file=sys.stderr)
         return 5
+    from .system_libs import xcb_problem
+
+    problem = xcb_problem()  # Qt would abort the process (exit 134) with a page about plugins
+    if problem:
+        print(problem, file=sys.stderr)
+        return 5
     from ..app import DatabaseMissingError, build_context
     from ..shared.errors import FaceAppError
     from ..shared.logfile import install_log_file

@@ -150,8 +150,13 @@ class LiveController(QObject):
         return self._retry.isActive()
 
     def tap(self, name: str = "enrolment") -> FrameTap:
-        """A reader of the live camera's frames (now and after a reconnect); close() it when done."""
+        """A reader of the live camera's frames (now and after a reconnect); close() it when done.
+        A video that ended or a camera that is not available gives an ended tap (get() -> None),
+        never one that waits for frames that cannot come."""
         tap = FrameTap(name)
+        if self.state in ("ended", "failed", "no-camera"):  # no frames will come: the reader hears it at once
+            tap.offer(None)
+            return tap
         self._taps.append(tap)
         if self.capture is not None:
             self.capture.attach(tap)
@@ -265,6 +270,7 @@ class LivePage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setMinimumHeight(80)
         self.banner_px = 32
+        self.banner_kind = "idle"  # of the text shown: "in", "unknown", ...
         self._banner_style("idle")
         self.empty = QWidget(self)
         el = QVBoxLayout(self.empty)
@@ -296,12 +302,20 @@ class LivePage(QWidget):
 
     def set_banner(self, text: str, kind: str) -> None:
         self.banner.setText(text)
+        self.banner_kind = kind if text else "idle"
         self._banner_style(kind)
         if text:
             self._clear.start(int(self.banner_seconds * 1000))
 
     def show_announcement(self, ann: Announcement, text: str) -> None:
         self.set_banner(text, ann.kind)
+
+    def follow_tracks(self, result: FrameResult) -> None:
+        """"Not recognised" belongs to a face still in view as unknown: once every face in view
+        is being identified (or known), it goes, instead of greeting the next person with it."""
+        if self.banner_kind == "unknown" and result.tracks and all(t.state != "unknown" for t in result.tracks):
+            self._clear.stop()
+            self.set_banner("", "idle")
 
     def set_message(self, text: str | None, offer_camera: bool = True) -> None:
         """text=None shows the video; otherwise a friendly full-page message instead of it."""
@@ -311,5 +325,8 @@ class LivePage(QWidget):
             return
         self.empty_text.setText(text)
         self.empty_button.setVisible(offer_camera)
+        if self.banner_kind != "idle":  # no picture: a greeting or "Not recognised" is stale
+            self._clear.stop()
+            self.set_banner("", "idle")
         self.video.hide()
         self.empty.show()

@@ -30,6 +30,7 @@ from .settings_dialog import SettingsDialog
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
+KIOSK_WATCH_MS = 500  # how often the kiosk checks it is still on screen
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +50,8 @@ class MainWindow(QMainWindow):
         self.kiosk = False
         self._logged_camera_state: tuple[str, str] = ("", "")  # (state, source) last written to the log
         self._allow_close = False
+        self.pin_refusal = ""  # why the last PIN was refused ("Wrong PIN", "Locked for 60 s")
+        self._window_geometry = None  # saveGeometry() of the window before kiosk mode
         self.guard = ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
         self._swallower = KeySwallower(self)
         self.setWindowTitle(self.tr("faceapp - attendance and door access"))
@@ -94,7 +97,7 @@ class MainWindow(QMainWindow):
         self.live.announced.connect(self._on_announcement)
         self.live.state_changed.connect(self._on_camera_state)
         self.live.operating_point.connect(self._show_operating_point)
-        self.live_page.choose_camera.connect(self.open_settings)
+        self.live_page.choose_camera.connect(lambda: self.open_settings(camera=True))
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
@@ -125,6 +128,10 @@ class MainWindow(QMainWindow):
         for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
             file_.addAction(a)
         self.admin_shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), self, activated=self.admin_unlock)
+        # Kiosk: a window manager may hide the window without minimising it (openbox's Super+D
+        # "show desktop" unmaps it; Qt sees no state change): look, and bring it back.
+        self._kiosk_watch = QTimer(self, interval=KIOSK_WATCH_MS)
+        self._kiosk_watch.timeout.connect(self._keep_kiosk_shown)
 
     def load_engine(self) -> None:
         """Models load on a worker thread (seconds on CPU); the window stays usable meanwhile."""
@@ -158,6 +165,7 @@ class MainWindow(QMainWindow):
         if self.live_page.video.isHidden():
             self.live_page.set_message(None)
         self.live_page.video.show_result(result)
+        self.live_page.follow_tracks(result)
         self.fps_label.setText(self.tr("%1 fps").replace("%1", f"{result.fps:.0f}")
                                + (self.tr(", %1 dropped").replace("%1", str(result.dropped)) if result.dropped else ""))
 
@@ -348,10 +356,13 @@ class MainWindow(QMainWindow):
         self._employees_changed()
 
     # settings -------------------------------------------------------------------------
-    def open_settings(self) -> None:
+    def open_settings(self, *_checked, camera: bool = False) -> None:
+        """File > Settings (General first); camera=True: "Choose camera…" opens at the camera source."""
         if self.kiosk:
             return
         dlg = SettingsDialog(self.ctx, self.prefs, self)
+        if camera:
+            dlg.show_camera_source()
         old, old_provider = self.prefs, self.ctx.settings.vision.provider  # saving replaces ctx.settings
         if dlg.exec():
             self.prefs = dlg.prefs
@@ -371,6 +382,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Kiosk mode"), self.tr("Set an admin PIN in Settings first."))
             return False
         window_place.remember(self)  # the window's place, not the kiosk's full screen
+        self._window_geometry = self.saveGeometry()  # to come back to when the admin unlocks
         self.kiosk = True
         self.db_alert.set_kiosk(True)
         self.menuBar().hide()
@@ -385,6 +397,9 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._swallower)
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
         self.showFullScreen()
+        self.raise_()
+        self.activateWindow()  # the keyboard here: Ctrl+Alt+A reaches the window
+        self._kiosk_watch.start()
         log.info("kiosk mode on")
         return True
 
@@ -393,11 +408,11 @@ class MainWindow(QMainWindow):
         if not self.kiosk:
             return True
         if not self.guard.attempt(pin):
-            left = self.guard.locked_for()
-            self.live_page.set_banner(self.tr("Wrong PIN") if not left else
-                                      self.tr("Locked for %1 s").replace("%1", str(int(left))), "unknown")
+            self.pin_refusal = self._pin_refusal_text()  # for the PIN prompt, not the visitors' banner
             return False
+        self.pin_refusal = ""
         self.kiosk = False
+        self._kiosk_watch.stop()
         self.db_alert.set_kiosk(False)
         QApplication.instance().removeEventFilter(self._swallower)
         QApplication.restoreOverrideCursor()
@@ -410,22 +425,51 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().show()
         self.statusBar().show()
         self.showNormal()
+        # showNormal() alone kept the full screen's size, plus a title bar: taller than the screen
+        if self._window_geometry is None or not self.restoreGeometry(self._window_geometry) \
+                or not window_place.fits(self):
+            window_place.place(self, remembered=False)
         log.info("kiosk mode off")
         if close:
             self.close()
         return True
 
+    def _pin_refusal_text(self) -> str:
+        left = self.guard.locked_for()
+        return self.tr("Locked for %1 s").replace("%1", str(int(left) or 1)) if left else self.tr("Wrong PIN")
+
     def admin_unlock(self) -> None:
-        if self.kiosk:
-            pin = ask_pin(self)
-            if pin is not None:
-                self.exit_kiosk(pin)
+        """Ctrl+Alt+A: the PIN prompt, asked again with the reason after a wrong PIN or while
+        locked out (the banner is the visitors', it says nothing about the admin's PIN)."""
+        note = self._pin_refusal_text() if self.guard.locked_for() else ""
+        while self.kiosk:
+            pin = ask_pin(self, note)
+            if pin is None or self.exit_kiosk(pin):
+                return
+            note = self.pin_refusal
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         """Kiosk: a minimised or un-fullscreened window goes straight back to full screen."""
         super().changeEvent(event)
         if self.kiosk and event.type() == QEvent.Type.WindowStateChange and not self.isFullScreen():
-            QTimer.singleShot(0, self.showFullScreen)
+            QTimer.singleShot(0, self._keep_kiosk_shown)
+
+    def kiosk_hidden(self) -> bool:
+        """Minimised, out of full screen, or not on screen at all (hidden by the window manager)."""
+        handle = self.windowHandle()
+        return (self.isMinimized() or not self.isFullScreen() or not self.isVisible()
+                or (handle is not None and not handle.isExposed()))
+
+    def _keep_kiosk_shown(self) -> None:
+        if not self.kiosk or not self.kiosk_hidden():
+            return
+        log.warning("kiosk window was hidden or minimised by the window manager; showing it again")
+        handle = self.windowHandle()
+        if self.isVisible() and handle is not None and not handle.isExposed():
+            self.hide()  # unmapped by the window manager ("show desktop"): map it anew
+        self.showFullScreen()
+        self.raise_()
+        self.activateWindow()  # a window manager showing the desktop gives the window back on activation
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.kiosk:

@@ -5,7 +5,8 @@ Two things a front-desk admin tripped over live here:
   unnoticed, so editors take the wheel only when they have the keyboard focus (clicked or
   tabbed into) and otherwise pass it on to the page;
 * typed numbers outside the range: Qt's spin boxes silently refuse the keystrokes (0.95 in
-  a 0.30-0.80 box leaves 0.5), so these keep what was typed and report it instead.
+  a 0.30-0.80 box leaves 0.5, 99999 in 0-3600 leaves 999), so these keep what was typed and
+  report it instead, and the value stays the one from before the edit.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class _RangeReporting:
 
     def _setup_range_reporting(self) -> None:
         self._setup_wheel()
+        # The value follows the text when editing ends, not at each keystroke: with tracking,
+        # 99999 typed into 0-3600 set 999 on the way (its first digits were in range) and kept it.
+        self.setKeyboardTracking(False)
         self.refused = ""
         self._typed = ""
         self.lineEdit().textEdited.connect(self._remember)

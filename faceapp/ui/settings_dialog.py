@@ -103,6 +103,12 @@ class SettingsDialog(QDialog):
         """Show the page of a section ("general", "recognition", ...)."""
         self.section_list.setCurrentRow(self._section_names.index(name))
 
+    def show_camera_source(self) -> None:
+        """The camera page with its source field ready to type in ("Choose camera…")."""
+        self.show_section("vision")
+        self.camera.setFocus()
+        self.camera.lineEdit().selectAll()
+
     def _scroll(self, inner: QWidget) -> QScrollArea:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)

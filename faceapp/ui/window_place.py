@@ -31,10 +31,15 @@ def _on_a_screen(rect: QRect) -> bool:
     return any(screen.availableGeometry().contains(rect) for screen in QGuiApplication.screens())
 
 
-def place(win: QWidget) -> None:
+def fits(win: QWidget) -> bool:
+    """The window, its frame included, is on one screen."""
+    return _on_a_screen(win.frameGeometry())
+
+
+def place(win: QWidget, remembered: bool = True) -> None:
     """Before the first show(): the remembered geometry when it is still on a screen, else
-    the preferred size shrunk to the screen and centred on it."""
-    data = _store().value(KEY)
+    the preferred size shrunk to the screen and centred on it (remembered=False: that)."""
+    data = _store().value(KEY) if remembered else None
     if isinstance(data, QByteArray) and not data.isEmpty() and win.restoreGeometry(data):
         if _on_a_screen(win.geometry()):
             return

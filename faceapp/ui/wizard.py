@@ -7,6 +7,7 @@ check_photos, find_duplicate) runs off the GUI thread.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 
@@ -26,6 +27,7 @@ from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 GUIDED_SAMPLES = 5
+NO_PICTURE_S = 5.0  # no frame for this long: the page says the camera gives no picture
 CONSENT_TEXT = QT_TRANSLATE_NOOP("ConsentPage", "I agree that my face is photographed and stored as a biometric template by my employer to record my attendance and open the door. I can ask for it to be deleted at any time.")  # noqa: E501
 
 
@@ -121,6 +123,7 @@ class CapturePage(QWizardPage):
 
     frame_checked = Signal(object, object)  # image, SampleCheck (emitted on the checker thread)
     camera_ended = Signal()  # the live camera's source ended for good (emitted on the checker thread)
+    camera_silent = Signal()  # no frame for NO_PICTURE_S (emitted on the checker thread)
 
     def __init__(self, wiz: "EnrolWizard") -> None:
         super().__init__(wiz)
@@ -157,6 +160,7 @@ class CapturePage(QWizardPage):
         self.busy = False
         self.frame_checked.connect(self._on_checked)
         self.camera_ended.connect(self._on_camera_ended)
+        self.camera_silent.connect(self._on_camera_silent)
 
     def initializePage(self) -> None:
         self._update_count()
@@ -183,7 +187,12 @@ class CapturePage(QWizardPage):
 
         def run() -> None:  # checker thread: every frame judged, advice sent to the page
             while not stop.is_set():
-                frame = cap.get()
+                try:
+                    frame = cap.get(timeout=NO_PICTURE_S)
+                except queue.Empty:  # a camera being reconnected: say so, keep waiting
+                    if not stop.is_set():
+                        self.camera_silent.emit()
+                    continue
                 if frame is None:
                     if not stop.is_set():
                         self.camera_ended.emit()
@@ -209,7 +218,16 @@ class CapturePage(QWizardPage):
 
     def _on_camera_ended(self) -> None:
         self.stop_camera()
-        self.advice.setText(self.tr("The camera stopped - enrol from photos, or check the camera in Settings"))
+        self.preview.clear()
+        self.preview.setText(self.tr("No picture"))
+        self.advice.setText(self.tr("The camera or video is not available - enrol from photos, or check the "
+                                    "camera in Settings"))
+        self.photos_button.setFocus()
+
+    def _on_camera_silent(self) -> None:
+        if self._capture is not None:
+            self.advice.setText(self.tr("No picture from the camera yet - it may be disconnected. Enrol from "
+                                        "photos, or check the camera in Settings"))
 
     def _on_checked(self, image, check) -> None:
         if self._capture is None:

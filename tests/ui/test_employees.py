@@ -48,14 +48,15 @@ def test_search_edit_deactivate_delete(ctx, window_factory, qtbot, monkeypatch, 
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
 
 
-def _modal_box(seen: dict, press) -> None:
-    """Like a person: wait for the modal box, note what it shows, then `press` it."""
+def _modal_box(seen: dict, press, of_type: type | None = None) -> None:
+    """Like a person: wait for the modal box (of_type: that kind of box), note what it shows,
+    then `press` it."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     def look() -> None:
         box = QApplication.activeModalWidget()
-        if box is None:
+        if box is None or (of_type is not None and not isinstance(box, of_type)):
             QTimer.singleShot(50, look)
             return
         seen.setdefault("boxes", []).append(box)
@@ -95,21 +96,25 @@ def _when(cond, then, every_ms: int = 50) -> None:
     QTimer.singleShot(every_ms, poll)
 
 
-def test_an_edit_that_fails_keeps_the_dialog_and_the_edits(ctx, window_factory, qtbot, tmp_path):
+def test_an_edit_that_fails_keeps_the_dialog_and_the_edits(ctx, window_factory, qtbot, tmp_path, monkeypatch):
     """Issue 13 item 13: an error in Edit employee closed the dialog and lost the edits."""
+
+    def yes_but_taken_meanwhile(*_a, **_k):  # "change the number?" - while another PC enrols with it
+        _enrol(ctx, "11", "Ed Fox", "Ops")
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", yes_but_taken_meanwhile)
     _enrol(ctx, "10", "Di Eve", "Ops")
-    _enrol(ctx, "11", "Ed Fox", "Ops")
     w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
     page = w.employees_page
-    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=5000)
-    page.table.selectRow(0)  # Di Eve (sorted by name)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)  # Di Eve
     seen: dict = {}
 
     def edit(dlg) -> None:
         seen["dialog"] = dlg
         dlg.name.setText("Di Eve-Smith")
-        dlg.number.setText("11")  # Ed Fox's number: refused by the database
-        _modal_box({}, lambda box: box.button(QMessageBox.StandardButton.Yes).click())  # "change the number?"
+        dlg.number.setText("11")  # free when checked; taken meanwhile (another PC): refused by the database
         dlg.accept()
         # after the refusal, note what the still open dialog shows, then cancel it
         _when(lambda: "already" in dlg.error.text(),
@@ -140,7 +145,7 @@ def test_changing_the_number_asks_first_and_history_follows_the_person(ctx, wind
 
     def edit(dlg) -> None:
         dlg.number.setText("0012")
-        _modal_box(seen, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+        _modal_box(seen, lambda box: box.button(QMessageBox.StandardButton.Yes).click(), QMessageBox)
         dlg.accept()
 
     _modal_box({}, edit)
@@ -167,3 +172,34 @@ def test_the_list_shows_people_enrolled_by_another_process_when_opened(ctx, wind
     subprocess.run([sys.executable, "-c", code, str(ctx.db_path)], check=True, timeout=60)
     w.tabs.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Cy Park", timeout=5000)
+
+
+def test_a_number_in_use_is_refused_before_asking_and_the_reason_is_shown_whole(ctx, window_factory, qtbot,
+                                                                                tmp_path, monkeypatch):
+    """Issue 18: Edit asked "Change the employee number?" and only then found the number was
+    taken; and the refusal was clipped (a wrapped label in a dialog of fixed height)."""
+    _enrol(ctx, "20", "Gus Hale", "Ops")
+    _enrol(ctx, "21", "Someone With A Really Rather Long Name Indeed", "Ops")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=5000)
+    page.table.selectRow(0)  # Gus Hale
+    seen: dict = {}
+
+    def edit(dlg) -> None:
+        dlg.number.setText("21")
+        dlg.accept()
+        _when(lambda: "already" in dlg.error.text(),
+              lambda: _when(lambda: True, lambda: (  # a moment for the layout, as a person would see it
+                  seen.update(error=dlg.error.text(), shown=dlg.error.height(),
+                              needed=dlg.error.heightForWidth(dlg.error.width()), open=dlg.isVisible()),
+                  dlg.reject()), every_ms=200))
+
+    _modal_box({}, edit)
+    page.edit_selected()
+    assert not asked, "it asked to change the number to one that is taken"
+    assert "already used by Someone With A Really Rather Long Name Indeed" in seen["error"] and seen["open"]
+    assert seen["shown"] >= seen["needed"], f"the reason is clipped: {seen['shown']} px of {seen['needed']}"
+    assert ctx.repo.find_employee("20").name == "Gus Hale"

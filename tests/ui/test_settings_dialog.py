@@ -260,3 +260,27 @@ def test_a_conflicting_edit_is_refused_with_both_values_and_saved_on_a_second_ok
     stored = ctx.repo.get_setting("recognition")
     assert (stored["cooldown_s"], stored["day_start_hour"], stored["attendance_mode"]) == (120, 5, "toggle")
     assert _settings_audits(ctx)[before:] == [{"cooldown_s": 120, "day_start_hour": 5}]
+
+
+def test_a_whole_number_typed_past_the_range_keeps_the_old_value_not_its_first_digits(ctx, dialog, warnings,
+                                                                                         qtbot):
+    """Issue 18: 99999 typed into cooldown_s (0-3600) left 999, the digits typed before the
+    number went out of range, and said "the value stays 999"."""
+    dialog.show_section("attendance")
+    spin = dialog.fields["cooldown_s"]
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    spin.selectAll()
+    QTest.keyClicks(spin, "99999")
+    assert spin.lineEdit().text() == "99999"
+    QTest.keyClick(spin, Qt.Key.Key_Return)
+    qtbot.wait(100)
+    assert spin.value() == 60, "a part of the refused number was kept"
+    note = dialog.notes["cooldown_s"]
+    assert note.isVisible() and "99999" in note.text() and "the value stays 60" in note.text()
+    assert warnings and "99999" in warnings[-1] and "3600" in warnings[-1]
+    assert dialog.isVisible()
+    spin.selectAll()
+    QTest.keyClicks(spin, "120")  # a number in range is taken as typed
+    QTest.keyClick(spin, Qt.Key.Key_Tab)
+    assert spin.value() == 120 and not note.isVisible()

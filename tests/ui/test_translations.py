@@ -95,3 +95,20 @@ def test_settings_texts_are_current():
     proc = subprocess.run([sys.executable, str(ROOT / "build" / "translations.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_every_choice_in_settings_is_chinese(ctx, qtbot, chinese):
+    """Issue 18: the advanced "calibrated / fixed" choice stayed English (a choice without a
+    label was not in the catalogue)."""
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    combo = dlg.fields["threshold_mode"]
+    words = [combo.itemText(i) for i in range(combo.count())]
+    assert all(_cjk(w) for w in words), words
+    assert [combo.itemData(i) for i in range(combo.count())] == ["calibrated", "fixed"]  # stored as before
+    for key in ("provider", "attendance_mode", "door_backend"):
+        box = dlg.fields[key]
+        assert all(_cjk(box.itemText(i)) for i in range(box.count())), key

@@ -1,5 +1,6 @@
 """The window on a real X server with a window manager (Xvfb + openbox, 1366x768), driven
-with xdotool: first-start size, remembered place, and the mouse wheel over Settings."""
+with xdotool: first-start size, remembered place, the mouse wheel over Settings, and the kiosk
+against the window manager's "show desktop"."""
 
 from __future__ import annotations
 
@@ -50,3 +51,11 @@ def test_the_wheel_scrolls_settings_without_changing_a_value(report):
     wheel = report["wheel"]
     assert wheel["value"] == 3, wheel
     assert wheel["scroll_after"] > wheel["scroll_before"], wheel
+
+
+def test_the_kiosk_comes_back_after_show_desktop(report):
+    """Issue 18: in a stock openbox session Super+D hid the kiosk and it never came back."""
+    kiosk = report["kiosk_super_d"]
+    assert kiosk["exposed_before"], kiosk
+    assert kiosk["exposed_after"] and kiosk["full_screen_after"], kiosk
+    assert kiosk["frame_after"] == report["screen"] or kiosk["frame_after"][2:] == [1366, 768], kiosk

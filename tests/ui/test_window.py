@@ -38,7 +38,7 @@ def test_kiosk_refuses_to_close_without_pin(ctx, window_factory, qtbot, tmp_path
     QApplication.sendEvent(w, altf4)
     assert w.isVisible()
     assert not w.exit_kiosk("0000", close=True)
-    assert w.isVisible() and w.kiosk and "Wrong PIN" in w.live_page.banner.text()
+    assert w.isVisible() and w.kiosk and w.pin_refusal == "Wrong PIN"
     assert w.exit_kiosk("2580", close=True)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
 
@@ -51,14 +51,14 @@ def test_kiosk_lockout_outlives_a_restart_of_the_window(ctx, window_factory, tmp
     assert w.enter_kiosk()
     for _ in range(5):
         assert not w.exit_kiosk("0000")
-    assert "Locked for" in w.live_page.banner.text()
+    assert "Locked for" in w.pin_refusal
     restarted = build_context(ctx.db_path, provider="cpu")  # a new process would open the same file
     try:
         w2 = window_factory(restarted, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
                             autostart=False)
         assert w2.enter_kiosk()
         assert not w2.exit_kiosk("2580") and w2.kiosk
-        assert "Locked for" in w2.live_page.banner.text()
+        assert "Locked for" in w2.pin_refusal
     finally:
         restarted.repo.close()
 
@@ -240,3 +240,38 @@ def test_a_provider_change_says_it_takes_effect_after_a_restart(ctx, qtbot, monk
     assert ctx.settings.vision.provider == "auto"
     w.open_settings()
     assert ctx.settings.vision.provider == "cpu" and shown and "restart" in shown[0]
+
+
+def test_wrong_pin_and_lockout_are_said_in_the_pin_prompt_not_on_the_visitor_banner(ctx, window_factory, qtbot,
+                                                                                     tmp_path):
+    """Issue 18: "Wrong PIN" and "Locked for 60 s" showed on the visitors' banner."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QInputDialog
+
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                       autostart=False)
+    assert w.enter_kiosk()
+    prompts: list[str] = []
+    answers = ["0000"] * 5 + [None]  # five wrong PINs, then the admin gives up
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QInputDialog):
+            QTimer.singleShot(20, answer)
+            return
+        prompts.append(box.labelText())
+        pin = answers.pop(0)
+        if pin is None:
+            box.reject()
+            return
+        box.setTextValue(pin)
+        QTimer.singleShot(20, answer)  # the next prompt
+        box.accept()
+
+    QTimer.singleShot(0, answer)
+    w.admin_unlock()
+    assert len(prompts) == 6 and "Wrong PIN" not in prompts[0]
+    assert "Wrong PIN" in prompts[1]
+    assert "Locked for" in prompts[5]
+    assert w.kiosk and w.live_page.banner.text() == ""
+    w.kiosk = False

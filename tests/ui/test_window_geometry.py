@@ -44,3 +44,21 @@ def test_a_remembered_place_off_every_screen_is_not_used(ctx, window_factory, qt
     again = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
     qtbot.waitExposed(again)
     assert QApplication.primaryScreen().availableGeometry().contains(again.geometry()), again.geometry()
+
+
+def test_after_unlocking_the_kiosk_the_window_fits_the_screen_again(ctx, window_factory, qtbot, tmp_path):
+    """Issue 18: after the admin unlocked the kiosk, the window was taller than the screen."""
+    from faceapp.access.pin import hash_pin
+
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), kiosk_pin_hash=hash_pin("2580"),
+                       autostart=False)
+    qtbot.waitExposed(w)
+    before = w.geometry()
+    assert w.enter_kiosk()
+    qtbot.waitUntil(w.isFullScreen, timeout=2000)
+    qtbot.wait(100)
+    assert w.exit_kiosk("2580")
+    qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=2000)
+    qtbot.wait(100)
+    assert _fits(w), (w.frameGeometry(), w.screen().availableGeometry())
+    assert w.size() == before.size()  # the window as it was before the kiosk

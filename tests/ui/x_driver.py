@@ -96,6 +96,26 @@ def main(out: Path) -> int:
     dlg.reject()
     w2.close()
     spin(0.5)
+
+    # issue 18: openbox's Super+D ("show desktop") hid the kiosk for good
+    from faceapp.access.pin import hash_pin
+
+    k = MainWindow(ctx, UiPrefs(sound=False, camera_source=str(Path(tempfile.gettempdir()) / "none.mp4"),
+                                kiosk_pin_hash=hash_pin("2580")), autostart=False)
+    k.show()
+    spin(1.0)
+    k.enter_kiosk()
+    spin(1.5)
+    before = bool(k.windowHandle().isExposed())
+    xdotool("key", "super+d")
+    spin(3.0)  # the kiosk looks twice a second
+    report["kiosk_super_d"] = {"exposed_before": before, "exposed_after": bool(k.windowHandle().isExposed()),
+                               "full_screen_after": k.isFullScreen(),
+                               "frame_after": rect(k.frameGeometry())}
+    screenshot(out, "kiosk_after_super_d")
+    k.exit_kiosk("2580")
+    k.close()
+    spin(0.5)
     (out / "x_report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report))
     return 0
