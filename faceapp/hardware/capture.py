@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..shared.database_files import refuse_database_file
 from ..shared.errors import FaceAppError, InputFileError
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def open_capture(source: str | int) -> cv2.VideoCapture:
     is_file = isinstance(src, str) and "://" not in src
     if is_file and not os.path.exists(src):
         raise VideoFileMissingError(f"video file not found: {src}")
+    if is_file:
+        refuse_database_file(src, "a video", VideoFileError)  # opening it would drop SQLite's locks
     cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         cap.release()
