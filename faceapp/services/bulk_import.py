@@ -40,7 +40,7 @@ MAX_LIST_BYTES = 64 * 2**20  # a list of 500,000 rows; anything larger is not an
 MAX_FIELD = 4096  # characters in one field: a path's limit on most systems
 # Photos decoded ahead of the detector, and the largest batch detected and embedded together:
 # memory stays about (_READ_AHEAD + 1) decoded photos plus one batch, whatever the list holds.
-_READ_AHEAD = 3
+_READ_AHEAD = 2
 _BATCH_PIXELS = 8_000_000
 _BATCH_PHOTOS = 16
 
@@ -272,6 +272,7 @@ class BulkImporter:
                 while ahead and not cancel.is_set():
                     path, job = ahead.popleft()
                     batch.append((path, job.result()))
+                    del job  # the future holds the image too: it must go with the batch
                     fill()
                     pixels = sum(im.shape[0] * im.shape[1] for _, im in batch if isinstance(im, np.ndarray))
                     if not ahead or pixels >= _BATCH_PIXELS or len(batch) >= _BATCH_PHOTOS:
