@@ -345,7 +345,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         return int(n_tpl)
 
     def load_templates(self, model_id: str, active_only: bool = True,
-                       strict: bool = False, employee_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       strict: bool = False,
+                       employee_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Gallery for one model: (employee_ids int64 (M,), matrix float32 (M, dim)), one query
         (or one per 500 people of `employee_ids`, when only those are wanted).
 

@@ -190,7 +190,8 @@ def test_a_device_a_fifo_or_a_huge_file_is_not_read_as_a_list(tmp_path):
 def test_one_photo_repeated_does_not_make_the_minimum_of_samples(tmp_path, photos):
     shutil.copy(photos / "eileen.png", photos / "copy-of-eileen.png")  # same pixels, another file
     csv_path = tmp_path / "people.csv"
-    write_csv(csv_path, [("7", "Eileen Collins", "", "photos/eileen.png"), ("7", "Eileen Collins", "", "photos/eileen.png"),
+    write_csv(csv_path, [("7", "Eileen Collins", "", "photos/eileen.png"),
+                         ("7", "Eileen Collins", "", "photos/eileen.png"),
                          ("7", "Eileen Collins", "", "./photos/../photos/copy-of-eileen.png"),
                          ("8", "Grace Hopper", "", "photos/grace.jpg")])
     ctx = build_context(tmp_path / "m.db", provider="cpu")
