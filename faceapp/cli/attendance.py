@@ -65,8 +65,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     checks = svc.check_photos(args.photos)
     for c in checks:
         print(f"{c.source}: {'ok' if c.ok else '; '.join(c.problems)}")
-    unreadable = [c for c in checks if c.face is None and c.problems and "no face" not in c.problems[0]
-                  and "faces in view" not in c.problems[0]]
+    unreadable = [c for c in checks if c.unreadable]
     good = [c.face for c in checks if c.ok]
     if not good:
         print("error: no usable photo (see above)", file=sys.stderr)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..shared.database_files import refuse_database_file
 from ..shared.errors import FaceAppError, InputFileError
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def open_capture(source: str | int, stop: threading.Event | None = None) -> cv2.
     is_file = isinstance(src, str) and "://" not in src
     if is_file and not os.path.exists(src):
         raise VideoFileMissingError(f"video file not found: {src}")
+    if is_file:
+        refuse_database_file(src, "a video", VideoFileError)  # opening it would drop SQLite's locks
     if isinstance(src, str) and not is_file:
         cap = _open_stream(src, stop)
     else:

@@ -12,6 +12,7 @@ of distinct people.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,7 +38,7 @@ class DuplicateGallery:
     gives the gallery with one more person, for bulk imports)."""
 
     def __init__(self, people: np.ndarray, centres: np.ndarray, tail: ImpostorTail, refuse_rate: float,
-                 ask_rate: float) -> None:
+                 ask_rate: float, signatures: Mapping[int, Hashable] | None = None) -> None:
         if not 0 < refuse_rate <= ask_rate < 1:
             raise ValueError(f"expected 0 < refuse_rate <= ask_rate < 1, got {refuse_rate}, {ask_rate}")
         self.people = np.asarray(people, np.int64)
@@ -45,6 +46,9 @@ class DuplicateGallery:
             else np.zeros((0, 128), np.float32)
         self.tail = tail
         self.refuse_rate, self.ask_rate = float(refuse_rate), float(ask_rate)
+        # What each person's templates were when loaded (the repository's template
+        # signatures); a person without one (added by adding()) is reloaded by synced().
+        self.signatures: dict[int, Hashable] = dict(signatures or {})
         n = max(1, len(self.people))
         self.refuse_at = tail.threshold(refuse_rate, n)
         self.ask_at = max(self.refuse_at, tail.threshold(ask_rate, n))
@@ -75,4 +79,29 @@ class DuplicateGallery:
         """This gallery plus one person (the impostor tail is kept; the distances follow N)."""
         people = np.append(self.people, int(employee_id))
         centres = np.vstack([self.centres, centroid(samples)[None, :]])
-        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate)
+        signatures = {k: v for k, v in self.signatures.items() if k != int(employee_id)}
+        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures)
+
+    def synced(self, signatures: Mapping[int, Hashable],
+               load: Callable[[list[int]], tuple[np.ndarray, np.ndarray]]) -> "DuplicateGallery":
+        """This gallery brought up to date with the database's `signatures` now: people gone
+        or changed are dropped, people new or changed are loaded (`load(ids)` gives their
+        (employee_ids, matrix)); the rest is kept as it is. The impostor tail is kept.
+        Enrolment calls it inside its write transaction, so the check sees everyone enrolled
+        meanwhile by another process (two imports at once)."""
+        def unchanged(p: int) -> bool:
+            return p in self.signatures and self.signatures[p] == signatures.get(p)
+
+        keep = np.array([unchanged(int(p)) for p in self.people], bool)
+        kept = {int(p) for p in self.people[keep]}
+        fresh = sorted(int(p) for p in signatures if int(p) not in kept)
+        dim = self.centres.shape[1]
+        ids, mat = load(fresh) if fresh else (np.zeros(0, np.int64), np.zeros((0, dim), np.float32))
+        new_people, new_centres = centroids(ids, mat)
+        people = np.concatenate([self.people[keep], new_people])
+        new_centres = np.asarray(new_centres, np.float32)
+        if not keep.any():  # nothing kept: the loaded people's dimension, whatever the model's
+            centres = new_centres if len(new_people) else self.centres[:0]
+        else:
+            centres = np.vstack([self.centres[keep], new_centres.reshape(len(new_people), dim)])
+        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures)

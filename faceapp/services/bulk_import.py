@@ -5,32 +5,44 @@ One row per photo (header number,name,department,photo); rows sharing a number a
 person's samples; relative photo paths resolve against the CSV's folder. Each person is
 judged by the same quality gates and duplicate check as the enrolment wizard and saved in
 one transaction of its own, so a failure or a cancel keeps everyone imported before it.
-Photos are decoded on a small thread pool and embedded in batches: thousands of people
-import in minutes with one model load.
+Photos are decoded on a small thread pool a few ahead and embedded in small batches, each
+image dropped once its face is found: thousands of people import in minutes with one model
+load, in bounded memory however many photos one person has.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
+import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from ..shared.database_files import refuse_database_file
 from ..shared.errors import FaceAppError, ImageReadError, InputFileError
 from ..vision.imageio import read_image
-from .enrolment import EnrolmentError, EnrolmentService, SampleCheck
+from .enrolment import (EnrolmentError, EnrolmentService, LiveGallery, SampleCheck, file_key, mark_repeats,
+                        unreadable)
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("number", "name", "department", "photo")
-_CHUNK_PHOTOS = 48  # photos decoded and embedded together
+MAX_LIST_BYTES = 64 * 2**20  # a list of 500,000 rows; anything larger is not an import list
+MAX_FIELD = 4096  # characters in one field: a path's limit on most systems
+# Photos decoded ahead of the detector, and the largest batch detected and embedded together:
+# memory stays about (_READ_AHEAD + 1) decoded photos plus one batch, whatever the list holds.
+_READ_AHEAD = 2
+_BATCH_PIXELS = 8_000_000
+_BATCH_PHOTOS = 16
 
 
 @dataclass(frozen=True)
@@ -79,35 +91,51 @@ class ImportReport:
 
 
 def read_people_csv(path: str | Path) -> list[ImportPerson]:
-    """The people of an import CSV (UTF-8, with or without BOM). InputFileError when the file
-    cannot be read or lacks the columns; problems of single rows go to that person."""
+    """The people of an import CSV (UTF-8, with or without BOM; commas, or the semicolons of
+    Excel in many locales, or tabs: told from the header). InputFileError, one line, when the
+    file cannot be read, is no CSV list (too large, a device, a field far too long) or lacks
+    the columns; problems of single rows go to that person, a row without a number included."""
     path = Path(path)
+    text = _read_list(path)
+    lines = text.splitlines()
+    delimiter = _delimiter(lines[0] if lines else "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InputFileError(f"{path}: the header must name the columns {','.join(COLUMNS)} "
-                             f"(missing: {', '.join(missing)})")
-    reader.fieldnames = header
-    groups: dict[str, dict] = {}
-    for i, row in enumerate(reader, start=2):
-        number = (row.get("number") or "").strip()
-        if not number:
-            continue  # blank lines and rows without a number are no person
-        g = groups.setdefault(number, {"names": [], "depts": [], "photos": [], "line": i})
-        g["names"].append((row.get("name") or "").strip())
-        g["depts"].append((row.get("department") or "").strip())
-        photo = (row.get("photo") or "").strip()
-        if photo:
-            p = Path(photo).expanduser()
-            g["photos"].append(p if p.is_absolute() else path.parent / p)
-    if not groups:
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            hint = " (semicolons found: separate the columns with commas)" if ";" in (lines[0] if lines else "") \
+                else ""
+            raise InputFileError(f"{path}: the header must name the columns {','.join(COLUMNS)} "
+                                 f"(missing: {', '.join(missing)}){hint}")
+        repeated = [c for c in COLUMNS if header.count(c) > 1]
+        if repeated:
+            raise InputFileError(f"{path}: the column {repeated[0]!r} appears {header.count(repeated[0])} times in "
+                                 "the header; keep one")
+        at = {c: header.index(c) for c in COLUMNS}
+        groups: dict[str, dict] = {}
+        nameless: list[ImportPerson] = []
+        for row in reader:
+            line = reader.line_num
+            long = next((v for v in row if len(v) > MAX_FIELD), None)
+            if long is not None:
+                raise InputFileError(f"{path}, line {line}: a field of {len(long):,} characters (at most "
+                                     f"{MAX_FIELD:,}); is this an import list?")
+            value = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
+            if not any(v.strip() for v in row):
+                continue  # blank lines and empty spreadsheet rows (",,,") are no person
+            photo = _photo_path(path, value["photo"])
+            if not value["number"]:
+                nameless.append(ImportPerson("", value["name"], value["department"], photo, line,
+                                             f"no employee number (line {line})"))
+                continue
+            g = groups.setdefault(value["number"], {"names": [], "depts": [], "photos": [], "line": line})
+            g["names"].append(value["name"])
+            g["depts"].append(value["department"])
+            g["photos"] += photo
+    except csv.Error as exc:  # a field over csv's own limit (128 KiB), a NUL byte...
+        raise InputFileError(f"{path}, line {reader.line_num}: not a readable CSV list ({exc})") from None
+    if not groups and not nameless:
         raise InputFileError(f"{path}: no rows with an employee number")
     people = []
     for number, g in groups.items():
@@ -125,12 +153,55 @@ def read_people_csv(path: str | Path) -> list[ImportPerson]:
         first = lambda values: next((v for v in values if v), "")  # noqa: E731 - in row order
         people.append(ImportPerson(number, first(g["names"]), first(g["depts"]), tuple(g["photos"]), g["line"],
                                    problem))
-    return people
+    return sorted(people + nameless, key=lambda p: p.line)
+
+
+def _read_list(path: Path) -> str:
+    """The list's text, after checks that need no read: not the database (opening it drops
+    SQLite's locks), a regular file (not /dev/zero, not a FIFO) and not larger than any list."""
+    refuse_database_file(path, "an import list")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputFileError(f"{path}: is a folder, not a CSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputFileError(f"{path}: is not a regular file (a device or a pipe), not a CSV file")
+    if st.st_size > MAX_LIST_BYTES:
+        raise InputFileError(f"{path}: {st.st_size / 2**20:,.0f} MB is larger than an import list can be "
+                             f"(max {MAX_LIST_BYTES // 2**20} MB)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_LIST_BYTES + 1)
+        return data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter that makes the header name all the columns: a comma, or the semicolon
+    Excel writes in locales with a decimal comma, or a tab."""
+    for d in (",", ";", "\t"):
+        names = [h.strip().lower() for h in next(csv.reader([header], delimiter=d), [])]
+        if all(c in names for c in COLUMNS):
+            return d
+    return ","
+
+
+def _photo_path(csv_path: Path, photo: str) -> list[Path]:
+    if not photo:
+        return []
+    p = Path(photo).expanduser()
+    return [p if p.is_absolute() else csv_path.parent / p]
 
 
 class BulkImporter:
     """Imports people one transaction each; the duplicate check sees the people imported
-    earlier in the same run."""
+    earlier in the same run, and, inside each transaction, those another process enrolled
+    meanwhile (EnrolmentService.enrol with a LiveGallery)."""
 
     def __init__(self, enrolment: EnrolmentService) -> None:
         self.enrolment = enrolment
@@ -140,47 +211,78 @@ class BulkImporter:
             cancel: threading.Event | None = None) -> ImportReport:
         t0 = time.perf_counter()
         report = ImportReport()
-        svc = self.enrolment
-        gallery = svc.duplicate_gallery()
-        for chunk in _chunks(people, _CHUNK_PHOTOS):
-            if cancel is not None and cancel.is_set():
+        cancel = cancel or threading.Event()
+        gallery = LiveGallery(self.enrolment.duplicate_gallery())
+        # Each person's photos, a file listed twice named as such and read once.
+        plans = [_plan(person) for person in people]
+        results = self._judged((path for plan in plans for path, same in plan if same is None), cancel)
+        for person, plan in zip(people, plans):
+            if cancel.is_set():
                 report.cancelled = True
                 break
-            checks = self._check_photos(chunk)
-            report.photos += sum(len(c) for c in checks)
-            for person, person_checks in zip(chunk, checks):
-                outcome = self._import_one(person, person_checks, gallery, consent_at, actor, allow_similar)
-                if outcome.imported:
-                    gallery = gallery.adding(outcome.employee_id,
-                                             np.stack([c.face.embedding for c in person_checks if c.ok]))
-                report.outcomes.append(outcome)
-                if progress is not None:
-                    progress(len(report.outcomes), len(people), outcome)
+            checks = []
+            for path, same in plan:
+                if same is not None:
+                    checks.append(SampleCheck(str(path), None, [f"the same photo as {same.name} (counted once)"]))
+                    continue
+                check = next(results, None)
+                if check is None:  # cancelled while the photos were read
+                    break
+                report.photos += 1
+                checks.append(check)
+            if cancel.is_set():
+                report.cancelled = True
+                break
+            outcome = self._import_one(person, mark_repeats(checks), gallery, consent_at, actor, allow_similar)
+            report.outcomes.append(outcome)
+            if progress is not None:
+                progress(len(report.outcomes), len(people), outcome)
+        results.close()
         report.seconds = time.perf_counter() - t0
         log.info("import: %s", report.summary())
         return report
 
-    def _check_photos(self, chunk: list[ImportPerson]) -> list[list[SampleCheck]]:
-        """Decode on two threads (OpenCV releases the GIL), detect and embed in one batch."""
+    def _judged(self, paths: Iterator[Path], cancel: threading.Event) -> Generator[SampleCheck, None, None]:
+        """Each photo judged, in order, in bounded memory: decoded on two threads a few photos
+        ahead (OpenCV releases the GIL), detected and embedded in small batches of at most
+        _BATCH_PIXELS, and each image dropped as soon as its faces are found: only the faces
+        (descriptor and the 150 px chip) are kept, however many photos a person has."""
         svc = self.enrolment
-        paths = [p for person in chunk if not person.problem for p in person.photos]
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faceapp-import-read") as pool:
-            images = list(pool.map(_read, paths))
-        readable = [im for im in images if isinstance(im, np.ndarray)]
-        faces = iter(svc.engine.analyze_many(readable, max_faces=2))
-        by_path = {}
-        for path, im in zip(paths, images):
-            if isinstance(im, np.ndarray):
-                by_path[path] = svc.judge_faces(next(faces), str(path))
-            else:
-                by_path[path] = SampleCheck(str(path), None, [im])
-        out = []
-        for person in chunk:
-            out.append([] if person.problem else [by_path[p] for p in person.photos])
-        return out
+            ahead: deque[tuple[Path, Future]] = deque()
+            batch: list[tuple[Path, np.ndarray | str]] = []
 
-    def _import_one(self, person: ImportPerson, checks: list[SampleCheck], gallery, consent_at: datetime,
-                    actor: str, allow_similar: bool) -> ImportOutcome:
+            def fill() -> None:
+                while len(ahead) < _READ_AHEAD and not cancel.is_set():
+                    path = next(paths, None)
+                    if path is None:
+                        return
+                    ahead.append((path, pool.submit(_read, path)))
+
+            def flush() -> list[SampleCheck]:
+                images = [im for _, im in batch if isinstance(im, np.ndarray)]
+                faces = iter(svc.engine.analyze_many(images, max_faces=2) if images else [])
+                out = [svc.judge_faces(next(faces), str(p), photo=True) if isinstance(im, np.ndarray)
+                       else unreadable(str(p), im) for p, im in batch]
+                batch.clear()
+                return out
+
+            try:
+                fill()
+                while ahead and not cancel.is_set():
+                    path, job = ahead.popleft()
+                    batch.append((path, job.result()))
+                    del job  # the future holds the image too: it must go with the batch
+                    fill()
+                    pixels = sum(im.shape[0] * im.shape[1] for _, im in batch if isinstance(im, np.ndarray))
+                    if not ahead or pixels >= _BATCH_PIXELS or len(batch) >= _BATCH_PHOTOS:
+                        yield from flush()
+            finally:
+                for _, job in ahead:
+                    job.cancel()
+
+    def _import_one(self, person: ImportPerson, checks: list[SampleCheck], gallery: LiveGallery,
+                    consent_at: datetime, actor: str, allow_similar: bool) -> ImportOutcome:
         def refused(why: str, samples: int = 0) -> ImportOutcome:
             return ImportOutcome(person.number, person.name, False, why, samples, None, person.line)
 
@@ -201,21 +303,21 @@ class BulkImporter:
                              len(good), emp.id, person.line)
 
 
-def _read(path: Path) -> np.ndarray | str:
+def _plan(person: ImportPerson) -> list[tuple[Path, Path | None]]:
+    """(photo, the earlier photo it is the same file as, or None) for a person to import."""
+    if person.problem:
+        return []
+    seen: dict[tuple, Path] = {}
+    plan = []
+    for path in person.photos:
+        key = file_key(path)
+        plan.append((path, seen.get(key)))
+        seen.setdefault(key, path)
+    return plan
+
+
+def _read(path: Path) -> np.ndarray | ImageReadError:
     try:
         return read_image(path)
     except ImageReadError as exc:
-        return str(exc)
-
-
-def _chunks(people: list[ImportPerson], photos_per_chunk: int) -> Iterator[list[ImportPerson]]:
-    chunk: list[ImportPerson] = []
-    n = 0
-    for person in people:
-        chunk.append(person)
-        n += len(person.photos)
-        if n >= photos_per_chunk:
-            yield chunk
-            chunk, n = [], 0
-    if chunk:
-        yield chunk
+        return exc

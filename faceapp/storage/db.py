@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 from platformdirs import user_data_dir
 
+from ..shared.database_files import database_files, register_database
 from .errors import SchemaTooNewError, StorageError, translate
 from .migrations import MIGRATIONS, Migration, applied_migrations, migrate
 
@@ -24,34 +25,6 @@ def default_db_path() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(user_data_dir("faceapp", appauthor=False)) / "faceapp.db"
-
-
-SIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
-
-
-def database_files(path: str | Path) -> list[Path]:
-    """The database file and the side files SQLite keeps next to it."""
-    p = Path(path)
-    return [p.with_name(p.name + s) for s in SIDE_SUFFIXES]
-
-
-def is_database_file(candidate: str | Path, db_path: str | Path) -> bool:
-    """True when `candidate` is the database or one of its side files (by path or by inode).
-
-    Opening such a file anywhere in the process and closing it again drops all of SQLite's
-    POSIX locks on it (sqlite.org/howtocorrupt.html 2.2); writing over it destroys the data."""
-    cand = Path(candidate).expanduser()
-    try:
-        cand_abs = cand.resolve()
-    except OSError:
-        return False
-    for f in database_files(db_path):
-        try:
-            if cand_abs == f.resolve() or (cand.exists() and f.exists() and os.path.samefile(cand, f)):
-                return True
-        except OSError:
-            continue
-    return False
 
 
 PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600  # templates, names and the PIN hash: the owner only
@@ -190,5 +163,6 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     except BaseException:
         conn.close()
         raise
+    register_database(path)  # from now on no photo, video or list reader in this process opens it
     log.debug("opened database %s (busy timeout %d ms)", path, busy_timeout_ms)
     return db

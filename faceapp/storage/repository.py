@@ -29,7 +29,7 @@ from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
-from .db import is_database_file
+from ..shared.database_files import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
 from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
@@ -152,7 +152,7 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
 
     def is_own_file(self, path: str | Path) -> bool:
         """Whether `path` is this database or one of its side files (which nothing but SQLite
-        may open: see storage.db.is_database_file)."""
+        may open: see shared.database_files)."""
         return self.path != ":memory:" and is_database_file(path, self.path)
 
     def refuse_own_file(self, path: str | Path, use: str) -> None:
@@ -204,10 +204,17 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
 
     def enrol(self, number: str, name: str, department: str, consent_at: datetime,
               embeddings: np.ndarray, qualities: Sequence[float], model_id: str,
-              actor: str = "admin", audit_extra: dict[str, Any] | None = None) -> Employee:
+              actor: str = "admin", audit_extra: dict[str, Any] | None = None,
+              guard: Callable[[], dict[str, Any] | None] | None = None) -> Employee:
         """Write the employee, all K templates and the audit row in one transaction, so a
         crash or error never leaves a person without templates (or templates without consent).
-        `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation)."""
+        `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation).
+
+        `guard` (the duplicate check) runs inside the same BEGIN IMMEDIATE transaction, before
+        the insert: what it reads through this repository is the database as it is now, and no
+        other process or connection can enrol anyone until this one commits. It raises to
+        refuse (nothing is written) or returns more audit details. Two imports at once cannot
+        both enrol the same face: the second one's check sees the first one's person."""
         number, name, model_id = _text(number, "employee number"), _text(name, "name"), _text(model_id, "model id")
         if consent_at is None:
             raise ValueError("consent_at is required: face templates are stored only with recorded consent")
@@ -216,6 +223,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         qual = self._qualities(qualities, emb.shape[0])
         now = self._now()
         with self._write(f"enrolling employee {number}") as c:
+            if guard is not None:
+                audit_extra = {**(audit_extra or {}), **(guard() or {})}
             try:
                 cur = c.execute("INSERT INTO employees (number, name, department, active, consent_at, created_at, "
                                 "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
@@ -236,14 +245,18 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
 
     def add_templates(self, employee_id: int, embeddings: np.ndarray, qualities: Sequence[float],
                       model_id: str, actor: str = "admin", replace: bool = False,
-                      audit_extra: dict[str, Any] | None = None) -> int:
+                      audit_extra: dict[str, Any] | None = None,
+                      guard: Callable[[], dict[str, Any] | None] | None = None) -> int:
         """Add samples to an existing person; replace=True is re-enrolment: the old
-        templates (of any model) go in the same transaction, so a failure keeps them."""
+        templates (of any model) go in the same transaction, so a failure keeps them.
+        `guard`: the duplicate check inside the write transaction, as for enrol()."""
         emb = embeddings_array(embeddings)
         qual = self._qualities(qualities, emb.shape[0])
         model_id = _text(model_id, "model id")
         with self._write(f"adding face templates to employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
+            if guard is not None:
+                audit_extra = {**(audit_extra or {}), **(guard() or {})}
             removed = c.execute("DELETE FROM templates WHERE employee_id = ?", (emp.id,)).rowcount if replace else 0
             self._insert_templates(c, emp.id, emb, qual, model_id, self._now())
             self._audit(c, actor, "employee.reenrol" if replace else "employee.add_templates",
@@ -365,8 +378,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         return int(n_tpl)
 
     def load_templates(self, model_id: str, active_only: bool = True,
-                       strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Gallery for one model: (employee_ids int64 (M,), matrix float32 (M, dim)), one query.
+                       strict: bool = False,
+                       employee_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Gallery for one model: (employee_ids int64 (M,), matrix float32 (M, dim)), one query
+        (or one per 500 people of `employee_ids`, when only those are wanted).
 
         Damaged rows (blob length != dim*4, a dim unlike the model's other templates, or
         non-finite values) are skipped, logged and listed in `self.template_problems` as
@@ -376,9 +391,16 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
                "JOIN employees e ON e.id = t.employee_id WHERE t.model_id = ?")
         if active_only:
             sql += " AND e.active = 1"
-        sql += " ORDER BY t.employee_id, t.id"
         with self._read(f"loading face templates for model {model_id}") as c:
-            rows = c.execute(sql, (model_id,)).fetchall()
+            if employee_ids is None:
+                rows = c.execute(sql + " ORDER BY t.employee_id, t.id", (model_id,)).fetchall()
+            else:
+                wanted = sorted({int(i) for i in employee_ids})
+                rows = []
+                for at in range(0, len(wanted), 500):  # under SQLite's limit of bound values
+                    part = wanted[at:at + 500]
+                    rows += c.execute(sql + f" AND t.employee_id IN ({','.join('?' * len(part))})"
+                                      " ORDER BY t.employee_id, t.id", (model_id, *part)).fetchall()
         problems: list[CorruptRowError] = []
         dim = Counter(int(r[2]) for r in rows).most_common(1)[0][0] if rows else 0
         good = []
@@ -403,6 +425,34 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         if problems and strict:
             raise problems[0]
         return ids, mat
+
+    def template_signatures(self, model_id: str) -> dict[int, tuple[str, int, int]]:
+        """Per person with templates of this model: (employee created_at, last template id,
+        template count). A person whose signature is unchanged has the same templates, so a
+        gallery can be brought up to date by reloading only the people whose signature
+        changed (one index scan, no embeddings read). created_at tells a new person from a
+        deleted one whose row id SQLite gave out again."""
+        with self._read(f"reading face template signatures for model {model_id}") as c:
+            rows = c.execute("SELECT t.employee_id, e.created_at, max(t.id), count(*) FROM templates t "
+                             "JOIN employees e ON e.id = t.employee_id WHERE t.model_id = ? "
+                             "GROUP BY t.employee_id", (model_id,)).fetchall()
+        return {int(eid): (str(created), int(last), int(n)) for eid, created, last, n in rows}
+
+    def load_templates_with_signatures(self, model_id: str) -> tuple[np.ndarray, np.ndarray,
+                                                                     dict[int, tuple[str, int, int]]]:
+        """load_templates(active_only=False) and template_signatures() from one read snapshot,
+        so the signatures describe exactly the templates loaded."""
+        with self._read(f"loading face templates for model {model_id}") as c:
+            own = not c.in_transaction  # inside a write transaction: already one snapshot
+            if own:
+                c.execute("BEGIN")  # deferred: a read snapshot, no lock on writers
+            try:
+                ids, mat = self.load_templates(model_id, active_only=False)
+                signatures = self.template_signatures(model_id)
+            finally:
+                if own and c.in_transaction:
+                    c.execute("COMMIT")
+        return ids, mat, signatures
 
     def _corrupt(self, tid: int, eid: int, number: str, why: str) -> CorruptRowError:
         return CorruptRowError(f"face template {tid} of employee {number} (id {eid}) in {self.path} is damaged: "

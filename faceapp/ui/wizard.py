@@ -41,6 +41,14 @@ ADVICE = {
     "turn slightly left": QT_TRANSLATE_NOOP("Advice", "turn slightly left to face the camera"),
     "turn slightly right": QT_TRANSLATE_NOOP("Advice", "turn slightly right to face the camera"),
     "keep your head upright": QT_TRANSLATE_NOOP("Advice", "keep your head upright"),
+    # a photo file (EnrolmentService.check_photos): only another photo helps
+    "no face found in the photo": QT_TRANSLATE_NOOP("Advice", "no face found in the photo - use a photo where the face is clearly visible"),  # noqa: E501
+    "face too small": QT_TRANSLATE_NOOP("Advice", "face too small - use a photo where the face is larger"),
+    "too dark - use": QT_TRANSLATE_NOOP("Advice", "too dark - use a brighter photo"),
+    "too bright - use": QT_TRANSLATE_NOOP("Advice", "too bright - use a photo that is not overexposed"),
+    "blurred": QT_TRANSLATE_NOOP("Advice", "blurred - use a sharp photo"),
+    "face turned": QT_TRANSLATE_NOOP("Advice", "face turned to the side - use a photo where the face looks straight at the camera"),  # noqa: E501
+    "head tilted": QT_TRANSLATE_NOOP("Advice", "head tilted - use a photo where the head is upright"),
 }
 
 
@@ -49,7 +57,10 @@ def advice(problem: str) -> str:
     if "faces in view" in problem:
         return QCoreApplication.translate("Advice", "%1 faces in view - only the person enrolling please") \
             .replace("%1", problem.split(" ", 1)[0])
-    for prefix, text in ADVICE.items():
+    if "faces in the photo" in problem:
+        return QCoreApplication.translate("Advice", "%1 faces in the photo - use a photo of the person alone") \
+            .replace("%1", problem.split(" ", 1)[0])
+    for prefix, text in sorted(ADVICE.items(), key=lambda item: -len(item[0])):  # the longest prefix first
         if problem.startswith(prefix):
             return QCoreApplication.translate("Advice", text)
     return problem

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import stat
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 
+from ..shared.database_files import refuse_database_file
 from ..shared.errors import ImageReadError
 
 MAX_PIXELS = 80_000_000  # refused from the header (decompression bombs, absurd scans)
 PHOTO_MAX_PIXELS = 12_000_000  # larger photos are decoded reduced / shrunk to about this
+MAX_FILE_BYTES = 256 * 2**20  # an 80 MP photo stored uncompressed is 240 MB; larger files are no photo
 
 _REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
             8: cv2.IMREAD_REDUCED_COLOR_8}
@@ -33,21 +38,57 @@ def read_photo(path: str | Path, max_pixels: int = PHOTO_MAX_PIXELS) -> tuple[np
     most about `max_pixels` large; `scale` is its size over the file's (1.0: not reduced),
     so coordinates found in it divide by `scale` to give the file's pixels.
 
+    Before anything is read: the attendance database and its side files are refused (opening
+    them drops SQLite's locks: shared.database_files), and so are what is not a regular file
+    (a FIFO would block forever, a device never ends) and files larger than any photo. Then
+    only the header is read to check the size in pixels; the whole file is read last.
     np.fromfile + imdecode instead of imread: imread returns None without a reason and
     fails on non-ASCII paths on Windows.
     """
     p = Path(path)
-    if not p.exists():
-        raise ImageReadError(f"{p}: no such file")
-    if p.is_dir():
-        raise ImageReadError(f"{p}: is a folder, not an image")
+    refuse_database_file(p, "a photo", ImageReadError)
     try:
-        data = np.fromfile(str(p), dtype=np.uint8)
+        st = p.stat()
+    except FileNotFoundError:
+        raise ImageReadError(f"{p}: no such file") from None
     except OSError as exc:
         raise ImageReadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    if data.size == 0:
-        raise ImageReadError(f"{p}: file is empty")
+    _check_regular(st, p)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ImageReadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(os.fstat(fd), p)  # swapped for a FIFO since the stat: still never blocks
+        try:
+            width, height, _ = _header(fh, str(p))
+            _check_pixels(width, height, str(p))
+            fh.seek(0)
+            data = np.fromfile(fh, dtype=np.uint8)
+        except OSError as exc:
+            raise ImageReadError(f"{p}: cannot read ({exc.strerror or exc})") from exc
     return decode_photo(data, str(p), max_pixels)
+
+
+def _check_regular(st: os.stat_result, p: Path) -> None:
+    """A photo is a regular file of plausible size (checked from stat, nothing read)."""
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageReadError(f"{p}: is a folder, not an image")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise ImageReadError(f"{p}: is {kind}, not an image file")
+    if st.st_size == 0:
+        raise ImageReadError(f"{p}: file is empty")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ImageReadError(f"{p}: {st.st_size / 2**20:,.0f} MB is larger than any photo "
+                             f"(max {MAX_FILE_BYTES // 2**20} MB)")
+
+
+def _check_pixels(width: int, height: int, name: str) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageReadError(f"{name}: {width}x{height} is too large (max {MAX_PIXELS} pixels)")
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -60,21 +101,31 @@ def decode_image(data: np.ndarray | bytes, name: str = "image") -> np.ndarray:
 
 
 def header_size(data: np.ndarray | bytes, name: str = "image") -> tuple[int, int, str]:
-    """(width, height, format) from the header alone. Pillow (the standard imaging library)
-    parses the header lazily and never decodes pixels here; the decoding stays OpenCV's."""
+    """(width, height, format) from the header alone (see _header)."""
+    raw = data.tobytes() if isinstance(data, np.ndarray) else bytes(data)
+    return _header(io.BytesIO(raw), name)
+
+
+def _header(fh: BinaryIO, name: str) -> tuple[int, int, str]:
+    """(width, height, format) from the header of an open file. Pillow (the standard imaging
+    library) parses the header lazily, reading only its bytes, and never decodes pixels here;
+    the decoding stays OpenCV's."""
     from PIL import Image, UnidentifiedImageError
 
-    raw = data.tobytes() if isinstance(data, np.ndarray) else bytes(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we check our own, lower limit
-            with Image.open(io.BytesIO(raw)) as im:
+            with Image.open(fh) as im:
                 return int(im.width), int(im.height), str(im.format or "")
     except Image.DecompressionBombError as exc:  # far beyond any limit; Pillow gives only the count
         count = re.search(r"\((\d+) pixels\)", str(exc))
         what = f"{count.group(1)} pixels" if count else "the image"
         raise ImageReadError(f"{name}: {what} is too large (max {MAX_PIXELS} pixels)") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise ImageReadError(f"{name}: not a readable image (corrupt or unsupported format)") from exc
+    except OSError as exc:  # Pillow's "cannot identify", truncated headers... or a failing disk
+        if getattr(exc, "errno", None):
+            raise
         raise ImageReadError(f"{name}: not a readable image (corrupt or unsupported format)") from exc
 
 
@@ -83,8 +134,7 @@ def decode_photo(data: np.ndarray | bytes, name: str = "image",
     """(image, scale) of an encoded photo; see read_photo."""
     buf = np.frombuffer(data, np.uint8) if isinstance(data, (bytes, bytearray)) else data
     width, height, fmt = header_size(buf, name)
-    if width * height > MAX_PIXELS:
-        raise ImageReadError(f"{name}: {width}x{height} is too large (max {MAX_PIXELS} pixels)")
+    _check_pixels(width, height, name)
     reduce = 1
     if fmt in _JPEG:
         while reduce < 8 and width * height > max_pixels * reduce * reduce:

@@ -201,3 +201,45 @@ def test_doctor_fails_on_a_damaged_or_newer_database(tmp_path, capsys, damage):
     out = capsys.readouterr().out
     assert "database:" in out and "ERROR" in out
     assert "status: OK" not in out and "PROBLEMS FOUND" in out
+
+
+def test_enroll_names_a_bad_photo_once_and_gives_photo_advice(tmp_path, face_photo, capsys):
+    """`enroll fake.jpg` said "fake.jpg: fake.jpg: not a readable image", and photos got
+    camera advice ("look at the camera") that nobody in a photo can follow."""
+    fake = tmp_path / "fake.jpg"
+    fake.write_bytes(b"not a jpeg at all")
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((400, 400, 3), 128, np.uint8))
+    db = str(tmp_path / "m.db")
+    assert main(["--provider", "cpu", "--db", db, "enroll", "--consent", "--name", "A", "--number", "1",
+                 str(fake)]) == EXIT_INPUT
+    out = capsys.readouterr().out
+    assert out.strip() == f"{fake}: not a readable image (corrupt or unsupported format)", out
+    assert main(["--provider", "cpu", "--db", db, "enroll", "--consent", "--name", "A", "--number", "1",
+                 str(blank)]) == 4
+    out = capsys.readouterr().out
+    assert "use a photo where the face is clearly visible" in out and "camera" not in out.replace(
+        "looks straight at the camera", ""), out
+
+
+def test_one_photo_given_three_times_is_one_sample(tmp_path, face_photo, capsys):
+    """enrol_min_samples 3 was met by `enroll A A A`."""
+    db = str(tmp_path / "m.db")
+    run = lambda *a: main(["--provider", "cpu", "--db", db, *a])  # noqa: E731
+    assert run("settings", "set", "enrol_min_samples", "3") == 0
+    same = Path(face_photo).parent / "." / Path(face_photo).name  # another spelling of the same file
+    assert run("enroll", "--consent", "--name", "A", "--number", "1", face_photo, face_photo, str(same)) == 1
+    out, err = capsys.readouterr()
+    assert "the same photo as astronaut.png (counted once)" in out
+    assert "error: 1 usable sample(s); at least 3 needed" in err, err
+    assert run("employees") == 0 and "0 employee(s)" in capsys.readouterr().out
+
+
+def test_identify_refuses_the_database_as_a_video(tmp_path, capsys):
+    db = tmp_path / "m.db"
+    assert main(["--provider", "cpu", "--db", str(db), "employees"]) == 0
+    capsys.readouterr()
+    for path in (db, f"{db}-wal"):
+        assert main(["--provider", "cpu", "--db", str(db), "identify", str(path)]) == EXIT_INPUT
+        err = capsys.readouterr().err
+        assert "this is the attendance database (or one of its files), not a video" in err, err

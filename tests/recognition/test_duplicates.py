@@ -2,6 +2,7 @@ import numpy as np
 
 from faceapp.recognition.calibration import IMPOSTOR_MODEL_LFW
 from faceapp.recognition.duplicates import DuplicateGallery
+from faceapp.recognition.fusion import centroid
 
 
 def gallery(n: int = 3) -> DuplicateGallery:
@@ -41,3 +42,27 @@ def test_the_distances_tighten_as_people_are_added():
         bigger = bigger.adding(100 + i, np.random.default_rng(i).standard_normal((1, 128)).astype(np.float32))
     assert len(bigger) == 202 and bigger.refuse_at < g.refuse_at
     assert bigger.check(bigger.centres[-1][None]).employee_id == 299
+
+
+def test_synced_reloads_only_the_people_added_changed_or_gone():
+    rng = np.random.default_rng(3)
+    emb = {i: rng.standard_normal((2, 128)).astype(np.float32) for i in (1, 2, 3, 4)}
+    sig = {1: ("t1", 11, 2), 2: ("t2", 12, 2), 3: ("t3", 13, 2)}
+    ids = np.repeat([1, 2, 3], 2)
+    g0 = DuplicateGallery.from_templates(ids, np.vstack([emb[1], emb[2], emb[3]]), IMPOSTOR_MODEL_LFW, 0.005, 0.05)
+    g = DuplicateGallery(g0.people, g0.centres, g0.tail, 0.005, 0.05, sig)
+    asked = []
+
+    def load(wanted):
+        asked.append(list(wanted))
+        return np.repeat(wanted, 2), np.vstack([emb[i] for i in wanted])
+
+    now = {1: sig[1], 3: ("t3", 20, 2), 4: ("t4", 21, 2)}  # 2 deleted, 3 re-enrolled, 4 enrolled meanwhile
+    emb[3] = rng.standard_normal((2, 128)).astype(np.float32)
+    h = g.synced(now, load)
+    assert asked == [[3, 4]] and sorted(h.people.tolist()) == [1, 3, 4] and h.signatures == now
+    for person in (3, 4):  # the re-enrolled person's new centroid, the new person's
+        assert np.allclose(h.centres[h.people.tolist().index(person)], centroid(emb[person]), atol=1e-5)
+    assert h.tail is g.tail
+    asked.clear()
+    assert g.synced(sig, load).people.tolist() == [1, 2, 3] and asked == []  # nothing changed: nothing read

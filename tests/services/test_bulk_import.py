@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import cv2
 import pytest
 
 from faceapp.app import build_context
 from faceapp.services.bulk_import import BulkImporter, read_people_csv
+from faceapp.services.enrolment import EnrolmentError
 from faceapp.shared.errors import InputFileError
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -63,13 +69,139 @@ def test_each_person_is_one_transaction_with_gates_and_duplicate_check(tmp_path,
     report = BulkImporter(ctx.enrolment()).run(read_people_csv(csv_path), NOW, actor="test",
                                                progress=lambda d, t, o: seen.append((d, t, o.number)))
     by = {o.number: o for o in report.outcomes}
-    assert by["7"].imported and by["7"].samples == 3 and by["8"].imported
+    assert by["7"].imported and by["7"].samples == 2 and by["8"].imported  # eileen.png listed twice counts once
     assert not by["9"].imported and "already enrolled as Eileen Collins" in by["9"].reason
     assert not by["10"].imported and "not a readable image" in by["10"].reason
-    assert (report.imported, report.refused, report.photos) == (2, 2, 6)
+    assert (report.imported, report.refused, report.photos) == (2, 2, 5)  # the repeated file is read once
     assert seen == [(1, 4, "7"), (2, 4, "8"), (3, 4, "9"), (4, 4, "10")]
     assert sorted(e.number for e in ctx.employees().list()) == ["7", "8"]
-    assert ctx.repo.template_counts() == {by["7"].employee_id: 3, by["8"].employee_id: 1}
+    assert ctx.repo.template_counts() == {by["7"].employee_id: 2, by["8"].employee_id: 1}
     again = BulkImporter(ctx.enrolment()).run(read_people_csv(csv_path)[:1], NOW)  # number taken: nothing written
-    assert not again.outcomes[0].imported and ctx.repo.template_counts()[by["7"].employee_id] == 3
+    assert not again.outcomes[0].imported and ctx.repo.template_counts()[by["7"].employee_id] == 2
+    ctx.close()
+
+
+# -- the database is never read as a photo (issue 18, major 1) ----------------------------
+
+# Tries, from another process, to take the write lock on the byte of `faceapp.db-shm` that
+# every open SQLite connection holds a shared lock on (the "DMS" byte, offset 128): "held"
+# while this process's locks are intact, "free" once they were dropped by opening and
+# closing the file anywhere in the process (POSIX locks; sqlite.org/howtocorrupt.html 2.2).
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+    print("free")
+except OSError:
+    print("held")
+"""
+
+
+def sqlite_locks(db) -> str:
+    res = subprocess.run([sys.executable, "-c", LOCK_PROBE, f"{db}-shm"], capture_output=True, text=True,
+                         timeout=60)
+    return res.stdout.strip()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX advisory locks")
+def test_a_photo_that_is_the_database_is_refused_unopened_and_sqlite_keeps_its_locks(tmp_path, photos):
+    db = tmp_path / "life.db"
+    ctx = build_context(db, provider="cpu")
+    assert sqlite_locks(db) == "held"
+    csv_path = tmp_path / "people.csv"
+    write_csv(csv_path, [("1", "Wal", "", f"{db}-wal"), ("2", "Shm", "", f"{db}-shm"), ("3", "Db", "", str(db)),
+                         ("4", "Grace Hopper", "", "photos/grace.jpg")])
+    report = BulkImporter(ctx.enrolment()).run(read_people_csv(csv_path), NOW)
+    assert sqlite_locks(db) == "held"  # nothing opened the database's files
+    by = {o.number: o for o in report.outcomes}
+    for number in "123":
+        assert not by[number].imported and "is the attendance database" in by[number].reason, by[number]
+    assert by["4"].imported
+    ctx.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX advisory locks")
+def test_every_reader_of_a_user_named_file_refuses_the_database(tmp_path):
+    from faceapp.hardware.capture import open_capture
+    from faceapp.vision.imageio import read_photo
+
+    db = tmp_path / "life.db"
+    ctx = build_context(db, provider="cpu")
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        for read in (read_photo, read_people_csv, open_capture, lambda p: ctx.enrolment().check_photos([p])):
+            try:
+                result = read(str(path))
+            except InputFileError as exc:
+                assert "is the attendance database" in str(exc)
+            else:
+                assert "is the attendance database" in result[0].problems[0]
+    assert sqlite_locks(db) == "held"
+    ctx.close()
+
+
+# -- the import list: one-line errors, every row accounted for (issue 18, minor) ---------
+
+def test_semicolons_are_read_a_repeated_column_is_refused_and_a_row_without_number_is_refused(tmp_path, photos):
+    semi = tmp_path / "excel.csv"
+    semi.write_text("\ufeffnumber;name;department;photo\n7;Eileen Collins;Flight;photos/eileen.png\n"
+                    ";Nobody;;photos/grace.jpg\n;;;\n", encoding="utf-8")
+    people = read_people_csv(semi)
+    assert [(p.number, p.name, p.line, p.problem) for p in people] == [
+        ("7", "Eileen Collins", 2, ""), ("", "Nobody", 3, "no employee number (line 3)")]
+    ctx = build_context(tmp_path / "s.db", provider="cpu")
+    report = BulkImporter(ctx.enrolment()).run(people, NOW)
+    assert (report.imported, report.refused) == (1, 1)  # the row without a number is said, not dropped
+    assert "no employee number" in report.outcomes[1].reason
+    ctx.close()
+    twice = tmp_path / "twice.csv"
+    twice.write_text("number,name,department,photo,number\n7,Ann,,a.jpg,8\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="the column 'number' appears 2 times in the header"):
+        read_people_csv(twice)
+    other = tmp_path / "other.csv"
+    other.write_text("id;who\n1;x\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="semicolons found: separate the columns with commas"):
+        read_people_csv(other)
+
+
+@pytest.mark.parametrize("size", [5000, 128 * 1024 + 10])
+def test_a_huge_field_is_one_line_error(tmp_path, size):
+    path = tmp_path / "long.csv"
+    path.write_text("number,name,department,photo\n7,Ann," + "x" * size + ",a.jpg\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"long.csv, line 2: "):
+        read_people_csv(path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="/dev/zero and FIFOs")
+def test_a_device_a_fifo_or_a_huge_file_is_not_read_as_a_list(tmp_path):
+    with pytest.raises(InputFileError, match="not a regular file"):
+        read_people_csv("/dev/zero")
+    fifo = tmp_path / "list.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFileError, match="not a regular file"):
+        read_people_csv(fifo)  # would block forever waiting for a writer
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.truncate(100 * 2**20)  # sparse: no disk used
+    with pytest.raises(InputFileError, match="larger than an import list can be"):
+        read_people_csv(big)
+
+
+def test_one_photo_repeated_does_not_make_the_minimum_of_samples(tmp_path, photos):
+    shutil.copy(photos / "eileen.png", photos / "copy-of-eileen.png")  # same pixels, another file
+    csv_path = tmp_path / "people.csv"
+    write_csv(csv_path, [("7", "Eileen Collins", "", "photos/eileen.png"),
+                         ("7", "Eileen Collins", "", "photos/eileen.png"),
+                         ("7", "Eileen Collins", "", "./photos/../photos/copy-of-eileen.png"),
+                         ("8", "Grace Hopper", "", "photos/grace.jpg")])
+    ctx = build_context(tmp_path / "m.db", provider="cpu")
+    ctx.save_settings(ctx.settings.replace(enrol_min_samples=2))
+    report = BulkImporter(ctx.enrolment()).run(read_people_csv(csv_path), NOW)
+    eileen = report.outcomes[0]
+    assert not eileen.imported and eileen.reason.startswith("1 usable photo(s) of 3"), eileen
+    assert "the same photo as eileen.png" in eileen.reason
+    assert ctx.employees().list() == []
+    with pytest.raises(EnrolmentError, match="1 usable sample"):  # the service counts distinct samples too
+        face = ctx.engine.analyze(cv2.imread(str(photos / "grace.jpg"))[:, :, ::-1].copy())[0]
+        ctx.enrolment().enrol("9", "Grace Hopper", "", [face, face, face], consent_at=NOW)
     ctx.close()

@@ -96,3 +96,15 @@ def test_reenrol_replaces_templates_and_refuses_someone_else(ctx, astronaut, gra
     with pytest.raises(EnrolmentError, match="look like Grace Hopper"):
         svc.reenrol(a.id, ctx.engine.analyze(grace_hopper))
     assert ctx.repo.template_counts() == {a.id: 2, g.id: 1}
+
+
+def test_photos_get_photo_advice_and_the_camera_gets_camera_advice(ctx, tmp_path):
+    wall = np.full((400, 400, 3), 128, np.uint8)
+    cv2.imwrite(str(tmp_path / "wall.png"), wall)
+    photo = ctx.enrolment().check_photos([tmp_path / "wall.png"])[0]
+    assert photo.problems == ["no face found in the photo - use a photo where the face is clearly visible"]
+    assert ctx.enrolment().check_frame(wall).problems == ["no face found - look at the camera"]
+    s = Settings().enrolment
+    for quality in ({"size_px": 50}, {"brightness": 20}, {"blur": 5}, {"yaw_deg": 40}, {"roll_deg": 30}):
+        for problem in judge([_face(**quality)], s, photo=True).problems:
+            assert " - use a " in problem and "move closer" not in problem and "hold still" not in problem

@@ -66,3 +66,21 @@ def test_employees_page_import_button_opens_the_dialog(ctx, window_factory, qtbo
     QTimer.singleShot(0, look)
     next(b for b in w.employees_page.findChildren(QPushButton) if b.text() == "Import…").click()
     assert seen == {"title": "Import employees"}
+
+
+def test_a_photo_that_is_the_database_is_refused_unread(ctx, qtbot, tmp_path, astronaut):
+    """The dialog checked the list, not the photos in it: a row naming faceapp.db-wal as the
+    photo was read, which drops SQLite's locks (issue 18)."""
+    cv2.imwrite(str(tmp_path / "a.png"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    path = tmp_path / "people.csv"
+    path.write_text(f"number,name,department,photo\n7,Eileen Collins,,a.png\n8,Wal,,{ctx.db_path}-wal\n",
+                    encoding="utf-8")
+    dlg = ImportDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.path.setText(str(path))
+    dlg.consent.setChecked(True)
+    with qtbot.waitSignal(dlg.imported, timeout=120_000):
+        dlg.start()
+    rows = [[dlg.table.item(r, c).text() for c in range(4)] for r in range(dlg.table.rowCount())]
+    assert [r[:3] for r in rows] == [["7", "Eileen Collins", "imported"], ["8", "Wal", "refused"]]
+    assert "is the attendance database" in rows[1][3]

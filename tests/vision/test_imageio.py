@@ -1,5 +1,9 @@
+import os
 import struct
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -7,6 +11,8 @@ import pytest
 
 from faceapp.shared.errors import ImageReadError
 from faceapp.vision.imageio import read_image, to_rgb
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_reads_colour_as_rgb_and_grey_as_three_channels(tmp_path, astronaut):
@@ -110,3 +116,41 @@ def test_a_large_png_is_shrunk_after_decoding(tmp_path, astronaut):
     img, scale = read_photo(p)
     assert img.shape[0] * img.shape[1] <= PHOTO_MAX_PIXELS and img.shape[0] == img.shape[1]
     assert scale == pytest.approx(img.shape[0] / 4800)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev")
+def test_a_fifo_or_a_device_is_refused_by_stat_without_opening_it(tmp_path):
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # opening it to read would block until someone writes: forever
+    with pytest.raises(ImageReadError, match="photo.jpg: is a named pipe"):
+        read_image(fifo)
+    with pytest.raises(ImageReadError, match="/dev/zero: is a device"):
+        read_image("/dev/zero")  # never ends
+
+
+# Peak resident memory (VmHWM) of reading one file in a fresh process: `ru_maxrss` would
+# also count the pytest process the child was forked from.
+READ_MEASURED = """
+import sys
+from faceapp.shared.errors import ImageReadError
+from faceapp.vision.imageio import read_photo
+try:
+    read_photo(sys.argv[1])
+except ImageReadError as exc:
+    print(exc)
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) // 1024)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM in /proc, sparse files")
+@pytest.mark.parametrize("mib,says", [(200, "not a readable image"), (3072, "3,072 MB is larger than any photo")])
+def test_a_huge_file_that_is_no_photo_is_refused_before_it_is_read(tmp_path, mib, says):
+    """A 3 GB non-image was read whole (6.3 GB peak) before its header was looked at."""
+    p = tmp_path / "video.jpg"
+    with open(p, "wb") as fh:
+        fh.truncate(mib * 2**20)  # sparse: no disk used, but a whole read costs its full size
+    res = subprocess.run([sys.executable, "-c", READ_MEASURED, str(p)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    message, peak_mib = res.stdout.strip().splitlines()
+    assert says in message, res.stdout + res.stderr
+    assert int(peak_mib) < 150, f"peak RSS {peak_mib} MiB reading a {mib} MiB file that is no photo"
