@@ -74,8 +74,9 @@ def choose_encoder(setting: str, template_models: dict[str, int], manifest: "Man
         by_encoder[encoder_of(model_id)] = by_encoder.get(encoder_of(model_id), 0) + int(n)
     if setting and setting != "auto":
         encoder, reason = setting, "chosen in the settings"
-    elif by_encoder:
-        encoder = max(sorted(by_encoder), key=lambda e: by_encoder[e])
+    elif known := {e: n for e, n in by_encoder.items() if e in manifest.encoder_keys()}:
+        # templates of a model no pack lists (a retired one) cannot choose: they are "other"
+        encoder = max(sorted(known), key=lambda e: known[e])
         reason = "this database's templates were made with it"
     else:
         encoder, reason = manifest.default_encoder, "new database default"

@@ -109,3 +109,19 @@ def test_mobilefacenet_enrol_then_identify_end_to_end(tmp_path, astronaut, grace
         assert found[0].distance < 0.5 and found[1].distance > 1.0
     finally:
         ctx.close()
+
+
+def test_templates_of_an_unlisted_model_do_not_choose_the_encoder(tmp_path):
+    """A database whose only templates come from a model no pack lists starts with the default
+    encoder and reports those templates as not used (it used to fail to load any engine)."""
+    db = tmp_path / "old_model.db"
+    ctx = build_context(db, allow_new_db=True)
+    try:
+        ctx.repo.enrol("7", "Old", "", datetime.now(timezone.utc), np.ones((1, 128), np.float32), [1.0],
+                       "retired_model@000000000000")
+        choice = ctx.encoder_choice()
+        assert (choice.encoder, choice.reason) == ("mobilefacenet_v1", "new database default")
+        assert choice.other == {"retired_model": 1}
+        assert ctx.engine.encoder.dim == 192
+    finally:
+        ctx.close()
