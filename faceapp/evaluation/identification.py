@@ -152,10 +152,13 @@ def _rates(t: float, margin: float, mate: tuple, stranger: tuple, same: set) -> 
             "fpir_upper95": clopper_pearson_upper(fa, n_s), "same_person_excluded": int((s_acc & alias).sum())}
 
 
-def _oracle_threshold(stranger: tuple, margin: float, target: float) -> float:
-    """Largest threshold whose FPIR on these strangers stays <= target (for the DET curve only)."""
-    sd, sm = stranger[0], stranger[1]
-    eff = np.sort(np.where(sm >= margin, sd, np.inf))
+def _oracle_threshold(stranger: tuple, margin: float, target: float, same: set = frozenset()) -> float:
+    """Largest threshold whose FPIR on these strangers stays <= target (for the DET curve only).
+    A visit whose nearest identity is the same person under another name (`same`, as _rates
+    counts it) is not a stranger's: it would pull the oracle down to that visit's distance."""
+    sd, sm, sc, st = stranger
+    alias = np.array([(a, b) in same or (b, a) in same for a, b in zip(st, sc)], bool)
+    eff = np.sort(np.where(sm >= margin, sd, np.inf)[~alias] if len(alias) else np.where(sm >= margin, sd, np.inf))
     allowed = int(np.floor(target * len(eff)))
     return float(np.nextafter(eff[allowed], 0)) if allowed < len(eff) and np.isfinite(eff[allowed]) else 10.0
 
@@ -204,7 +207,8 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     out["by_threshold"] = _fixed_rows(thresholds, proto.min_margin, mate, stranger, same_person, out["rank1"])
     out["_base"] = (mate, stranger)
     for target in proto.targets:
-        out["oracle"].append({"target": target} | _rates(_oracle_threshold(stranger, proto.min_margin, target),
+        oracle_t = _oracle_threshold(stranger, proto.min_margin, target, same_person)
+        out["oracle"].append({"target": target} | _rates(oracle_t,
                                                         proto.min_margin, mate, stranger, same_person))
     out["det"] = _det_curves(ids_arr, mat, names, enrolled, mate_q, mate_ids, str_q, str_ids, proto,
                              sizes or [len(enrolled), len(names)], same_person)
@@ -296,7 +300,7 @@ def pool_reports(reports: list[dict]) -> dict:
                            "points": _det_points(mate, stranger, margin, same), "_raw": (mate, stranger)})
     mate, stranger = out["_base"] = (_concat([r["_base"][0] for r in reports]),
                                      _concat([r["_base"][1] for r in reports]))
-    out["oracle"] = [{"target": t} | _rates(_oracle_threshold(stranger, margin, t), margin, mate, stranger, same)
+    out["oracle"] = [{"target": t} | _rates(_oracle_threshold(stranger, margin, t, same), margin, mate, stranger, same)
                      for t in first["protocol"]["targets"]]
     out["rank1"] = float(np.average([r["rank1"] for r in reports], weights=[r["known_probes"] for r in reports]))
     out["by_threshold"] = _fixed_rows([b["threshold"] for b in first["by_threshold"]], margin, mate, stranger,
