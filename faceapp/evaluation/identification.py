@@ -12,6 +12,7 @@ import numpy as np
 
 from ..recognition.calibration import calibrated_gallery
 from ..recognition.fusion import centroids, frame_weight, fuse
+from ..recognition.units import DLIB_UNITS, EncoderUnits, units_for
 from ..recognition.gallery import Gallery
 from ..recognition.settings import RecognitionSettings
 from ..shared.errors import ImageReadError, InputFileError
@@ -114,15 +115,18 @@ def _arrange(rows: list[tuple[Path, str, str]], distractors: list[tuple[Path, st
     return split
 
 
-def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict) -> tuple[list[str], np.ndarray]:
-    """(identity, fused probe) of every visit whose photos all have a face."""
+def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict,
+                  units: EncoderUnits = DLIB_UNITS) -> tuple[list[str], np.ndarray]:
+    """(identity, fused probe) of every visit whose photos all have a face, fused as the
+    live tracker fuses (renormalised for unit-vector encoders)."""
     ids, probes = [], []
     for ident, photos in visits:
         if all(p in desc for p in photos):
             emb = np.stack([desc[p][0] for p in photos])
-            probes.append(fuse(emb, np.array([desc[p][1] for p in photos])))
+            probes.append(fuse(emb, np.array([desc[p][1] for p in photos]), units.renormalise))
             ids.append(ident)
-    return ids, (np.stack(probes) if probes else np.zeros((0, 128), np.float32))
+    dim = next(iter(desc.values()))[0].shape[-1] if desc else 128
+    return ids, (np.stack(probes) if probes else np.zeros((0, dim), np.float32))
 
 
 def _scores(gallery: Gallery, probes: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -148,10 +152,13 @@ def _rates(t: float, margin: float, mate: tuple, stranger: tuple, same: set) -> 
             "fpir_upper95": clopper_pearson_upper(fa, n_s), "same_person_excluded": int((s_acc & alias).sum())}
 
 
-def _oracle_threshold(stranger: tuple, margin: float, target: float) -> float:
-    """Largest threshold whose FPIR on these strangers stays <= target (for the DET curve only)."""
-    sd, sm = stranger[0], stranger[1]
-    eff = np.sort(np.where(sm >= margin, sd, np.inf))
+def _oracle_threshold(stranger: tuple, margin: float, target: float, same: set = frozenset()) -> float:
+    """Largest threshold whose FPIR on these strangers stays <= target (for the DET curve only).
+    A visit whose nearest identity is the same person under another name (`same`, as _rates
+    counts it) is not a stranger's: it would pull the oracle down to that visit's distance."""
+    sd, sm, sc, st = stranger
+    alias = np.array([(a, b) in same or (b, a) in same for a, b in zip(st, sc)], bool)
+    eff = np.sort(np.where(sm >= margin, sd, np.inf)[~alias] if len(alias) else np.where(sm >= margin, sd, np.inf))
     allowed = int(np.floor(target * len(eff)))
     return float(np.nextafter(eff[allowed], 0)) if allowed < len(eff) and np.isfinite(eff[allowed]) else 10.0
 
@@ -175,8 +182,9 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     enrolled = [i for i in names if i in main_ids]
     gal_ids = [n for n, i in enumerate(names) for p in split.gallery[i] if p in desc]
     gal_mat = np.stack([desc[p][0] for i in names for p in split.gallery[i] if p in desc])
-    mate_ids, mate_q = _visit_probes([mv for mv in split.mates if mv[0] in names], desc)
-    str_ids, str_q = _visit_probes(split.strangers, desc)
+    units = units_for(engine)
+    mate_ids, mate_q = _visit_probes([mv for mv in split.mates if mv[0] in names], desc, units)
+    str_ids, str_q = _visit_probes(split.strangers, desc, units)
     out = {"gallery_people": len(names), "enrolled_people": len(enrolled), "known_probes": len(mate_ids),
            "unknown_probes": len(str_ids), "stranger_people": len(set(str_ids)),
            "protocol": vars(proto) | {"targets": list(proto.targets)}, "failures": failures,
@@ -185,7 +193,7 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     settings = RecognitionSettings()
     for target in sorted(set(proto.targets) | {proto.site_target}, reverse=True):
         s = replace(settings, strangers_per_1000=target * 1000, min_margin=proto.min_margin)
-        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks)
+        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks, units)
         mate = (*_scores(gallery, mate_q, names), mate_ids)
         stranger = (*_scores(gallery, str_q, names), str_ids)
         row = _rates(point.threshold, proto.min_margin, mate, stranger, same_person)
@@ -199,7 +207,8 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     out["by_threshold"] = _fixed_rows(thresholds, proto.min_margin, mate, stranger, same_person, out["rank1"])
     out["_base"] = (mate, stranger)
     for target in proto.targets:
-        out["oracle"].append({"target": target} | _rates(_oracle_threshold(stranger, proto.min_margin, target),
+        oracle_t = _oracle_threshold(stranger, proto.min_margin, target, same_person)
+        out["oracle"].append({"target": target} | _rates(oracle_t,
                                                         proto.min_margin, mate, stranger, same_person))
     out["det"] = _det_curves(ids_arr, mat, names, enrolled, mate_q, mate_ids, str_q, str_ids, proto,
                              sizes or [len(enrolled), len(names)], same_person)
@@ -291,7 +300,7 @@ def pool_reports(reports: list[dict]) -> dict:
                            "points": _det_points(mate, stranger, margin, same), "_raw": (mate, stranger)})
     mate, stranger = out["_base"] = (_concat([r["_base"][0] for r in reports]),
                                      _concat([r["_base"][1] for r in reports]))
-    out["oracle"] = [{"target": t} | _rates(_oracle_threshold(stranger, margin, t), margin, mate, stranger, same)
+    out["oracle"] = [{"target": t} | _rates(_oracle_threshold(stranger, margin, t, same), margin, mate, stranger, same)
                      for t in first["protocol"]["targets"]]
     out["rank1"] = float(np.average([r["rank1"] for r in reports], weights=[r["known_probes"] for r in reports]))
     out["by_threshold"] = _fixed_rows([b["threshold"] for b in first["by_threshold"]], margin, mate, stranger,

@@ -38,13 +38,15 @@ class DuplicateGallery:
     gives the gallery with one more person, for bulk imports)."""
 
     def __init__(self, people: np.ndarray, centres: np.ndarray, tail: ImpostorTail, refuse_rate: float,
-                 ask_rate: float, signatures: Mapping[int, Hashable] | None = None) -> None:
+                 ask_rate: float, signatures: Mapping[int, Hashable] | None = None,
+                 renormalise: bool = False) -> None:
         if not 0 < refuse_rate <= ask_rate < 1:
             raise ValueError(f"expected 0 < refuse_rate <= ask_rate < 1, got {refuse_rate}, {ask_rate}")
         self.people = np.asarray(people, np.int64)
         self.centres = np.asarray(centres, np.float32).reshape(len(self.people), -1) if len(self.people) \
             else np.zeros((0, 128), np.float32)
         self.tail = tail
+        self.renormalise = bool(renormalise)  # unit-vector encoder: fused samples renormalised
         self.refuse_rate, self.ask_rate = float(refuse_rate), float(ask_rate)
         # What each person's templates were when loaded (the repository's template
         # signatures); a person without one (added by adding()) is reloaded by synced().
@@ -55,9 +57,9 @@ class DuplicateGallery:
 
     @classmethod
     def from_templates(cls, employee_ids: np.ndarray, matrix: np.ndarray, tail: ImpostorTail, refuse_rate: float,
-                       ask_rate: float) -> "DuplicateGallery":
+                       ask_rate: float, renormalise: bool = False) -> "DuplicateGallery":
         people, centres = centroids(employee_ids, matrix)
-        return cls(people, centres, tail, refuse_rate, ask_rate)
+        return cls(people, centres, tail, refuse_rate, ask_rate, renormalise=renormalise)
 
     def __len__(self) -> int:
         return len(self.people)
@@ -65,7 +67,9 @@ class DuplicateGallery:
     def check(self, samples: np.ndarray, weights: np.ndarray | None = None,
               exclude_id: int | None = None) -> DuplicateCheck:
         """Verdict for the fused samples; exclude_id skips the person being re-enrolled."""
-        probe = fuse(samples, weights)
+        probe = fuse(samples, weights, self.renormalise)
+        if not len(self.people):
+            return DuplicateCheck("new", None, float("inf"), self.refuse_at, self.ask_at)
         keep = self.people != exclude_id if exclude_id is not None else np.ones(len(self.people), bool)
         if not keep.any():
             return DuplicateCheck("new", None, float("inf"), self.refuse_at, self.ask_at)
@@ -78,9 +82,11 @@ class DuplicateGallery:
     def adding(self, employee_id: int, samples: np.ndarray) -> "DuplicateGallery":
         """This gallery plus one person (the impostor tail is kept; the distances follow N)."""
         people = np.append(self.people, int(employee_id))
-        centres = np.vstack([self.centres, centroid(samples)[None, :]])
+        centre = centroid(samples)[None, :]
+        centres = np.vstack([self.centres, centre]) if len(self.people) else centre
         signatures = {k: v for k, v in self.signatures.items() if k != int(employee_id)}
-        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures)
+        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures,
+                                renormalise=self.renormalise)
 
     def synced(self, signatures: Mapping[int, Hashable],
                load: Callable[[list[int]], tuple[np.ndarray, np.ndarray]]) -> "DuplicateGallery":
@@ -104,4 +110,5 @@ class DuplicateGallery:
             centres = new_centres if len(new_people) else self.centres[:0]
         else:
             centres = np.vstack([self.centres[keep], new_centres.reshape(len(new_people), dim)])
-        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures)
+        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, signatures,
+                                renormalise=self.renormalise)

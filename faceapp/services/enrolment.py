@@ -19,6 +19,7 @@ from ..vision.imageio import read_image
 from ..recognition.calibration import impostor_tail
 from ..recognition.duplicates import DuplicateCheck, DuplicateGallery
 from ..recognition.fusion import centroids, frame_weight
+from ..recognition.units import units_for
 from ..shared.records import Employee
 from ..settings import EnrolmentSettings, Settings
 from ..vision.types import Face
@@ -227,10 +228,11 @@ class EnrolmentService:
         """Everyone enrolled (inactive people included) with the calibrated distances."""
         ids, mat, signatures = self.repo.load_templates_with_signatures(self.engine.model_id)
         people, centres = centroids(ids, mat)
-        tail = impostor_tail(ids, mat, people, centres)
+        units = units_for(self.engine)  # the encoder's shipped impostor model and fusion rule
+        tail = impostor_tail(ids, mat, people, centres, units.impostor_model)
         e = self.settings.enrolment
         return DuplicateGallery(people, centres, tail, e.duplicate_refuse_percent / 100, e.duplicate_ask_percent / 100,
-                                signatures)
+                                signatures, renormalise=units.renormalise)
 
     def _current(self, gallery: DuplicateGallery) -> DuplicateGallery:
         """`gallery` brought up to date with the database (only the people enrolled, changed

@@ -44,92 +44,132 @@
         <translation>请保持头部端正</translation>
     </message>
     <message>
+        <location filename="../../faceapp/ui/wizard.py" line="45"/>
+        <source>no face found in the photo - use a photo where the face is clearly visible</source>
+        <translation>照片中未找到人脸 - 请使用人脸清晰可见的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="46"/>
+        <source>face too small - use a photo where the face is larger</source>
+        <translation>人脸太小 - 请使用人脸更大的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="47"/>
+        <source>too dark - use a brighter photo</source>
+        <translation>太暗 - 请使用更明亮的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="48"/>
+        <source>too bright - use a photo that is not overexposed</source>
+        <translation>太亮 - 请使用未过曝的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="49"/>
+        <source>blurred - use a sharp photo</source>
+        <translation>模糊 - 请使用清晰的照片</translation>
+    </message>
+    <message>
         <location filename="../../faceapp/ui/wizard.py" line="50"/>
+        <source>face turned to the side - use a photo where the face looks straight at the camera</source>
+        <translation>人脸侧转 - 请使用正面朝向镜头的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="51"/>
+        <source>head tilted - use a photo where the head is upright</source>
+        <translation>头部倾斜 - 请使用头部端正的照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="58"/>
         <source>%1 faces in view - only the person enrolling please</source>
         <translation>画面中有 %1 张人脸 - 请只让登记人出现</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/wizard.py" line="61"/>
+        <source>%1 faces in the photo - use a photo of the person alone</source>
+        <translation>照片中有 %1 张人脸 - 请使用只有本人的照片</translation>
     </message>
 </context>
 <context>
     <name>CapturePage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="131"/>
+        <location filename="../../faceapp/ui/wizard.py" line="142"/>
         <source>Face samples</source>
         <translation>人脸样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="132"/>
+        <location filename="../../faceapp/ui/wizard.py" line="143"/>
         <source>Look at the camera; samples are taken automatically when the quality is good. Or enrol from photos.</source>
         <translation>请看向摄像头；画面质量合格时会自动采集样本。也可以从照片登记。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="142"/>
+        <location filename="../../faceapp/ui/wizard.py" line="153"/>
         <source>Capture from camera</source>
         <translation>从摄像头采集</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="144"/>
+        <location filename="../../faceapp/ui/wizard.py" line="155"/>
         <source>Enrol from photos…</source>
         <translation>从照片登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="175"/>
+        <location filename="../../faceapp/ui/wizard.py" line="186"/>
         <source>Samples: %1 (at least %2 needed, %3 recommended)</source>
         <translation>样本：%1（至少需要 %2 个，建议 %3 个）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="210"/>
+        <location filename="../../faceapp/ui/wizard.py" line="221"/>
         <source>Look at the camera…</source>
         <translation>请看向摄像头…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="222"/>
+        <location filename="../../faceapp/ui/wizard.py" line="233"/>
         <source>No picture</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="223"/>
+        <location filename="../../faceapp/ui/wizard.py" line="234"/>
         <source>The camera or video is not available - enrol from photos, or check the camera in Settings</source>
         <translation>摄像头或视频不可用 - 请用照片登记，或在设置中检查摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="229"/>
+        <location filename="../../faceapp/ui/wizard.py" line="240"/>
         <source>No picture from the camera yet - it may be disconnected. Enrol from photos, or check the camera in Settings</source>
         <translation>摄像头仍无画面 - 可能已断开。请用照片登记，或在设置中检查摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="242"/>
+        <location filename="../../faceapp/ui/wizard.py" line="253"/>
         <source>Good - hold still</source>
         <translation>很好 - 请保持不动</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="245"/>
+        <location filename="../../faceapp/ui/wizard.py" line="256"/>
         <source>Done - %1 samples taken</source>
         <translation>完成 - 已采集 %1 个样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="251"/>
+        <location filename="../../faceapp/ui/wizard.py" line="262"/>
         <source>Photos of the employee</source>
         <translation>员工照片</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="252"/>
+        <location filename="../../faceapp/ui/wizard.py" line="263"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp *.webp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp *.webp)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/wizard.py" line="259"/>
+        <location filename="../../faceapp/ui/wizard.py" line="270"/>
         <source>Checking %n photo(s)…</source>
         <translation>
             <numerusform>正在检查 %n 张照片…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="274"/>
+        <location filename="../../faceapp/ui/wizard.py" line="285"/>
         <source>✔ %1: usable</source>
         <translation>✔ %1：可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="276"/>
+        <location filename="../../faceapp/ui/wizard.py" line="287"/>
         <source>✘ %1: %2</source>
         <translation>✘ %1：%2</translation>
     </message>
@@ -142,12 +182,12 @@
         <translation>我同意雇主拍摄我的面部并将其作为生物特征模板保存，用于记录考勤和开门。我可以随时要求删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="111"/>
+        <location filename="../../faceapp/ui/wizard.py" line="122"/>
         <source>Consent</source>
         <translation>同意书</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="115"/>
+        <location filename="../../faceapp/ui/wizard.py" line="126"/>
         <source>The employee has read this and consents</source>
         <translation>员工已阅读并同意</translation>
     </message>
@@ -218,33 +258,33 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="62"/>
+        <location filename="../../faceapp/ui/wizard.py" line="73"/>
         <source>Employee details</source>
         <translation>员工信息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="65"/>
+        <location filename="../../faceapp/ui/wizard.py" line="76"/>
         <source>Employee number *</source>
         <translation>工号 *</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="66"/>
+        <location filename="../../faceapp/ui/wizard.py" line="77"/>
         <source>Full name *</source>
         <translation>姓名 *</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="67"/>
+        <location filename="../../faceapp/ui/wizard.py" line="78"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="86"/>
+        <location filename="../../faceapp/ui/wizard.py" line="97"/>
         <source>Checking the employee number…</source>
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/employees.py" line="86"/>
-        <location filename="../../faceapp/ui/wizard.py" line="94"/>
+        <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
     </message>
@@ -380,12 +420,12 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EnrolWizard</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="417"/>
+        <location filename="../../faceapp/ui/wizard.py" line="428"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="418"/>
+        <location filename="../../faceapp/ui/wizard.py" line="429"/>
         <source>Re-enrol %1</source>
         <translation>重新登记 %1</translation>
     </message>
@@ -622,7 +662,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="272"/>
+        <location filename="../../faceapp/ui/live.py" line="281"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -796,73 +836,73 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="56"/>
+        <location filename="../../faceapp/ui/main_window.py" line="57"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="64"/>
+        <location filename="../../faceapp/ui/main_window.py" line="65"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="65"/>
+        <location filename="../../faceapp/ui/main_window.py" line="66"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="66"/>
+        <location filename="../../faceapp/ui/main_window.py" line="67"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="78"/>
+        <location filename="../../faceapp/ui/main_window.py" line="79"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="114"/>
+        <location filename="../../faceapp/ui/main_window.py" line="120"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="116"/>
+        <location filename="../../faceapp/ui/main_window.py" line="122"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="117"/>
+        <location filename="../../faceapp/ui/main_window.py" line="123"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="118"/>
+        <location filename="../../faceapp/ui/main_window.py" line="124"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="119"/>
+        <location filename="../../faceapp/ui/main_window.py" line="125"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="132"/>
-        <location filename="../../faceapp/ui/main_window.py" line="133"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
+        <location filename="../../faceapp/ui/main_window.py" line="139"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="138"/>
+        <location filename="../../faceapp/ui/main_window.py" line="144"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="150"/>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="151"/>
+        <location filename="../../faceapp/ui/main_window.py" line="157"/>
         <source>The face models could not be loaded:
 %1
 
@@ -873,97 +913,97 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="163"/>
+        <location filename="../../faceapp/ui/main_window.py" line="169"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="164"/>
+        <location filename="../../faceapp/ui/main_window.py" line="170"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="170"/>
+        <location filename="../../faceapp/ui/main_window.py" line="176"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="170"/>
+        <location filename="../../faceapp/ui/main_window.py" line="176"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="171"/>
+        <location filename="../../faceapp/ui/main_window.py" line="177"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="178"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="179"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="193"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="193"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="193"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="189"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="190"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="212"/>
+        <location filename="../../faceapp/ui/main_window.py" line="218"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="214"/>
+        <location filename="../../faceapp/ui/main_window.py" line="220"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="224"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -972,7 +1012,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="226"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -981,14 +1021,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="223"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="225"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>No camera found.
 %1
 
@@ -999,12 +1039,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="234"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1015,78 +1055,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="232"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="234"/>
+        <location filename="../../faceapp/ui/main_window.py" line="240"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="245"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="288"/>
+        <location filename="../../faceapp/ui/main_window.py" line="329"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="300"/>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="347"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="288"/>
-        <location filename="../../faceapp/ui/main_window.py" line="300"/>
+        <location filename="../../faceapp/ui/main_window.py" line="329"/>
+        <location filename="../../faceapp/ui/main_window.py" line="341"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="307"/>
+        <location filename="../../faceapp/ui/main_window.py" line="348"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="313"/>
+        <location filename="../../faceapp/ui/main_window.py" line="354"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="330"/>
+        <location filename="../../faceapp/ui/main_window.py" line="371"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="331"/>
+        <location filename="../../faceapp/ui/main_window.py" line="372"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="398"/>
+        <location filename="../../faceapp/ui/main_window.py" line="439"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="398"/>
+        <location filename="../../faceapp/ui/main_window.py" line="439"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1132,17 +1172,17 @@ Retrying automatically…</source>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="288"/>
+        <location filename="../../faceapp/ui/wizard.py" line="299"/>
         <source>Review samples</source>
         <translation>检查样本</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="293"/>
+        <location filename="../../faceapp/ui/wizard.py" line="304"/>
         <source>Remove selected</source>
         <translation>移除所选</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="295"/>
+        <location filename="../../faceapp/ui/wizard.py" line="306"/>
         <source>Retake / add samples</source>
         <translation>重拍 / 添加样本</translation>
     </message>
@@ -1150,47 +1190,47 @@ Retrying automatically…</source>
 <context>
     <name>SavePage</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="328"/>
+        <location filename="../../faceapp/ui/wizard.py" line="339"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="334"/>
+        <location filename="../../faceapp/ui/wizard.py" line="345"/>
         <source>This is a different person: save anyway (recorded in the audit log)</source>
         <translation>这是另一个人：仍然保存（记录在审计日志中）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="351"/>
+        <location filename="../../faceapp/ui/wizard.py" line="362"/>
         <source>%1: %2 sample(s) will be saved.</source>
         <translation>%1：将保存 %2 个样本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="356"/>
+        <location filename="../../faceapp/ui/wizard.py" line="367"/>
         <source>Checking that this person is not already enrolled…</source>
         <translation>正在检查此人是否已登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="371"/>
+        <location filename="../../faceapp/ui/wizard.py" line="382"/>
         <source>? This person looks like %1 (no. %2). Same person? Then cancel and re-enrol that employee. If not, confirm below.</source>
         <translation>? 此人看起来像 %1（工号 %2）。是同一个人吗？如果是，请取消并重新登记该员工；如果不是，请在下方确认。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="376"/>
+        <location filename="../../faceapp/ui/wizard.py" line="387"/>
         <source>✔ Duplicate check: nobody enrolled looks like this person. Press Finish to save.</source>
         <translation>✔ 重复检查：没有已登记人员与此人相似。按“完成”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="380"/>
+        <location filename="../../faceapp/ui/wizard.py" line="391"/>
         <source>%1: not saved.</source>
         <translation>%1：未保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="381"/>
+        <location filename="../../faceapp/ui/wizard.py" line="392"/>
         <source>✘ This person is already enrolled as %1 (no. %2). Edit or re-enrol that employee instead; nothing was saved.</source>
         <translation>✘ 此人已登记为 %1（工号 %2）。请改为编辑或重新登记该员工；未保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="400"/>
+        <location filename="../../faceapp/ui/wizard.py" line="411"/>
         <source>Enrolment</source>
         <translation>登记</translation>
     </message>
@@ -1253,547 +1293,572 @@ Retrying automatically…</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="29"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="34"/>
         <source>Lead needed over the second-best match</source>
         <translation>需领先第二匹配者的差距</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="30"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="35"/>
         <source>When a face looks almost equally like two employees, it is treated as not recognised unless the best match is ahead by at least this much. 0 turns the check off.</source>
         <translation>当一张人脸与两名员工几乎同样相似时，除非最佳匹配至少领先这么多，否则视为未识别。0 表示关闭此检查。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="21"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="26"/>
         <source>Strangers accepted per 1,000 visits</source>
         <translation>每 1,000 次来访中接受的陌生人数</translation>
     </message>
     <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="21"/>
+        <source>Face model</source>
+        <translation>人脸模型</translation>
+    </message>
+    <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="22"/>
+        <source>Which face model turns faces into numbers. Automatic keeps the model this database&apos;s employees were enrolled with, and uses MobileFaceNet for a new database. Faces enrolled with one model are not recognised by another: after switching, employees enrolled with the old model must be enrolled again (or their templates rebuilt). Takes effect after a restart.</source>
+        <translation>把人脸转换为特征数值的模型。“自动”沿用本数据库员工登记时所用的模型，新数据库使用 MobileFaceNet。用一个模型登记的人脸不能被另一个模型识别：切换后，用旧模型登记的员工需要重新登记（或重建其模板）。重启后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="23"/>
+        <source>Automatic (this database&apos;s model)</source>
+        <translation>自动（本数据库的模型）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="24"/>
+        <source>dlib ResNet (older, 128-D)</source>
+        <translation>dlib ResNet（较旧，128 维）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="25"/>
+        <source>MobileFaceNet (recommended, 192-D)</source>
+        <translation>MobileFaceNet（推荐，192 维）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="27"/>
         <source>How many visits of people who are not enrolled (out of 1,000) may be taken for an employee. Lower is stricter: fewer strangers booked or let in, but employees are more often asked to look at the camera again. The app turns this into the matching distance for the number of people enrolled, and recomputes it after every enrolment.</source>
         <translation>每 1,000 次未登记人员的来访中，最多允许几次被误认为员工。越低越严格：被记录或放行的陌生人更少，但员工更常被要求重新看摄像头。应用程序会根据已登记人数换算出匹配距离，并在每次登记后重新计算。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="23"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="28"/>
         <source>How the matching distance is set</source>
         <translation>匹配距离的设定方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="24"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="29"/>
         <source>calibrated: the matching distance follows from the strangers-per-1,000 target and the people enrolled (recommended). fixed: an expert override that uses the fixed distance below as it is; its stranger rate then grows with the number of people enrolled.</source>
         <translation>校准（calibrated）：匹配距离由每 1,000 次陌生人目标和已登记人数得出（推荐）。固定（fixed）：专家选项，直接使用下面的固定距离；此时陌生人误识率会随已登记人数增加。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="25"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="30"/>
         <source>calibrated</source>
         <translation>校准（推荐）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="26"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="31"/>
         <source>fixed</source>
         <translation>固定（专家）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="27"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="32"/>
         <source>Fixed matching distance (lower is stricter)</source>
         <translation>固定匹配距离（越低越严格）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="28"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="33"/>
         <source>Only with the fixed setting above: how alike a face must look to an enrolled employee to count as that person. Lower is stricter: strangers are less often taken for an employee, but employees are more often not recognised.</source>
         <translation>仅用于上面的固定方式：人脸与已登记员工相似到什么程度才算是此人。越低越严格：陌生人更少被误认为员工，但员工更常无法被识别。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="31"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="36"/>
         <source>Frames before the first decision</source>
         <translation>首次判断前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="32"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="37"/>
         <source>Camera frames of a face combined before the first comparison with the enrolled people; later comparisons come after 3, 9 ... times as many frames. One odd frame then cannot book attendance or open the door.</source>
         <translation>与已登记人员首次比对前合并的人脸帧数；之后的比对在 3 倍、9 倍……帧后进行。这样单个异常帧无法记录考勤或开门。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="33"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="38"/>
         <source>Frames before &apos;not recognised&apos;</source>
         <translation>判定“未识别”前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="34"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="39"/>
         <source>Frames combined for the last comparison (about 3 s at 30 frames per second): a face not recognised by then is told &apos;please see reception&apos;. All comparisons of a face share the strangers-per-1,000 budget.</source>
         <translation>最后一次比对合并的帧数（每秒 30 帧时约 3 秒）：届时仍未识别的人脸会被提示“请联系前台”。同一张脸的所有比对共用每 1,000 次的陌生人额度。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="35"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="40"/>
         <source>Overlap to follow a moving face</source>
         <translation>跟踪移动人脸所需的重叠</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="36"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="41"/>
         <source>How much a face&apos;s box must overlap between two frames to be taken as the same person moving.</source>
         <translation>人脸框在两帧之间需要重叠多少，才被视为同一个人在移动。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="37"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="42"/>
         <source>Frames a face may be hidden</source>
         <translation>人脸可被遮挡的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="38"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="43"/>
         <source>Frames a face may be hidden (someone walks in front, the person looks away) and still be followed as the same person; after that a new decision is made.</source>
         <translation>人脸可被遮挡（有人从前面走过、本人转开视线）多少帧仍被视为同一人继续跟踪；超过后将重新判断。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="39"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="44"/>
         <source>Jump that means another person</source>
         <translation>判定为另一个人的变化幅度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="40"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="45"/>
         <source>A face that suddenly looks this different from the same face a frame before is taken for another person (the camera cut away, someone stepped into the place) and gets its own decision, so a name never passes to someone else. Two frames of one person are far more alike than two photos of them.</source>
         <translation>如果一张脸与上一帧的同一位置突然相差这么大，就视为另一个人（镜头切换、有人站到了这个位置），并单独判断，这样名字绝不会转给别人。同一个人的两帧远比他的两张照片相似。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="41"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="46"/>
         <source>Enrolment</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="42"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="47"/>
         <source>Photos needed to enrol</source>
         <translation>登记所需照片数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="43"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="48"/>
         <source>Good photos of a new employee needed before they can be saved. The guided capture from the camera takes 5.</source>
         <translation>保存新员工前所需的合格照片数量。摄像头引导采集会拍 5 张。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="44"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="49"/>
         <source>Smallest face size (pixels)</source>
         <translation>最小人脸尺寸（像素）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="45"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="50"/>
         <source>A face smaller than this in the picture is refused with &quot;move closer&quot;.</source>
         <translation>画面中小于此尺寸的人脸会被拒绝，并提示“请靠近一些”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="46"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="51"/>
         <source>Sharpness needed</source>
         <translation>所需清晰度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="47"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="52"/>
         <source>A blurred photo is refused with &quot;hold still&quot;. Higher asks for sharper photos; 0 accepts any.</source>
         <translation>模糊的照片会被拒绝，并提示“请保持不动”。调高则要求更清晰的照片；0 表示全部接受。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="48"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="53"/>
         <source>Darkest face accepted</source>
         <translation>可接受的最暗人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="49"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="54"/>
         <source>A face darker than this (0 is black, 255 is white) is refused with &quot;too dark&quot;.</source>
         <translation>比此值更暗的人脸（0 为黑，255 为白）会被拒绝，并提示“太暗”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="50"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="55"/>
         <source>Brightest face accepted</source>
         <translation>可接受的最亮人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="51"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="56"/>
         <source>A face brighter than this is refused with &quot;too bright&quot;.</source>
         <translation>比此值更亮的人脸会被拒绝，并提示“太亮”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="52"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="57"/>
         <source>Largest head turn (degrees)</source>
         <translation>最大头部转角（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="53"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="58"/>
         <source>A photo with the head turned further to the side is refused with &quot;turn slightly left/right&quot;.</source>
         <translation>头部向侧面转得更多的照片会被拒绝，并提示“请稍微向左/向右转”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="54"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="59"/>
         <source>Largest head tilt (degrees)</source>
         <translation>最大头部倾斜（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="55"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="60"/>
         <source>A photo with the head tilted further is refused with &quot;keep your head upright&quot;.</source>
         <translation>头部倾斜更多的照片会被拒绝，并提示“请保持头部端正”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="56"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="61"/>
         <source>Refuse as duplicate (percent of distinct people)</source>
         <translation>作为重复登记拒绝（不同人员的百分比）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="57"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="62"/>
         <source>A new employee who looks this much like someone already enrolled is refused as a duplicate: the distance is chosen so that people who are really different are refused in at most this percent of enrolments, for the number of people enrolled.</source>
         <translation>与已登记人员如此相似的新员工会被作为重复登记拒绝：该距离按已登记人数选取，使真正不同的人在至多此百分比的登记中被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="58"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="63"/>
         <source>Ask before saving (percent of distinct people)</source>
         <translation>保存前询问（不同人员的百分比）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="59"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="64"/>
         <source>Up to this percent of enrolments of distinct people, the admin is asked &apos;looks like &lt;name&gt;: same person?&apos; and may save anyway (recorded in the audit log).</source>
         <translation>在不同人员的登记中，至多此百分比会询问管理员“看起来像 &lt;姓名&gt;：是同一个人吗？”，管理员仍可保存（记录在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="60"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="65"/>
         <source>Head-turn check</source>
         <translation>转头检测</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="61"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
         <source>Ask for a head turn before opening the door</source>
         <translation>开门前要求转头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="62"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
         <source>Before the door opens, a recognised person is asked to turn their head slightly left, then right. This stops a printed photo or a picture on a phone; it does not stop a video or a mask.</source>
         <translation>开门前，已识别的人需要将头稍微向左、再向右转。这可以阻止打印照片或手机上的图片，但不能阻止视频或面具。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="63"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="68"/>
         <source>Ask for a head turn before booking attendance</source>
         <translation>记录考勤前要求转头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="64"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="69"/>
         <source>Attendance is booked only after the head turn: slower for everyone, but a photo of a colleague cannot book their attendance.</source>
         <translation>只有转头之后才记录考勤：每个人都会慢一些，但无法用同事的照片替其打卡。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="65"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="70"/>
         <source>Head turn needed (degrees)</source>
         <translation>所需转头角度（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="71"/>
         <source>How far the head must turn. Lower is easier for people, but lets more photos on to the depth test.</source>
         <translation>头部需要转动多少。调低对人更容易，但会让更多照片进入深度检测。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="72"/>
         <source>Depth needed</source>
         <translation>所需深度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="68"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="73"/>
         <source>How much the nose must move against the eyes and mouth while the head turns, which a flat photo cannot do. Higher stops more photos; lower is easier for people.</source>
         <translation>转头时鼻子相对眼睛和嘴需要移动多少，平面照片无法做到。调高能阻止更多照片；调低对人更容易。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="69"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
         <source>Frames before the check can pass</source>
         <translation>检测可通过前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="70"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
         <source>Frames of a person the check must see before it can pass. Not more than the frames watched.</source>
         <translation>检测通过前需要看到此人的帧数。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="71"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
         <source>Frames in a row that must pass</source>
         <translation>需连续通过的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="72"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
         <source>Frames in a row that must pass before a person counts as real; 1 would let a single unsteady frame pass a photo. Not more than the frames watched.</source>
         <translation>需要连续通过多少帧，才认为是真人；设为 1 时，单个抖动的帧就可能让照片通过。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="73"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
         <source>Frames watched</source>
         <translation>观察的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
         <source>Recent frames the check looks at (about 2-4 s); a person who has not turned by then is refused.</source>
         <translation>检测查看的最近帧数（约 2-4 秒）；在此期间未转头的人会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
         <source>Attendance</source>
         <translation>考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
         <source>Ignore repeat visits for (seconds)</source>
         <translation>忽略重复打卡的时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
         <source>After someone is booked they are not booked again within this time, so standing in front of the camera books them once.</source>
         <translation>某人被记录后，在此时间内不会再次记录，所以站在摄像头前只会记录一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
         <source>How in and out are counted</source>
         <translation>签到和签退的计算方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
         <source>First in, last out: the day&apos;s first visit is &quot;in&quot;, every later one &quot;out&quot; (the last one counts). Alternate: visits alternate in and out through the day, so breaks are not counted as worked time.</source>
         <translation>首次签到、末次签退：当天第一次为“签到”，之后每次都是“签退”（以最后一次为准）。交替：当天的打卡在签到和签退之间交替，因此休息时间不计入工作时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
         <source>First in, last out</source>
         <translation>首次签到、末次签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
         <source>Alternate in and out</source>
         <translation>签到签退交替</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
         <source>Time zone of the site</source>
         <translation>站点时区</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
         <source>Decides which calendar day a visit belongs to, for example Europe/Berlin or Asia/Shanghai. Leave empty to use this PC&apos;s time zone.</source>
         <translation>决定打卡属于哪一天，例如 Europe/Berlin 或 Asia/Shanghai。留空则使用本电脑的时区。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
         <source>Attendance day starts at (hour)</source>
         <translation>考勤日开始时间（时）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
         <source>Hour at which a new attendance day begins. Raise it (for example to 6) when night shifts go past midnight, so a shift stays on one day.</source>
         <translation>新考勤日开始的小时。夜班跨过午夜时请调高（例如 6），使一个班次算在同一天。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
         <source>Door</source>
         <translation>门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
         <source>Door relay</source>
         <translation>门禁继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
         <source>What opens the door. Your installer knows which relay is fitted; &quot;Simulated&quot; only writes to the log (for trying the app out).</source>
         <translation>由什么开门。安装人员知道装的是哪种继电器；“模拟”只写入日志（用于试用本程序）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
         <source>Door stays unlocked for (seconds)</source>
         <translation>门保持解锁时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
         <source>How long the door stays unlocked after someone is let in.</source>
         <translation>放行后门保持解锁的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>sum8</source>
         <translation>sum8（字节和）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>xor8</source>
         <translation>xor8（字节异或）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>GET</source>
         <translation>GET 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>POST</source>
         <translation>POST 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>PUT</source>
         <translation>PUT 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
@@ -1801,154 +1866,174 @@ Retrying automatically…</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="50"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="397"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="51"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="431"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="60"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="61"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="127"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="149"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="154"/>
         <source>A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL</source>
         <translation>摄像头编号（0、1……）、视频文件或 rtsp:// / http:// 地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="152"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="157"/>
         <source>Video file…</source>
         <translation>视频文件…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="157"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="393"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="162"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="352"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="427"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="130"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="135"/>
         <source>Language (after restart)</source>
         <translation>语言（重启后生效）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="66"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="67"/>
         <source>Show advanced settings</source>
         <translation>显示高级设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="131"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="136"/>
         <source>Start in kiosk mode (full screen, locked with the admin PIN)</source>
         <translation>以自助终端模式启动（全屏，需管理员 PIN 才能退出）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="137"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="142"/>
         <source>unchanged</source>
         <translation>不变</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="137"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="142"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="138"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="143"/>
         <source>New admin PIN</source>
         <translation>新管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="139"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="144"/>
         <source>Repeat PIN</source>
         <translation>重复 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="140"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="145"/>
         <source>Beep on each decision</source>
         <translation>每次识别结果时提示音</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="162"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="167"/>
         <source>Now: working out the matching distance for the people enrolled…</source>
         <translation>当前：正在根据已登记人员计算匹配距离…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="171"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="176"/>
         <source>Now: %1</source>
         <translation>当前：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="178"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="183"/>
         <source>Now: the matching distance could not be worked out (%1)</source>
         <translation>当前：无法计算匹配距离（%1）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="197"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="202"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="252"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="257"/>
         <source>Allowed: %1 to %2. Default: %3.</source>
         <translation>允许范围：%1 至 %2。默认值：%3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="254"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="259"/>
         <source>Default: %1.</source>
         <translation>默认值：%1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="267"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="272"/>
         <source>%1 is outside the allowed range %2 to %3; the value stays %4.</source>
         <translation>%1 超出允许范围 %2 至 %3；数值保持为 %4。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="281"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="281"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="298"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="307"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="317"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="373"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="326"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="404"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="330"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="344"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="330"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="344"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="365"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="378"/>
+        <source>%1: now %2 (changed by another program while this window was open); you entered %3.</source>
+        <translation>%1：现为 %2（此窗口打开期间被其他程序更改）；您输入的是 %3。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="384"/>
+        <source>Settings changed meanwhile</source>
+        <translation>设置已被同时更改</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="385"/>
+        <source>Nothing was saved: settings you changed were also changed by another program.</source>
+        <translation>未保存任何内容：您更改的设置也被其他程序更改了。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="386"/>
+        <source>Press OK again to save your values instead, or Cancel to keep the others.</source>
+        <translation>再次按“确定”将保存您的值，或按“取消”保留其他程序的值。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="396"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="394"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="428"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
@@ -1971,12 +2056,12 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="216"/>
+        <location filename="../../faceapp/ui/live.py" line="225"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="218"/>
+        <location filename="../../faceapp/ui/live.py" line="227"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>

@@ -82,7 +82,7 @@ def test_doctor_lists_versions_models_and_provider(capsys):
     rep = json.loads(capsys.readouterr().out)
     assert rep["provider_in_use"] == "CPU"
     assert all(m["status"] == "ok" for m in rep["models"].values())
-    assert len(rep["models"]) == 5
+    assert len(rep["models"]) == 6  # two encoder packs
 
 
 def test_doctor_flags_a_damaged_model(tmp_path, capsys):

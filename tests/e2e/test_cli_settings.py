@@ -55,7 +55,7 @@ def test_show_lists_every_setting_with_its_value(run):
     code, out, _ = run("show", "--json")
     rows = {r["key"]: r for r in json.loads(out)}
     assert set(rows) == {i.key for i in Settings.describe()} | DESKTOP
-    assert rows["match_threshold"]["value"] == 0.5 and rows["match_threshold"]["range"] == [0.3, 0.8]
+    assert rows["match_threshold"]["value"] == 0.5 and rows["match_threshold"]["range"] == [0.3, 1.6]
 
 
 DESKTOP = {"camera_source", "language", "kiosk", "sound", "banner_seconds"}
@@ -115,7 +115,7 @@ def test_set_stores_a_valid_value_and_audits_it(run, key, value, expected):
 
 
 @pytest.mark.parametrize("key,value,msg", [
-    ("match_threshold", "0.95", "allowed range is 0.3..0.8"),
+    ("match_threshold", "1.95", "allowed range is 0.3..1.6"),
     ("min_face_px", "40.5", "whole number"),
     ("match_threshold", "nan", "finite number"),
     ("match_threshold", "low", "expected a number"),
