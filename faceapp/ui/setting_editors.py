@@ -115,10 +115,11 @@ class FloatEditor(_RangeReporting, _WheelOnlyWhenFocused, QDoubleSpinBox):
 
 
 def _float_steps(lo: float, hi: float) -> tuple[int, float]:
-    """Decimals and step for a float range: hundredths for thresholds, whole numbers for 0-255;
-    always enough decimals to show (and type) the minimum itself, e.g. 0.01 of 0.01-50."""
+    """Decimals and step for a float range: hundredths for distances (up to 2, the largest a
+    unit-vector encoder gives), whole numbers for 0-255; always enough decimals to show (and
+    type) the minimum itself, e.g. 0.01 of 0.01-50."""
     span = hi - lo
-    if span <= 1:
+    if span <= 2:
         decimals, step = 2, 0.01
     elif span <= 10:
         decimals, step = 1, 0.1
