@@ -18,6 +18,7 @@ from .storage.errors import DatabaseMissingError
 __all__ = ["AppContext", "DatabaseMissingError", "build_context"]  # build_context may raise DatabaseMissingError
 
 if TYPE_CHECKING:
+    from .services.templates import CropEncoder, TemplateService
     from .access.pin import PinGuard
     from .hardware.door import DoorController
     from .recognition.calibration import OperatingPoint
@@ -86,8 +87,8 @@ class AppContext:
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
             if other:
-                log.warning("templates from another face model %s: those employees must be re-enrolled "
-                            "(current model %s)", other, self._engine.model_id)
+                log.warning("templates from another face model %s: rebuild them (faceapp templates rebuild "
+                            "--encoder %s) or re-enrol those employees", other, self._engine.model_id)
         return self._engine
 
     @property
@@ -217,6 +218,23 @@ class AppContext:
         from .services.reports import ReportService
 
         return ReportService(self.repo)
+
+    def templates(self) -> "TemplateService":
+        from .services.templates import TemplateService
+
+        return TemplateService(self.repo)
+
+    def encoder_ids(self) -> list[str]:
+        """The encoders templates can be rebuilt for (the models' manifest)."""
+        return [self.model_id]
+
+    def crop_encoder(self, model_id: str) -> "CropEncoder":
+        """The encoder `templates rebuild --encoder ID` re-embeds crops with."""
+        from .shared.errors import InvalidValueError
+
+        if model_id not in self.encoder_ids():
+            raise InvalidValueError(f"unknown encoder {model_id!r}; available: {', '.join(self.encoder_ids())}")
+        return self.engine
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

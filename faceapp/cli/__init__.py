@@ -29,7 +29,7 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, settings, vision
+    from . import access, attendance, bench, doctor, evaluate, settings, templates, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.register(sub)
     bench.register(sub)
     settings.register(sub)
+    templates.register(sub)
     return p
 
 

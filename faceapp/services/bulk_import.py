@@ -171,7 +171,7 @@ class BulkImporter:
         by_path = {}
         for path, im in zip(paths, images):
             if isinstance(im, np.ndarray):
-                by_path[path] = svc.judge_faces(next(faces), str(path))
+                by_path[path] = svc.judge_faces(next(faces), str(path), im)
             else:
                 by_path[path] = SampleCheck(str(path), None, [im])
         out = []

@@ -94,11 +94,16 @@ class EnrolmentService:
         self.repo = repo
         self.settings = settings
 
-    def judge_faces(self, faces: list[Face], source: str = "") -> SampleCheck:
-        return judge(faces, self.settings.enrolment, source)
+    def judge_faces(self, faces: list[Face], source: str = "", image: np.ndarray | None = None) -> SampleCheck:
+        """Judge a sample; with the image, a usable face gets its enrolment crop (kept with
+        the templates, so `templates rebuild` can re-embed it with another encoder)."""
+        check = judge(faces, self.settings.enrolment, source)
+        if image is not None and check.ok:
+            check = SampleCheck(check.source, self.engine.make_crop(image, check.face), check.problems)
+        return check
 
     def check_frame(self, image: np.ndarray, source: str = "camera") -> SampleCheck:
-        return self.judge_faces(self.engine.analyze(image), source)
+        return self.judge_faces(self.engine.analyze(image), source, image)
 
     def check_photos(self, paths: list[str | Path]) -> list[SampleCheck]:
         """Judge each photo; unreadable files become a SampleCheck with the reason."""
@@ -178,7 +183,7 @@ class EnrolmentService:
         qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
         emp = self.repo.enrol(number=number, name=name, department=department, consent_at=consent_at,
                               embeddings=emb, qualities=qual, model_id=self.engine.model_id, actor=actor,
-                              audit_extra=note)
+                              audit_extra=note, crops=[f.crop for f in good])
         log.info("enrolled %s (%s) with %d samples%s", emp.name, emp.number, len(good),
                  " (similar person confirmed different)" if note else "")
         return emp
@@ -195,7 +200,7 @@ class EnrolmentService:
         emb, _ = sample_matrix(good)
         qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
         self.repo.add_templates(employee_id, emb, qual, self.engine.model_id, actor=actor, replace=True,
-                                audit_extra=note)
+                                audit_extra=note, crops=[f.crop for f in good])
         log.info("re-enrolled employee %s with %d samples", employee_id, len(good))
         return self.repo.get_employee(employee_id)
 
