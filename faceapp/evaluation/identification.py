@@ -12,6 +12,7 @@ import numpy as np
 
 from ..recognition.calibration import calibrated_gallery
 from ..recognition.fusion import centroids, frame_weight, fuse
+from ..recognition.units import DLIB_UNITS, EncoderUnits, units_for
 from ..recognition.gallery import Gallery
 from ..recognition.settings import RecognitionSettings
 from ..shared.errors import ImageReadError, InputFileError
@@ -114,15 +115,18 @@ def _arrange(rows: list[tuple[Path, str, str]], distractors: list[tuple[Path, st
     return split
 
 
-def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict) -> tuple[list[str], np.ndarray]:
-    """(identity, fused probe) of every visit whose photos all have a face."""
+def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict,
+                  units: EncoderUnits = DLIB_UNITS) -> tuple[list[str], np.ndarray]:
+    """(identity, fused probe) of every visit whose photos all have a face, fused as the
+    live tracker fuses (renormalised for unit-vector encoders)."""
     ids, probes = [], []
     for ident, photos in visits:
         if all(p in desc for p in photos):
             emb = np.stack([desc[p][0] for p in photos])
-            probes.append(fuse(emb, np.array([desc[p][1] for p in photos])))
+            probes.append(fuse(emb, np.array([desc[p][1] for p in photos]), units.renormalise))
             ids.append(ident)
-    return ids, (np.stack(probes) if probes else np.zeros((0, 128), np.float32))
+    dim = next(iter(desc.values()))[0].shape[-1] if desc else 128
+    return ids, (np.stack(probes) if probes else np.zeros((0, dim), np.float32))
 
 
 def _scores(gallery: Gallery, probes: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -175,8 +179,9 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     enrolled = [i for i in names if i in main_ids]
     gal_ids = [n for n, i in enumerate(names) for p in split.gallery[i] if p in desc]
     gal_mat = np.stack([desc[p][0] for i in names for p in split.gallery[i] if p in desc])
-    mate_ids, mate_q = _visit_probes([mv for mv in split.mates if mv[0] in names], desc)
-    str_ids, str_q = _visit_probes(split.strangers, desc)
+    units = units_for(engine)
+    mate_ids, mate_q = _visit_probes([mv for mv in split.mates if mv[0] in names], desc, units)
+    str_ids, str_q = _visit_probes(split.strangers, desc, units)
     out = {"gallery_people": len(names), "enrolled_people": len(enrolled), "known_probes": len(mate_ids),
            "unknown_probes": len(str_ids), "stranger_people": len(set(str_ids)),
            "protocol": vars(proto) | {"targets": list(proto.targets)}, "failures": failures,
@@ -185,7 +190,7 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     settings = RecognitionSettings()
     for target in sorted(set(proto.targets) | {proto.site_target}, reverse=True):
         s = replace(settings, strangers_per_1000=target * 1000, min_margin=proto.min_margin)
-        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks)
+        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks, units)
         mate = (*_scores(gallery, mate_q, names), mate_ids)
         stranger = (*_scores(gallery, str_q, names), str_ids)
         row = _rates(point.threshold, proto.min_margin, mate, stranger, same_person)

@@ -14,11 +14,15 @@ from the photo (chips_from_crops).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from .align import chip_matrices, extract_chips
+
+if TYPE_CHECKING:
+    from .encoder import EncoderPack, FaceEncoder
 
 CROP_SIZE = 224
 CROP_PADDING = 0.6
@@ -66,10 +70,22 @@ def decode_crop(data: bytes) -> np.ndarray:
     return cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
 
 
-def chips_from_crops(crops: list[FaceCrop], size: int = 150, padding: float = 0.25) -> np.ndarray:
-    """(N, size, size, 3) encoder chips re-aligned from stored crops (dlib's chip by default;
-    an encoder pack passes its own alignment through FaceEngine.chips)."""
+def chips_from_crops(crops: list[FaceCrop], pack: "EncoderPack | None" = None) -> np.ndarray:
+    """(N, S, S, 3) chips re-aligned from stored crops the way `pack` aligns (dlib's 150 px
+    chip when None): the crop's 5 points stand for the photo's."""
+    if pack is None:
+        from .encoder import DLIB_PACK as pack
     if not crops:
-        return np.zeros((0, size, size, 3), np.uint8)
-    return np.stack([extract_chips(c.image(), c.points[None].astype(np.float64), size=size, padding=padding)[0]
-                     for c in crops])
+        return np.zeros((0, pack.size, pack.size, 3), np.uint8)
+    return np.stack([pack.chips(c.image(), c.points[None].astype(np.float64))[0] for c in crops])
+
+
+class PackCropEncoder:
+    """One encoder pack alone, re-embedding stored crops (`templates rebuild` for an encoder
+    other than the loaded engine's)."""
+
+    def __init__(self, encoder: "FaceEncoder", model_id: str) -> None:
+        self.encoder, self.model_id = encoder, model_id
+
+    def embed_crops(self, crops: list[FaceCrop]) -> np.ndarray:
+        return self.encoder.embed(chips_from_crops(crops, self.encoder.pack))

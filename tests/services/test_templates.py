@@ -136,7 +136,8 @@ def _enrol_three_and_one_without_crops(ctx, astronaut, grace_hopper):  # noqa: A
         people.append(ctx.repo.enrol(number, name, "", NOW, np.stack([f.embedding for f in faces]), [1.0, 1.0],
                                      ctx.engine.model_id, crops=[f.crop for f in faces]))
     # enrolled by an older version: templates but no crops
-    old = ctx.repo.enrol("0", "Old Timer", "", NOW, np.random.default_rng(0).standard_normal((2, 128)),
+    dim = ctx.engine.encoder.dim
+    old = ctx.repo.enrol("0", "Old Timer", "", NOW, np.random.default_rng(0).standard_normal((2, dim)),
                          [1.0, 1.0], ctx.engine.model_id)
     return people, old
 
@@ -219,25 +220,30 @@ def test_matching_never_mixes_encoders(ctx, astronaut, grace_hopper) -> None:
 
 
 def test_cli_templates_status_and_rebuild(ctx, tmp_path: Path, capsys, astronaut) -> None:
-    """A database from a replaced model: Eve has crops, Gus was enrolled before crops were kept."""
-    face = ctx.enrolment().check_frame(astronaut).face
+    """A dlib database switched to MobileFaceNet: Eve has crops, Gus was enrolled before
+    crops were kept."""
+    from faceapp.shared.paths import models_dir
+    from faceapp.vision.models import Manifest
+
+    dlib = Manifest(models_dir()).encoder_entry("dlib_resnet_v1", False).model_id
+    face = ctx.enrolment().check_frame(astronaut).face  # the new-database default encoder: MobileFaceNet
+    target = ctx.engine.model_id.split("@")[0]  # the pack id (vision.models.encoder_of)
+    assert target != "dlib_resnet_v1"
     rng = np.random.default_rng(1)
-    eve = ctx.repo.enrol("8", "Eve Moved", "", NOW, rng.standard_normal((1, 128)), [1.0], "old_model@1",
-                         crops=[face.crop])
-    ctx.repo.enrol("9", "Gus Gone", "", NOW, rng.standard_normal((1, 128)), [1.0], "old_model@1")
+    eve = ctx.repo.enrol("8", "Eve Moved", "", NOW, rng.standard_normal((1, 128)), [1.0], dlib, crops=[face.crop])
+    ctx.repo.enrol("9", "Gus Gone", "", NOW, rng.standard_normal((1, 128)), [1.0], dlib)
     db = str(ctx.db_path)
-    model = ctx.engine.model_id
     assert main(["--db", db, "templates", "status"]) == 0
     out = capsys.readouterr().out
-    assert "2 people; 1 with face crops" in out and f"{model} (active): 0 people with templates" in out
-    assert "old_model@1: 2 people with templates" in out and "1 people have neither" in out
+    assert "2 people; 1 with face crops" in out and f"{dlib} (active): 2 people with templates" in out
     assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", "nope"]) == 2
     assert "unknown encoder 'nope'" in capsys.readouterr().err
-    assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", model]) == 0
+    assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", target]) == 0
     out = capsys.readouterr().out
     assert "[1/1] rebuilt 8 Eve Moved: 1 template(s)" in out and "1 people rebuilt" in out
     assert "re-enrol them" in out and "  9 Gus Gone" in out
-    ids, mat = ctx.repo.load_templates(model)
-    assert ids.tolist() == [eve.id] and np.linalg.norm(mat[0] - face.embedding) < 0.09
-    assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", model]) == 0
+    ids, mat = ctx.repo.load_templates(ctx.engine.model_id)
+    assert ids.tolist() == [eve.id] and np.linalg.norm(mat[0] - face.embedding) < 0.1
+    assert len(ctx.repo.load_templates(dlib)[0]) == 2  # dlib's stay alongside
+    assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", target]) == 0
     assert "0 people rebuilt" in capsys.readouterr().out  # resumable: Eve is done

@@ -36,7 +36,8 @@ def _people(ctx, astronaut, grace_hopper):  # noqa: ANN001, ANN202
     for number, name, img in (("1", "Ann", astronaut), ("2", "Bea", grace_hopper)):
         faces = [svc.check_frame(img).face, svc.check_frame(cv2.convertScaleAbs(img, alpha=1.1, beta=5)).face]
         out.append(svc.enrol(number, name, "", faces, consent_at=NOW))
-    ctx.repo.enrol("0", "Old Timer", "", NOW, np.random.default_rng(0).standard_normal((1, 128)), [1.0],
+    dim = ctx.engine.encoder.dim
+    ctx.repo.enrol("0", "Old Timer", "", NOW, np.random.default_rng(0).standard_normal((1, dim)), [1.0],
                    ctx.engine.model_id)
     return out
 
