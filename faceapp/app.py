@@ -21,6 +21,7 @@ __all__ = ["AppContext", "DatabaseMissingError", "EncoderChoice", "SettingConfli
            "build_context", "choose_encoder"]
 
 if TYPE_CHECKING:
+    from .services.templates import CropEncoder, TemplateService
     from .access.pin import PinGuard
     from .hardware.door import DoorController
     from .recognition.calibration import OperatingPoint
@@ -160,9 +161,9 @@ class AppContext:
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
             if other:
-                log.warning("templates from another face model %s are not used: those employees must be "
-                            "re-enrolled or their templates rebuilt (current model %s)", other,
-                            self._engine.model_id)
+                log.warning("templates from another face model %s are not used: rebuild them for this one "
+                            "(faceapp templates rebuild --encoder %s) or re-enrol those employees", other,
+                            choice.encoder)
         return self._engine
 
     def encoder_choice(self) -> "EncoderChoice":
@@ -378,6 +379,37 @@ class AppContext:
         from .services.reports import ReportService
 
         return ReportService(self.repo)
+
+    def templates(self) -> "TemplateService":
+        from .services.templates import TemplateService
+
+        return TemplateService(self.repo)
+
+    def encoder_ids(self) -> list[str]:
+        """The encoder packs templates can be rebuilt for (the models' manifest)."""
+        from .shared import paths
+        from .vision.models import Manifest
+
+        return sorted(Manifest(self.models_dir or paths.models_dir()).encoder_keys())
+
+    def crop_encoder(self, encoder_id: str) -> "CropEncoder":
+        """The encoder `templates rebuild --encoder ID` re-embeds crops with: the engine's own
+        when it is the database's encoder, else that pack loaded alone (no detector needed)."""
+        from .shared import paths
+        from .shared.errors import InvalidValueError
+        from .vision.crops import PackCropEncoder
+        from .vision.encoder import FaceEncoder
+        from .vision.models import Manifest, encoder_of
+        from .vision.runtime import Runtime
+
+        if encoder_id not in self.encoder_ids():
+            raise InvalidValueError(f"unknown encoder {encoder_id!r}; available: {', '.join(self.encoder_ids())}")
+        if self._engine is not None and encoder_of(self._engine.model_id) == encoder_id:
+            return self._engine
+        manifest = Manifest(self.models_dir or paths.models_dir())
+        runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
+        return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
+                               manifest.encoder_entry(encoder_id, False).model_id)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

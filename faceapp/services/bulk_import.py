@@ -262,7 +262,7 @@ class BulkImporter:
             def flush() -> list[SampleCheck]:
                 images = [im for _, im in batch if isinstance(im, np.ndarray)]
                 faces = iter(svc.engine.analyze_many(images, max_faces=2) if images else [])
-                out = [svc.judge_faces(next(faces), str(p), photo=True) if isinstance(im, np.ndarray)
+                out = [svc.judge_faces(next(faces), str(p), photo=True, image=im) if isinstance(im, np.ndarray)
                        else unreadable(str(p), im) for p, im in batch]
                 batch.clear()
                 return out

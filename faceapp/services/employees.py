@@ -43,6 +43,12 @@ class EmployeeService:
         """Face templates per employee id."""
         return self.repo.template_counts()
 
+    def photo(self, employee_id: int) -> bytes | None:
+        """JPEG of the person's sharpest enrolment face crop (their photo on the Employees
+        page), or None for people enrolled before crops were kept."""
+        crop = self.repo.photo_crop(employee_id)
+        return crop.data if crop is not None else None
+
     def update(self, employee_id: int, actor: str = "admin", **fields: Any) -> Employee:
         """Change number, name or department (audited)."""
         return self.repo.update_employee(employee_id, actor=actor, **fields)

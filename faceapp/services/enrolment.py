@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -194,12 +194,19 @@ class EnrolmentService:
         self.repo = repo
         self.settings = settings
 
-    def judge_faces(self, faces: list[Face], source: str = "", photo: bool = False) -> SampleCheck:
-        return judge(faces, self.settings.enrolment, source, photo)
+    def judge_faces(self, faces: list[Face], source: str = "", photo: bool = False,
+                    image: np.ndarray | None = None) -> SampleCheck:
+        """Judge a sample (photo wording or camera advice); with the image, a usable face gets
+        its enrolment crop (kept with the templates, so `templates rebuild` can re-embed it
+        with another encoder)."""
+        check = judge(faces, self.settings.enrolment, source, photo)
+        if image is not None and check.ok:
+            check = replace(check, face=self.engine.make_crop(image, check.face))
+        return check
 
     def check_frame(self, image: np.ndarray, source: str = "camera") -> SampleCheck:
         """A live camera frame: camera advice ("move closer")."""
-        return self.judge_faces(self.engine.analyze(image), source)
+        return self.judge_faces(self.engine.analyze(image), source, image=image)
 
     def check_photos(self, paths: list[str | Path]) -> list[SampleCheck]:
         """Judge each photo, one at a time (only its face is kept), with photo wording; an
@@ -218,7 +225,7 @@ class EnrolmentService:
             except ImageReadError as exc:
                 out.append(unreadable(str(p), exc))
                 continue
-            out.append(self.judge_faces(self.engine.analyze(image), str(p), photo=True))
+            out.append(self.judge_faces(self.engine.analyze(image), str(p), photo=True, image=image))
             del image
         return mark_repeats(out)
 
@@ -319,7 +326,7 @@ class EnrolmentService:
         qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
         emp = self.repo.enrol(number=number, name=name, department=department, consent_at=consent_at,
                               embeddings=emb, qualities=qual, model_id=self.engine.model_id, actor=actor,
-                              guard=guard)
+                              guard=guard, crops=[f.crop for f in good])
         if live is not None and current:
             live.gallery = current[-1].adding(emp.id, emb)
         log.info("enrolled employee id %d with %d samples%s", emp.id, len(good),  # ids only: the log outlives erasure
@@ -342,7 +349,7 @@ class EnrolmentService:
         emb, _ = sample_matrix(good)
         qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
         self.repo.add_templates(employee_id, emb, qual, self.engine.model_id, actor=actor, replace=True,
-                                guard=guard)
+                                guard=guard, crops=[f.crop for f in good])
         log.info("re-enrolled employee %s with %d samples", employee_id, len(good))
         return self.repo.get_employee(employee_id)
 

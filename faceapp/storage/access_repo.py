@@ -222,10 +222,14 @@ class AccessRepositoryMixin:
             thumbs = c.execute("UPDATE unknown_sightings SET thumbnail = NULL WHERE ts < ? AND thumbnail IS NOT NULL",
                                (thumb_cut,)).rowcount
             people = [int(r[0]) for r in c.execute(
-                "SELECT DISTINCT t.employee_id FROM templates t JOIN employees e ON e.id = t.employee_id "
-                "WHERE e.active = 0 AND e.deactivated_at IS NOT NULL AND e.deactivated_at < ?", (tpl_cut,))]
+                "SELECT e.id FROM employees e WHERE e.active = 0 AND e.deactivated_at IS NOT NULL "
+                "AND e.deactivated_at < ? AND (EXISTS (SELECT 1 FROM templates t WHERE t.employee_id = e.id) "
+                "OR EXISTS (SELECT 1 FROM enrolment_crops k WHERE k.employee_id = e.id)) ORDER BY e.id", (tpl_cut,))]
             tpls = c.execute("DELETE FROM templates WHERE employee_id IN (SELECT value FROM json_each(?))",
                              (json.dumps(people),)).rowcount if people else 0
+            if people:  # the face crops are templates-to-be: they go with them
+                c.execute("DELETE FROM enrolment_crops WHERE employee_id IN (SELECT value FROM json_each(?))",
+                          (json.dumps(people),))
             result = PurgeResult(int(thumbs), int(tpls), len(people))
             if thumbs or tpls:
                 self._audit(c, actor, "privacy.purge", {"thumbnails": result.thumbnails, "templates": result.templates,
@@ -237,13 +241,15 @@ class AccessRepositoryMixin:
         """Right to erasure that keeps payroll history: templates and group assignments are
         deleted, name/number/department/consent replaced by an anonymous token; attendance
         and access-log rows stay, linked to the anonymised person, so counts still add up.
-        (There are no per-person photos; unknown-face thumbnails are not linked to anyone.)"""
+        The enrolment face crops go with the templates (unknown-face thumbnails are not
+        linked to anyone)."""
         self._conn.execute("PRAGMA secure_delete = ON")  # whatever the connection was opened with
         with self._write(f"erasing employee {employee_id}") as c:
             emp = self._require_employee(c, employee_id)
             done = c.execute("SELECT anonymised_at FROM employees WHERE id = ?", (emp.id,)).fetchone()[0]
             token = emp.number if done else f"{_ANON_PREFIX}{secrets.token_hex(6)}"
             n_tpl = c.execute("DELETE FROM templates WHERE employee_id = ?", (emp.id,)).rowcount
+            c.execute("DELETE FROM enrolment_crops WHERE employee_id = ?", (emp.id,))  # the person's face photos
             c.execute("DELETE FROM employee_access_groups WHERE employee_id = ?", (emp.id,))
             now = self._now()
             c.execute("UPDATE employees SET number = ?, name = ?, department = '', consent_at = NULL, active = 0, "

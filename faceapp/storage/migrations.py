@@ -148,12 +148,32 @@ _ACCESS_RELAY: tuple[Step, ...] = (
     "ALTER TABLE access_log ADD COLUMN relay TEXT NOT NULL DEFAULT ''",
 )
 
+# Templates that survive a model change: each enrolment sample's encoder-neutral face crop
+# (vision/crops.py: JPEG + the 5 dlib points in crop pixels), personal data erased with the
+# person (cascade; erasure and retention delete them explicitly too). A template records the
+# crop it was computed from, so `templates rebuild` re-embeds sample by sample.
+_ENROLMENT_CROPS: tuple[Step, ...] = (
+    """CREATE TABLE enrolment_crops (
+        id INTEGER PRIMARY KEY,
+        employee_id INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+        image BLOB NOT NULL,
+        format TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        points TEXT NOT NULL CHECK (json_valid(points)),
+        quality REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX enrolment_crops_employee ON enrolment_crops(employee_id)",
+    "ALTER TABLE templates ADD COLUMN crop_id INTEGER REFERENCES enrolment_crops(id) ON DELETE SET NULL",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
     Migration("0003_pin_guard", _PIN_GUARD),
     Migration("0004_audit_redaction", _AUDIT_REDACTION),
     Migration("0005_access_relay", _ACCESS_RELAY),
+    Migration("0006_enrolment_crops", _ENROLMENT_CROPS),
 )
 
 

@@ -27,6 +27,7 @@ from ..shared.errors import InvalidValueError
 from ..shared.records import AttendanceEvent, Employee
 from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
+from .crops_repo import CropLike, CropRepositoryMixin, insert_crops
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
 from ..shared.database_files import is_database_file
@@ -74,7 +75,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
+class Repository(AccessRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -205,10 +206,12 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
     def enrol(self, number: str, name: str, department: str, consent_at: datetime,
               embeddings: np.ndarray, qualities: Sequence[float], model_id: str,
               actor: str = "admin", audit_extra: dict[str, Any] | None = None,
-              guard: Callable[[], dict[str, Any] | None] | None = None) -> Employee:
+              guard: Callable[[], dict[str, Any] | None] | None = None,
+              crops: Sequence[CropLike | None] | None = None) -> Employee:
         """Write the employee, all K templates and the audit row in one transaction, so a
         crash or error never leaves a person without templates (or templates without consent).
-        `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation).
+        `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation);
+        `crops` (one per sample, or None) are the samples' face crops, kept for rebuilds.
 
         `guard` (the duplicate check) runs inside the same BEGIN IMMEDIATE transaction, before
         the insert: what it reads through this repository is the database as it is now, and no
@@ -237,7 +240,8 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             emp_id = int(cur.lastrowid)
             if self._after_employee_insert is not None:
                 self._after_employee_insert(emp_id)
-            self._insert_templates(c, emp_id, emb, qual, model_id, now)
+            crop_ids = insert_crops(c, emp_id, self._crops(crops, emb.shape[0]), qual, now)
+            self._insert_templates(c, emp_id, emb, qual, model_id, now, crop_ids)
             self._audit(c, actor, "employee.enrol", {"employee_id": emp_id, "number": number,
                                                      "templates": int(emb.shape[0]), "model_id": model_id,
                                                      **(audit_extra or {})})
@@ -246,9 +250,10 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
     def add_templates(self, employee_id: int, embeddings: np.ndarray, qualities: Sequence[float],
                       model_id: str, actor: str = "admin", replace: bool = False,
                       audit_extra: dict[str, Any] | None = None,
-                      guard: Callable[[], dict[str, Any] | None] | None = None) -> int:
+                      guard: Callable[[], dict[str, Any] | None] | None = None,
+                      crops: Sequence[CropLike | None] | None = None) -> int:
         """Add samples to an existing person; replace=True is re-enrolment: the old
-        templates (of any model) go in the same transaction, so a failure keeps them.
+        templates (of any model) and crops go in the same transaction, so a failure keeps them.
         `guard`: the duplicate check inside the write transaction, as for enrol()."""
         emb = embeddings_array(embeddings)
         qual = self._qualities(qualities, emb.shape[0])
@@ -258,7 +263,11 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             if guard is not None:
                 audit_extra = {**(audit_extra or {}), **(guard() or {})}
             removed = c.execute("DELETE FROM templates WHERE employee_id = ?", (emp.id,)).rowcount if replace else 0
-            self._insert_templates(c, emp.id, emb, qual, model_id, self._now())
+            if replace:
+                c.execute("DELETE FROM enrolment_crops WHERE employee_id = ?", (emp.id,))
+            now = self._now()
+            crop_ids = insert_crops(c, emp.id, self._crops(crops, emb.shape[0]), qual, now)
+            self._insert_templates(c, emp.id, emb, qual, model_id, now, crop_ids)
             self._audit(c, actor, "employee.reenrol" if replace else "employee.add_templates",
                         {"employee_id": emp.id, "number": emp.number, "templates": int(emb.shape[0]),
                          "replaced": removed, "model_id": model_id, **(audit_extra or {})})
@@ -272,12 +281,25 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
         return q
 
     @staticmethod
+    def _crops(crops: Sequence[CropLike | None] | None, k: int) -> list[CropLike | None]:
+        out = [None] * k if crops is None else list(crops)
+        if len(out) != k:
+            raise ValueError(f"{len(out)} face crops for {k} embeddings")
+        return out
+
+    @staticmethod
     def _insert_templates(c: sqlite3.Connection, emp_id: int, emb: np.ndarray, qual: list[float],
-                          model_id: str, now: str) -> None:
+                          model_id: str, now: str, crop_ids: Sequence[int | None] | None = None) -> None:
         dim = int(emb.shape[1])
-        c.executemany("INSERT INTO templates (employee_id, embedding, dim, model_id, quality, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)",
-                      [(emp_id, embedding_to_blob(v), dim, model_id, q, now) for v, q in zip(emb, qual)])
+        if crop_ids is None or all(k is None for k in crop_ids):  # also on a schema before 0006
+            c.executemany("INSERT INTO templates (employee_id, embedding, dim, model_id, quality, created_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?)",
+                          [(emp_id, embedding_to_blob(v), dim, model_id, q, now) for v, q in zip(emb, qual)])
+            return
+        c.executemany("INSERT INTO templates (employee_id, embedding, dim, model_id, quality, created_at, crop_id) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      [(emp_id, embedding_to_blob(v), dim, model_id, q, now, k)
+                       for v, q, k in zip(emb, qual, crop_ids)])
 
     def _get_employee(self, c: sqlite3.Connection, employee_id: int) -> Employee | None:
         row = c.execute(f"SELECT {_EMP_COLS} FROM employees e WHERE e.id = ?", (int(employee_id),)).fetchone()
@@ -357,7 +379,7 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             return self._require_employee(c, employee_id)
 
     def delete_employee(self, employee_id: int, actor: str = "admin") -> int:
-        """Erase the person and their face templates (right to erasure); attendance rows stay
+        """Erase the person and their face templates and crops (right to erasure); attendance rows stay
         for payroll with employee_id NULL. Like erase_person, the person's earlier audit rows
         lose their number and name, and the audit row of the deletion names only the id.
         Returns the number of templates erased."""
@@ -367,14 +389,15 @@ class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin
             n_tpl = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             n_att = c.execute("SELECT count(*) FROM attendance WHERE employee_id = ?", (emp.id,)).fetchone()[0]
             c.execute("DELETE FROM employees WHERE id = ?", (emp.id,))  # FKs: templates cascade, attendance SET NULL
-            left = c.execute("SELECT count(*) FROM templates WHERE employee_id = ?", (emp.id,)).fetchone()[0]
+            left = c.execute("SELECT (SELECT count(*) FROM templates WHERE employee_id = ?1) + "
+                             "(SELECT count(*) FROM enrolment_crops WHERE employee_id = ?1)", (emp.id,)).fetchone()[0]
             if left:
                 raise StorageError(f"foreign keys are off on {self.path}: templates of employee {emp.id} "
                                    "were not erased; open the database with open_db()", self.path)
             self._redact_audit(c, emp.id, self._now())
             self._audit(c, actor, "employee.delete", {"employee_id": emp.id, "templates_erased": int(n_tpl),
                                                       "attendance_kept": int(n_att)})
-        self._checkpoint_after_erasure()
+        self._checkpoint_after_erasure()  # the WAL still holds the pages with the templates and crops
         return int(n_tpl)
 
     def load_templates(self, model_id: str, active_only: bool = True,

@@ -35,3 +35,25 @@ class ErasureResult:
     templates_erased: int
     attendance_kept: int
     access_log_kept: int
+
+
+@dataclass(frozen=True)
+class StoredCrop:
+    """One enrolment sample's face crop as stored (vision.crops.FaceCrop's fields + row ids)."""
+
+    id: int
+    employee_id: int
+    data: bytes = field(repr=False)
+    points: Any = None  # (5, 2) float32 array, crop pixels
+    size: int = 0
+    format: str = "jpeg"
+    quality: float = 0.0
+
+
+@dataclass(frozen=True)
+class TemplateStatus:
+    """Per encoder, how many people have templates; who has crops to rebuild from."""
+
+    people_per_model: dict[str, int]  # model id -> people with templates of it
+    people_with_crops: int
+    people_total: int  # not anonymised

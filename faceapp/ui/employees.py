@@ -1,10 +1,13 @@
-"""Employees page: search, edit, deactivate, delete (erases templates) and re-enrol."""
+"""Employees page: search, edit, deactivate, delete (erases templates), re-enrol, the
+selected person's photo (their enrolment face crop) and Rebuild templates...."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -14,7 +17,12 @@ from ..shared.records import Employee
 from .messages import error_text
 from .workers import run_in_thread
 
+if TYPE_CHECKING:
+    from .rebuild_dialog import RebuildDialog
+
 log = logging.getLogger(__name__)
+
+PHOTO_PX = 160
 
 
 class EditDialog(QDialog):
@@ -150,13 +158,22 @@ class EmployeesPage(QWidget):
         for text, slot in [(self.tr("Enrol new…"), self.enrol_requested.emit),
                            (self.tr("Import…"), self.import_requested.emit), (self.tr("Edit…"), self.edit_selected),
                            (self.tr("Activate / deactivate"), self.toggle_active),
-                           (self.tr("Re-enrol face…"), self.reenrol_selected), (self.tr("Delete…"), self.delete_selected)]:
+                           (self.tr("Re-enrol face…"), self.reenrol_selected), (self.tr("Delete…"), self.delete_selected),
+                           (self.tr("Rebuild templates…"), self.rebuild_templates)]:
             b = QPushButton(text, self)
             b.clicked.connect(lambda _=False, s=slot: s())
             buttons.addWidget(b)
+        self.photo = QLabel(self)  # the selected person's enrolment face crop
+        self.photo.setFixedSize(PHOTO_PX, PHOTO_PX)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setWordWrap(True)
+        self.table.itemSelectionChanged.connect(self.show_photo)
+        middle = QHBoxLayout()
+        middle.addWidget(self.table, 1)
+        middle.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         lay = QVBoxLayout(self)
         lay.addWidget(self.search)
-        lay.addWidget(self.table, 1)
+        lay.addLayout(middle, 1)
         lay.addLayout(buttons)
 
     def refresh(self) -> None:
@@ -170,6 +187,35 @@ class EmployeesPage(QWidget):
             status = self.tr("active") if e.active else self.tr("inactive")
             for c, v in enumerate([e.number, e.name, e.department, status]):
                 self.table.setItem(r, c, QTableWidgetItem(v))
+
+    def show_photo(self) -> None:
+        """Read the selected person's crop off the GUI thread; the latest selection wins."""
+        emp = self.selected()
+        self.photo.clear()
+        if emp is None:
+            return
+        self._photo_for = emp.id
+        run_in_thread(lambda: (emp.id, self.ctx.employees().photo(emp.id)), self._set_photo,
+                      lambda exc: log.warning("photo of employee %s: %s", emp.id, exc))
+
+    def _set_photo(self, result: tuple[int, bytes | None]) -> None:
+        emp_id, data = result
+        if emp_id != getattr(self, "_photo_for", None):
+            return
+        pix = QPixmap()
+        if data and pix.loadFromData(data):
+            self.photo.setPixmap(pix.scaled(PHOTO_PX, PHOTO_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.photo.setText(self.tr("No photo (enrolled before photos were kept)"))
+
+    def rebuild_templates(self) -> "RebuildDialog":
+        from .rebuild_dialog import RebuildDialog
+
+        dlg = RebuildDialog(self.ctx, self)
+        dlg.rebuilt.connect(lambda _n: self.changed.emit())
+        dlg.open()
+        return dlg
 
     def selected(self) -> Employee | None:
         rows = self.table.selectionModel().selectedRows()

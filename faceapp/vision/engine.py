@@ -6,6 +6,7 @@ every caller (CLI, camera loop, enrolment) gets exactly the same pipeline.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..shared import paths
 from .align import extract_chips
+from .crops import FaceCrop, chips_from_crops, make_crop
 from .detector import MTCNNDetector, ONet, PNet, RNet
 from .encoder import FaceEncoder
 from .imageio import to_rgb
@@ -123,6 +125,18 @@ class FaceEngine:
 
     def embed(self, chips: np.ndarray) -> np.ndarray:
         return self.encoder.embed(chips)
+
+    def make_crop(self, image: np.ndarray, face: Face) -> Face:
+        """The face with its encoder-neutral enrolment crop attached (vision/crops.py)."""
+        return dataclasses.replace(face, crop=make_crop(to_rgb(image), face.shape5))
+
+    def chips_from_crops(self, crops: list[FaceCrop]) -> np.ndarray:
+        """This encoder's chips, aligned from stored crops and their 5 points as its pack says."""
+        return chips_from_crops(crops, self.encoder.pack)
+
+    def embed_crops(self, crops: list[FaceCrop]) -> np.ndarray:
+        """(N, D) descriptors of stored crops with this engine's encoder (template rebuild)."""
+        return self.encoder.embed(self.chips_from_crops(crops))
 
     def analyze(self, image: np.ndarray, max_faces: int | None = None) -> list[Face]:
         """Every face in the image, largest first, with landmarks, chip, embedding, quality."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .crops import FaceCrop
 
 
 @dataclass(frozen=True)
@@ -67,3 +71,4 @@ class Face:
     chip: np.ndarray = field(repr=False)  # (150, 150, 3) uint8 RGB aligned chip
     embedding: np.ndarray = field(repr=False)  # (128,) float32 dlib descriptor; compare with euclidean distance
     quality: Quality | None = None
+    crop: "FaceCrop | None" = field(default=None, repr=False)  # kept for enrolment samples only
