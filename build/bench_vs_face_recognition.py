@@ -1,9 +1,20 @@
 #!/usr/bin/env python3
 """faceapp vs the face_recognition library, side by side on the same frames and pairs.
 
-    pip install face_recognition dlib-bin "setuptools<81"   # optional, only for this comparison
-                                   # (face_recognition_models imports pkg_resources, gone in setuptools 81)
-    python build/bench_vs_face_recognition.py [--frames 30] [--pairs ../shared/data/faces/lfw/pairs.csv]
+The peer goes in a venv of its own, on the prebuilt dlib wheel (dlib-bin): face_recognition
+asks for "dlib", which pip would compile from source (about 26 minutes here, and a build
+1.2-1.8x slower than the wheel, which flatters faceapp). So face_recognition is installed
+without its dependencies, after dlib-bin and the rest of them:
+
+    python build/bench_vs_face_recognition.py --make-venv ../peervenv   # runs the three lines below
+      python -m venv ../peervenv
+      ../peervenv/bin/pip install -e . dlib-bin face_recognition_models Click "setuptools<81"
+      ../peervenv/bin/pip install --no-deps face_recognition
+    ../peervenv/bin/python build/bench_vs_face_recognition.py [--frames 30] [--pairs ../shared/data/faces/lfw/pairs.csv]
+
+(face_recognition_models imports pkg_resources, gone in setuptools 81.) The report starts
+with the dlib it ran: version, the distribution that installed it (dlib-bin, or dlib when
+built from source) and its build options.
 
 Per-frame latency: both pipelines (detect + landmarks + descriptor) on the same 640x480
 frames, interleaved frame by frame so machine noise hits both alike; the ratio is of medians.
@@ -28,6 +39,61 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FACES = ROOT.parent / "shared" / "data" / "faces"
+
+
+PEER_PACKAGES = ["dlib-bin", "face_recognition_models", "Click", "setuptools<81"]
+
+
+def peer_install_commands(venv: Path) -> list[list[str]]:
+    """The fair install: the prebuilt dlib first, then face_recognition without its
+    dependencies (its "dlib" requirement would start a source build next to dlib-bin)."""
+    pip = [str(venv / ("Scripts" if sys.platform == "win32" else "bin") / "pip")]
+    return [[sys.executable, "-m", "venv", str(venv)],
+            [*pip, "install", "-e", str(ROOT), *PEER_PACKAGES],
+            [*pip, "install", "--no-deps", "face_recognition"]]
+
+
+def make_venv(venv: Path) -> int:
+    import subprocess
+
+    for cmd in peer_install_commands(venv):
+        print("+", " ".join(cmd), flush=True)
+        if subprocess.run(cmd).returncode != 0:
+            return 1
+    py = venv / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    print(f"now: {py} {Path(__file__).relative_to(ROOT)}")
+    return 0
+
+
+def which_dlib() -> dict:
+    """The dlib that face_recognition will run: version, the distribution that installed it
+    (dlib-bin: the prebuilt wheel; dlib: built from source here) and its build options."""
+    from importlib import metadata
+
+    import dlib
+
+    info = {"version": getattr(dlib, "__version__", "?"), "distribution": installed_by(Path(dlib.__file__), metadata)}
+    for flag in ("DLIB_USE_CUDA", "DLIB_USE_BLAS", "DLIB_USE_LAPACK", "USE_AVX_INSTRUCTIONS"):
+        if hasattr(dlib, flag):
+            info[flag] = bool(getattr(dlib, flag))
+    return info
+
+
+def installed_by(module_file: Path, metadata) -> str:  # noqa: ANN001
+    """Name of the installed distribution whose file list holds module_file ("unknown" if none).
+    Not packages_distributions(): dlib-bin's top_level.txt names only its extension module."""
+    target = module_file.resolve()
+    for dist in metadata.distributions():
+        for f in dist.files or ():
+            if f.name == target.name and Path(dist.locate_file(f)).resolve() == target:
+                return dist.metadata["Name"]
+    return "unknown"
+
+
+def describe_dlib(info: dict) -> str:
+    how = {"dlib-bin": "prebuilt wheel", "dlib": "built from source"}.get(info["distribution"], "origin unknown")
+    flags = ", ".join(f"{k}={v}" for k, v in info.items() if k.isupper())
+    return f"dlib {info['version']} from {info['distribution']} ({how}){'; ' + flags if flags else ''}"
 
 
 def frames() -> list[np.ndarray]:
@@ -183,6 +249,15 @@ def accuracy(engine, pairs_csv: Path) -> dict:
                                  "auc": roc_auc(dist, same)}}
 
 
+def _version(dist: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=30)
@@ -190,19 +265,26 @@ def main() -> int:
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--skip-smallest", action="store_true", help="skip the smallest-face sweep")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--make-venv", type=Path, default=None, metavar="DIR",
+                    help="create a venv with faceapp and the peer on dlib-bin, then stop")
     args = ap.parse_args()
+    if args.make_venv:
+        return make_venv(args.make_venv)
     try:
         import face_recognition  # noqa: F401  (it calls quit() when its models package cannot load)
     except (ImportError, SystemExit):
-        print('face_recognition is not usable here: pip install face_recognition dlib-bin "setuptools<81"',
-              file=sys.stderr)
+        print("face_recognition is not usable here; make a venv for it with\n  python "
+              "build/bench_vs_face_recognition.py --make-venv ../peervenv\n(dlib-bin, then face_recognition "
+              "with --no-deps: its own dlib requirement would compile dlib from source)", file=sys.stderr)
         return 2
+    report: dict = {"peer_dlib": which_dlib()}
+    print("peer: face_recognition " + _version("face_recognition") + " on " + describe_dlib(report["peer_dlib"]))
     from faceapp.vision.engine import FaceEngine
 
     engine = FaceEngine.load(provider="cpu")
     engines = {"faceapp": engine, "faceapp_min_face_80": FaceEngine.load(provider="cpu", min_face_px=80)}
     imgs = frames()
-    report = {"latency_640x480": latency(engines, imgs, args.frames)}
+    report["latency_640x480"] = latency(engines, imgs, args.frames)
     lat = report["latency_640x480"]
     print(f"per-frame median over {lat['frames']} frames (640x480, one face): "
           + ", ".join(f"{k} {v} ms" for k, v in lat["median_ms"].items()))
