@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .services.pending_writes import PendingWrites
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
+    from .services.timekeeping import TimekeepingService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
@@ -310,6 +311,11 @@ class AppContext:
         from .services.reports import ReportService
 
         return ReportService(self.repo)
+
+    def timekeeping(self) -> "TimekeepingService":
+        from .services.timekeeping import TimekeepingService
+
+        return TimekeepingService(self.repo, self.settings.attendance)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

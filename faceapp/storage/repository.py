@@ -29,6 +29,7 @@ from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
+from .timekeeping_repo import TimekeepingRepositoryMixin
 from .db import is_database_file
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
@@ -74,7 +75,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
+class Repository(AccessRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin, TimekeepingRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:

@@ -222,3 +222,36 @@ class Punch:
     id: int | None = None
     corrected: bool = False
     voided: bool = False
+
+
+def _hhmm(t: time) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def parse_hhmm(text: str, what: str = "time") -> time:
+    """'HH:MM' (24 h) -> time, or TimekeepingRuleError."""
+    try:
+        hh, mm = str(text).strip().split(":")
+        return time(int(hh), int(mm))
+    except (ValueError, TypeError):
+        raise TimekeepingRuleError(f"{what} {text!r}: use HH:MM, e.g. 08:30 or 22:00") from None
+
+
+def timetable_to_dict(tt: Timetable) -> dict:
+    """The stored form of a timetable's rules (JSON-ready; the name is kept apart)."""
+    d = {k: getattr(tt, k) for k in Timetable.__dataclass_fields__ if k != "name"}
+    d.update(start=_hhmm(tt.start), end=_hhmm(tt.end),
+             round_in=[tt.round_in.unit, tt.round_in.mode], round_out=[tt.round_out.unit, tt.round_out.mode])
+    return d
+
+
+def timetable_from_dict(name: str, d: dict) -> Timetable:
+    """Inverse of timetable_to_dict; unknown keys (a newer version's) are ignored."""
+    known = {k: v for k, v in d.items() if k in Timetable.__dataclass_fields__ and k != "name"}
+    for key in ("start", "end"):
+        if key in known:
+            known[key] = parse_hhmm(known[key], key)
+    for key in ("round_in", "round_out"):
+        if key in known:
+            known[key] = Rounding(int(known[key][0]), known[key][1])
+    return Timetable(name, **known)
