@@ -140,6 +140,13 @@ class TimekeepingService:
     def restore_punch(self, punch_id: int, reason: str, actor: str) -> Punch:
         return self.repo.restore_punch(punch_id, reason, actor)
 
+    def punches(self, employee_id: int, first: date, last: date) -> list[Punch]:
+        """One person's punches of the local days first..last, voided and added ones marked."""
+        check_period(first, last)
+        start = day_bounds(first, self.tz, self.day_change_hour)[0]
+        end = day_bounds(last, self.tz, self.day_change_hour)[1]
+        return [p for p in self.repo.punches(start, end) if p.employee_id == employee_id]
+
     # -- results -----------------------------------------------------------------------------------------
 
     def people(self, employee_numbers: Sequence[str] | None = None, department: str | None = None) -> list[Employee]:
