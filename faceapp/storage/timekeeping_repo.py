@@ -190,7 +190,7 @@ class TimekeepingRepositoryMixin:
 
     def punches(self, start: datetime, end: datetime) -> list[Punch]:
         """Every punch of a known employee with start <= ts < end, voided ones included
-        (marked), added ones marked corrected; two queries, whatever the range."""
+        (marked); `corrected` for one added, voided or restored; two queries, whatever the range."""
         lo, hi = ts_to_db(start, "start"), ts_to_db(end, "end")
         with self._read("reading punches") as c:
             rows = c.execute("SELECT id, employee_id, ts FROM attendance WHERE ts >= ? AND ts < ? "
@@ -204,7 +204,8 @@ class TimekeepingRepositoryMixin:
                 added.add(aid)
             else:
                 state[aid] = action
-        return [Punch(emp, ts_from_db(ts), rid, rid in added, state.get(rid) == "void") for rid, emp, ts in rows]
+        return [Punch(emp, ts_from_db(ts), rid, rid in added or rid in state, state.get(rid) == "void")
+                for rid, emp, ts in rows]
 
     def add_punch(self, employee_id: int, ts: datetime, kind: Kind, reason: str, actor: str) -> int:
         """A forgotten punch, added by an admin: a new attendance row and its "add" correction."""

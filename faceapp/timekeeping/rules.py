@@ -214,8 +214,9 @@ class Leave:
 
 @dataclass(frozen=True)
 class Punch:
-    """A recorded recognition or an admin's added punch (`corrected`). A voided punch is
-    passed too: it counts for nothing, but marks the day it falls in as corrected."""
+    """A recorded recognition or an admin's added punch. `corrected`: added, or voided and
+    restored, by an admin. A voided punch is passed too: it counts for nothing, but marks
+    the day it falls in as corrected."""
 
     employee_id: int
     ts: datetime  # aware

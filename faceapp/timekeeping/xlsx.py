@@ -29,8 +29,6 @@ def _cell(kind: str, value):  # noqa: ANN001, ANN202
         return value / _MINUTES_PER_DAY
     if kind == "id":
         return str(value)
-    if kind == "text" and isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        return "'" + value  # never a formula
     return value
 
 
@@ -45,7 +43,11 @@ def fill_workbook(wb: Workbook, tables: Iterable[Table]) -> None:
             cell.font = Font(bold=True)
         kinds = [c.kind for c in table.columns]
         for row in table.rows:
-            ws.append([_cell(k, v) for k, v in zip(kinds, row)])
+            values = [_cell(k, v) for k, v in zip(kinds, row)]
+            ws.append(values)
+            for j, v in enumerate(values, start=1):
+                if isinstance(v, str) and v.startswith("="):  # openpyxl would store it as a formula
+                    ws.cell(ws.max_row, j).data_type = "s"
         for j, kind in enumerate(kinds, start=1):
             fmt = FORMATS.get(kind)
             letter = get_column_letter(j)

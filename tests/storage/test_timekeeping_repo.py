@@ -66,7 +66,7 @@ def test_corrections_never_edit_a_punch_and_are_audited(repo, db_path):
     added = repo.add_punch(emp.id, datetime(2026, 6, 1, 15, tzinfo=timezone.utc), "out", "forgot to check out", "bob")
     day = (datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 6, 2, tzinfo=timezone.utc))
     ps = repo.punches(*day)
-    assert [(p.id, p.voided, p.corrected) for p in ps] == [(ev.id, True, False), (added, False, True)]
+    assert [(p.id, p.voided, p.corrected) for p in ps] == [(ev.id, True, True), (added, False, True)]
     repo.restore_punch(ev.id, "it was her after all", "alice")
     assert [p.voided for p in repo.punches(*day)] == [False, False]
     assert [(a, who) for a, _, who, _ in repo.punch_corrections(ev.id)] == [("void", "alice"), ("restore", "alice")]
