@@ -217,7 +217,8 @@ def _describe(tt: Timetable) -> str:
     if tt.round_in.unit or tt.round_out.unit:
         parts.append(f"rounding in {tt.round_in.unit}:{tt.round_in.mode} out {tt.round_out.unit}:{tt.round_out.mode}")
     if tt.ot_after is not None or tt.ot_before is not None:
-        when = [f"{tt.ot_after} min after the end"] if tt.ot_after is not None else []
+        end = "past the required hours" if tt.flexible else "after the end"
+        when = [f"{tt.ot_after} min {end}"] if tt.ot_after is not None else []
         when += [f"{tt.ot_before} min before the start"] if tt.ot_before is not None else []
         parts.append(f"overtime from {' and '.join(when)}, minimum {tt.min_ot} min")
     if tt.late_absent_after is not None:
