@@ -28,12 +28,13 @@ def tables_html(tables: Sequence[Table], title: str) -> str:
     for t in tables:
         kinds = [c.kind for c in t.columns]
         parts.append(f"<h3>{html.escape(t.name)} ({len(t.rows)})</h3>")
-        parts.append('<table border="1" cellspacing="0" cellpadding="2" width="100%"><thead><tr>')
+        parts.append('<table border="1" cellspacing="0" cellpadding="2"><thead><tr>')
         parts += [f"<th>{html.escape(c.title)}</th>" for c in t.columns]
         parts.append("</tr></thead><tbody>")
         for row in t.rows:
             cells = [cell_text(k, v) if k != "clock" or v is None else v.strftime("%H:%M") for k, v in zip(kinds, row)]
-            align = ['align="right"' if k in ("number", "duration", "clock") else "" for k in kinds]
+            align = ['align="right" style="white-space:nowrap"' if k in ("number", "duration", "clock")
+                     else 'style="white-space:nowrap"' for k in kinds]
             parts.append("<tr>" + "".join(f"<td {a}>{html.escape(c)}</td>" for a, c in zip(align, cells)) + "</tr>")
         parts.append("</tbody></table>")
     return "".join(parts)
