@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .services.pending_writes import PendingWrites
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
+    from .services.timekeeping import TimekeepingService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
@@ -410,6 +411,11 @@ class AppContext:
         runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
         return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
                                manifest.encoder_entry(encoder_id, False).model_id)
+
+    def timekeeping(self) -> "TimekeepingService":
+        from .services.timekeeping import TimekeepingService
+
+        return TimekeepingService(self.repo, self.settings.attendance)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService
