@@ -283,7 +283,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="86"/>
+        <location filename="../../faceapp/ui/employees.py" line="94"/>
         <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
@@ -292,47 +292,47 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EditDialog</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="29"/>
+        <location filename="../../faceapp/ui/employees.py" line="37"/>
         <source>Edit employee</source>
         <translation>编辑员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="34"/>
+        <location filename="../../faceapp/ui/employees.py" line="42"/>
         <source>Employee number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="35"/>
+        <location filename="../../faceapp/ui/employees.py" line="43"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="36"/>
+        <location filename="../../faceapp/ui/employees.py" line="44"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="69"/>
+        <location filename="../../faceapp/ui/employees.py" line="77"/>
         <source>Number and name are required.</source>
         <translation>工号和姓名为必填项。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="76"/>
+        <location filename="../../faceapp/ui/employees.py" line="84"/>
         <source>Checking the employee number…</source>
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="92"/>
+        <location filename="../../faceapp/ui/employees.py" line="100"/>
         <source>Change employee number</source>
         <translation>更改工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="93"/>
+        <location filename="../../faceapp/ui/employees.py" line="101"/>
         <source>Change the employee number of %1 from %2 to %3? Their attendance history stays with them and will be shown and exported with the new number.</source>
         <translation>将 %1 的工号从 %2 改为 %3？其考勤记录仍属于此人，并将以新工号显示和导出。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="101"/>
+        <location filename="../../faceapp/ui/employees.py" line="109"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -340,79 +340,89 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EmployeesPage</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="139"/>
+        <location filename="../../faceapp/ui/employees.py" line="147"/>
         <source>Search by name, number or department</source>
         <translation>按姓名、工号或部门搜索</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="143"/>
+        <location filename="../../faceapp/ui/employees.py" line="151"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="150"/>
+        <location filename="../../faceapp/ui/employees.py" line="158"/>
         <source>Enrol new…</source>
         <translation>新登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="151"/>
+        <location filename="../../faceapp/ui/employees.py" line="159"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="151"/>
+        <location filename="../../faceapp/ui/employees.py" line="159"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="152"/>
-        <location filename="../../faceapp/ui/employees.py" line="201"/>
+        <location filename="../../faceapp/ui/employees.py" line="160"/>
+        <location filename="../../faceapp/ui/employees.py" line="247"/>
         <source>Activate / deactivate</source>
         <translation>启用 / 停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="153"/>
+        <location filename="../../faceapp/ui/employees.py" line="161"/>
         <source>Re-enrol face…</source>
         <translation>重新登记人脸…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="153"/>
+        <location filename="../../faceapp/ui/employees.py" line="161"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="170"/>
+        <location filename="../../faceapp/ui/employees.py" line="162"/>
+        <source>Rebuild templates…</source>
+        <translation>重建模板…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="187"/>
         <source>active</source>
         <translation>在职</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="170"/>
+        <location filename="../../faceapp/ui/employees.py" line="187"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="213"/>
-        <location filename="../../faceapp/ui/employees.py" line="217"/>
+        <location filename="../../faceapp/ui/employees.py" line="210"/>
+        <source>No photo (enrolled before photos were kept)</source>
+        <translation>无照片（在保存照片之前登记）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="259"/>
+        <location filename="../../faceapp/ui/employees.py" line="263"/>
         <source>Delete employee</source>
         <translation>删除员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="214"/>
+        <location filename="../../faceapp/ui/employees.py" line="260"/>
         <source>Delete %1 (no. %2)? Their face templates are erased; attendance history is kept without the name. This cannot be undone.</source>
         <translation>删除 %1（工号 %2）？其人脸模板将被清除；考勤历史将保留但不含姓名。此操作无法撤销。</translation>
     </message>
@@ -1167,6 +1177,64 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/messages.py" line="87"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
+    </message>
+</context>
+<context>
+    <name>RebuildDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="33"/>
+        <source>Rebuild face templates</source>
+        <translation>重建人脸模板</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="35"/>
+        <source>Computes every employee&apos;s face templates again from the face crops kept at enrolment, for the chosen face model. Templates of other models are kept. People enrolled before crops were kept are listed: re-enrol them.</source>
+        <translation>根据登记时保存的人脸裁剪图，为所选人脸模型重新计算每位员工的人脸模板。其他模型的模板会保留。在保存裁剪图之前登记的人员会被列出：请为他们重新登记。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="43"/>
+        <source>Face model</source>
+        <translation>人脸模型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="50"/>
+        <source>Rebuild</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="59"/>
+        <source>Without face crops (re-enrol):</source>
+        <translation>没有人脸裁剪图（需重新登记）：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="77"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="80"/>
+        <source>Rebuilding…</source>
+        <translation>正在重建…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="93"/>
+        <source>%1 of %2: %3</source>
+        <translation>第 %1 / %2 人：%3</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="110"/>
+        <source>The rebuild stopped (people rebuilt before it are kept): %1</source>
+        <translation>重建已停止（之前已重建的人员会保留）：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="118"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="123"/>
+        <source>Cancelling after the current person…</source>
+        <translation>将在当前人员完成后取消…</translation>
     </message>
 </context>
 <context>
@@ -2038,17 +2106,17 @@ Retrying automatically…</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="191"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="192"/>
         <source>on</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="192"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="193"/>
         <source>off</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="197"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="198"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
