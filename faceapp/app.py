@@ -165,7 +165,7 @@ class AppContext:
         r = self.settings.recognition
         ids, mat = self.repo.load_templates(model_id or self.model_id)
         looks = len(look_schedule(r.min_decision_frames, r.decision_window_frames))
-        return calibrated_gallery(ids, mat, r, looks)[1]
+        return calibrated_gallery(ids, mat, r, looks, model_id or self.model_id)[1]
 
     # -- services --------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .gallery import Gallery
+    from .quality_model import QualityRule
     from .settings import RecognitionSettings
 
 _NORMAL = NormalDist()
@@ -134,6 +135,7 @@ class OperatingPoint:
     looks: int  # looks per visit that share the target
     tail: ImpostorTail | None  # None: a fixed manual threshold (expert override)
     clamped: bool = False
+    quality: "QualityRule | None" = None  # threshold by track quality (quality_model.py); None: clean only
 
     @property
     def calibrated(self) -> bool:
@@ -154,7 +156,8 @@ class OperatingPoint:
         per = f"about 1 stranger in {round(1 / rate):,} accepted" if rate > 0 else "no stranger expected to pass"
         note = ", clamped" if self.clamped else ""
         model = "from this gallery" if self.tail.source == "gallery" else f"from the {self.tail.source}"
-        return f"{who}, {per} ({model}{note})"
+        rule = f"; {self.quality.describe()}" if self.quality is not None else ""
+        return f"{who}, {per} ({model}{note}){rule}"
 
 
 def operating_point(tail: ImpostorTail, people: int, target: float, looks: int) -> OperatingPoint:
@@ -169,11 +172,15 @@ def fixed_point(threshold: float, people: int, looks: int) -> OperatingPoint:
 
 
 def calibrated_gallery(employee_ids: np.ndarray, matrix: np.ndarray, settings: "RecognitionSettings",
-                       looks: int) -> tuple["Gallery", OperatingPoint]:
+                       looks: int, encoder: str | None = None) -> tuple["Gallery", OperatingPoint]:
     """The live gallery (one centroid per person) and its operating point for the settings:
-    calibrated from these templates, or the fixed expert threshold."""
+    calibrated from these templates, or the fixed expert threshold. With `encoder` (a model
+    id), a calibrated point carries that encoder's quality rule (quality_model.py)."""
+    from dataclasses import replace
+
     from .fusion import centroids
     from .gallery import Gallery
+    from .quality_model import load_quality_model, quality_rule
 
     people, centres = centroids(employee_ids, matrix)
     if settings.threshold_mode == "fixed":
@@ -181,4 +188,7 @@ def calibrated_gallery(employee_ids: np.ndarray, matrix: np.ndarray, settings: "
     else:
         tail = impostor_tail(employee_ids, matrix, people, centres)
         point = operating_point(tail, len(people), settings.strangers_per_1000 / 1000, looks)
+        model = load_quality_model(encoder) if encoder else None
+        if model is not None:
+            point = replace(point, quality=quality_rule(model, point))
     return Gallery(people, centres, point.threshold, settings.min_margin), point

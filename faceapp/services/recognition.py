@@ -23,6 +23,7 @@ from .pending_writes import PendingWrites
 from ..settings import Settings
 from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
+from ..recognition.quality_model import COME_CLOSER
 from ..recognition.tracker import Decision, FaceTracker, Observation
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,21 @@ class RecognitionService:
         """Reload the people and recompute the operating point: the threshold that holds the
         site's stranger rate depends on how many people are enrolled (recognition/calibration.py)."""
         ids, mat = self.repo.load_templates(self.engine.model_id)
-        gallery, point = calibrated_gallery(ids, mat, self.settings.recognition, self.tracker.looks)
+        gallery, point = calibrated_gallery(ids, mat, self.settings.recognition, self.tracker.looks,
+                                            self.engine.model_id)
         employees = {e.id: e for e in self.repo.list_employees(active_only=True)}
         with self._lock:
             self.gallery, self.operating_point, self.employees = gallery, point, employees
         log.info("gallery: %d people, %d templates (model %s); %s", gallery.n_people, len(ids), self.engine.model_id,
                  point.describe())
 
-    def _judge(self, probe: np.ndarray) -> Match:
+    def _judge(self, probe: np.ndarray, quality: float = float("nan")) -> Match:
+        """The gallery's verdict at the threshold for this track's quality (the face size of
+        the frames fused); too poor a track is not decided on ("please come closer")."""
         with self._lock:
-            gallery = self.gallery
-        return gallery.search(probe)[0]
+            gallery, point = self.gallery, self.operating_point
+        m = gallery.search(probe)[0]
+        return point.quality.apply(m, quality) if point is not None and point.quality is not None else m
 
     def stale_templates(self) -> dict[str, int]:
         """Templates made by another model than the one loaded: those people must re-enrol."""
@@ -84,8 +89,8 @@ class RecognitionService:
 
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         faces = self.engine.analyze(image)
-        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg) if f.quality else 1.0)
-                        for f in faces]
+        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg) if f.quality else 1.0,
+                                    f.quality.size_px if f.quality else float("nan")) for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
         for f, tid in zip(faces, self.tracker.assignment):
@@ -131,7 +136,9 @@ class RecognitionService:
             if t.missed:  # kept alive for re-association, but not in this frame: do not draw
                 continue
             d = t.decision
-            if d is None:
+            if d is None and t.prompt == COME_CLOSER:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "closer", "Please come closer"))
+            elif d is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "identifying", "Identifying…"))
             elif d.employee_id is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "unknown", "Unknown", d.distance))
@@ -157,7 +164,9 @@ class RecognitionService:
             ann = Announcement(ts, d.employee_id, name, "liveness_failed",
                                f"{name}: not confirmed - please look at the camera and turn your head")
         elif d.employee_id is None:
-            ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
+            text = ("Not recognised - please come closer to the camera" if d.reason == COME_CLOSER
+                    else "Not recognised - please see reception")
+            ann = Announcement(ts, None, "Unknown", "unknown", text)
             self.writes.submit(f"unknown face at {ts.isoformat()}",
                                lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, None))
         else:
