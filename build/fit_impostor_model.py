@@ -6,7 +6,9 @@ Every photo's descriptor is a pseudo-probe against the centroid of every OTHER p
 three photos, the rule a small gallery is calibrated with; the probit fit of the pairs' lower
 tail is printed as the two numbers to ship.
 
-    PYTHONPATH=. python build/fit_impostor_model.py [--cache /tmp/lfw1.npz]
+    PYTHONPATH=. python build/fit_impostor_model.py [--encoder ID] [--cache /tmp/lfw1.npz]
+
+The numbers go into that encoder's pack (build/export_models.py PACK_UNITS -> models/manifest.json).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from faceapp.recognition.fusion import centroids  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data" / "faces"
 
 
-def descriptors(folder: Path, cache: Path | None) -> tuple[np.ndarray, np.ndarray]:
+def descriptors(folder: Path, cache: Path | None, encoder: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(person index per photo, descriptor per photo) of the largest face of every photo."""
     if cache is not None and cache.is_file():
         z = np.load(cache)
@@ -34,7 +36,7 @@ def descriptors(folder: Path, cache: Path | None) -> tuple[np.ndarray, np.ndarra
     from faceapp.vision.engine import FaceEngine
     from faceapp.vision.imageio import read_image
 
-    engine = FaceEngine.load(provider="cpu")
+    engine = FaceEngine.load(provider="cpu", encoder=encoder)
     people = sorted(p.name for p in folder.iterdir() if p.is_dir())
     pid, emb = [], []
     for i, name in enumerate(people):
@@ -52,12 +54,13 @@ def descriptors(folder: Path, cache: Path | None) -> tuple[np.ndarray, np.ndarra
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=None, help="descriptor cache (.npz) to write or reuse")
+    ap.add_argument("--encoder", default=None, help="encoder pack id (default: dlib_resnet_v1)")
     args = ap.parse_args()
     folder = SHARED / "lfw" / "images"
     if not folder.is_dir():
         print(f"error: {folder} not found", file=sys.stderr)
         return 2
-    pid, emb = descriptors(folder, args.cache)
+    pid, emb = descriptors(folder, args.cache, args.encoder)
     first3 = np.concatenate([np.flatnonzero(pid == p)[:3] for p in np.unique(pid)])
     people, centres = centroids(pid[first3], emb[first3])
     tail = fit_tail(pair_histogram(pid, emb, people, centres))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .settings import Settings
 from .storage.errors import DatabaseMissingError
 
-__all__ = ["AppContext", "DatabaseMissingError", "build_context"]  # build_context may raise DatabaseMissingError
+__all__ = ["AppContext", "DatabaseMissingError", "EncoderChoice", "build_context", "choose_encoder"]  # build_context may raise DatabaseMissingError
 
 if TYPE_CHECKING:
     from .access.pin import PinGuard
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .storage.repository import Repository
     from .storage.watch import DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
+    from .vision.models import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,45 @@ SETTINGS_KEY = "recognition"  # the stored key of the site settings (kept since 
 StoredValue = tuple[Any, str, dict[str, Any]]
 
 PROVIDERS = ("auto", "cuda", "cpu")
+
+
+@dataclass(frozen=True)
+class EncoderChoice:
+    """The database's encoder: its pack id, why it is the one, and how many templates of
+    the database it can use / cannot use (made with another encoder)."""
+
+    encoder: str
+    reason: str
+    usable: int = 0
+    other: dict[str, int] = field(default_factory=dict)  # encoder id -> templates it made
+
+    def describe(self) -> str:
+        line = f"{self.encoder} ({self.reason})"
+        if self.other:
+            made = ", ".join(f"{n:,} by {enc}" for enc, n in sorted(self.other.items()))
+            line += (f"; {made} not used: those people are not recognised until they are enrolled again "
+                     "(or their templates rebuilt)")
+        return line
+
+
+def choose_encoder(setting: str, template_models: dict[str, int], manifest: "Manifest") -> EncoderChoice:
+    """A database keeps its encoder: the stored setting when the admin chose one; else the
+    encoder most of its templates were made with; a database without templates gets the
+    manifest's default (new databases use the newest encoder)."""
+    from .vision.models import encoder_of
+
+    by_encoder: dict[str, int] = {}
+    for model_id, n in template_models.items():
+        by_encoder[encoder_of(model_id)] = by_encoder.get(encoder_of(model_id), 0) + int(n)
+    if setting and setting != "auto":
+        encoder, reason = setting, "chosen in the settings"
+    elif by_encoder:
+        encoder = max(sorted(by_encoder), key=lambda e: by_encoder[e])
+        reason = "this database's templates were made with it"
+    else:
+        encoder, reason = manifest.default_encoder, "new database default"
+    other = {e: n for e, n in by_encoder.items() if e != encoder}
+    return EncoderChoice(encoder, reason, by_encoder.get(encoder, 0), other)
 
 
 def choose_provider(flag: str | None, stored: str) -> str:
@@ -81,14 +121,24 @@ class AppContext:
 
             vision = self.settings.vision
             provider = choose_provider(self.provider, vision.provider)
-            self._engine = FaceEngine.load(self.models_dir, provider=provider,
-                                           min_face_px=vision.min_face_px, min_score=vision.min_detection_score)
+            choice = self.encoder_choice()
+            self._engine = FaceEngine.load(self.models_dir, provider=provider, min_face_px=vision.min_face_px,
+                                           min_score=vision.min_detection_score, encoder=choice.encoder)
             stale = self.repo.template_model_ids()
             other = {m: n for m, n in stale.items() if m != self._engine.model_id}
             if other:
-                log.warning("templates from another face model %s: those employees must be re-enrolled "
-                            "(current model %s)", other, self._engine.model_id)
+                log.warning("templates from another face model %s are not used: those employees must be "
+                            "re-enrolled or their templates rebuilt (current model %s)", other,
+                            self._engine.model_id)
         return self._engine
+
+    def encoder_choice(self) -> "EncoderChoice":
+        """Which encoder this database uses, and why (doctor, Settings, the engine)."""
+        from .shared import paths
+        from .vision.models import Manifest
+
+        return choose_encoder(self.settings.recognition.encoder, self.repo.template_model_ids(),
+                              Manifest(self.models_dir or paths.models_dir()))
 
     @property
     def model_id(self) -> str:
@@ -99,7 +149,8 @@ class AppContext:
         from .shared import paths
         from .vision.models import Manifest
 
-        return Manifest(self.models_dir or paths.models_dir()).entry("encoder", False).model_id
+        manifest = Manifest(self.models_dir or paths.models_dir())
+        return manifest.encoder_entry(self.encoder_choice().encoder, False).model_id
 
     # -- settings and stored preferences ---------------------------------------------------
 
@@ -162,10 +213,25 @@ class AppContext:
         from .recognition.calibration import calibrated_gallery
         from .recognition.tracker import look_schedule
 
+        from .recognition.units import DLIB_UNITS, EncoderUnits, UnitsError, units_for
+        from .shared import paths
+        from .shared.errors import ModelMissingError
+        from .vision.models import Manifest, encoder_of
+
         r = self.settings.recognition
-        ids, mat = self.repo.load_templates(model_id or self.model_id)
+        model_id = model_id or self.model_id
+        ids, mat = self.repo.load_templates(model_id)
         looks = len(look_schedule(r.min_decision_frames, r.decision_window_frames))
-        return calibrated_gallery(ids, mat, r, looks, model_id or self.model_id)[1]
+        if self._engine is not None and self._engine.model_id == model_id:
+            units = units_for(self._engine)
+        else:  # from the pack, without loading the models
+            manifest = Manifest(self.models_dir or paths.models_dir())
+            try:
+                info = manifest.encoder_entry(encoder_of(model_id), False).info
+                units = EncoderUnits.from_pack(encoder_of(model_id), info["units"]) if "units" in info else DLIB_UNITS
+            except (ModelMissingError, UnitsError):  # a model id no pack lists: dlib's, as before packs
+                units = DLIB_UNITS
+        return calibrated_gallery(ids, mat, r, looks, units)[1]
 
     # -- services --------------------------------------------------------------------------
 

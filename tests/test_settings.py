@@ -13,7 +13,7 @@ def test_defaults_are_valid_and_documented():
 
 
 @pytest.mark.parametrize("data,msg", [
-    ({"match_threshold": 0.95}, "allowed range is 0.3..0.8"),
+    ({"match_threshold": 1.95}, "allowed range is 0.3..1.6"),
     ({"match_threshold": "low"}, "expected a number"),
     ({"min_face_px": 40.5}, "whole number"),
     ({"provider": "tpu"}, "choose one of auto, cuda, cpu"),

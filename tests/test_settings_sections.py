@@ -22,7 +22,7 @@ def test_new_defaults():
     ({"day_start_hour": 24}, "allowed range is 0..23"),
     ({"cooldown_s": 1.5}, "whole number"),
     ({"min_decision_frames": 0}, "allowed range is 1..30"),
-    ({"min_margin": 0.5}, "allowed range"),
+    ({"min_margin": 0.6}, "allowed range"),
 ])
 def test_bad_values_are_refused(data, msg):
     with pytest.raises(SettingsError, match=msg.replace(".", r"\.")):

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="1:N gallery sizes to time (synthetic templates, 5 per person)")
     p.add_argument("--batch", default="1,8,32",
                    help="embedding batch sizes for descriptor throughput (default 1,8,32; '' to skip)")
+    p.add_argument("--encoders", default=None, metavar="ID,ID",
+                   help="time the per-frame stages of these encoder packs side by side, in this one run "
+                        "(e.g. dlib_resnet_v1,mobilefacenet_v1)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
     p.set_defaults(func=cmd_bench)
 
@@ -44,14 +47,14 @@ def _stats(values: list[float]) -> dict:
     return {"median": round(float(np.median(values)), 2), "p90": round(float(np.percentile(values, 90)), 2)}
 
 
-def synthetic_gallery(n: int, per: int = 5, seed: int = 0):
+def synthetic_gallery(n: int, per: int = 5, seed: int = 0, dim: int = 128):
     """n templates of n/per people: unit-scale random descriptors (only the speed matters)."""
     from ..recognition.gallery import Gallery
 
     rng = np.random.default_rng(seed)
     people = max(1, n // per)
-    centres = rng.normal(size=(people, 128)).astype(np.float32) * 0.09
-    mat = np.repeat(centres, per, 0) + rng.normal(size=(people * per, 128)).astype(np.float32) * 0.02
+    centres = rng.normal(size=(people, dim)).astype(np.float32) * 0.09
+    mat = np.repeat(centres, per, 0) + rng.normal(size=(people * per, dim)).astype(np.float32) * 0.02
     return Gallery(np.repeat(np.arange(people, dtype=np.int64), per), mat)
 
 
@@ -113,6 +116,34 @@ def search_times(sizes: list[int], queries: int = 100) -> dict:
     return out
 
 
+def side_by_side(args: argparse.Namespace, frame: np.ndarray, encoders: list[str]) -> int:
+    """Per-frame stage latency of several encoder packs on the same frame, in one process
+    (same machine state), rounds interleaved so load drift hits every encoder alike."""
+    from .common import load_engine
+
+    engines = {e: load_engine(args, encoder=e) for e in encoders}
+    sizes = [int(s) for s in args.gallery.split(",") if s.strip()]
+    galleries = {e: synthetic_gallery(sizes[0], dim=g.encoder.dim) if sizes else None for e, g in engines.items()}
+    rounds = 5
+    runs: dict[str, list[dict]] = {e: [] for e in encoders}
+    for _ in range(rounds):
+        for e, engine in engines.items():
+            runs[e].append(run_bench(engine, frame, max(1, args.frames // rounds), galleries[e]))
+    report = {"frame": f"{frame.shape[1]}x{frame.shape[0]}", "frames": args.frames, "encoders": {}}
+    for e, rs in runs.items():
+        ms = {k: round(float(np.median([r["ms"][k]["median"] for r in rs])), 2) for k in rs[0]["ms"]}
+        report["encoders"][e] = {"model_id": engines[e].model_id, "provider": rs[0]["provider"],
+                                 "faces_per_frame": rs[0]["faces_per_frame"], "median_ms": ms}
+    stages = list(next(iter(report["encoders"].values()))["median_ms"])
+    print(f"frame {report['frame']}, {args.frames} frames per encoder in {rounds} interleaved rounds")
+    print(f"{'encoder':20s} " + " ".join(f"{s:>8s}" for s in stages) + "  (median ms)")
+    for e, r in report["encoders"].items():
+        print(f"{e:20s} " + " ".join(f"{r['median_ms'][s]:8.2f}" for s in stages))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
 def peak_rss_mib() -> float | None:
     """This process's peak resident memory. Linux: VmHWM of /proc/self/status, which starts
     afresh at exec (getrusage's ru_maxrss keeps the parent's peak across fork + exec)."""
@@ -137,13 +168,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     w, h = (int(v) for v in args.size.lower().split("x"))
     frame = letterbox(read_image(args.image), w, h)
+    if args.encoders:
+        return side_by_side(args, frame, [e.strip() for e in args.encoders.split(",") if e.strip()])
     t0 = time.perf_counter()
     engine = load_engine(args)
     load_s = time.perf_counter() - t0
     first_faces = engine.analyze(frame)
     first_s = time.perf_counter() - T_PROCESS
     sizes = [int(s) for s in args.gallery.split(",") if s.strip()]
-    report = run_bench(engine, frame, args.frames, synthetic_gallery(sizes[0]) if sizes else None)
+    report = run_bench(engine, frame, args.frames,
+                       synthetic_gallery(sizes[0], dim=engine.encoder.dim) if sizes else None)
     report.update(engine_load_s=round(load_s, 2), start_to_first_result_s=round(first_s, 2))
     if args.group:
         group = read_image(args.group)

@@ -23,11 +23,13 @@ class NoFaceError(FaceAppError):
     """An image needed for the command has no detectable face."""
 
 
-def load_engine(args: argparse.Namespace) -> "FaceEngine":
-    """Build the engine with the CLI's provider and models folder."""
+def load_engine(args: argparse.Namespace, encoder: str | None = None) -> "FaceEngine":
+    """Build the engine with the CLI's provider and models folder; encoder: a pack id (None:
+    the command's --encoder if it has one, else dlib's, the entry under "encoder")."""
     from ..vision.engine import FaceEngine
 
-    return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider)
+    return FaceEngine.load(Path(args.models_dir) if args.models_dir else None, provider=args.provider,
+                           encoder=encoder or getattr(args, "encoder", None))
 
 
 def context(args: argparse.Namespace) -> "AppContext":

@@ -7,6 +7,10 @@ import json
 import platform
 import sys
 from importlib import metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..app import EncoderChoice
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,11 +67,13 @@ def collect(args: argparse.Namespace) -> tuple[dict, bool]:
         models["manifest"] = {"status": f"ERROR: {exc}"}
         ok = False
     report["models"] = models
+    choice = _encoder_choice(args)
+    report["encoder"] = choice.describe() if choice is not None else "n/a (database unreadable)"
     if ok:
         try:
             from .common import load_engine
 
-            engine = load_engine(args)
+            engine = load_engine(args, encoder=choice.encoder if choice is not None else None)
             report["provider_in_use"] = engine.provider
             report["model_id"] = engine.model_id
         except FaceAppError as exc:
@@ -81,6 +87,31 @@ def collect(args: argparse.Namespace) -> tuple[dict, bool]:
     if not args.no_cameras:
         report["cameras"] = [c.__dict__ for c in list_cameras()]
     return report, ok
+
+
+def _encoder_choice(args: argparse.Namespace) -> "EncoderChoice | None":
+    """The encoder the database uses and why; a database not created yet gets the default."""
+    from pathlib import Path
+
+    from ..app import build_context, choose_encoder
+    from ..settings import Settings
+    from ..shared import paths
+    from ..shared.errors import FaceAppError
+    from ..storage.db import default_db_path
+    from ..vision.models import Manifest
+
+    path = Path(args.db) if args.db else default_db_path()
+    try:
+        manifest = Manifest(Path(args.models_dir) if args.models_dir else paths.models_dir())
+        if not path.exists():
+            return choose_encoder(Settings().recognition.encoder, {}, manifest)
+        ctx = build_context(path)
+        try:
+            return choose_encoder(ctx.settings.recognition.encoder, ctx.repo.template_model_ids(), manifest)
+        finally:
+            ctx.close()
+    except FaceAppError:
+        return None
 
 
 def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
@@ -123,6 +154,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"  {name:24s} {ver}")
     print(f"execution providers available: {report['providers_available']}")
     print(f"execution provider in use:     {report.get('provider_in_use', 'n/a')}")
+    print(f"face encoder: {report['encoder']}")
     print(f"models ({report['models_dir']}):")
     for key, m in report["models"].items():
         if m["status"] == "ok":

@@ -37,9 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="looks per visit sharing the stranger budget (default: 1 for single photos, as "
                         "`identify PHOTO`; the live loop's look count otherwise)")
     p.add_argument("--targets", default="0.01,0.001", help="strangers accepted per visit to calibrate for")
-    p.add_argument("--thresholds", default="0.40,0.45,0.50,0.55,0.60",
-                   help="comma-separated fixed distance thresholds to report as well")
-    p.add_argument("--min-margin", type=float, default=None, help="default: the min_margin setting")
+    p.add_argument("--thresholds", default=None,
+                   help="comma-separated fixed distance thresholds to report as well (default: the encoder's "
+                        "fixed threshold x 0.8, 0.9, 1, 1.1, 1.2; dlib: 0.40 ... 0.60)")
+    p.add_argument("--min-margin", type=float, default=None, help="default: the encoder's min_margin")
+    p.add_argument("--encoder", default=None, metavar="ID",
+                   help="encoder pack to evaluate (models/manifest.json; default dlib_resnet_v1)")
     p.add_argument("--same-person", default=None, metavar="PAIRS.csv",
                    help="CSV identity_a,identity_b of one person under two names (dataset label errors): "
                         "such accepts are not counted as false accepts")
@@ -76,11 +79,12 @@ def cmd_eval_ident(args: argparse.Namespace) -> int:
     from ..evaluation.identification import (Protocol, evaluate_identification, format_identification, load_split,
                                              json_ready, plot_det, pool_reports, read_same_person)
     from ..recognition.tracker import look_schedule
+    from ..recognition.units import units_for
 
     root = Path(args.root) if args.root else None
     try:
         targets = tuple(float(t) for t in args.targets.split(","))
-        thresholds = [float(t) for t in args.thresholds.split(",")]
+        thresholds = [float(t) for t in args.thresholds.split(",")] if args.thresholds else []
         sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else None
     except ValueError as exc:
         print(f"error: --targets, --thresholds and --sizes are comma-separated numbers ({exc})", file=sys.stderr)
@@ -92,7 +96,9 @@ def cmd_eval_ident(args: argparse.Namespace) -> int:
     distractors = [row for d in args.distractors for row in load_split(Path(d), root)]
     same = read_same_person(Path(args.same_person)) if args.same_person else frozenset()
     engine = load_engine(args)
-    s = RecognitionSettings()
+    units = units_for(engine)
+    s = units.settings(RecognitionSettings())
+    thresholds = thresholds or [round(s.match_threshold * f, 3) for f in (0.8, 0.9, 1.0, 1.1, 1.2)]
     live_looks = len(look_schedule(s.min_decision_frames, s.decision_window_frames))
     proto = Protocol(args.enrol_samples, args.visit_frames,
                      args.looks or (1 if args.visit_frames == 1 else live_looks),

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..recognition.calibration import calibrated_gallery
 from ..recognition.fusion import centroids, frame_weight, fuse
+from ..recognition.units import DLIB_UNITS, EncoderUnits, units_for
 from ..recognition.gallery import Gallery
 from ..recognition.quality_model import QualityModel, QualityRule, quality_rule
 from ..recognition.settings import RecognitionSettings
@@ -132,18 +133,21 @@ def _arrange(rows: list[tuple[Path, str, str]], distractors: list[tuple[Path, st
     return split
 
 
-def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(identity, fused probe, quality) of every visit whose photos all have a face; the
-    quality is the fusion-weighted mean face size of its photos, as a live track's."""
+def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict,
+                  units: EncoderUnits = DLIB_UNITS) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(identity, fused probe, quality) of every visit whose photos all have a face, fused as
+    the live tracker fuses (renormalised for unit-vector encoders); the quality is the
+    fusion-weighted mean face size of its photos, as a live track's."""
     ids, probes, quality = [], [], []
     for ident, photos in visits:
         if all(p in desc for p in photos):
             emb = np.stack([desc[p][0] for p in photos])
             w = np.array([desc[p][1] for p in photos])
-            probes.append(fuse(emb, w))
+            probes.append(fuse(emb, w, units.renormalise))
             quality.append(float(np.average([desc[p][2][0] for p in photos], weights=w)))
             ids.append(ident)
-    return ids, (np.stack(probes) if probes else np.zeros((0, 128), np.float32)), np.array(quality)
+    dim = next(iter(desc.values()))[0].shape[-1] if desc else 128
+    return ids, (np.stack(probes) if probes else np.zeros((0, dim), np.float32)), np.array(quality)
 
 
 def _scores(gallery: Gallery, probes: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -236,13 +240,14 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     enrolled = [i for i in names if i in main_ids]
     gal_ids = [n for n, i in enumerate(names) for p in split.gallery[i] if p in desc]
     gal_mat = np.stack([desc[p][0] for i in names for p in split.gallery[i] if p in desc])
+    units = units_for(engine)
     pdesc, lost = desc, {}
     if not degrade.clean:  # probes as the camera of this level sees them; the gallery stays clean
         probe_paths = sorted({p for _, ps in split.mates + split.strangers for p in ps if p in desc})
         pdesc, lost = embed_all(engine, [Path(p) for p in probe_paths], cache, degrade,
                                 {p: float(desc[p][2][0]) for p in probe_paths})
-    mate_ids, mate_q, mate_qual = _visit_probes([mv for mv in split.mates if mv[0] in names], pdesc)
-    str_ids, str_q, str_qual = _visit_probes(split.strangers, pdesc)
+    mate_ids, mate_q, mate_qual = _visit_probes([mv for mv in split.mates if mv[0] in names], pdesc, units)
+    str_ids, str_q, str_qual = _visit_probes(split.strangers, pdesc, units)
     out = {"gallery_people": len(names), "enrolled_people": len(enrolled), "known_probes": len(mate_ids),
            "unknown_probes": len(str_ids), "stranger_people": len(set(str_ids)),
            "protocol": vars(proto) | {"targets": list(proto.targets)}, "failures": failures,
@@ -252,7 +257,7 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     settings = RecognitionSettings()
     for target in sorted(set(proto.targets) | {proto.site_target}, reverse=True):
         s = replace(settings, strangers_per_1000=target * 1000, min_margin=proto.min_margin)
-        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks)
+        gallery, point = calibrated_gallery(ids_arr, mat, s, proto.looks, units)
         mate = (*_scores(gallery, mate_q, names), mate_ids)
         stranger = (*_scores(gallery, str_q, names), str_ids)
         row = _rates(point.threshold, proto.min_margin, mate, stranger, same_person)

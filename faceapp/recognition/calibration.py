@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .gallery import Gallery
     from .quality_model import QualityRule
     from .settings import RecognitionSettings
+    from .units import EncoderUnits
 
 _NORMAL = NormalDist()
 EDGES = np.arange(0.0, 2.0 + 1e-9, 0.0005)  # distance grid of the pair histogram
@@ -119,10 +120,11 @@ def fit_tail(hist: np.ndarray, source: str = "gallery") -> ImpostorTail | None:
 
 
 def impostor_tail(employee_ids: np.ndarray, templates: np.ndarray, people: np.ndarray,
-                  centres: np.ndarray) -> ImpostorTail:
-    """The gallery's own tail when it has enough pairs, else the shipped LFW model."""
+                  centres: np.ndarray, shipped: ImpostorTail = IMPOSTOR_MODEL_LFW) -> ImpostorTail:
+    """The gallery's own tail when it has enough pairs, else the encoder's shipped model
+    (its pack's units.impostor_model; dlib's by default)."""
     fitted = fit_tail(pair_histogram(employee_ids, templates, people, centres))
-    return fitted if fitted is not None else IMPOSTOR_MODEL_LFW
+    return fitted if fitted is not None else shipped
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,9 @@ class OperatingPoint:
         return f"{who}, {per} ({model}{note}){rule}"
 
 
-def operating_point(tail: ImpostorTail, people: int, target: float, looks: int) -> OperatingPoint:
-    lo, hi = THRESHOLD_RANGE
+def operating_point(tail: ImpostorTail, people: int, target: float, looks: int,
+                    threshold_range: tuple[float, float] = THRESHOLD_RANGE) -> OperatingPoint:
+    lo, hi = threshold_range
     t = tail.threshold(target / max(1, looks), max(1, people))
     clamped = not lo <= t <= hi
     return OperatingPoint(min(max(t, lo), hi), people, target, looks, tail, clamped)
@@ -172,23 +175,29 @@ def fixed_point(threshold: float, people: int, looks: int) -> OperatingPoint:
 
 
 def calibrated_gallery(employee_ids: np.ndarray, matrix: np.ndarray, settings: "RecognitionSettings",
-                       looks: int, encoder: str | None = None) -> tuple["Gallery", OperatingPoint]:
+                       looks: int, units: "EncoderUnits | None" = None) -> tuple["Gallery", OperatingPoint]:
     """The live gallery (one centroid per person) and its operating point for the settings:
-    calibrated from these templates, or the fixed expert threshold. With `encoder` (a model
-    id), a calibrated point carries that encoder's quality rule (quality_model.py)."""
+    calibrated from these templates, or the fixed expert threshold. Every distance (shipped
+    impostor model, clamp, fixed threshold, margin) is in the encoder's units (default dlib's).
+    With `units` given (the live loop, Settings, doctor), a calibrated point also carries the
+    encoder's quality rule (quality_model.py); without, the clean rule only (evaluation rows)."""
     from dataclasses import replace
 
     from .fusion import centroids
     from .gallery import Gallery
     from .quality_model import load_quality_model, quality_rule
+    from .units import DLIB_UNITS
 
+    quality = load_quality_model(units.encoder) if units is not None else None
+
+    units = units or DLIB_UNITS
+    settings = units.settings(settings)
     people, centres = centroids(employee_ids, matrix)
     if settings.threshold_mode == "fixed":
         point = fixed_point(settings.match_threshold, len(people), looks)
     else:
-        tail = impostor_tail(employee_ids, matrix, people, centres)
-        point = operating_point(tail, len(people), settings.strangers_per_1000 / 1000, looks)
-        model = load_quality_model(encoder) if encoder else None
-        if model is not None:
-            point = replace(point, quality=quality_rule(model, point))
+        tail = impostor_tail(employee_ids, matrix, people, centres, units.impostor_model)
+        point = operating_point(tail, len(people), settings.strangers_per_1000 / 1000, looks, units.threshold_range)
+        if quality is not None:
+            point = replace(point, quality=quality_rule(quality, point))
     return Gallery(people, centres, point.threshold, settings.min_margin), point

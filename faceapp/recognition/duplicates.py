@@ -37,13 +37,14 @@ class DuplicateGallery:
     gives the gallery with one more person, for bulk imports)."""
 
     def __init__(self, people: np.ndarray, centres: np.ndarray, tail: ImpostorTail, refuse_rate: float,
-                 ask_rate: float) -> None:
+                 ask_rate: float, renormalise: bool = False) -> None:
         if not 0 < refuse_rate <= ask_rate < 1:
             raise ValueError(f"expected 0 < refuse_rate <= ask_rate < 1, got {refuse_rate}, {ask_rate}")
         self.people = np.asarray(people, np.int64)
         self.centres = np.asarray(centres, np.float32).reshape(len(self.people), -1) if len(self.people) \
             else np.zeros((0, 128), np.float32)
         self.tail = tail
+        self.renormalise = bool(renormalise)  # unit-vector encoder: fused samples renormalised
         self.refuse_rate, self.ask_rate = float(refuse_rate), float(ask_rate)
         n = max(1, len(self.people))
         self.refuse_at = tail.threshold(refuse_rate, n)
@@ -51,9 +52,9 @@ class DuplicateGallery:
 
     @classmethod
     def from_templates(cls, employee_ids: np.ndarray, matrix: np.ndarray, tail: ImpostorTail, refuse_rate: float,
-                       ask_rate: float) -> "DuplicateGallery":
+                       ask_rate: float, renormalise: bool = False) -> "DuplicateGallery":
         people, centres = centroids(employee_ids, matrix)
-        return cls(people, centres, tail, refuse_rate, ask_rate)
+        return cls(people, centres, tail, refuse_rate, ask_rate, renormalise)
 
     def __len__(self) -> int:
         return len(self.people)
@@ -61,7 +62,9 @@ class DuplicateGallery:
     def check(self, samples: np.ndarray, weights: np.ndarray | None = None,
               exclude_id: int | None = None) -> DuplicateCheck:
         """Verdict for the fused samples; exclude_id skips the person being re-enrolled."""
-        probe = fuse(samples, weights)
+        probe = fuse(samples, weights, self.renormalise)
+        if not len(self.people):
+            return DuplicateCheck("new", None, float("inf"), self.refuse_at, self.ask_at)
         keep = self.people != exclude_id if exclude_id is not None else np.ones(len(self.people), bool)
         if not keep.any():
             return DuplicateCheck("new", None, float("inf"), self.refuse_at, self.ask_at)
@@ -74,5 +77,6 @@ class DuplicateGallery:
     def adding(self, employee_id: int, samples: np.ndarray) -> "DuplicateGallery":
         """This gallery plus one person (the impostor tail is kept; the distances follow N)."""
         people = np.append(self.people, int(employee_id))
-        centres = np.vstack([self.centres, centroid(samples)[None, :]])
-        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate)
+        centre = centroid(samples)[None, :]
+        centres = np.vstack([self.centres, centre]) if len(self.people) else centre
+        return DuplicateGallery(people, centres, self.tail, self.refuse_rate, self.ask_rate, self.renormalise)

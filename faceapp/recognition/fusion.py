@@ -22,25 +22,36 @@ YAW_SCALE_DEG = 45.0  # weight 1 - (yaw / 45)^2: 0.69 at the 25 degree enrolment
 MIN_WEIGHT = 0.1  # a very turned head still counts a little (never divides by zero)
 
 
-def frame_weight(yaw_deg: float) -> float:
-    """How much one frame's descriptor counts in a fused probe."""
-    return float(np.clip(1.0 - (abs(float(yaw_deg)) / YAW_SCALE_DEG) ** 2, MIN_WEIGHT, 1.0))
+def frame_weight(yaw_deg: float, scale_deg: float = YAW_SCALE_DEG, min_weight: float = MIN_WEIGHT) -> float:
+    """How much one frame's descriptor counts in a fused probe (scale and floor come from the
+    encoder's pack, recognition/units.py)."""
+    return float(np.clip(1.0 - (abs(float(yaw_deg)) / scale_deg) ** 2, min_weight, 1.0))
 
 
-def fuse(descriptors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Weighted mean of (K, D) descriptors -> (D,) float32."""
+def renormalised(v: np.ndarray) -> np.ndarray:
+    """A mean of unit vectors scaled back to unit length (zero stays zero)."""
+    v = np.asarray(v, np.float64)
+    n = np.linalg.norm(v)
+    return (v / n if n > 0 else v).astype(np.float32)
+
+
+def fuse(descriptors: np.ndarray, weights: np.ndarray | None = None, renormalise: bool = False) -> np.ndarray:
+    """Weighted mean of (K, D) descriptors -> (D,) float32; with renormalise (unit-vector
+    encoders, the pack's fusion.renormalise) scaled back to unit length."""
     x = np.asarray(descriptors, np.float64).reshape(len(descriptors), -1)
     if len(x) == 0:
         raise ValueError("nothing to fuse")
     w = np.ones(len(x)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
     if w.shape[0] != x.shape[0] or not np.all(w > 0):
         raise ValueError(f"expected {len(x)} positive weights, got {w}")
-    return ((x * w[:, None]).sum(0) / w.sum()).astype(np.float32)
+    mean = ((x * w[:, None]).sum(0) / w.sum()).astype(np.float32)
+    return renormalised(mean) if renormalise else mean
 
 
 def centroid(templates: np.ndarray) -> np.ndarray:
     """A person's gallery entry: mean template rescaled to the templates' mean norm (dlib
-    descriptors are not unit length; a plain mean would be pulled towards the origin)."""
+    descriptors are not unit length; a plain mean would be pulled towards the origin). For
+    unit vectors that is the renormalised mean, with no special case."""
     t = np.asarray(templates, np.float64).reshape(len(templates), -1)
     c = t.mean(0)
     norm = np.linalg.norm(c)

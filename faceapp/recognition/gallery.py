@@ -144,6 +144,8 @@ class Gallery:
         q = np.asarray(queries, dtype=np.float32)
         if q.ndim == 1:
             q = q.reshape(1, -1) if q.size else q.reshape(0, self.dim)
+        if q.ndim == 2 and self.n_templates == 0:
+            return q  # nobody enrolled: any encoder's descriptors find nobody
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise ValueError(f"expected queries (Q, {self.dim}), got {np.shape(queries)}")
         if not np.all(np.isfinite(q)):

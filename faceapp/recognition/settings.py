@@ -1,7 +1,9 @@
 """Settings sections of recognition: matching and tracking, enrolment gates, liveness.
 
-Distances are euclidean distances between dlib descriptors (smaller = more alike); a pair
-is "the same person" when distance <= threshold."""
+Distances are euclidean distances between the active encoder's descriptors (smaller = more
+alike); a pair is "the same person" when distance <= threshold. Their scale depends on the
+encoder: distance settings left at their defaults follow the encoder's pack
+(recognition/units.py); the defaults written here are dlib's."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from dataclasses import dataclass
 
 from ..shared.options import SettingsSection, option
 
+# Encoder packs shipped in models/manifest.json (tests/recognition/test_units.py keeps these
+# in step with the manifest). "auto": the database's own encoder (app.py choose_encoder).
+ENCODERS = ("dlib_resnet_v1", "mobilefacenet_v1")
 # Chosen from the sharpness of LFW chips (see README, "Configuration").
 ENROL_MIN_SHARPNESS = 30.0
 
@@ -19,6 +24,19 @@ class RecognitionSettings(SettingsSection):
 
     NAME = "recognition"
     TITLE = "Recognition"
+
+    encoder: str = option(
+        "auto", None, None,
+        "Which face model turns faces into numbers. Automatic keeps the model this database's "
+        "employees were enrolled with, and uses MobileFaceNet for a new database. Faces enrolled "
+        "with one model are not recognised by another: after switching, employees enrolled with "
+        "the old model must be enrolled again (or their templates rebuilt). Takes effect after a "
+        "restart.",
+        label="Face model", choices=("auto",) + ENCODERS,
+        choice_labels=("Automatic (this database's model)", "dlib ResNet (older, 128-D)",
+                       "MobileFaceNet (recommended, 192-D)"),
+        advanced=True,
+    )
 
     strangers_per_1000: float = option(
         1.0, 0.01, 50.0,
@@ -37,14 +55,14 @@ class RecognitionSettings(SettingsSection):
     )
     # Euclidean distance between descriptors; README, "Choosing the threshold".
     match_threshold: float = option(
-        0.5, 0.30, 0.80,
+        0.5, 0.30, 1.60,
         "Only with the fixed setting above: how alike a face must look to an enrolled employee "
         "to count as that person. Lower is stricter: strangers are less often taken for an "
         "employee, but employees are more often not recognised.",
         label="Fixed matching distance (lower is stricter)", advanced=True,
     )
     min_margin: float = option(
-        0.05, 0.0, 0.30,
+        0.05, 0.0, 0.50,
         "When a face looks almost equally like two employees, it is treated as not recognised "
         "unless the best match is ahead by at least this much. 0 turns the check off.",
         label="Lead needed over the second-best match", advanced=True,
@@ -76,7 +94,7 @@ class RecognitionSettings(SettingsSection):
         label="Frames a face may be hidden", advanced=True,
     )
     track_split_distance: float = option(
-        0.60, 0.30, 1.20,
+        0.60, 0.30, 2.00,
         "A face that suddenly looks this different from the same face a frame before is taken "
         "for another person (the camera cut away, someone stepped into the place) and gets its "
         "own decision, so a name never passes to someone else. Two frames of one person are "

@@ -23,13 +23,18 @@ import logging
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .fusion import renormalised
 from .gallery import Match
 from .settings import RecognitionSettings
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from .units import EncoderUnits
 
 _DEFAULTS = RecognitionSettings()
 
@@ -91,8 +96,9 @@ class _Track:
     last_match: Match | None = None
     decision: Decision | None = None
 
-    def fused(self) -> np.ndarray:
-        return (self.weighted / self.weight).astype(np.float32)
+    def fused(self, renormalise: bool = False) -> np.ndarray:
+        mean = (self.weighted / self.weight).astype(np.float32)
+        return renormalised(mean) if renormalise else mean
 
     def quality(self) -> float:
         """Fusion-weighted mean quality of the frames in the fused probe (nan: none known)."""
@@ -174,6 +180,7 @@ class FaceTracker:
         iou_threshold: float = _DEFAULTS.track_iou,
         max_missed: int = _DEFAULTS.track_max_missed,
         split_distance: float = _DEFAULTS.track_split_distance,
+        renormalise: bool = False,
     ) -> None:
         if first_look < 1 or max_missed < 0:
             raise ValueError("first_look must be >= 1 and max_missed >= 0")
@@ -181,14 +188,19 @@ class FaceTracker:
         self.iou_threshold = float(iou_threshold)
         self.max_missed = int(max_missed)
         self.split_distance = float(split_distance)
+        self.renormalise = bool(renormalise)  # unit-vector encoder: the fused probe is renormalised
         self._tracks: list[_Track] = []
         self._next_id = 1
         self.assignment: list[int] = []
 
     @classmethod
-    def from_settings(cls, settings: RecognitionSettings) -> "FaceTracker":
+    def from_settings(cls, settings: RecognitionSettings, units: "EncoderUnits | None" = None) -> "FaceTracker":
+        """The tracker for the settings, its jump distance in the encoder's units (units.py)."""
+        renormalise = False
+        if units is not None:
+            settings, renormalise = units.settings(settings), units.renormalise
         return cls(settings.min_decision_frames, settings.decision_window_frames, settings.track_iou,
-                   settings.track_max_missed, settings.track_split_distance)
+                   settings.track_max_missed, settings.track_split_distance, renormalise)
 
     @property
     def looks(self) -> int:
@@ -297,7 +309,7 @@ class FaceTracker:
     def _look(self, track: _Track, frame: Hashable, judge: Judge, out: list[Decision], last: bool) -> None:
         track.looks += 1
         track.looked_at = track.frames
-        m = judge(track.fused(), track.quality())
+        m = judge(track.fused(self.renormalise), track.quality())
         track.last_match = m
         if m.employee_id is not None:
             self._decide(track, m.employee_id, m, frame, out)

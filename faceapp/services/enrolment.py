@@ -18,6 +18,7 @@ from ..vision.imageio import read_image
 from ..recognition.calibration import impostor_tail
 from ..recognition.duplicates import DuplicateCheck, DuplicateGallery
 from ..recognition.fusion import centroids, frame_weight
+from ..recognition.units import units_for
 from ..shared.records import Employee
 from ..settings import EnrolmentSettings, Settings
 from ..vision.types import Face
@@ -119,9 +120,11 @@ class EnrolmentService:
         """Everyone enrolled (inactive people included) with the calibrated distances."""
         ids, mat = self.repo.load_templates(self.engine.model_id, active_only=False)
         people, centres = centroids(ids, mat)
-        tail = impostor_tail(ids, mat, people, centres)
+        units = units_for(self.engine)  # the encoder's shipped impostor model and fusion rule
+        tail = impostor_tail(ids, mat, people, centres, units.impostor_model)
         e = self.settings.enrolment
-        return DuplicateGallery(people, centres, tail, e.duplicate_refuse_percent / 100, e.duplicate_ask_percent / 100)
+        return DuplicateGallery(people, centres, tail, e.duplicate_refuse_percent / 100, e.duplicate_ask_percent / 100,
+                                units.renormalise)
 
     def check_duplicate(self, samples: list[Face], exclude_id: int | None = None,
                         gallery: DuplicateGallery | None = None) -> tuple[DuplicateCheck, Employee | None]:

@@ -25,6 +25,7 @@ from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
 from ..recognition.quality_model import COME_CLOSER
 from ..recognition.tracker import Decision, FaceTracker, Observation
+from ..recognition.units import units_for
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ class RecognitionService:
         self.source = source
         self.on_decision = on_decision  # e.g. the door controller (issue 5)
         self.rules = AttendanceRules.from_settings(settings.attendance)
-        self.tracker = FaceTracker.from_settings(settings.recognition)
+        self.units = units_for(engine)  # every distance in the encoder's units (recognition/units.py)
+        self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
         self.liveness = LivenessMonitor(settings.liveness)
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
@@ -63,8 +65,7 @@ class RecognitionService:
         """Reload the people and recompute the operating point: the threshold that holds the
         site's stranger rate depends on how many people are enrolled (recognition/calibration.py)."""
         ids, mat = self.repo.load_templates(self.engine.model_id)
-        gallery, point = calibrated_gallery(ids, mat, self.settings.recognition, self.tracker.looks,
-                                            self.engine.model_id)
+        gallery, point = calibrated_gallery(ids, mat, self.settings.recognition, self.tracker.looks, self.units)
         employees = {e.id: e for e in self.repo.list_employees(active_only=True)}
         with self._lock:
             self.gallery, self.operating_point, self.employees = gallery, point, employees
@@ -89,8 +90,10 @@ class RecognitionService:
 
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         faces = self.engine.analyze(image)
-        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg) if f.quality else 1.0,
-                                    f.quality.size_px if f.quality else float("nan")) for f in faces]
+        u = self.units
+        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
+                                    if f.quality else 1.0, f.quality.size_px if f.quality else float("nan"))
+                        for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
         for f, tid in zip(faces, self.tracker.assignment):

@@ -173,3 +173,48 @@ def extract_chips(image: np.ndarray, shapes5: np.ndarray, size: int = 150, paddi
         raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
     rects, angles = _chip_rects(shapes5, size, padding)
     return np.stack([_extract_one(image, rects[i], float(angles[i]), size) for i in range(len(shapes5))])
+
+
+# ArcFace's 112 px template for MTCNN-style points (image-left eye centre, image-right eye
+# centre, nose tip, image-left mouth corner, image-right mouth corner); insightface's
+# `arcface_dst`. Only used to fit the positions of dlib's 5 points in that frame
+# (build/fit_alignment_template.py); the app aligns from dlib's points.
+ARCFACE_112_MTCNN5 = np.array([
+    [38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041],
+], np.float64)
+
+# dlib's 5 points (TEMPLATE_5's order) in that frame, fitted on LFW person set 1 (1,232 of
+# 1,369 faces; build/fit_alignment_template.py). The manifest's MobileFaceNet pack carries
+# the same numbers; the wrapper uses the pack's.
+DLIB5_ARCFACE_112 = np.array([
+    [79.0736, 52.0023], [65.5076, 52.3618], [30.6855, 52.4269], [44.4209, 52.5315], [55.1176, 78.8651],
+], np.float64)
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(2, 3) least-squares similarity (rotation, uniform scale, shift) taking the (K, 2) points
+    src onto dst: closed-form Umeyama in 2-D, no reflection, deterministic."""
+    src = np.asarray(src, np.float64).reshape(-1, 2)
+    dst = np.asarray(dst, np.float64).reshape(-1, 2)
+    sm, dm = src.mean(0), dst.mean(0)
+    s, d = src - sm, dst - dm
+    var = (s ** 2).sum()
+    if var <= 0:
+        raise ValueError("degenerate points: all at one place")
+    a = (s[:, 0] * d[:, 0] + s[:, 1] * d[:, 1]).sum() / var
+    b = (s[:, 0] * d[:, 1] - s[:, 1] * d[:, 0]).sum() / var
+    m = np.array([[a, -b, 0.0], [b, a, 0.0]])
+    m[:, 2] = dm - m[:, :2] @ sm
+    return m
+
+
+def template_chips(image: np.ndarray, shapes5: np.ndarray, template: np.ndarray, size: int) -> np.ndarray:
+    """(N, size, size, 3) uint8 chips: each face's 5 points mapped by a least-squares
+    similarity onto `template` (pixel positions of the same 5 points in the chip), bilinear."""
+    shapes5 = np.asarray(shapes5, np.float64).reshape(-1, 5, 2)
+    if len(shapes5) == 0:
+        return np.zeros((0, size, size, 3), np.uint8)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    return np.stack([cv2.warpAffine(image, similarity(p, template), (size, size), flags=cv2.INTER_LINEAR,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=0) for p in shapes5])

@@ -66,8 +66,11 @@ class FaceEngine:
 
     @classmethod
     def load(cls, models_dir: Path | None = None, provider: str | None = None, verify: bool = True,
-             min_face_px: int = 40, min_score: float = 0.9, warmup: bool = True) -> "FaceEngine":
-        """Load and check every model listed in the manifest (sha256, io shapes)."""
+             min_face_px: int = 40, min_score: float = 0.9, warmup: bool = True,
+             encoder: str | None = None) -> "FaceEngine":
+        """Load and check the detector, landmarks and one encoder pack from the manifest
+        (sha256, io shapes). encoder: the pack's id (None: the entry under "encoder", dlib's;
+        the app passes the database's encoder, app.py)."""
         manifest = Manifest(models_dir or paths.models_dir())
         runtime = Runtime(provider)  # type: ignore[arg-type]
         detector = MTCNNDetector(
@@ -77,8 +80,8 @@ class FaceEngine:
             min_face_size=min_face_px,
         )
         shapes = ShapePredictor5(manifest.entry("shape_predictor_5", verify).path)
-        encoder = FaceEncoder.from_manifest(manifest, runtime, verify)
-        engine = cls(detector, shapes, encoder, runtime, manifest.entry("encoder", False).model_id, min_score)
+        enc = FaceEncoder.from_manifest(manifest, runtime, verify, encoder)
+        engine = cls(detector, shapes, enc, runtime, manifest.encoder_entry(encoder, False).model_id, min_score)
         if warmup:
             engine.warmup()
         log.info("face engine ready on %s (encoder %s)", runtime.provider_in_use, engine.model_id)
@@ -92,7 +95,8 @@ class FaceEngine:
         """First ONNX Runtime calls allocate and pick kernels; do it before the first visitor."""
         frame = np.zeros((240, 320, 3), np.uint8)
         self.detector.detect(frame)
-        self.encoder.embed(np.zeros((1, 150, 150, 3), np.uint8))
+        s = self.encoder.chip_size
+        self.encoder.embed(np.zeros((1, s, s, 3), np.uint8))
 
     def detect(self, image: np.ndarray) -> Detections:
         """Faces scoring at least min_score (the detector itself keeps MTCNN's 0.7 cut-off),
@@ -111,10 +115,11 @@ class FaceEngine:
         return dets.select(np.flatnonzero(dets.scores >= self.min_score)) if len(dets) else dets
 
     def align(self, image: np.ndarray, dets: Detections) -> tuple[np.ndarray, np.ndarray]:
-        """(shapes5 (N,5,2), chips (N,150,150,3) uint8) for each detection."""
+        """(shapes5 (N,5,2), chips (N,S,S,3) uint8) for each detection, aligned the way the
+        encoder's pack says (dlib's 150 px chip, or a template of the 5 points)."""
         image = to_rgb(image)
         shapes5 = self.shapes.predict(image, square_boxes(dets.boxes))
-        return shapes5, extract_chips(image, shapes5)
+        return shapes5, self.encoder.pack.chips(image, shapes5)
 
     def embed(self, chips: np.ndarray) -> np.ndarray:
         return self.encoder.embed(chips)
@@ -122,27 +127,29 @@ class FaceEngine:
     def analyze(self, image: np.ndarray, max_faces: int | None = None) -> list[Face]:
         """Every face in the image, largest first, with landmarks, chip, embedding, quality."""
         t0 = time.perf_counter()
-        dets, shapes5, chips, t1 = self._detect_align(image, max_faces)
+        dets, shapes5, chips, qchips, t1 = self._detect_align(image, max_faces)
         t2 = time.perf_counter()
         emb = self.encoder.embed(chips)
         t3 = time.perf_counter()
         self.last_timings = {"detect": t1 - t0, "align": t2 - t1, "embed": t3 - t2}
-        return _faces(dets, shapes5, chips, emb)
+        return _faces(dets, shapes5, chips, emb, qchips)
 
     def analyze_many(self, images: list[np.ndarray], max_faces: int | None = None) -> list[list[Face]]:
         """analyze() of several images with one batched descriptor pass (bulk enrolment:
         the encoder is about 1.4x faster per face in batches than one face at a time)."""
-        found = [self._detect_align(image, max_faces)[:3] for image in images]
-        chips = [c for _, _, cs in found for c in cs]
-        emb = self.encoder.embed(np.stack(chips)) if chips else np.zeros((0, 128), np.float32)
+        found = [self._detect_align(image, max_faces)[:4] for image in images]
+        chips = [c for _, _, cs, _ in found for c in cs]
+        emb = self.encoder.embed(np.stack(chips)) if chips else np.zeros((0, self.encoder.dim), np.float32)
         out, at = [], 0
-        for dets, shapes5, cs in found:
-            out.append(_faces(dets, shapes5, cs, emb[at:at + len(cs)]))
+        for dets, shapes5, cs, qs in found:
+            out.append(_faces(dets, shapes5, cs, emb[at:at + len(cs)], qs))
             at += len(cs)
         return out
 
     def _detect_align(self, image: np.ndarray, max_faces: int | None):  # noqa: ANN202
-        """(detections, shapes5, chips, time after detection) of the largest max_faces faces."""
+        """(detections, shapes5, chips, quality chips, time after detection) of the largest
+        max_faces faces. Quality (blur, brightness) is always measured on dlib's 150 px chip,
+        the frame the enrolment gates were calibrated on, whatever the encoder's chip."""
         image = to_rgb(image)
         dets = self.detect(image)
         if max_faces is not None and len(dets) > max_faces:
@@ -150,15 +157,18 @@ class FaceEngine:
             dets = dets.select(np.argsort(-area)[:max_faces])
         t1 = time.perf_counter()
         shapes5, chips = self.align(image, dets)
-        return dets, shapes5, chips, t1
+        pack = self.encoder.pack
+        qchips = chips if pack.alignment == "dlib_chip" and pack.size == 150 else extract_chips(image, shapes5)
+        return dets, shapes5, chips, qchips, t1
 
 
-def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: np.ndarray) -> list[Face]:
+def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: np.ndarray,
+           qchips: np.ndarray | None = None) -> list[Face]:
     """Face records, largest first."""
     faces = [
         Face(box=dets.boxes[i], score=float(dets.scores[i]), landmarks=dets.landmarks[i],
              shape5=shapes5[i], chip=chips[i], embedding=emb[i],
-             quality=measure(dets.boxes[i], dets.landmarks[i], chips[i]))
+             quality=measure(dets.boxes[i], dets.landmarks[i], (chips if qchips is None else qchips)[i]))
         for i in range(len(dets))
     ]
     faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))

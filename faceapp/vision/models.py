@@ -45,6 +45,12 @@ class ModelEntry:
         return f"{self.info.get('id', self.key)}@{self.sha256[:12]}"
 
 
+def encoder_of(model_id: str) -> str:
+    """The encoder id of a stored template's model id ("mobilefacenet_v1@8862f7ade710" ->
+    "mobilefacenet_v1")."""
+    return str(model_id).split("@", 1)[0]
+
+
 class Manifest:
     """models/manifest.json: file, sha256, source package, licence and io spec per model."""
 
@@ -61,6 +67,37 @@ class Manifest:
 
     def keys(self) -> list[str]:
         return list(self.data["models"])
+
+    # -- encoders (model packs) -------------------------------------------------------------
+
+    def encoder_keys(self) -> dict[str, str]:
+        """Encoder id -> manifest key, for every entry with "role": "encoder" (the entry under
+        the old key "encoder" counts as one even without a role: manifests before packs)."""
+        out = {}
+        for key, info in self.data["models"].items():
+            if info.get("role") == "encoder" or key == "encoder":
+                out[str(info.get("id", key))] = key
+        return out
+
+    @property
+    def default_encoder(self) -> str:
+        """The encoder a new database uses: the manifest's "default_encoder", else the entry
+        under the key "encoder"."""
+        ids = self.encoder_keys()
+        chosen = self.data.get("default_encoder")
+        if chosen in ids:
+            return str(chosen)
+        return str(self.data["models"].get("encoder", {}).get("id", next(iter(ids), "encoder")))
+
+    def encoder_entry(self, encoder_id: str | None = None, verify: bool = True) -> ModelEntry:
+        """The encoder pack with this id (None: the entry under the key "encoder", dlib's)."""
+        if encoder_id is None:
+            return self.entry("encoder", verify)
+        keys = self.encoder_keys()
+        if encoder_id not in keys:
+            raise ModelMissingError(f"encoder {encoder_id!r} is not listed in {self.directory / 'manifest.json'} "
+                                    f"(listed: {', '.join(sorted(keys)) or 'none'})")
+        return self.entry(keys[encoder_id], verify)
 
     def entry(self, key: str, verify: bool = True) -> ModelEntry:
         try:
