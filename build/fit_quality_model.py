@@ -37,7 +37,9 @@ from faceapp.recognition.quality_model import FILE_NAME, QualityBand, QualityMod
 SHARED = ROOT.parent / "shared" / "data" / "faces"
 LEVELS = ("size=80,size=60,size=50,size=40,size=30,blur=1,blur=2,blur=3,jpeg=50,jpeg=30,"
           "size=60+blur=2+jpeg=50,size=40+jpeg=50")
-BAND_EDGES = (25.0, 35.0, 45.0, 55.0, 70.0, 85.0)  # face size (px) band lower edges tried
+# per-frame measure -> (its column in the cache's quality [size_px, blur, yaw], band lower edges tried)
+MEASURES = {"face_px": (0, (25.0, 35.0, 45.0, 55.0, 70.0, 85.0)),
+            "sharpness": (1, (0.0, 3.0, 5.0, 8.0, 12.0, 18.0, 30.0))}
 
 
 def gallery(paths: list[str], desc: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,6 +66,9 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, required=True, help="descriptor cache (.npz) to write or reuse")
     ap.add_argument("--levels", default=LEVELS, help="degradation levels measured besides the clean photos")
     ap.add_argument("--models-dir", type=Path, default=ROOT / "models")
+    ap.add_argument("--encoder", default=None, help="encoder pack id (default: the manifest's default encoder)")
+    ap.add_argument("--measure", default="face_px", choices=sorted(MEASURES),
+                    help="per-frame quality the bands are cut on (default face_px)")
     ap.add_argument("--write", action="store_true", help=f"write the table into MODELS_DIR/{FILE_NAME}")
     args = ap.parse_args()
     folder = SHARED / "lfw" / "images"
@@ -72,21 +77,22 @@ def main() -> int:
         return 2
     from faceapp.vision.engine import FaceEngine
 
-    engine = FaceEngine.load(args.models_dir, provider="cpu")
+    engine = FaceEngine.load(args.models_dir, provider="cpu", encoder=args.encoder)
+    col, edges = MEASURES[args.measure]
     photos = sorted(folder.glob("*/*.jpg"))
     clean, _ = embed_all(engine, photos, args.cache)
     keys = sorted(clean)
     pid, people, centres = gallery(keys, clean)
     face_px = {p: float(v[2][0]) for p, v in clean.items()}
-    probes = [(pid, np.stack([clean[k][0] for k in keys]), np.array([clean[k][2][0] for k in keys]), "none")]
+    probes = [(pid, np.stack([clean[k][0] for k in keys]), np.array([clean[k][2][col] for k in keys]), "none")]
     for level in parse_levels(args.levels):
         got, _ = embed_all(engine, [Path(k) for k in keys], args.cache, level, face_px)
         ks = [k for k in keys if k in got]
         probes.append((np.array([pid[keys.index(k)] for k in ks]), np.stack([got[k][0] for k in ks]),
-                       np.array([got[k][2][0] for k in ks]), level.name))
+                       np.array([got[k][2][col] for k in ks]), level.name))
     ref = fit_tail(pair_histogram(probes[0][0], probes[0][1], people, centres))
     print(f"{engine.model_id}: clean photos' impostor tail mu {ref.mu:.4f} sigma {ref.sigma:.4f} ({ref.pairs:,} pairs)")
-    print(f"{'level':24s} {'face px':>7s} {'mu':>7s} {'sigma':>7s} {'t@1e-3':>7s} {'t@1e-4':>7s}")
+    print(f"{'level':24s} {args.measure[:7]:>7s} {'mu':>7s} {'sigma':>7s} {'t@1e-3':>7s} {'t@1e-4':>7s}")
     for ids, emb, size, name in probes:
         h = pair_histogram(ids, emb, people, centres)
         t = fit_tail(h)
@@ -96,10 +102,10 @@ def main() -> int:
     emb = np.concatenate([p[1] for p in probes])
     size = np.concatenate([p[2] for p in probes])
     bands: list[QualityBand] = []
-    edges = list(BAND_EDGES) + [np.inf]
+    edges = list(edges) + [np.inf]
     lo_i = len(edges) - 2
     hi = np.inf
-    print(f"\nbands by face size: {'px':>9s} {'probes':>6s} {'mu shift':>8s} {'sigma x':>7s} {'t@1e-3':>7s} "
+    print(f"\nbands by {args.measure}: {'':>9s} {'probes':>6s} {'mu shift':>8s} {'sigma x':>7s} {'t@1e-3':>7s} "
           f"{'t@1e-4':>7s} {'z=-5 shift':>10s}")
     while lo_i >= 0:  # from the top band down; a band too thin for a fit joins the one above
         lo = edges[lo_i]
@@ -114,10 +120,10 @@ def main() -> int:
         print(f"{'':20s}{lo:5g}-{hi:<4g} {int(sel.sum()):6d} {b.mu_shift:+8.4f} {b.sigma_ratio:7.4f} "
               f"{quantile(h, 1e-3):7.3f} {quantile(h, 1e-4):7.3f} {b.mu_shift - 5 * ref.sigma * (b.sigma_ratio - 1):+10.4f}")
         hi, lo_i = lo, lo_i - 1
-    model = QualityModel(encoder_name(engine.model_id), "face_px", tuple(bands),
+    model = QualityModel(encoder_name(engine.model_id), args.measure, tuple(bands),
                          f"build/fit_quality_model.py on LFW set 1 ({len(keys):,} photos x {len(probes)} levels), "
                          f"{engine.model_id}")
-    print(f"\nbelow {model.min_quality:g} px: no measurement, the app asks the person to come closer")
+    print(f"\n{args.measure} below {model.min_quality:g}: no measurement, the app asks the person to come closer")
     if args.write:
         path = args.models_dir / FILE_NAME
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

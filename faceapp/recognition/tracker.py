@@ -9,7 +9,10 @@ is unknown. Each look has the same per-look threshold (the operating point divid
 false-accept budget by the number of looks, see calibration.py), so a stranger standing at the
 desk gets no more chances than the budget allows, and an employee facing the camera is named
 after the first few frames. Deciding once per track keeps a person standing at the desk from
-being booked every frame.
+being booked every frame. The judge is given the track's quality too (the fusion-weighted mean
+face size of the frames fused): the threshold depends on it, and a track too poor to decide on
+gets no decision at that look and, at its last look, an unknown with reason "come_closer"
+(recognition/quality_model.py).
 
 Greedy IoU assignment: faces at a desk barely overlap, so Hungarian buys nothing. A face whose
 descriptor jumped far from its track's previous frame (a cut to another camera, someone
