@@ -38,7 +38,7 @@ SHARED = ROOT.parent / "shared" / "data" / "faces"
 LEVELS = ("size=80,size=60,size=50,size=40,size=30,blur=1,blur=2,blur=3,jpeg=50,jpeg=30,"
           "size=60+blur=2+jpeg=50,size=40+jpeg=50")
 # per-frame measure -> (its column in the cache's quality [size_px, blur, yaw], band lower edges tried)
-MEASURES = {"face_px": (0, (25.0, 35.0, 45.0, 55.0, 70.0, 85.0)),
+MEASURES = {"face_px": (0, (25.0, 45.0, 70.0)),
             "sharpness": (1, (0.0, 3.0, 5.0, 8.0, 12.0, 18.0, 30.0))}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,8 +48,10 @@ def _largest(engine, path: Path, level: Degrade = CLEAN, face_px: float | None =
 
 
 def cache_key(path: str, level: Degrade = CLEAN) -> str:
-    """A photo's key in the descriptor cache: its path, prefixed by the degradation if any."""
-    return path if level.clean else f"{level.name}|{path}"
+    """A photo's key in the descriptor cache: its real path (one photo reached through a link
+    or another --root is one entry), prefixed by the degradation if any."""
+    real = os.path.realpath(path)
+    return real if level.clean else f"{level.name}|{real}"
 
 
 def embed_all(engine, paths: list[Path], cache: Path | None = None, level: Degrade = CLEAN,

@@ -35,6 +35,9 @@ FILE_NAME = "quality_model.json"
 COME_CLOSER = "come_closer"  # Match/Decision reason: the track's faces are too poor to decide on
 
 
+_WARNED: set[str] = set()
+
+
 class QualityModelError(ValueError):
     """The shipped quality table cannot be read."""
 
@@ -109,7 +112,9 @@ def load_quality_model(model_id: str, directory: Path | None = None) -> QualityM
         directory = models_dir()
     path = Path(directory) / FILE_NAME
     if not path.is_file():
-        log.warning("no quality table (%s): decisions use the clean threshold at every face size", path)
+        if str(path) not in _WARNED:  # once per file: galleries are recalibrated often
+            _WARNED.add(str(path))
+            log.warning("no quality table (%s): decisions use the clean threshold at every face size", path)
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

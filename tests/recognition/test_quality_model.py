@@ -96,3 +96,12 @@ def test_table_round_trip_and_loading(tmp_path):
     with pytest.raises(QualityModelError):
         load_quality_model("enc@1", tmp_path)
 
+
+
+def test_shipped_table_covers_the_shipped_encoder():
+    from faceapp.shared.paths import models_dir
+
+    manifest = json.loads((models_dir() / "manifest.json").read_text())
+    model_id = manifest["models"]["encoder"]["id"]
+    model = load_quality_model(model_id)
+    assert model is not None and model.min_quality >= 20
