@@ -29,6 +29,7 @@ class Announcement:
     name: str
     kind: str  # "in", "out", "repeat" (inside cooldown), "unknown"
     message: str  # e.g. "Welcome, Ana - checked in 08:59"
+    reason: str = ""  # "come_closer": an unknown whose faces were too small to decide on
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ class RecognitionService:
         elif d.employee_id is None:
             text = ("Not recognised - please come closer to the camera" if d.reason == COME_CLOSER
                     else "Not recognised - please see reception")
-            ann = Announcement(ts, None, "Unknown", "unknown", text)
+            ann = Announcement(ts, None, "Unknown", "unknown", text, d.reason)
             self.writes.submit(f"unknown face at {ts.isoformat()}",
                                lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, None))
         else:

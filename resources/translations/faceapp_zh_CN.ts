@@ -606,7 +606,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="266"/>
+        <location filename="../../faceapp/ui/live.py" line="269"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -841,12 +841,12 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="143"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="138"/>
+        <location filename="../../faceapp/ui/main_window.py" line="144"/>
         <source>The face models could not be loaded:
 %1
 
@@ -857,97 +857,102 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="149"/>
+        <location filename="../../faceapp/ui/main_window.py" line="155"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="150"/>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="162"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="162"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="163"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="158"/>
+        <location filename="../../faceapp/ui/main_window.py" line="164"/>
+        <source>Not recognised - please come closer to the camera</source>
+        <translation>无法识别 - 请靠近摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="165"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="159"/>
+        <location filename="../../faceapp/ui/main_window.py" line="166"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="160"/>
+        <location filename="../../faceapp/ui/main_window.py" line="167"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="181"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="181"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="181"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="182"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="176"/>
+        <location filename="../../faceapp/ui/main_window.py" line="183"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="207"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="200"/>
+        <location filename="../../faceapp/ui/main_window.py" line="211"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -956,7 +961,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="202"/>
+        <location filename="../../faceapp/ui/main_window.py" line="213"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -965,14 +970,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <location filename="../../faceapp/ui/main_window.py" line="216"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="207"/>
+        <location filename="../../faceapp/ui/main_window.py" line="218"/>
         <source>No camera found.
 %1
 
@@ -983,12 +988,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="210"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="212"/>
+        <location filename="../../faceapp/ui/main_window.py" line="223"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -999,78 +1004,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="214"/>
+        <location filename="../../faceapp/ui/main_window.py" line="225"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="227"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="227"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
-        <location filename="../../faceapp/ui/main_window.py" line="284"/>
+        <location filename="../../faceapp/ui/main_window.py" line="293"/>
+        <location filename="../../faceapp/ui/main_window.py" line="299"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
+        <location filename="../../faceapp/ui/main_window.py" line="293"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="285"/>
+        <location filename="../../faceapp/ui/main_window.py" line="300"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="291"/>
+        <location filename="../../faceapp/ui/main_window.py" line="306"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="305"/>
+        <location filename="../../faceapp/ui/main_window.py" line="320"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="321"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="314"/>
+        <location filename="../../faceapp/ui/main_window.py" line="331"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="314"/>
+        <location filename="../../faceapp/ui/main_window.py" line="331"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="340"/>
+        <location filename="../../faceapp/ui/main_window.py" line="357"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="358"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1111,6 +1116,16 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/messages.py" line="87"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="90"/>
+        <source>faces under %1 px: please come closer</source>
+        <translation>小于 %1 像素的人脸：请靠近</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="94"/>
+        <source>; smaller faces need down to %1</source>
+        <translation>；较小的人脸需低于 %1</translation>
     </message>
 </context>
 <context>
@@ -1237,507 +1252,532 @@ Retrying automatically…</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="27"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="32"/>
         <source>Lead needed over the second-best match</source>
         <translation>需领先第二匹配者的差距</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="28"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="33"/>
         <source>When a face looks almost equally like two employees, it is treated as not recognised unless the best match is ahead by at least this much. 0 turns the check off.</source>
         <translation>当一张人脸与两名员工几乎同样相似时，除非最佳匹配至少领先这么多，否则视为未识别。0 表示关闭此检查。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="21"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="26"/>
         <source>Strangers accepted per 1,000 visits</source>
         <translation>每 1,000 次来访中接受的陌生人数</translation>
     </message>
     <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="21"/>
+        <source>Face model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="22"/>
+        <source>Which face model turns faces into numbers. Automatic keeps the model this database&apos;s employees were enrolled with, and uses MobileFaceNet for a new database. Faces enrolled with one model are not recognised by another: after switching, employees enrolled with the old model must be enrolled again (or their templates rebuilt). Takes effect after a restart.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="23"/>
+        <source>Automatic (this database&apos;s model)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="24"/>
+        <source>dlib ResNet (older, 128-D)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="25"/>
+        <source>MobileFaceNet (recommended, 192-D)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="27"/>
         <source>How many visits of people who are not enrolled (out of 1,000) may be taken for an employee. Lower is stricter: fewer strangers booked or let in, but employees are more often asked to look at the camera again. The app turns this into the matching distance for the number of people enrolled, and recomputes it after every enrolment.</source>
         <translation>每 1,000 次未登记人员的来访中，最多允许几次被误认为员工。越低越严格：被记录或放行的陌生人更少，但员工更常被要求重新看摄像头。应用程序会根据已登记人数换算出匹配距离，并在每次登记后重新计算。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="23"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="28"/>
         <source>How the matching distance is set</source>
         <translation>匹配距离的设定方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="24"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="29"/>
         <source>calibrated: the matching distance follows from the strangers-per-1,000 target and the people enrolled (recommended). fixed: an expert override that uses the fixed distance below as it is; its stranger rate then grows with the number of people enrolled.</source>
         <translation>calibrated：匹配距离由每 1,000 次陌生人目标和已登记人数得出（推荐）。fixed：专家选项，直接使用下面的固定距离；此时陌生人误识率会随已登记人数增加。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="25"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="30"/>
         <source>Fixed matching distance (lower is stricter)</source>
         <translation>固定匹配距离（越低越严格）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="26"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="31"/>
         <source>Only with the fixed setting above: how alike a face must look to an enrolled employee to count as that person. Lower is stricter: strangers are less often taken for an employee, but employees are more often not recognised.</source>
         <translation>仅用于上面的固定方式：人脸与已登记员工相似到什么程度才算是此人。越低越严格：陌生人更少被误认为员工，但员工更常无法被识别。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="29"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="34"/>
         <source>Frames before the first decision</source>
         <translation>首次判断前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="30"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="35"/>
         <source>Camera frames of a face combined before the first comparison with the enrolled people; later comparisons come after 3, 9 ... times as many frames. One odd frame then cannot book attendance or open the door.</source>
         <translation>与已登记人员首次比对前合并的人脸帧数；之后的比对在 3 倍、9 倍……帧后进行。这样单个异常帧无法记录考勤或开门。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="31"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="36"/>
         <source>Frames before &apos;not recognised&apos;</source>
         <translation>判定“未识别”前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="32"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="37"/>
         <source>Frames combined for the last comparison (about 3 s at 30 frames per second): a face not recognised by then is told &apos;please see reception&apos;. All comparisons of a face share the strangers-per-1,000 budget.</source>
         <translation>最后一次比对合并的帧数（每秒 30 帧时约 3 秒）：届时仍未识别的人脸会被提示“请联系前台”。同一张脸的所有比对共用每 1,000 次的陌生人额度。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="33"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="38"/>
         <source>Overlap to follow a moving face</source>
         <translation>跟踪移动人脸所需的重叠</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="34"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="39"/>
         <source>How much a face&apos;s box must overlap between two frames to be taken as the same person moving.</source>
         <translation>人脸框在两帧之间需要重叠多少，才被视为同一个人在移动。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="35"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="40"/>
         <source>Frames a face may be hidden</source>
         <translation>人脸可被遮挡的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="36"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="41"/>
         <source>Frames a face may be hidden (someone walks in front, the person looks away) and still be followed as the same person; after that a new decision is made.</source>
         <translation>人脸可被遮挡（有人从前面走过、本人转开视线）多少帧仍被视为同一人继续跟踪；超过后将重新判断。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="37"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="42"/>
         <source>Jump that means another person</source>
         <translation>判定为另一个人的变化幅度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="38"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="43"/>
         <source>A face that suddenly looks this different from the same face a frame before is taken for another person (the camera cut away, someone stepped into the place) and gets its own decision, so a name never passes to someone else. Two frames of one person are far more alike than two photos of them.</source>
         <translation>如果一张脸与上一帧的同一位置突然相差这么大，就视为另一个人（镜头切换、有人站到了这个位置），并单独判断，这样名字绝不会转给别人。同一个人的两帧远比他的两张照片相似。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="39"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="44"/>
         <source>Enrolment</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="40"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="45"/>
         <source>Photos needed to enrol</source>
         <translation>登记所需照片数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="41"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="46"/>
         <source>Good photos of a new employee needed before they can be saved. The guided capture from the camera takes 5.</source>
         <translation>保存新员工前所需的合格照片数量。摄像头引导采集会拍 5 张。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="42"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="47"/>
         <source>Smallest face size (pixels)</source>
         <translation>最小人脸尺寸（像素）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="43"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="48"/>
         <source>A face smaller than this in the picture is refused with &quot;move closer&quot;.</source>
         <translation>画面中小于此尺寸的人脸会被拒绝，并提示“请靠近一些”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="44"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="49"/>
         <source>Sharpness needed</source>
         <translation>所需清晰度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="45"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="50"/>
         <source>A blurred photo is refused with &quot;hold still&quot;. Higher asks for sharper photos; 0 accepts any.</source>
         <translation>模糊的照片会被拒绝，并提示“请保持不动”。调高则要求更清晰的照片；0 表示全部接受。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="46"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="51"/>
         <source>Darkest face accepted</source>
         <translation>可接受的最暗人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="47"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="52"/>
         <source>A face darker than this (0 is black, 255 is white) is refused with &quot;too dark&quot;.</source>
         <translation>比此值更暗的人脸（0 为黑，255 为白）会被拒绝，并提示“太暗”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="48"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="53"/>
         <source>Brightest face accepted</source>
         <translation>可接受的最亮人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="49"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="54"/>
         <source>A face brighter than this is refused with &quot;too bright&quot;.</source>
         <translation>比此值更亮的人脸会被拒绝，并提示“太亮”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="50"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="55"/>
         <source>Largest head turn (degrees)</source>
         <translation>最大头部转角（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="51"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="56"/>
         <source>A photo with the head turned further to the side is refused with &quot;turn slightly left/right&quot;.</source>
         <translation>头部向侧面转得更多的照片会被拒绝，并提示“请稍微向左/向右转”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="52"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="57"/>
         <source>Largest head tilt (degrees)</source>
         <translation>最大头部倾斜（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="53"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="58"/>
         <source>A photo with the head tilted further is refused with &quot;keep your head upright&quot;.</source>
         <translation>头部倾斜更多的照片会被拒绝，并提示“请保持头部端正”。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="54"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="59"/>
         <source>Refuse as duplicate (percent of distinct people)</source>
         <translation>作为重复登记拒绝（不同人员的百分比）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="55"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="60"/>
         <source>A new employee who looks this much like someone already enrolled is refused as a duplicate: the distance is chosen so that people who are really different are refused in at most this percent of enrolments, for the number of people enrolled.</source>
         <translation>与已登记人员如此相似的新员工会被作为重复登记拒绝：该距离按已登记人数选取，使真正不同的人在至多此百分比的登记中被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="56"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="61"/>
         <source>Ask before saving (percent of distinct people)</source>
         <translation>保存前询问（不同人员的百分比）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="57"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="62"/>
         <source>Up to this percent of enrolments of distinct people, the admin is asked &apos;looks like &lt;name&gt;: same person?&apos; and may save anyway (recorded in the audit log).</source>
         <translation>在不同人员的登记中，至多此百分比会询问管理员“看起来像 &lt;姓名&gt;：是同一个人吗？”，管理员仍可保存（记录在审计日志中）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="58"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="63"/>
         <source>Head-turn check</source>
         <translation>转头检测</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="59"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="64"/>
         <source>Ask for a head turn before opening the door</source>
         <translation>开门前要求转头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="60"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="65"/>
         <source>Before the door opens, a recognised person is asked to turn their head slightly left, then right. This stops a printed photo or a picture on a phone; it does not stop a video or a mask.</source>
         <translation>开门前，已识别的人需要将头稍微向左、再向右转。这可以阻止打印照片或手机上的图片，但不能阻止视频或面具。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="61"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
         <source>Ask for a head turn before booking attendance</source>
         <translation>记录考勤前要求转头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="62"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
         <source>Attendance is booked only after the head turn: slower for everyone, but a photo of a colleague cannot book their attendance.</source>
         <translation>只有转头之后才记录考勤：每个人都会慢一些，但无法用同事的照片替其打卡。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="63"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="68"/>
         <source>Head turn needed (degrees)</source>
         <translation>所需转头角度（度）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="64"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="69"/>
         <source>How far the head must turn. Lower is easier for people, but lets more photos on to the depth test.</source>
         <translation>头部需要转动多少。调低对人更容易，但会让更多照片进入深度检测。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="65"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="70"/>
         <source>Depth needed</source>
         <translation>所需深度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="71"/>
         <source>How much the nose must move against the eyes and mouth while the head turns, which a flat photo cannot do. Higher stops more photos; lower is easier for people.</source>
         <translation>转头时鼻子相对眼睛和嘴需要移动多少，平面照片无法做到。调高能阻止更多照片；调低对人更容易。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="72"/>
         <source>Frames before the check can pass</source>
         <translation>检测可通过前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="68"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="73"/>
         <source>Frames of a person the check must see before it can pass. Not more than the frames watched.</source>
         <translation>检测通过前需要看到此人的帧数。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="69"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
         <source>Frames in a row that must pass</source>
         <translation>需连续通过的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="70"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
         <source>Frames in a row that must pass before a person counts as real; 1 would let a single unsteady frame pass a photo. Not more than the frames watched.</source>
         <translation>需要连续通过多少帧，才认为是真人；设为 1 时，单个抖动的帧就可能让照片通过。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="71"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
         <source>Frames watched</source>
         <translation>观察的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="72"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
         <source>Recent frames the check looks at (about 2-4 s); a person who has not turned by then is refused.</source>
         <translation>检测查看的最近帧数（约 2-4 秒）；在此期间未转头的人会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="73"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
         <source>Attendance</source>
         <translation>考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
         <source>Ignore repeat visits for (seconds)</source>
         <translation>忽略重复打卡的时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
         <source>After someone is booked they are not booked again within this time, so standing in front of the camera books them once.</source>
         <translation>某人被记录后，在此时间内不会再次记录，所以站在摄像头前只会记录一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
         <source>How in and out are counted</source>
         <translation>签到和签退的计算方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
         <source>First in, last out: the day&apos;s first visit is &quot;in&quot;, every later one &quot;out&quot; (the last one counts). Alternate: visits alternate in and out through the day, so breaks are not counted as worked time.</source>
         <translation>首次签到、末次签退：当天第一次为“签到”，之后每次都是“签退”（以最后一次为准）。交替：当天的打卡在签到和签退之间交替，因此休息时间不计入工作时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
         <source>First in, last out</source>
         <translation>首次签到、末次签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
         <source>Alternate in and out</source>
         <translation>签到签退交替</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
         <source>Time zone of the site</source>
         <translation>站点时区</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
         <source>Decides which calendar day a visit belongs to, for example Europe/Berlin or Asia/Shanghai. Leave empty to use this PC&apos;s time zone.</source>
         <translation>决定打卡属于哪一天，例如 Europe/Berlin 或 Asia/Shanghai。留空则使用本电脑的时区。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
         <source>Attendance day starts at (hour)</source>
         <translation>考勤日开始时间（时）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
         <source>Hour at which a new attendance day begins. Raise it (for example to 6) when night shifts go past midnight, so a shift stays on one day.</source>
         <translation>新考勤日开始的小时。夜班跨过午夜时请调高（例如 6），使一个班次算在同一天。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
         <source>Door</source>
         <translation>门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
         <source>Door relay</source>
         <translation>门禁继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
         <source>What opens the door. Your installer knows which relay is fitted; &quot;Simulated&quot; only writes to the log (for trying the app out).</source>
         <translation>由什么开门。安装人员知道装的是哪种继电器；“模拟”只写入日志（用于试用本程序）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
         <source>Door stays unlocked for (seconds)</source>
         <translation>门保持解锁时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
         <source>How long the door stays unlocked after someone is let in.</source>
         <translation>放行后门保持解锁的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
@@ -1915,14 +1955,19 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="211"/>
+        <location filename="../../faceapp/ui/live.py" line="212"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="213"/>
+        <location filename="../../faceapp/ui/live.py" line="214"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/live.py" line="216"/>
+        <source>Please come closer</source>
+        <translation>请靠近一点</translation>
     </message>
 </context>
 <context>

@@ -124,5 +124,6 @@ def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never
         assert anns == []
     assert [(v.state, v.label) for v in views] == [("closer", "Please come closer")]
     anns = svc.finish(T0)
-    assert [(a.kind, a.message) for a in anns] == [("unknown", "Not recognised - please come closer to the camera")]
+    assert [(a.kind, a.message, a.reason) for a in anns] == [
+        ("unknown", "Not recognised - please come closer to the camera", "come_closer")]
     assert ctx.repo.events(None, None) == []
