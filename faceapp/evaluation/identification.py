@@ -172,7 +172,7 @@ def _rates(t, margin: float, mate: tuple, stranger: tuple, same: set, t_stranger
     fa = int((s_acc & ~alias).sum())
     n_s = int(len(sd) - (s_acc & alias).sum())
     decided = np.isfinite(t) if np.ndim(t) else np.array(True)
-    return {"threshold": float(t) if np.ndim(t) == 0 else float(np.median(t[decided])) if decided.any() else 0.0,
+    return {"threshold": float(t) if np.ndim(t) == 0 else float(np.median(t[decided])) if decided.any() else math.nan,
             "fnir": float(1 - right.mean()) if len(md) else float("nan"),
             "tpir": float(right.mean()) if len(md) else float("nan"),
             "wrong_person": float((m_acc & ~right).mean()) if len(md) else float("nan"),
@@ -476,7 +476,8 @@ def format_levels(reports: list[dict]) -> str:
                 q = rules[c["target"]]
                 rows.append(("quality", q, f"{q['declined_mates']}m/{q['declined_strangers']}s"))
             for rule, x, declined in rows:
-                lines.append(f"{name:24s} {x['target']:7g} {rule:>7s} {x['threshold']:9.3f} {100 * x['fnir']:6.2f}% "
+                th = "declined" if math.isnan(x["threshold"]) else f"{x['threshold']:.3f}"
+                lines.append(f"{name:24s} {x['target']:7g} {rule:>7s} {th:>9s} {100 * x['fnir']:6.2f}% "
                              f"{100 * x['fpir']:7.3f}% ({x['false_accepts']:>3d}/{x['stranger_visits']:>5d}) "
                              f"{100 * x['fpir_upper95']:8.3f}% {declined:>15s}")
                 name = ""
