@@ -1,21 +1,23 @@
 """The quality-aware operating point: a threshold that depends on how good the track's faces are.
 
 The gallery calibration (calibration.py) describes probes as good as the enrolment photos. A
-camera's faces are often smaller and softer, and such probes sit closer to EVERYONE: the
-impostor distribution moves down, so the clean threshold lets more strangers through than the
-site asked for (issue 24: a stranger in a crowd booked at 0.380 with the clean threshold 0.38).
-So each encoder ships a small table, measured on the development set by
-`build/fit_quality_model.py` (LFW set 1 photos degraded to smaller, blurred, compressed faces):
-per band of probe quality, how the probit fit of the impostor tail moves against clean probes
-(mu shift, sigma ratio). At a look, the gallery's own tail is moved by the band of the track's
-quality and the threshold is worked out again for the same target; it is never looser than
-the clean one. Below the table's lowest band the target cannot be held at a useful miss rate:
-no decision is taken and the face is asked to come closer.
+camera's faces are often smaller and softer, and such probes sit closer to everyone in the
+bulk of the impostor distribution (issue 24). Whether the far tail, where the calibrated
+threshold lives, moves too is a question of measurement, answered per encoder by
+`build/fit_quality_model.py` on the development set (LFW set 1 photos degraded to smaller,
+blurred, compressed faces) and shipped as a small table (models/quality_model.json): per
+band of probe quality, how the probit fit of the impostor tail moves against clean probes
+(mu shift, sigma ratio). At a look, the gallery's own tail is moved by the band of the
+track's quality and the threshold worked out again for the same target; it is never looser
+than the clean one (loosening is not measured to hold), and a poorer band is never looser
+than a better one. Below the table's lowest band there is no measurement (and the miss rate
+is no longer useful): no decision is taken and the face is asked to come closer.
 
-The quality measure is the face's size in the frame (detector box side, px): of the measures
-tried it was the one that ordered the impostor shift (the chip's sharpness is raised by JPEG
-blocking and lowered by both blur and a small face). A track's quality is the fusion-weighted
-mean of the sizes of the frames fused into its probe.
+The measure is the face's size in the frame (detector box side, px): what the person can
+change ("come closer"), and where the detector, then the measurement, runs out. Sharpness
+was tried as well: it orders the bulk's shift, but its bands' tails did not move closer
+either (README "Probe quality"). A track's quality is the fusion-weighted mean of the sizes
+of the frames fused into its probe.
 """
 
 from __future__ import annotations
