@@ -175,7 +175,8 @@ class MainWindow(QMainWindow):
         local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings.attendance).tz).strftime("%H:%M")
         text = {"in": self.tr("Welcome, %1 - checked in %2"), "out": self.tr("Goodbye, %1 - checked out %2"),
                 "repeat": self.tr("Hello again, %1 - already recorded"),
-                "unknown": self.tr("Not recognised - please see reception"),
+                "unknown": self.tr("Not recognised - please come closer to the camera") if ann.reason == "come_closer"
+                else self.tr("Not recognised - please see reception"),
                 "challenge": self.tr("%1: please turn your head slightly left, then right"),
                 "liveness_failed": self.tr("%1: not confirmed - please look at the camera and turn your head"),
                 }.get(ann.kind, ann.message)

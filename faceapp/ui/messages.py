@@ -85,4 +85,12 @@ def operating_point_text(point: "OperatingPoint") -> str:
                                                                 "enrolled to measure"))
     if point.clamped:
         source += QCoreApplication.translate("OperatingPoint", ", clamped")
-    return f"{who}, {per} ({source})"
+    rule = ""
+    if getattr(point, "quality", None) is not None:  # recognition/quality_model.py
+        rule = "; " + (QCoreApplication.translate("OperatingPoint", "faces under %1 px: please come closer")
+                       .replace("%1", f"{point.quality.model.min_quality:g}"))
+        lowest = min(point.quality.thresholds)
+        if lowest < point.threshold - 5e-4:
+            rule += QCoreApplication.translate("OperatingPoint", "; smaller faces need down to %1").replace(
+                "%1", f"{lowest:.2f}")
+    return f"{who}, {per} ({source}){rule}"

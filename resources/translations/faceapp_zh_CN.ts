@@ -672,7 +672,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="281"/>
+        <location filename="../../faceapp/ui/live.py" line="284"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -949,71 +949,76 @@ Run &apos;faceapp doctor&apos; for details.</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/main_window.py" line="178"/>
+        <source>Not recognised - please come closer to the camera</source>
+        <translation>无法识别 - 请靠近摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="179"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="179"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="180"/>
+        <location filename="../../faceapp/ui/main_window.py" line="181"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="197"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="219"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="224"/>
+        <location filename="../../faceapp/ui/main_window.py" line="225"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1022,7 +1027,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="226"/>
+        <location filename="../../faceapp/ui/main_window.py" line="227"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1031,14 +1036,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="232"/>
         <source>No camera found.
 %1
 
@@ -1049,12 +1054,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="234"/>
+        <location filename="../../faceapp/ui/main_window.py" line="235"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1065,78 +1070,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="238"/>
+        <location filename="../../faceapp/ui/main_window.py" line="239"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="240"/>
+        <location filename="../../faceapp/ui/main_window.py" line="241"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="251"/>
+        <location filename="../../faceapp/ui/main_window.py" line="252"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="329"/>
+        <location filename="../../faceapp/ui/main_window.py" line="330"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
-        <location filename="../../faceapp/ui/main_window.py" line="347"/>
+        <location filename="../../faceapp/ui/main_window.py" line="342"/>
+        <location filename="../../faceapp/ui/main_window.py" line="348"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="329"/>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="330"/>
+        <location filename="../../faceapp/ui/main_window.py" line="342"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="348"/>
+        <location filename="../../faceapp/ui/main_window.py" line="349"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="354"/>
+        <location filename="../../faceapp/ui/main_window.py" line="355"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="371"/>
+        <location filename="../../faceapp/ui/main_window.py" line="372"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="372"/>
+        <location filename="../../faceapp/ui/main_window.py" line="373"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="383"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="383"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="439"/>
+        <location filename="../../faceapp/ui/main_window.py" line="440"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="439"/>
+        <location filename="../../faceapp/ui/main_window.py" line="440"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1177,6 +1182,16 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/messages.py" line="87"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="90"/>
+        <source>faces under %1 px: please come closer</source>
+        <translation>小于 %1 像素的人脸：请靠近</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="94"/>
+        <source>; smaller faces need down to %1</source>
+        <translation>；较小的人脸需低于 %1</translation>
     </message>
 </context>
 <context>
@@ -2124,14 +2139,19 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="225"/>
+        <location filename="../../faceapp/ui/live.py" line="226"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="227"/>
+        <location filename="../../faceapp/ui/live.py" line="228"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <source>Please come closer</source>
+        <translation>请靠近一点</translation>
     </message>
 </context>
 <context>

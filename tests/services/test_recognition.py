@@ -106,3 +106,24 @@ def test_without_a_door_there_is_no_challenge_and_no_access_decision(ctx, astron
     anns += stranger.finish(T0)
     assert [a.kind for a in anns] == ["in", "unknown"]  # no "challenge"
     assert ctx.repo.access_log(None, None) == []
+
+
+def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never_booked(ctx, astronaut):
+    """The quality rule declines below its minimum face size: the box says "Please come
+    closer", no booking at any look, and the track ends as unknown with that advice."""
+    from dataclasses import replace
+
+    from faceapp.recognition.quality_model import QualityBand, QualityModel, quality_rule
+
+    svc = ctx.recognition(source="test")
+    point = svc.operating_point
+    big_only = QualityModel("enc", "face_px", (QualityBand(1000.0, 0.0, 1.0),))  # every real face is "too small"
+    svc.operating_point = replace(point, quality=quality_rule(big_only, point))
+    for i in range(ctx.settings.recognition.min_decision_frames + 2):
+        views, anns = svc.process(astronaut, i, T0)
+        assert anns == []
+    assert [(v.state, v.label) for v in views] == [("closer", "Please come closer")]
+    anns = svc.finish(T0)
+    assert [(a.kind, a.message, a.reason) for a in anns] == [
+        ("unknown", "Not recognised - please come closer to the camera", "come_closer")]
+    assert ctx.repo.events(None, None) == []

@@ -69,8 +69,8 @@ def test_box_labels_prompt_and_errors_are_chinese(ctx, qtbot, chinese):
     qtbot.addWidget(video)
     box = np.array([10, 10, 60, 60], np.float32)
     tracks = [TrackView(1, box, "unknown", "Unknown"), TrackView(2, box, "identifying", "Identifying…"),
-              TrackView(3, box, "known", "Ana")]
-    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana"]
+              TrackView(3, box, "known", "Ana"), TrackView(4, box, "closer", "Please come closer")]
+    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana", "请靠近一点"]
     video.show_result(FrameResult(0, np.zeros((120, 160, 3), np.uint8), tracks, [], 10.0, 0, 1.0))
 
     w = MainWindow(ctx, UiPrefs(sound=False), translated=True, autostart=False)
@@ -78,6 +78,9 @@ def test_box_labels_prompt_and_errors_are_chinese(ctx, qtbot, chinese):
     ts = datetime(2026, 11, 23, 7, 59, tzinfo=timezone.utc)
     prompt = Announcement(ts, 1, "Ana", "challenge", "Ana: please turn your head slightly left, then right")
     assert w.banner_text(prompt).startswith("Ana：") and _cjk(w.banner_text(prompt))
+    closer = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please come closer to the camera",
+                          "come_closer")
+    assert w.banner_text(closer) == "无法识别 - 请靠近摄像头"
     failed = Announcement(ts, 1, "Ana", "liveness_failed", "Ana: not confirmed - please look at the camera")
     assert _cjk(w.banner_text(failed))
     text = error_text(DatabaseLockedError("the attendance database /x.db is busy"))
