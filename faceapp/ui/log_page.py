@@ -195,7 +195,7 @@ class LogPage(QWidget):
             shown = sorted(rows, key=lambda e: e.ts, reverse=True)
             data = [[e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.employee_number,
                      e.employee_name or self.tr("(deleted)"), e.department,
-                     self._event_text(e), e.source, f"{e.score:.3f}"]
+                     self._event_text(e), e.source, f"{e.score:.3f}" if e.score == e.score else ""]
                     for e in shown]
         self.rows = rows
         self.shown = shown if not summary else list(rows)

@@ -90,6 +90,9 @@ class ReportsPage(QWidget):
         self.department.setEditable(True)
         self.department.lineEdit().setPlaceholderText(self.tr("any department"))
         self.employee = QComboBox(self)
+        self.department.setMinimumWidth(180)  # the placeholder and the names whole, in both languages
+        self.employee.setMinimumWidth(220)
+        self.employee.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind = QComboBox(self)
         for key, text in [("timecard", self.tr("Time card")), ("summary", self.tr("Monthly summary")),
                           ("exceptions", self.tr("Exceptions")), ("payroll", self.tr("Payroll"))]:
@@ -205,6 +208,8 @@ class ReportsPage(QWidget):
         kinds = [c.kind for c in t.columns]
         for r, row in enumerate(t.rows[:PREVIEW_ROWS]):
             for c, (k, v) in enumerate(zip(kinds, row)):
+                if k in ("number", "duration") and v == 0 and t.name != "Payroll":
+                    continue  # blank zeros: late 12 stands out (the files keep the 0)
                 text = v.strftime("%H:%M") if k == "clock" and v is not None else cell_text(k, v)
                 w.setItem(r, c, QTableWidgetItem(text))
         w.resizeColumnsToContents()

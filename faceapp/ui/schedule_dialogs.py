@@ -222,6 +222,7 @@ class ShiftDialog(_ValueDialog):
         self.days.setHorizontalHeaderLabels([self.tr("Timetable")])
         self.days.horizontalHeader().setStretchLastSection(True)
         self.days.setMinimumHeight(260)
+        self.setMinimumWidth(380)
         form = QFormLayout()
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Repeats"), self.kind)

@@ -92,47 +92,47 @@
 <context>
     <name>AssignmentDialog</name>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="279"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="280"/>
         <source>Assign shift</source>
         <translation>分配班次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="282"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="283"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="283"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="284"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="291"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="292"/>
         <source>Until</source>
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="293"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="294"/>
         <source>Temporary schedule (beats every other one in its dates)</source>
         <translation>临时排班（在其日期内优先于其他排班）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="295"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="296"/>
         <source>Shift</source>
         <translation>班次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="298"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="299"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="316"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="317"/>
         <source>Add a shift first.</source>
         <translation>请先添加班次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="320"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="321"/>
         <source>Choose an employee or a department.</source>
         <translation>请选择员工或部门。</translation>
     </message>
@@ -657,22 +657,22 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>HolidayDialog</name>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="328"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="329"/>
         <source>Add public holiday</source>
         <translation>添加公共假日</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="332"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="333"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="333"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="334"/>
         <source>Name</source>
-        <translation>姓名</translation>
+        <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="338"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="339"/>
         <source>A holiday needs a name.</source>
         <translation>假日需要名称。</translation>
     </message>
@@ -801,72 +801,72 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LeaveDialog</name>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="345"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="346"/>
         <source>Annual</source>
         <translation>年假</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="346"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="347"/>
         <source>Sick</source>
         <translation>病假</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="347"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="348"/>
         <source>Unpaid</source>
         <translation>无薪假</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="348"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="349"/>
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="356"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="357"/>
         <source>Add leave</source>
         <translation>添加请假</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="365"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="366"/>
         <source>Half day</source>
         <translation>半天</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="366"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="367"/>
         <source>Paid</source>
         <translation>带薪</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="370"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="371"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="371"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="372"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="372"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="373"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="373"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="374"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="376"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="377"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="382"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="383"/>
         <source>Choose an employee.</source>
         <translation>请选择员工。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="385"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="386"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
@@ -1705,115 +1705,115 @@ Retrying automatically…</source>
         <translation>任意部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="94"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
         <source>Time card</source>
         <translation>考勤卡</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="94"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
         <source>Monthly summary</source>
         <translation>月度汇总</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="95"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Exceptions</source>
         <translation>异常</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="95"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Payroll</source>
         <translation>工资</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="100"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="99"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
         <source>Print / PDF…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="107"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="107"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="108"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="108"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="145"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="179"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="186"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="195"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="197"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="219"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="242"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="220"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="228"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="236"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="265"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -2012,7 +2012,7 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/schedules_page.py" line="169"/>
         <location filename="../../faceapp/ui/schedules_page.py" line="179"/>
         <source>Name</source>
-        <translation>姓名</translation>
+        <translation>名称</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/schedules_page.py" line="164"/>
@@ -2087,7 +2087,7 @@ Retrying automatically…</source>
     <message>
         <location filename="../../faceapp/ui/schedules_page.py" line="169"/>
         <source>Days</source>
-        <translation>天数</translation>
+        <translation>各天安排</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/schedules_page.py" line="170"/>
@@ -3097,67 +3097,67 @@ Retrying automatically…</source>
         <translation>时间段</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="226"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="227"/>
         <source>Name</source>
-        <translation>姓名</translation>
+        <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="227"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="228"/>
         <source>Repeats</source>
         <translation>重复方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="228"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="229"/>
         <source>Cycle length</source>
         <translation>周期长度</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="229"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="230"/>
         <source>A rotation&apos;s day 1 is the first day of each assignment.</source>
         <translation>轮班的第 1 天是每次分配的开始日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="238"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
         <source>Monday</source>
         <translation>星期一</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="238"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
         <source>Tuesday</source>
         <translation>星期二</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="238"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
         <source>Wednesday</source>
         <translation>星期三</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="238"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
         <source>Thursday</source>
         <translation>星期四</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
         <source>Friday</source>
         <translation>星期五</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
         <source>Saturday</source>
         <translation>星期六</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
         <source>Sunday</source>
         <translation>星期日</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="241"/>
         <source>Day %1</source>
         <translation>第 %1 天</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_dialogs.py" line="253"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="254"/>
         <source>Day off</source>
         <translation>休息日</translation>
     </message>
@@ -3233,7 +3233,7 @@ Retrying automatically…</source>
     <message>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="127"/>
         <source>Name</source>
-        <translation>姓名</translation>
+        <translation>名称</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="128"/>
