@@ -653,6 +653,21 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <source>This PIN is not accepted.</source>
         <translation>该 PIN 不被接受。</translation>
     </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="44"/>
+        <source>This time-keeping rule or correction cannot be saved as given.</source>
+        <translation>此考勤规则或更正无法按所填内容保存。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="46"/>
+        <source>The report period runs backwards or is longer than a year.</source>
+        <translation>报表期间的开始晚于结束，或超过一年。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="47"/>
+        <source>No employee matches the chosen filter.</source>
+        <translation>没有员工符合所选条件。</translation>
+    </message>
 </context>
 <context>
     <name>HolidayDialog</name>
@@ -1396,37 +1411,37 @@ Retrying automatically…</source>
 <context>
     <name>OperatingPoint</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="74"/>
+        <location filename="../../faceapp/ui/messages.py" line="78"/>
         <source>%1 enrolled: threshold %2</source>
         <translation>已登记 %1 人：阈值 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="77"/>
+        <location filename="../../faceapp/ui/messages.py" line="81"/>
         <source> (fixed by the administrator; strangers accepted not controlled)</source>
         <translation>（由管理员固定；不控制陌生人误识率）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="80"/>
+        <location filename="../../faceapp/ui/messages.py" line="84"/>
         <source>about 1 stranger in %1 accepted</source>
         <translation>约每 %1 名陌生人误识 1 名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="82"/>
+        <location filename="../../faceapp/ui/messages.py" line="86"/>
         <source>no stranger expected to pass</source>
         <translation>预计不会误识陌生人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="83"/>
+        <location filename="../../faceapp/ui/messages.py" line="87"/>
         <source>from this gallery</source>
         <translation>按本库人员计算</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="84"/>
+        <location filename="../../faceapp/ui/messages.py" line="88"/>
         <source>from the shipped model: too few people enrolled to measure</source>
         <translation>按内置模型：登记人数太少，无法测量</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="87"/>
+        <location filename="../../faceapp/ui/messages.py" line="91"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
     </message>
