@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
             self.employees_page.refresh()
             self.log_page.load_employees()
             self.log_page.refresh()
+            self.reports_page.load_people()
             if self.live.service is None:  # else the pipeline's reload sends the operating point
                 self.refresh_operating_point()
         elif "attendance" in changes:
@@ -330,6 +331,7 @@ class MainWindow(QMainWindow):
         if self.live.service is None:
             self.refresh_operating_point()
         self.log_page.load_employees()
+        self.reports_page.load_people()
 
     # enrolment ------------------------------------------------------------------------
     def make_wizard(self, employee=None):
