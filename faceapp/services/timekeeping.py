@@ -72,6 +72,9 @@ class TimekeepingService:
     def add_timetable(self, tt: Timetable, actor: str = "admin") -> Timetable:
         return self.repo.add_timetable(tt, actor)
 
+    def update_timetable(self, tt: Timetable, actor: str = "admin") -> Timetable:
+        return self.repo.update_timetable(tt, actor)
+
     def timetables(self) -> dict[str, Timetable]:
         return self.repo.timetables()
 
@@ -122,6 +125,11 @@ class TimekeepingService:
                    for i in range((last - first).days + 1)]
         return self.repo.add_leave(entries, actor)
 
+    def leave(self, first: date, last: date) -> list[Leave]:
+        """Leave days of everyone in first..last, by day (the Schedules page's list)."""
+        check_period(first, last)
+        return self.repo.leave(first, last)
+
     # -- corrections ---------------------------------------------------------------------------------
 
     def add_punch(self, employee_id: int, ts: datetime, reason: str, actor: str, kind: Kind | None = None) -> int:
@@ -139,6 +147,18 @@ class TimekeepingService:
 
     def restore_punch(self, punch_id: int, reason: str, actor: str) -> Punch:
         return self.repo.restore_punch(punch_id, reason, actor)
+
+    def punch_marks(self, first: date, last: date) -> dict[int, str]:
+        """Attendance row id -> "void" or "corrected" (added, or voided and restored) for the
+        local days first..last: the attendance log marks these rows."""
+        start = day_bounds(first, self.tz, self.day_change_hour)[0]
+        end = day_bounds(last, self.tz, self.day_change_hour)[1]
+        return {p.id: "void" if p.voided else "corrected" for p in self.repo.punches(start, end)
+                if p.id is not None and (p.voided or p.corrected)}
+
+    def punch_history(self, punch_id: int) -> list[tuple[str, str, str, datetime]]:
+        """(action, reason, actor, when) of one punch's corrections, oldest first."""
+        return self.repo.punch_corrections(punch_id)
 
     def punches(self, employee_id: int, first: date, last: date) -> list[Punch]:
         """One person's punches of the local days first..last, voided and added ones marked."""

@@ -76,6 +76,20 @@ class TimekeepingRepositoryMixin:
             self._audit(c, actor, "timekeeping.timetable_add", {"name": name, "rules": json.loads(rules)})
         return tt
 
+    def update_timetable(self, tt: Timetable, actor: str = "admin") -> Timetable:
+        """New rules for an existing timetable (the Schedules page's Edit): results are
+        computed on demand, so every day, past ones included, follows the new rules."""
+        name = _name(tt.name, "timetable name")
+        rules = json.dumps(timetable_to_dict(tt), sort_keys=True)
+        with self._write(f"updating timetable {name}") as c:
+            old = c.execute("SELECT rules FROM timetables WHERE name = ?", (name,)).fetchone()
+            if old is None:
+                raise TimekeepingRuleError(f"unknown timetable {name!r}")
+            c.execute("UPDATE timetables SET rules = ?, updated_at = ? WHERE name = ?", (rules, self._now(), name))
+            self._audit(c, actor, "timekeeping.timetable_update",
+                        {"name": name, "old": json.loads(old[0]), "rules": json.loads(rules)})
+        return tt
+
     def timetables(self) -> dict[str, Timetable]:
         with self._read("reading timetables") as c:
             rows = c.execute("SELECT id, name, rules FROM timetables ORDER BY name").fetchall()

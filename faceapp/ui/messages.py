@@ -41,6 +41,10 @@ SUMMARIES = {
     "DoorError": QT_TRANSLATE_NOOP("Errors", "The door relay did not answer as expected."),
     "SettingsError": QT_TRANSLATE_NOOP("Errors", "This value is not accepted."),
     "PinError": QT_TRANSLATE_NOOP("Errors", "This PIN is not accepted."),
+    "TimekeepingRuleError": QT_TRANSLATE_NOOP("Errors", "This time-keeping rule or correction cannot be saved as "
+                                                        "given."),
+    "PeriodError": QT_TRANSLATE_NOOP("Errors", "The report period runs backwards or is longer than a year."),
+    "UnknownPeopleError": QT_TRANSLATE_NOOP("Errors", "No employee matches the chosen filter."),
 }
 
 

@@ -98,3 +98,31 @@ def test_reports_export_csv_and_xlsx(svc, tmp_path):
     assert svc.export(svc.report_tables("summary", period), tmp_path / "s.xlsx") == 3
     with pytest.raises(Exception, match="xlsx, .csv or .pdf"):
         svc.export(svc.report_tables("summary", period), tmp_path / "s.txt")
+
+
+def test_edited_timetable_changes_every_day_and_is_audited(svc):
+    """The Schedules page's Edit: new rules for an existing name, past days follow them."""
+    from dataclasses import replace
+
+    from faceapp.timekeeping.rules import TimekeepingRuleError
+
+    _punch(svc, "0001", 9, 4)
+    _punch(svc, "0001", 17)
+    assert svc.period(MON, MON, ["0001"]).results[0].late_min == 4
+    svc.update_timetable(replace(svc.timetables()["Day"], late_grace=5), actor="admin:test")
+    assert svc.period(MON, MON, ["0001"]).results[0].late_min == 0
+    entry = svc.repo.audit_log(1)[0]
+    assert (entry.actor, entry.action) == ("admin:test", "timekeeping.timetable_update")
+    with pytest.raises(TimekeepingRuleError, match="unknown timetable"):
+        svc.update_timetable(Timetable("Nope"))
+
+
+def test_punch_marks_for_the_log(svc):
+    a, b = _punch(svc, "0001", 9), _punch(svc, "0001", 17)
+    _punch(svc, "0001", 12)
+    svc.void_punch(a, "wrong", "x")
+    svc.void_punch(b, "wrong", "x")
+    svc.restore_punch(b, "right after all", "x")
+    added = svc.add_punch(svc.repo.find_employee("0002").id, datetime(2026, 6, 1, 9, tzinfo=TZ), "forgot", "x")
+    assert svc.punch_marks(MON, MON) == {a: "void", b: "corrected", added: "corrected"}
+    assert [act for act, *_ in svc.punch_history(b)] == ["void", "restore"]
