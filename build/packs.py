@@ -59,7 +59,8 @@ PACKS: dict[str, dict] = {
     "mobilefacenet_v1": {
         "role": "encoder",
         "preprocess": {"input": "input", "layout": "NHWC", "size": 112, "colour": "RGB", "mean": 127.5,
-                       "scale": 0.0078125, "note": "(pixel - 127.5) / 128, done by faceapp"},
+                       "scale": 0.0078125, "note": "(pixel - 127.5) / 128, done by faceapp",
+                       "flip_average": False},
         "output": {"name": "embedding", "dim": 192, "l2_normalise": True},
         "alignment": {"name": "template", "size": 112, "points_unit": "pixels of the 112 px chip",
                       "points": DLIB5_ARCFACE_112,

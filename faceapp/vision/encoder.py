@@ -51,6 +51,7 @@ class EncoderPack:
     points: tuple[tuple[float, float], ...]  # the 5 dlib points' positions (unit square or pixels)
     metric: str = "euclidean"
     units: dict[str, Any] = field(default_factory=dict, compare=False)
+    flip_average: bool = False  # embed the chip and its mirror image, average (ArcFace-family practice)
 
     @classmethod
     def from_entry(cls, info: dict[str, Any]) -> "EncoderPack":
@@ -63,7 +64,8 @@ class EncoderPack:
                        mean=float(pre["mean"]), scale=float(pre["scale"]), dim=int(out["dim"]),
                        l2_normalise=bool(out["l2_normalise"]), alignment=str(align["name"]),
                        points=tuple((float(x), float(y)) for x, y in align["points"]),
-                       metric=str(info["metric"]["name"]), units=dict(info.get("units", {})))
+                       metric=str(info["metric"]["name"]), units=dict(info.get("units", {})),
+                       flip_average=bool(pre.get("flip_average", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelMismatchError(f"encoder pack {name!r} in the manifest is incomplete: {exc!r}") from None
         if pack.layout not in ("NCHW", "NHWC") or pack.colour not in ("RGB", "BGR") \
@@ -131,15 +133,24 @@ class FaceEncoder(OnnxModel):
         if chips.shape[1:] != (s, s, 3):
             raise ValueError(f"expected chips (N, {s}, {s}, 3) for encoder {p.id}, got {chips.shape}")
         out = []
-        for i in range(0, len(chips), MAX_BATCH):
-            batch = chips[i:i + MAX_BATCH].astype(np.float32)
+        step = MAX_BATCH // 2 if p.flip_average else MAX_BATCH
+        for i in range(0, len(chips), step):
+            batch = chips[i:i + step].astype(np.float32)
+            if p.flip_average:  # chips then their mirrors, one run
+                batch = np.concatenate([batch, batch[:, :, ::-1]])
             if p.colour == "BGR":
                 batch = batch[..., ::-1]
             if p.mean or p.scale != 1.0:
                 batch = (batch - p.mean) * p.scale
             if p.layout == "NCHW":
                 batch = batch.transpose(0, 3, 1, 2)
-            out.append(self.run(**{p.input_name: np.ascontiguousarray(batch, np.float32)})[0])
+            got = self.run(**{p.input_name: np.ascontiguousarray(batch, np.float32)})[0]
+            if p.flip_average:
+                n = len(got) // 2
+                if p.l2_normalise:  # average the unit vectors (renormalised below)
+                    got = got / np.maximum(np.linalg.norm(got, axis=1, keepdims=True), 1e-10)
+                got = (got[:n] + got[n:]) / 2
+            out.append(got)
         emb = np.concatenate(out).astype(np.float32, copy=False)
         if p.l2_normalise:
             emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-10)
