@@ -9,7 +9,10 @@ the ONNX file at load, so a swapped file fails at start-up with expected vs actu
 Two packs ship: dlib's ResNet v1 (128-D, raw descriptors, 150 px dlib chips; normalisation
 inside the graph; public domain) and MobileFaceNet (192-D, unit vectors, 112 px ArcFace-style
 chips from dlib's 5 points; build/exporters/mobilefacenet.py). Distances are always
-euclidean; for unit vectors that is sqrt(2 - 2 cos), monotonic in cosine.
+euclidean; for unit vectors that is sqrt(2 - 2 cos), monotonic in cosine. A pack may set
+"flip_average": each chip and its mirror are embedded in one run and averaged (ArcFace
+practice); the model id then ends in "+flip". No shipped pack sets it (measured: no gain on
+the development set at twice the embed time; README "Choosing the threshold").
 """
 
 from __future__ import annotations
