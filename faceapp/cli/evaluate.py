@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     p.add_argument("--no-fallback", action="store_true",
                    help="count pairs with an undetected face as errors instead of using a centre crop")
+    p.add_argument("--encoder", default=None, metavar="ID",
+                   help="encoder pack to evaluate (models/manifest.json; default dlib_resnet_v1)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
     p.set_defaults(func=cmd_eval_pairs)
 

@@ -41,8 +41,11 @@ class ModelEntry:
 
     @property
     def model_id(self) -> str:
-        """Stable id stored beside templates: name plus a short hash of the exact weights."""
-        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}"
+        """Stable id stored beside templates: name plus a short hash of the exact weights, plus
+        "+flip" when the pack averages each chip with its mirror (other descriptors, so templates
+        made without it are not mixed with probes made with it)."""
+        flip = "+flip" if self.info.get("preprocess", {}).get("flip_average") else ""
+        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}{flip}"
 
 
 def encoder_of(model_id: str) -> str:

@@ -38,6 +38,22 @@ def test_eval_pairs_cli_on_small_set(faces_dir, capsys, tmp_path):
 
 
 @pytest.mark.shared
+def test_eval_pairs_cli_evaluates_the_encoder_asked_for(faces_dir, capsys, tmp_path):
+    """--encoder picks the pack (MobileFaceNet's unit distances, not dlib's)."""
+    import json
+
+    from faceapp.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["--provider", "cpu", "eval-pairs", str(faces_dir / "face_recognition_examples" / "pairs.csv"),
+                 "--encoder", "mobilefacenet_v1", "--threshold", "1.0", "--json", str(out)]) == 0
+    capsys.readouterr()
+    rep = json.loads(out.read_text())
+    assert rep["model_id"].startswith("mobilefacenet_v1@") and rep["pairs"] == 14
+    assert rep["accuracy_cv10"] >= 12 / 14 and min(rep["cv_thresholds"]) > 0.7  # unit-vector distances
+
+
+@pytest.mark.shared
 def test_eval_ident_cli_on_dlib_johns(faces_dir, capsys, tmp_path):
     import json
 
