@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
-    from .vision.models import Manifest
+    from .vision.models import Manifest, ModelNotice
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +305,13 @@ class AppContext:
     def check_not_database(self, path: str | Path, use: str) -> None:
         """Refuse (DatabaseFileError) a photo, video or export path that is the database itself."""
         self.repo.refuse_own_file(path, use)
+
+    def model_notices(self) -> "list[ModelNotice]":
+        """Licence, provenance and training data of every shipped model (Help > About)."""
+        from .shared import paths
+        from .vision.models import Manifest, model_notices
+
+        return model_notices(Manifest(self.models_dir or paths.models_dir()))
 
     def encoder_units(self, model_id: str | None = None) -> "EncoderUnits":
         """The distance units of the encoder that made `model_id` (default: this database's):

@@ -133,11 +133,23 @@ class MainWindow(QMainWindow):
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
             file_.addAction(a)
+        help_ = m.addMenu(self.tr("&Help"))
+        self.act_about = QAction(self.tr("&About faceapp…"), self, triggered=self.show_about)
+        help_.addAction(self.act_about)
         self.admin_shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), self, activated=self.admin_unlock)
         # Kiosk: a window manager may hide the window without minimising it (openbox's Super+D
         # "show desktop" unmaps it; Qt sees no state change): look, and bring it back.
         self._kiosk_watch = QTimer(self, interval=KIOSK_WATCH_MS)
         self._kiosk_watch.timeout.connect(self._keep_kiosk_shown)
+
+    def show_about(self) -> None:
+        """Version, provider and each shipped model's licence, source and training data."""
+        from .about import AboutDialog
+
+        provider = str(self.engine.provider) if self.engine is not None else ""
+        dlg = AboutDialog(self.ctx.model_notices(), provider, self)
+        dlg.open()
+        self.about_dialog = dlg  # kept for tests and so it is not collected while open
 
     def load_engine(self) -> None:
         """Models load on a worker thread (seconds on CPU); the window stays usable meanwhile."""

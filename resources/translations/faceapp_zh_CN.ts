@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="17"/>
+        <source>About faceapp</source>
+        <translation>关于 faceapp</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="35"/>
+        <source>Face-recognition attendance and door access, version %1. Runs offline.</source>
+        <translation>人脸识别考勤与门禁，版本 %1。离线运行。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="37"/>
+        <source>Execution provider: %1</source>
+        <translation>执行提供程序：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="37"/>
+        <source>not loaded yet</source>
+        <translation>尚未加载</translation>
+    </message>
+</context>
+<context>
     <name>Advice</name>
     <message>
         <location filename="../../faceapp/ui/wizard.py" line="36"/>
@@ -1158,23 +1181,33 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="144"/>
-        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <source>&amp;About faceapp…</source>
+        <translation>关于 faceapp(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="157"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="150"/>
+        <location filename="../../faceapp/ui/main_window.py" line="162"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="162"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="163"/>
+        <location filename="../../faceapp/ui/main_window.py" line="175"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1185,107 +1218,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="176"/>
+        <location filename="../../faceapp/ui/main_window.py" line="188"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="183"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="184"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="185"/>
+        <location filename="../../faceapp/ui/main_window.py" line="197"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="186"/>
+        <location filename="../../faceapp/ui/main_window.py" line="198"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="199"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="217"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="217"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="217"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="219"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="241"/>
+        <location filename="../../faceapp/ui/main_window.py" line="253"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="255"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="247"/>
+        <location filename="../../faceapp/ui/main_window.py" line="259"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1294,7 +1327,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="249"/>
+        <location filename="../../faceapp/ui/main_window.py" line="261"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1303,14 +1336,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="252"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="254"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>No camera found.
 %1
 
@@ -1321,12 +1354,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="257"/>
+        <location filename="../../faceapp/ui/main_window.py" line="269"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="271"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1337,78 +1370,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="263"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="286"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="358"/>
+        <location filename="../../faceapp/ui/main_window.py" line="370"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
-        <location filename="../../faceapp/ui/main_window.py" line="376"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="388"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="358"/>
         <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="377"/>
+        <location filename="../../faceapp/ui/main_window.py" line="389"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="383"/>
+        <location filename="../../faceapp/ui/main_window.py" line="395"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="400"/>
+        <location filename="../../faceapp/ui/main_window.py" line="412"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="401"/>
+        <location filename="../../faceapp/ui/main_window.py" line="413"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="411"/>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="411"/>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="468"/>
+        <location filename="../../faceapp/ui/main_window.py" line="480"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="468"/>
+        <location filename="../../faceapp/ui/main_window.py" line="480"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
