@@ -245,7 +245,9 @@ def _fixed(emp: int, day: date, tt: Timetable, ps: _Punches, tz: tzinfo, leave: 
         ot += (start - timedelta(minutes=tt.ot_before) - r_in).total_seconds()
     ot_min = _minutes(ot)
     ot_min = ot_min if ot_min >= tt.min_ot else 0
-    absent = 0.5 if half else 0.0
+    # with half a day's leave, punching in and out covers the other half: not absent (a day
+    # without punches is absent 0.5, above); lateness is not judged on such a day either
+    absent = 0.0
     if tt.late_absent_after is not None and late > tt.late_absent_after:  # "half_day"
         absent = 0.5
     return DayResult(emp, day, "present", check_in=local_in, check_out=local_out, late_min=late,

@@ -106,6 +106,7 @@ def test_leave_and_holiday():
     assert (by[wed].status, by[wed].holiday_min, by[wed].holiday) == ("holiday", 450, "Founders' day")
     # half a day's leave: half the hours are leave, no early leave counted for the afternoon off
     assert (by[thu].status, by[thu].leave_min, by[thu].early_min, by[thu].worked_min) == ("present", 225, 0, 210)
+    assert by[thu].absent_days == 0  # the leave covers one half, the punches the other (was 0.5: counted twice)
 
 
 def test_work_on_a_holiday_is_holiday_overtime():
