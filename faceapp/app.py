@@ -85,21 +85,32 @@ class EncoderChoice:
     encoder: str
     reason: str
     usable: int = 0
-    other: dict[str, int] = field(default_factory=dict)  # encoder id -> templates it made
+    # encoder id -> templates it made (people_by_model not given), or people who have that
+    # encoder's templates and none of this one (given): the people a switch leaves unrecognised
+    other: dict[str, int] = field(default_factory=dict)
+    counts_people: bool = False
 
     def describe(self) -> str:
         line = f"{self.encoder} ({self.reason})"
         if self.other:
-            made = ", ".join(f"{n:,} by {enc}" for enc, n in sorted(self.other.items()))
-            line += (f"; {made} not used: those people are not recognised until they are enrolled again "
-                     "(or their templates rebuilt)")
+            if self.counts_people:
+                made = ", ".join(f"{n:,} {'person has' if n == 1 else 'people have'} templates of {enc} only"
+                                 for enc, n in sorted(self.other.items()))
+                line += f"; {made}: not recognised until enrolled again (or their templates rebuilt)"
+            else:
+                made = ", ".join(f"{n:,} by {enc}" for enc, n in sorted(self.other.items()))
+                line += (f"; {made} not used: those people are not recognised until they are enrolled again "
+                         "(or their templates rebuilt)")
         return line
 
 
-def choose_encoder(setting: str, template_models: dict[str, int], manifest: "Manifest") -> EncoderChoice:
+def choose_encoder(setting: str, template_models: dict[str, int], manifest: "Manifest",
+                   people_by_model: dict[str, set[int]] | None = None) -> EncoderChoice:
     """A database keeps its encoder: the stored setting when the admin chose one; else the
     encoder most of its templates were made with; a database without templates gets the
-    manifest's default (new databases use the newest encoder)."""
+    manifest's default (new databases use the newest encoder). With `people_by_model`, the
+    other encoders are counted in people left without a template of the chosen one (after
+    `templates rebuild` nobody is, though the old templates are kept)."""
     from .vision.models import encoder_of
 
     by_encoder: dict[str, int] = {}
@@ -113,8 +124,15 @@ def choose_encoder(setting: str, template_models: dict[str, int], manifest: "Man
         reason = "this database's templates were made with it"
     else:
         encoder, reason = manifest.default_encoder, "new database default"
-    other = {e: n for e, n in by_encoder.items() if e != encoder}
-    return EncoderChoice(encoder, reason, by_encoder.get(encoder, 0), other)
+    if people_by_model is None:
+        other = {e: n for e, n in by_encoder.items() if e != encoder}
+        return EncoderChoice(encoder, reason, by_encoder.get(encoder, 0), other)
+    people: dict[str, set[int]] = {}
+    for model_id, ids in people_by_model.items():
+        people.setdefault(encoder_of(model_id), set()).update(ids)
+    covered = people.get(encoder, set())
+    other = {e: len(ids - covered) for e, ids in people.items() if e != encoder and ids - covered}
+    return EncoderChoice(encoder, reason, by_encoder.get(encoder, 0), other, counts_people=True)
 
 
 def choose_provider(flag: str | None, stored: str) -> str:
@@ -160,12 +178,10 @@ class AppContext:
             choice = self.encoder_choice()
             self._engine = FaceEngine.load(self.models_dir, provider=provider, min_face_px=vision.min_face_px,
                                            min_score=vision.min_detection_score, encoder=choice.encoder)
-            stale = self.repo.template_model_ids()
-            other = {m: n for m, n in stale.items() if m != self._engine.model_id}
-            if other:
-                log.warning("templates from another face model %s are not used: rebuild them for this one "
-                            "(faceapp templates rebuild --encoder %s) or re-enrol those employees", other,
-                            choice.encoder)
+            if choice.other:  # people with only another encoder's templates
+                log.warning("people with templates of another face model only %s are not recognised: rebuild "
+                            "their templates for this one (faceapp templates rebuild --encoder %s) or re-enrol "
+                            "them", choice.other, choice.encoder)
         return self._engine
 
     def encoder_choice(self) -> "EncoderChoice":
@@ -174,7 +190,7 @@ class AppContext:
         from .vision.models import Manifest
 
         return choose_encoder(self.settings.recognition.encoder, self.repo.template_model_ids(),
-                              Manifest(self.models_dir or paths.models_dir()))
+                              Manifest(self.models_dir or paths.models_dir()), self.repo.people_by_model())
 
     @property
     def model_id(self) -> str:

@@ -81,7 +81,7 @@ def test_dlib_database_keeps_dlib_until_switched_and_never_mixes(tmp_path, astro
     # the state is said, not silently lost: doctor flags the unused templates
     assert main(["--provider", "cpu", "--db", str(db), "doctor", "--no-cameras"]) == EXIT_CHECK
     out = capsys.readouterr().out
-    assert "face encoder: mobilefacenet_v1 (chosen in the settings); 1 by dlib_resnet_v1 not used" in out
+    assert "face encoder: mobilefacenet_v1 (chosen in the settings); 1 person has templates of dlib_resnet_v1 only" in out
 
 
 def test_unknown_encoder_setting_is_refused(tmp_path, capsys):

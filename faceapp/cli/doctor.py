@@ -107,7 +107,8 @@ def _encoder_choice(args: argparse.Namespace) -> "EncoderChoice | None":
             return choose_encoder(Settings().recognition.encoder, {}, manifest)
         ctx = build_context(path)
         try:
-            return choose_encoder(ctx.settings.recognition.encoder, ctx.repo.template_model_ids(), manifest)
+            return choose_encoder(ctx.settings.recognition.encoder, ctx.repo.template_model_ids(), manifest,
+                                  ctx.repo.people_by_model())
         finally:
             ctx.close()
     except FaceAppError:
@@ -133,7 +134,10 @@ def _database(args: argparse.Namespace, model_id: str | None) -> dict | str:
 
         ctx = build_context(path, read_only_ok=True)  # a copy on read-only media can be checked too
         by_model = ctx.repo.template_model_ids()
-        stale = {m: n for m, n in by_model.items() if model_id and m != model_id}
+        people = ctx.repo.people_by_model()
+        covered = people.get(model_id or "", set())
+        # people with templates of another model and none of this one (a rebuild keeps both)
+        stale = {m: len(ids - covered) for m, ids in people.items() if model_id and m != model_id and ids - covered}
         point = ctx.operating_point(model_id).describe() if model_id else "n/a (models not loaded)"
         return {"path": str(path) + (" (read-only)" if ctx.read_only else ""),
                 "employees": len(ctx.repo.list_employees()), "templates": by_model,
@@ -174,6 +178,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"  employees {db['employees']}, templates by model {db['templates']}")
         print(f"  recognition: {db['operating_point']}")
     for m, n in db.get("stale_templates", {}).items():
-        print(f"  {n} template(s) from model {m}: those employees must be re-enrolled")
+        print(f"  {n} {'person has' if n == 1 else 'people have'} templates of model {m} only: re-enrol "
+              f"{'them' if n > 1 else 'that person'} or rebuild their templates (faceapp templates rebuild)")
     print("status: OK" if ok else "status: PROBLEMS FOUND (see above)")
     return 0 if ok else EXIT_CHECK

@@ -489,6 +489,15 @@ class Repository(AccessRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin,
         with self._read("counting face templates") as c:
             return {m: int(n) for m, n in c.execute("SELECT model_id, count(*) FROM templates GROUP BY model_id")}
 
+    def people_by_model(self) -> dict[str, set[int]]:
+        """Employee ids with templates, per model id: who a model change leaves without any
+        template of the new model (a rebuild keeps the old model's templates beside the new)."""
+        out: dict[str, set[int]] = {}
+        with self._read("counting face templates") as c:
+            for m, e in c.execute("SELECT DISTINCT model_id, employee_id FROM templates"):
+                out.setdefault(m, set()).add(int(e))
+        return out
+
     def template_counts(self, model_id: str | None = None) -> dict[int, int]:
         """Templates per employee id (optionally of one model), for the employee list."""
         sql, args = "SELECT employee_id, count(*) FROM templates", []

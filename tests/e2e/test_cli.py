@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import cv2
 import numpy as np
@@ -112,11 +113,17 @@ def test_doctor_reports_templates_of_another_model(tmp_path, photos, capsys):
     from faceapp.app import build_context
 
     ctx = build_context(db)
+    # A has this model's template too (as after `templates rebuild`): not a reason to re-enrol
     ctx.repo.add_templates(ctx.repo.find_employee("1").id, np.ones((1, 128), np.float32), [1.0], "old_model@000000000000")
     capsys.readouterr()
+    assert main(["--provider", "cpu", "--db", str(db), "doctor", "--no-cameras"]) == 0
+    assert "only: re-enrol" not in capsys.readouterr().out
+    b = ctx.repo.enrol("2", "B", "", datetime.now(timezone.utc), np.ones((1, 128), np.float32), [1.0],
+                       "old_model@000000000000")  # B only has the old model's template
+    assert b.id
     assert main(["--provider", "cpu", "--db", str(db), "doctor", "--no-cameras"]) == EXIT_CHECK
     out = capsys.readouterr().out
-    assert "1 template(s) from model old_model@000000000000: those employees must be re-enrolled" in out
+    assert "1 person has templates of model old_model@000000000000 only: re-enrol that person" in out
 
 
 def test_employees_list_deactivate_delete(tmp_path, photos, capsys):

@@ -247,3 +247,17 @@ def test_cli_templates_status_and_rebuild(ctx, tmp_path: Path, capsys, astronaut
     assert len(ctx.repo.load_templates(dlib)[0]) == 2  # dlib's stay alongside
     assert main(["--db", db, "--provider", "cpu", "templates", "rebuild", "--encoder", target]) == 0
     assert "0 people rebuilt" in capsys.readouterr().out  # resumable: Eve is done
+    # after switching, only Gus (no crop, so not rebuilt) is left unrecognised: Eve's dlib
+    # template stays beside her new one and is no reason to re-enrol her (doctor said "2 not used")
+    assert main(["--db", db, "settings", "set", "encoder", target]) == 0
+    capsys.readouterr()
+    check = build_context(ctx.db_path)
+    try:
+        choice = check.encoder_choice()
+        assert choice.other == {"dlib_resnet_v1": 1}
+        assert "1 person has templates of dlib_resnet_v1 only" in choice.describe()
+    finally:
+        check.close()
+    assert main(["--db", db, "--provider", "cpu", "doctor", "--no-cameras"]) == 1
+    out = capsys.readouterr().out
+    assert f"1 person has templates of model {dlib} only" in out
