@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ..timekeeping.reports import Table, cell_text
@@ -106,12 +106,14 @@ class ReportsPage(QWidget):
         self.progress.hide()
         self.status = QLabel(self)
         self.previews = QTabWidget(self)
-        filters = QHBoxLayout()
-        for label, w in [(self.tr("From"), self.first), (self.tr("To"), self.last),
-                         (self.tr("Department"), self.department), (self.tr("Employee"), self.employee)]:
-            filters.addWidget(QLabel(label, self))
-            filters.addWidget(w)
-        filters.addStretch()
+        # two rows, so the page (and the window) still fits an 800 px wide screen
+        filters = QGridLayout()
+        for i, (label, w) in enumerate([(self.tr("From"), self.first), (self.tr("To"), self.last),
+                                        (self.tr("Department"), self.department),
+                                        (self.tr("Employee"), self.employee)]):
+            filters.addWidget(QLabel(label, self), i // 2, 2 * (i % 2))
+            filters.addWidget(w, i // 2, 2 * (i % 2) + 1)
+        filters.setColumnStretch(4, 1)
         actions = QHBoxLayout()
         actions.addWidget(QLabel(self.tr("Report"), self))
         actions.addWidget(self.kind)
