@@ -47,6 +47,11 @@ UNUSED_QT = re.compile(
     r")$",
     re.I,
 )
+# System libraries left to the system: CUPS comes with every Linux desktop that prints, and
+# bundling it dragged in GnuTLS, Kerberos and Avahi (about 10 MiB). Qt's CUPS print plugin
+# loads the system's libcups; without one it offers no printers and printing to PDF still
+# works (reports are exported as PDF by QPdfWriter, which needs no plugin).
+LEFT_TO_SYSTEM = re.compile(r"(^|/)libcups\.so(\.\d+)*$")
 QT_CATALOGUE = re.compile(_QT + r"translations/([^/]*)\.qm$", re.I)
 
 
@@ -56,6 +61,8 @@ def unwanted(dest: str, variant: str, languages: Iterable[str] | None = None) ->
     app loads Qt's only next to its own), or every qtbase_* when languages is None."""
     dest = dest.replace("\\", "/")  # Windows bundle paths
     if variant == "cpu" and GPU_PROVIDERS.search(dest):
+        return True
+    if LEFT_TO_SYSTEM.search(dest):
         return True
     catalogue = QT_CATALOGUE.search(dest)
     if catalogue:

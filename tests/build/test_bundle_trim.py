@@ -52,6 +52,15 @@ def test_cpu_variant_leaves_out_the_gpu_providers_and_the_gpu_variant_keeps_them
         assert unwanted(name, "gpu"), name
 
 
+def test_cups_is_left_to_the_system_and_its_print_plugin_stays():
+    """The print support (reports) bundled libcups with GnuTLS, Kerberos and Avahi behind it,
+    and the CPU bundle went over 400 MiB."""
+    for variant in ("cpu", "gpu"):
+        assert unwanted("libcups.so.2", variant) and unwanted("libcups.so", variant)
+        assert not unwanted(f"{QT}/plugins/printsupport/libcupsprintersupport.so", variant)
+        assert not unwanted("libcupsimage.so.2.extra", variant) and not unwanted("libcurl.so.4", variant)
+
+
 def test_only_qts_catalogues_for_faceapps_languages_stay():
     langs = ["zh_CN"]
     assert not unwanted(f"{QT}/translations/qtbase_zh_CN.qm", "cpu", langs)
