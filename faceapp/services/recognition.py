@@ -130,9 +130,12 @@ class RecognitionService:
                                     if f.quality else 1.0)
                         for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
+        decided_before = {t.track_id for t in self.tracker.tracks() if t.decision is not None}
         decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
-        for f, tid in zip(faces, self.tracker.assignment):
-            self.liveness.observe(tid, f.landmarks, f.shape5)
+        if self._needs_liveness:
+            for f, tid in zip(faces, self.tracker.assignment):
+                if self._liveness_pending(tid, decided_before):
+                    self.liveness.observe(tid, f.landmarks, f.shape5)
         alive = {t.track_id for t in self.tracker.tracks()}
         anns = [self._act(d, ts) for d in decisions]
         anns += self._resolve_pending(ts, alive)
@@ -151,8 +154,16 @@ class RecognitionService:
             return None
         return self.liveness.result(decision.track_id).live
 
+    def _liveness_pending(self, track_id: int, decided_before: set[int]) -> bool:
+        """Whether anyone will read this track's head-turn verdict: it is undecided (the
+        verdict is read when it is decided, this frame included) or its decision waits for
+        the challenge. A decided track's verdict is never read again, so its homography fits
+        (a quarter of a video's processing time) are skipped."""
+        return track_id not in decided_before or track_id in self.pending
+
     @property
     def _needs_liveness(self) -> bool:
+        """Something reads the verdict: attendance needs it, or a door hook asks for it."""
         live = self.settings.liveness
         return live.for_attendance or (live.for_door and self.on_decision is not None)
 

@@ -106,3 +106,36 @@ def test_without_a_door_there_is_no_challenge_and_no_access_decision(ctx, astron
     anns += stranger.finish(T0)
     assert [a.kind for a in anns] == ["in", "unknown"]  # no "challenge"
     assert ctx.repo.access_log(None, None) == []
+
+
+def _count_liveness(svc) -> list:
+    seen: list = []
+    observe = svc.liveness.observe
+    svc.liveness.observe = lambda tid, lm, s5: (seen.append(tid), observe(tid, lm, s5))[1]
+    return seen
+
+
+def test_head_turn_is_only_checked_where_its_verdict_is_read(ctx, astronaut):
+    """Issue 19: the homography fits cost a quarter of a video's time. Without a door nothing
+    reads the verdict, so none is computed; with one, only while the track is undecided or
+    its decision waits for the challenge, and the outcome is the same as checking every frame."""
+    svc = ctx.recognition(source="test", access=True)  # door backend none: nobody reads liveness
+    seen = _count_liveness(svc)
+    for i in range(12):
+        svc.process(astronaut, i, T0)
+    assert seen == []
+
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8))
+    g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
+    svc = ctx.recognition(source="test", access=True)
+    seen = _count_liveness(svc)
+    kinds = []
+    for i in range(30):
+        kinds += [a.kind for a in svc.process(astronaut, i, T0 + timedelta(seconds=i))[1]]
+    assert kinds == ["challenge", "repeat"]  # as before (booked by the first service above)
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "liveness failed")]
+    n = ctx.settings.recognition.min_decision_frames
+    # undecided frames up to the deciding one, then the challenge window (8 frames) and no more
+    assert len(seen) == n + 8
