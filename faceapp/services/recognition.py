@@ -25,6 +25,7 @@ from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
 from ..recognition.tracker import Decision, FaceTracker, Observation
 from ..recognition.units import units_for
+from ..vision.tracked import TrackGuidedDetection
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class RecognitionService:
         self.units = units_for(engine)  # every distance in the encoder's units (recognition/units.py)
         self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
         self.liveness = LivenessMonitor(settings.liveness)
+        self.detection = TrackGuidedDetection(engine)  # near the tracks; the whole frame now and then
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
@@ -124,7 +126,7 @@ class RecognitionService:
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         if self._next_tracker is not None:
             self.tracker, self._next_tracker = self._next_tracker, None
-        faces = self.engine.analyze(image)
+        faces = self.detection.analyze(image, [t.box for t in self.tracker.tracks()])
         u = self.units
         observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
                                     if f.quality else 1.0)
