@@ -23,11 +23,15 @@ from .pending_writes import PendingWrites
 from ..settings import Settings
 from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
-from ..recognition.tracker import Decision, FaceTracker, Observation
+from ..recognition.tracker import Decision, FaceTracker, Observation, iou_matrix
 from ..recognition.units import units_for
 from ..vision.tracked import TrackGuidedDetection
 
 log = logging.getLogger(__name__)
+
+# A decided track's face is embedded every this many frames only: enough to notice another
+# person taking its place within a fifth of a second at 25-30 fps.
+RECHECK_EVERY = 5
 
 
 def now_utc() -> datetime:
@@ -56,6 +60,7 @@ class RecognitionService:
         self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
         self.liveness = LivenessMonitor(settings.liveness)
         self.detection = TrackGuidedDetection(engine)  # near the tracks; the whole frame now and then
+        self._frames = 0  # frames processed: the decided tracks' identity re-checks are spread over them
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
@@ -126,9 +131,12 @@ class RecognitionService:
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         if self._next_tracker is not None:
             self.tracker, self._next_tracker = self._next_tracker, None
-        faces = self.detection.analyze(image, [t.box for t in self.tracker.tracks()])
+        tracks = self.tracker.tracks()
+        self._frames += 1
+        faces = self.detection.analyze(image, [t.box for t in tracks], self._embed_mask(tracks))
         u = self.units
-        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
+        observations = [None if f.embedding is None else
+                        Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
                                     if f.quality else 1.0)
                         for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
@@ -155,6 +163,23 @@ class RecognitionService:
         if decision.employee_id is None or not self.settings.liveness.for_door:
             return None
         return self.liveness.result(decision.track_id).live
+
+    def _embed_mask(self, tracks):  # noqa: ANN001, ANN202 - TrackSnapshots -> engine.analyze's embed
+        """Which faces of this frame need a descriptor: not those in the place of a track already
+        decided (its decision stands for the track), except every RECHECK_EVERY frames, when
+        the descriptor is compared with the track's previous one (a different person in the
+        same place starts a new track, recognition/tracker.py). None: embed every face."""
+        decided = [t for t in tracks if t.decision is not None and (self._frames + t.track_id) % RECHECK_EVERY]
+        if not decided:
+            return None
+        boxes = np.asarray([t.box for t in decided], np.float64)
+        threshold = self.tracker.iou_threshold
+
+        def wanted(face_boxes: np.ndarray) -> np.ndarray:
+            iou = iou_matrix(face_boxes, boxes)
+            return ~(iou >= threshold).any(1)
+
+        return wanted
 
     def _liveness_pending(self, track_id: int, decided_before: set[int]) -> bool:
         """Whether anyone will read this track's head-turn verdict: it is undecided (the

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -143,14 +144,23 @@ class FaceEngine:
         """(N, D) descriptors of stored crops with this engine's encoder (template rebuild)."""
         return self.encoder.embed(self.chips_from_crops(crops))
 
-    def analyze(self, image: np.ndarray, max_faces: int | None = None,
-                regions: np.ndarray | None = None) -> list[Face]:
+    def analyze(self, image: np.ndarray, max_faces: int | None = None, regions: np.ndarray | None = None,
+                embed: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Face]:
         """Every face in the image (or in `regions`, see detect()), largest first, with
-        landmarks, chip, embedding, quality."""
+        landmarks, chip, embedding, quality. embed: (N, 4) boxes -> (N,) bool, which faces
+        need a descriptor (the video loop skips people already decided); the others get
+        embedding None."""
         t0 = time.perf_counter()
         dets, shapes5, chips, qchips, t1 = self._detect_align(image, max_faces, regions)
         t2 = time.perf_counter()
-        emb = self.encoder.embed(chips)
+        if embed is None or not len(dets):
+            emb: list[np.ndarray | None] = list(self.encoder.embed(chips))
+        else:
+            want = np.asarray(embed(dets.boxes), bool).reshape(len(dets))
+            emb = [None] * len(dets)
+            if want.any():
+                for i, e in zip(np.flatnonzero(want), self.encoder.embed(chips[want])):
+                    emb[i] = e
         t3 = time.perf_counter()
         self.last_timings = {"detect": t1 - t0, "align": t2 - t1, "embed": t3 - t2}
         return _faces(dets, shapes5, chips, emb, qchips)
@@ -184,7 +194,7 @@ class FaceEngine:
         return dets, shapes5, chips, qchips, t1
 
 
-def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: np.ndarray,
+def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: "np.ndarray | list",
            qchips: np.ndarray | None = None) -> list[Face]:
     """Face records, largest first."""
     faces = [

@@ -14,7 +14,7 @@ is measured by build/bench_clip.py (README "Measured performance").
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -35,7 +35,7 @@ class TrackGuidedDetection:
     """engine.analyze() for one video stream, told where the tracked faces are each frame.
 
     Not thread-safe: one per stream (the recognition service owns one). Engines without
-    region support (test stand-ins) always get the whole frame.
+    region support (test stand-ins) always get plain analyze(image).
     """
 
     def __init__(self, engine, full_every: int = FULL_EVERY, margin: float = MARGIN) -> None:  # noqa: ANN001
@@ -47,8 +47,14 @@ class TrackGuidedDetection:
         self.full_frames = 0
         self.region_frames = 0
 
-    def analyze(self, image: np.ndarray, track_boxes: Sequence[Sequence[float]]) -> list:
-        """The faces of this frame (engine.analyze's list) given the boxes of the tracks alive."""
+    def analyze(self, image: np.ndarray, track_boxes: Sequence[Sequence[float]],
+                embed: Callable[[np.ndarray], np.ndarray] | None = None) -> list:
+        """The faces of this frame (engine.analyze's list) given the boxes of the tracks alive;
+        embed: which faces need a descriptor (FaceEngine.analyze), None for all."""
+        if not getattr(self.engine, "supports_regions", False):  # a stand-in engine: plain analyze
+            self.full_frames += 1
+            return self.engine.analyze(image)
+        extra = {} if embed is None else {"embed": embed}
         grey = _small_grey(image)
         regions = self._regions(image, track_boxes)
         full = (regions is None or self._since_full + 1 >= self.full_every
@@ -57,13 +63,13 @@ class TrackGuidedDetection:
         if full:
             self._since_full = 0
             self.full_frames += 1
-            return self.engine.analyze(image)
+            return self.engine.analyze(image, **extra)
         self._since_full += 1
         self.region_frames += 1
-        return self.engine.analyze(image, regions=regions)
+        return self.engine.analyze(image, regions=regions, **extra)
 
     def _regions(self, image: np.ndarray, track_boxes: Sequence[Sequence[float]]) -> np.ndarray | None:
-        if not getattr(self.engine, "supports_regions", False) or len(track_boxes) == 0:
+        if len(track_boxes) == 0:
             return None
         b = np.asarray(track_boxes, np.float64).reshape(-1, 4)
         side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])

@@ -139,3 +139,29 @@ def test_head_turn_is_only_checked_where_its_verdict_is_read(ctx, astronaut):
     n = ctx.settings.recognition.min_decision_frames
     # undecided frames up to the deciding one, then the challenge window (8 frames) and no more
     assert len(seen) == n + 8
+
+
+def test_a_decided_track_is_embedded_only_for_its_identity_recheck(ctx, astronaut):
+    """Issue 19: once a track is decided its descriptor is only needed to notice another
+    person taking its place, every RECHECK_EVERY frames; the booking is the same."""
+    from faceapp.services.recognition import RECHECK_EVERY
+
+    svc = ctx.recognition(source="test")
+    embedded: list[int] = []
+    analyze = svc.detection.analyze
+
+    def counting(image, boxes, embed=None):  # noqa: ANN001
+        faces = analyze(image, boxes, embed)
+        embedded.append(sum(f.embedding is not None for f in faces))
+        return faces
+
+    svc.detection.analyze = counting
+    kinds = []
+    for i in range(40):
+        kinds += [a.kind for a in svc.process(astronaut, i, T0 + timedelta(seconds=i))[1]]
+    assert kinds == ["in"]
+    n = ctx.settings.recognition.min_decision_frames
+    assert embedded[:n] == [1] * n  # undecided: every frame
+    after = embedded[n:]
+    assert sum(after) == len(after) // RECHECK_EVERY or sum(after) == len(after) // RECHECK_EVERY + 1
+    assert len(svc.tracker.tracks()) == 1  # the one face stayed one track

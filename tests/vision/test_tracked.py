@@ -72,7 +72,7 @@ class _Engine:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def analyze(self, image, regions=None):  # noqa: ANN001
+    def analyze(self, image, regions=None, embed=None):  # noqa: ANN001
         self.calls.append("full" if regions is None else "near")
         return []
 
