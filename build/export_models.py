@@ -139,7 +139,21 @@ def with_packs(models: dict) -> dict:
     return models
 
 
+# What is known of the training data of the weights that are not encoder packs (the packs
+# carry theirs in their provenance), as the upstream projects state it.
+TRAINING_DATA = {
+    "dlib_shape_predictor_5": "dlib's 5-point face landmark dataset: 7,198 faces from images on the internet, "
+                              "annotated by Davis King (dlib-models README)",
+    "mtcnn_pnet": "WIDER FACE (face boxes) and CelebA (landmarks), per Zhang et al. 2016; facenet-pytorch's "
+                  "weights are a port of the authors' released MTCNN Caffe models",
+}
+TRAINING_DATA["mtcnn_rnet"] = TRAINING_DATA["mtcnn_onet"] = TRAINING_DATA["mtcnn_pnet"]
+
+
 def manifest_of(models: dict) -> dict:
+    for entry in models.values():
+        if entry.get("id") in TRAINING_DATA:
+            entry["training_data"] = TRAINING_DATA[entry["id"]]
     return {"version": 2, "generated_by": "build/export_models.py", "default_encoder": DEFAULT_ENCODER,
             "models": dict(sorted(with_packs(models).items()))}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import random
 import sys
 from collections import defaultdict
@@ -18,6 +19,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "faces"
+log = logging.getLogger(__name__)
+
+
+def write_splits(subset: str, min_images: int, seeds: int, cap: int, out_dir: Path) -> list[Path]:
+    """Write the seeded splits of one shared subset; returns the files (build/fit_encoder_units.py
+    uses the same splits of the development set)."""
+    split = SHARED / subset / "identification_split.csv"
+    photos: dict[str, list[str]] = defaultdict(list)
+    with open(split, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            photos[row["identity"]].append(row["path"])
+    people = sorted(p for p, ps in photos.items() if len(ps) >= min_images)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    for seed in range(seeds):
+        rng = random.Random(seed)
+        order = people[:]
+        rng.shuffle(order)
+        strangers = set(order[: len(order) // 2])
+        out = out_dir / f"{subset}_ge{min_images}_seed{seed}.csv"
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["path", "identity", "role"])
+            for person in people:
+                chosen = rng.sample(photos[person], min(cap, len(photos[person])))
+                for i, path in enumerate(chosen):
+                    role = "unknown" if person in strangers else ("gallery" if i == 0 else "probe")
+                    w.writerow([path, person, role])
+        log.info("%s: %d enrolled, %d strangers", out, len(people) - len(strangers), len(strangers))
+        files.append(out)
+    return files
 
 
 def main() -> int:
@@ -32,27 +64,8 @@ def main() -> int:
     if not split.is_file():
         print(f"error: {split} not found", file=sys.stderr)
         return 2
-    photos: dict[str, list[str]] = defaultdict(list)
-    with open(split, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            photos[row["identity"]].append(row["path"])
-    people = sorted(p for p, ps in photos.items() if len(ps) >= args.min_images)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    for seed in range(args.seeds):
-        rng = random.Random(seed)
-        order = people[:]
-        rng.shuffle(order)
-        strangers = set(order[: len(order) // 2])
-        out = args.out_dir / f"{args.subset}_ge{args.min_images}_seed{seed}.csv"
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["path", "identity", "role"])
-            for person in people:
-                chosen = rng.sample(photos[person], min(args.cap, len(photos[person])))
-                for i, path in enumerate(chosen):
-                    role = "unknown" if person in strangers else ("gallery" if i == 0 else "probe")
-                    w.writerow([path, person, role])
-        print(f"{out}: {len(people) - len(strangers)} enrolled, {len(strangers)} strangers")
+    for out in write_splits(args.subset, args.min_images, args.seeds, args.cap, args.out_dir):
+        print(out)
     return 0
 
 

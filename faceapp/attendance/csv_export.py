@@ -175,6 +175,12 @@ def write_summary_csv(summaries: Iterable[DailySummary], target: Target, layout:
     return _write(target, SUMMARY_COLUMNS, (summary_row(s) for s in summaries))
 
 
+def write_table_csv(target: Target, header: Sequence[str], rows: Iterable[list[str]]) -> int:
+    """Any table of text cells (time-keeping reports) with the same rules: BOM, RFC 4180,
+    formula-looking cells neutralised, atomic write to a path. Returns the rows written."""
+    return _write(target, header, rows)
+
+
 def _write_rows(fh: IO[str], header: Sequence[str], rows: Iterable[list[str]]) -> int:
     fh.write("\ufeff")
     writer = csv.writer(fh, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)

@@ -38,3 +38,9 @@ class AttendanceSettings(SettingsSection):
         "shifts go past midnight, so a shift stays on one day.",
         label="Attendance day starts at (hour)",
     )
+    announce_late: bool = option(
+        False, None, None,
+        "The check-in greeting also says how late the person is by their shift, for example "
+        "\"late 12 min\" (grace minutes count as on time). Off: the greeting never mentions it.",
+        label="Say \"late N min\" when someone checks in late", key="announce_late",
+    )

@@ -34,7 +34,7 @@ EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell rep
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, settings, templates, vision
+    from . import access, attendance, bench, doctor, evaluate, reports, settings, templates, timekeeping, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.register(sub)
     attendance.register(sub)
     access.register(sub)
+    timekeeping.register(sub)
+    reports.register(sub)
     doctor.register(sub)
     bench.register(sub)
     settings.register(sub)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..settings import OptionInfo, Settings, SettingsError
-from ..shared.errors import InvalidValueError
+from ..shared.errors import FaceAppError, InvalidValueError
 from . import desktop_settings
 from .common import EXIT_CHECK
+
+if TYPE_CHECKING:
+    from ..app import AppContext
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
@@ -65,15 +68,33 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     return Settings.masked(values)
 
 
+def _distances_in_use(ctx: "AppContext") -> dict[str, tuple[float, str]]:
+    """Distance settings still at their default follow the database's encoder (its pack's
+    measured value): {key: (value in use, encoder)}, so `show` does not claim dlib's 0.5 is
+    used where MobileFaceNet's 0.81 is."""
+    from ..recognition.units import DISTANCE_SETTINGS
+
+    try:
+        units = ctx.encoder_units()
+    except FaceAppError:  # models unreadable: the values as stored are all that can be said
+        return {}
+    r = ctx.settings.recognition
+    effective = units.settings(r)
+    return {k: (getattr(effective, k), units.encoder) for k in DISTANCE_SETTINGS
+            if getattr(effective, k) != getattr(r, k)}
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     ctx = _context(args, reads_only=True)
     try:
         values = _shown(ctx.settings.to_dict()) | desktop_settings.values(ctx)
         infos = [*Settings.describe(), *desktop_settings.INFOS]
+        in_use = _distances_in_use(ctx)
         if args.json:
             print(json.dumps([{"key": i.key, "section": i.section, "value": values[i.key], "default": i.default,
                                "range": None if i.lo is None else [i.lo, i.hi], "choices": list(i.choices),
-                               "secret": i.secret} for i in infos], indent=2))
+                               "secret": i.secret} | ({"in_use": in_use[i.key]} if i.key in in_use else {})
+                              for i in infos], indent=2))
         else:
             section = ""
             for i in infos:
@@ -81,7 +102,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                     section = i.section
                     print(f"[{section}]")
                 rng = f"  ({i.lo}..{i.hi})" if i.lo is not None else f"  ({', '.join(i.choices)})" if i.choices else ""
-                print(f"{i.key} = {_text(values[i.key])}{rng}")
+                used = f"  [default: {in_use[i.key][1]} uses {in_use[i.key][0]:g}]" if i.key in in_use else ""
+                print(f"{i.key} = {_text(values[i.key])}{rng}{used}")
         for problem in ctx.settings_problems:
             print(f"error: stored setting damaged, using the default: {problem}", file=sys.stderr)
         return EXIT_CHECK if ctx.settings_problems else 0

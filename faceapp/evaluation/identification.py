@@ -5,6 +5,8 @@ calibrated from the gallery alone; FNIR at stated FPIRs with their counts and bo
 from __future__ import annotations
 
 import logging
+import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,14 +16,17 @@ from ..recognition.calibration import calibrated_gallery
 from ..recognition.fusion import centroids, frame_weight, fuse
 from ..recognition.units import DLIB_UNITS, EncoderUnits, units_for
 from ..recognition.gallery import Gallery
+from ..recognition.quality_model import QualityModel, QualityRule, quality_rule
 from ..recognition.settings import RecognitionSettings
 from ..shared.errors import ImageReadError, InputFileError
 from ..vision.imageio import read_image
+from .degrade import Degrade, apply as apply_degrade
 from .metrics import IndexFileError, clopper_pearson_upper, read_index
 
 log = logging.getLogger(__name__)
 
 ROLES = ("gallery", "probe", "unknown")
+CLEAN = Degrade()
 
 
 def load_split(csv_path: Path, root: Path | None = None) -> list[tuple[Path, str, str]]:
@@ -33,38 +38,54 @@ def load_split(csv_path: Path, root: Path | None = None) -> list[tuple[Path, str
     return [(root / r["path"], r["identity"], r["role"].strip()) for r in rows]
 
 
-def _largest(engine, path: Path) -> tuple[np.ndarray, float] | None:
-    faces = engine.analyze(read_image(path), max_faces=1)
-    return (faces[0].embedding, frame_weight(faces[0].quality.yaw_deg)) if faces else None
+def _largest(engine, path: Path, level: Degrade = CLEAN, face_px: float | None = None) -> tuple | None:
+    image = read_image(path)
+    faces = engine.analyze(image if level.clean else apply_degrade(image, level, face_px), max_faces=1)
+    if not faces:
+        return None
+    q = faces[0].quality
+    return faces[0].embedding, frame_weight(q.yaw_deg), np.array([q.size_px, q.blur, q.yaw_deg], np.float32)
 
 
-def embed_all(engine, paths: list[Path], cache: Path | None = None) -> tuple[dict, dict[str, str]]:
-    """{path: (descriptor, fusion weight)} of every photo's largest face, and the failures.
-    With `cache`, descriptors already computed for the same model are reused (an .npz)."""
-    known: dict[str, tuple[np.ndarray, float]] = {}
+def cache_key(path: str, level: Degrade = CLEAN) -> str:
+    """A photo's key in the descriptor cache: its real path (one photo reached through a link
+    or another --root is one entry), prefixed by the degradation if any."""
+    real = os.path.realpath(path)
+    return real if level.clean else f"{level.name}|{real}"
+
+
+def embed_all(engine, paths: list[Path], cache: Path | None = None, level: Degrade = CLEAN,
+              face_px: dict[str, float] | None = None) -> tuple[dict, dict[str, str]]:
+    """{path: (descriptor, fusion weight, quality [size_px, blur, yaw])} of every photo's largest
+    face, and the failures. `level` degrades each photo first (face_px: its clean face width, the
+    size degradation's reference). With `cache`, descriptors already computed for the same
+    model and level are reused (one .npz holds every level)."""
+    known: dict[str, tuple] = {}
     if cache is not None and cache.is_file():
         z = np.load(cache, allow_pickle=False)
-        if str(z["model_id"]) == engine.model_id:
-            known = {p: (e, float(w)) for p, e, w in zip(z["paths"], z["emb"], z["weight"])}
-    out, failures = {}, {}
+        if str(z["model_id"]) == engine.model_id and "quality" in z:
+            known = {p: (e, float(w), q) for p, e, w, q in zip(z["paths"], z["emb"], z["weight"], z["quality"])}
+    out, failures, added = {}, {}, 0
     for path in paths:
-        key = str(path)
+        key = cache_key(str(path), level)
         if key in known:
-            out[key] = known[key]
+            out[str(path)] = known[key]
             continue
         try:
-            got = _largest(engine, path)
+            got = _largest(engine, path, level, (face_px or {}).get(str(path)))
         except ImageReadError as exc:
-            failures[key] = str(exc)
+            failures[str(path)] = str(exc)
             continue
         if got is None:
-            failures[key] = "no face"
+            failures[str(path)] = "no face"
         else:
-            out[key] = known[key] = got
-    if cache is not None and known:
+            out[str(path)] = known[key] = got
+            added += 1
+    if cache is not None and added:
         keys = sorted(known)
         np.savez(cache, model_id=np.array(engine.model_id), paths=np.array(keys),
-                 emb=np.stack([known[k][0] for k in keys]), weight=np.array([known[k][1] for k in keys]))
+                 emb=np.stack([known[k][0] for k in keys]), weight=np.array([known[k][1] for k in keys]),
+                 quality=np.stack([known[k][2] for k in keys]))
     return out, failures
 
 
@@ -116,17 +137,20 @@ def _arrange(rows: list[tuple[Path, str, str]], distractors: list[tuple[Path, st
 
 
 def _visit_probes(visits: list[tuple[str, list[str]]], desc: dict,
-                  units: EncoderUnits = DLIB_UNITS) -> tuple[list[str], np.ndarray]:
-    """(identity, fused probe) of every visit whose photos all have a face, fused as the
-    live tracker fuses (renormalised for unit-vector encoders)."""
-    ids, probes = [], []
+                  units: EncoderUnits = DLIB_UNITS) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(identity, fused probe, quality) of every visit whose photos all have a face, fused as
+    the live tracker fuses (renormalised for unit-vector encoders); the quality is the
+    fusion-weighted mean face size of its photos, as a live track's."""
+    ids, probes, quality = [], [], []
     for ident, photos in visits:
         if all(p in desc for p in photos):
             emb = np.stack([desc[p][0] for p in photos])
-            probes.append(fuse(emb, np.array([desc[p][1] for p in photos]), units.renormalise))
+            w = np.array([desc[p][1] for p in photos])
+            probes.append(fuse(emb, w, units.renormalise))
+            quality.append(float(np.average([desc[p][2][0] for p in photos], weights=w)))
             ids.append(ident)
     dim = next(iter(desc.values()))[0].shape[-1] if desc else 128
-    return ids, (np.stack(probes) if probes else np.zeros((0, dim), np.float32))
+    return ids, (np.stack(probes) if probes else np.zeros((0, dim), np.float32)), np.array(quality)
 
 
 def _scores(gallery: Gallery, probes: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -136,20 +160,56 @@ def _scores(gallery: Gallery, probes: np.ndarray, names: list[str]) -> tuple[np.
             [names[m.candidate_id] if m.candidate_id is not None else "" for m in matches])
 
 
-def _rates(t: float, margin: float, mate: tuple, stranger: tuple, same: set) -> dict:
-    """FNIR (mates not accepted as themselves), wrong-person and FPIR at threshold t."""
+def _rates(t, margin: float, mate: tuple, stranger: tuple, same: set, t_stranger=None) -> dict:
+    """FNIR (mates not accepted as themselves), wrong-person and FPIR at threshold t (one
+    number, or one per visit: mates t, strangers t_stranger; -inf = declined)."""
     (md, mm, mc, mt), (sd, sm, sc, st) = mate, stranger
+    ts = t if t_stranger is None else t_stranger
     m_acc = (md <= t) & (mm >= margin)
     right = m_acc & (np.array(mc) == np.array(mt)) if len(mt) else m_acc
-    s_acc = (sd <= t) & (sm >= margin)
+    s_acc = (sd <= ts) & (sm >= margin)
     alias = np.array([(a, b) in same or (b, a) in same for a, b in zip(st, sc)], bool) if len(st) else s_acc
     fa = int((s_acc & ~alias).sum())
     n_s = int(len(sd) - (s_acc & alias).sum())
-    return {"threshold": float(t), "fnir": float(1 - right.mean()) if len(md) else float("nan"),
+    decided = np.isfinite(t) if np.ndim(t) else np.array(True)
+    return {"threshold": float(t) if np.ndim(t) == 0 else float(np.median(t[decided])) if decided.any() else math.nan,
+            "fnir": float(1 - right.mean()) if len(md) else float("nan"),
             "tpir": float(right.mean()) if len(md) else float("nan"),
             "wrong_person": float((m_acc & ~right).mean()) if len(md) else float("nan"),
             "fpir": fa / n_s if n_s else float("nan"), "false_accepts": fa, "stranger_visits": n_s,
             "fpir_upper95": clopper_pearson_upper(fa, n_s), "same_person_excluded": int((s_acc & alias).sum())}
+
+
+QUALITY_EDGES = (0.0, 40.0, 50.0, 60.0, 80.0, math.inf)  # visit face size (px) buckets of the report
+
+
+def _bucket_counts(threshold: float, rule: QualityRule | None, mate: tuple, stranger: tuple, mate_qual: np.ndarray,
+                   str_qual: np.ndarray, margin: float, same: set) -> list[dict]:
+    """Per bucket of measured visit face size, at the site's default target: visits, misses and
+    false accepts with the clean threshold ("before") and with the quality rule ("after")."""
+    def part(vis: tuple, sel: np.ndarray) -> tuple:
+        return tuple(v[sel] if isinstance(v, np.ndarray) else [x for x, k in zip(v, sel) if k] for v in vis)
+
+    rows = []
+    for lo, hi in zip(QUALITY_EDGES[:-1], QUALITY_EDGES[1:]):
+        ms, ss = (mate_qual >= lo) & (mate_qual < hi), (str_qual >= lo) & (str_qual < hi)
+        m, st = part(mate, ms), part(stranger, ss)
+        before = _rates(threshold, margin, m, st, same)
+        row = {"lo": lo, "hi": hi, "mate_visits": int(ms.sum()), "stranger_visits": before["stranger_visits"],
+               "misses_before": int(round((1 - before["tpir"]) * ms.sum())) if ms.any() else 0,
+               "false_accepts_before": before["false_accepts"]}
+        if rule is not None:
+            after = _rates(_rule_thresholds(rule, mate_qual[ms]), margin, m, st, same,
+                           _rule_thresholds(rule, str_qual[ss]))
+            row |= {"misses_after": int(round((1 - after["tpir"]) * ms.sum())) if ms.any() else 0,
+                    "false_accepts_after": after["false_accepts"], "stranger_visits_after": after["stranger_visits"]}
+        rows.append(row)
+    return rows
+
+
+def _rule_thresholds(rule: QualityRule, quality: np.ndarray) -> np.ndarray:
+    """Each visit's threshold under the quality rule; -inf where it declines to decide."""
+    return np.array([-np.inf if (t := rule.threshold(float(q))) is None else t for q in quality])
 
 
 def _oracle_threshold(stranger: tuple, margin: float, target: float, same: set = frozenset()) -> float:
@@ -166,12 +226,16 @@ def _oracle_threshold(stranger: tuple, margin: float, target: float, same: set =
 def evaluate_identification(engine, rows: list[tuple[Path, str, str]], thresholds: list[float],
                             proto: Protocol | None = None, distractors: list[tuple[Path, str, str]] = (),
                             cache: Path | None = None, same_person: set[tuple[str, str]] = frozenset(),
-                            sizes: list[int] | None = None) -> dict:
+                            sizes: list[int] | None = None, degrade: Degrade = CLEAN,
+                            quality: QualityModel | None = None) -> dict:
     """Open-set identification as the product decides: people enrolled with enrol_samples photos
     (centroids), visits of visit_frames photos fused like a track, the operating point
     calibrated from the gallery alone (never from the probes) for each target, plus fixed
     thresholds and the oracle DET curve for comparison. same_person: identity pairs known to
-    be one person under two names (dataset label errors), not counted as false accepts."""
+    be one person under two names (dataset label errors), not counted as false accepts.
+    degrade: the probes (never the gallery) as a poorer camera would see them. quality: the
+    encoder's quality table; the threshold then depends on each visit's face size (the
+    "quality_rule" rows, beside the clean "calibrated" ones)."""
     proto = proto or Protocol()
     split = _arrange(rows, list(distractors), proto)
     paths = sorted({p for ps in split.gallery.values() for p in ps} | {p for _, ps in split.mates for p in ps}
@@ -183,12 +247,18 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     gal_ids = [n for n, i in enumerate(names) for p in split.gallery[i] if p in desc]
     gal_mat = np.stack([desc[p][0] for i in names for p in split.gallery[i] if p in desc])
     units = units_for(engine)
-    mate_ids, mate_q = _visit_probes([mv for mv in split.mates if mv[0] in names], desc, units)
-    str_ids, str_q = _visit_probes(split.strangers, desc, units)
+    pdesc, lost = desc, {}
+    if not degrade.clean:  # probes as the camera of this level sees them; the gallery stays clean
+        probe_paths = sorted({p for _, ps in split.mates + split.strangers for p in ps if p in desc})
+        pdesc, lost = embed_all(engine, [Path(p) for p in probe_paths], cache, degrade,
+                                {p: float(desc[p][2][0]) for p in probe_paths})
+    mate_ids, mate_q, mate_qual = _visit_probes([mv for mv in split.mates if mv[0] in names], pdesc, units)
+    str_ids, str_q, str_qual = _visit_probes(split.strangers, pdesc, units)
     out = {"gallery_people": len(names), "enrolled_people": len(enrolled), "known_probes": len(mate_ids),
            "unknown_probes": len(str_ids), "stranger_people": len(set(str_ids)),
            "protocol": vars(proto) | {"targets": list(proto.targets)}, "failures": failures,
-           "min_margin": proto.min_margin, "by_threshold": [], "calibrated": [], "oracle": [], "det": []}
+           "min_margin": proto.min_margin, "by_threshold": [], "calibrated": [], "oracle": [], "det": [],
+           "degrade": degrade.name, "degrade_failures": len(lost), "quality_rule": []}
     ids_arr, mat = np.array(gal_ids, np.int64), gal_mat
     settings = RecognitionSettings()
     for target in sorted(set(proto.targets) | {proto.site_target}, reverse=True):
@@ -200,6 +270,17 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
         row |= {"target": target, "model": point.tail.source if point.tail else "fixed",
                 "described": point.describe(), "site_default": target == proto.site_target}
         out["calibrated"].append(row)
+        rule = quality_rule(quality, point) if quality is not None else None
+        if rule is not None:
+            t_mate, t_str = _rule_thresholds(rule, mate_qual), _rule_thresholds(rule, str_qual)
+            qrow = _rates(t_mate, proto.min_margin, mate, stranger, same_person, t_str)
+            qrow |= {"target": target, "site_default": target == proto.site_target, "described": rule.describe(),
+                     "declined_mates": int(np.isneginf(t_mate).sum()),
+                     "declined_strangers": int(np.isneginf(t_str).sum())}
+            out["quality_rule"].append(qrow)
+        if target == proto.site_target:
+            out["_site"] = (point.threshold, rule, mate, stranger, mate_qual, str_qual)
+    out["buckets"] = _bucket_counts(*out.pop("_site"), proto.min_margin, same_person)
     base = Gallery(*centroids(ids_arr, mat), threshold=10.0, min_margin=proto.min_margin)
     mate = (*_scores(base, mate_q, names), mate_ids)
     stranger = (*_scores(base, str_q, names), str_ids)
@@ -280,19 +361,24 @@ def pool_reports(reports: list[dict]) -> dict:
     out["splits"] = len(reports)
     out["failures"] = {k: v for r in reports for k, v in r["failures"].items()}
     margin, same = first["min_margin"], first.get("_same", frozenset())
-    out["calibrated"] = []
-    for rows in zip(*(r["calibrated"] for r in reports)):
-        w = np.array([r["known_probes"] for r in reports], float)
-        fa, n = sum(x["false_accepts"] for x in rows), sum(x["stranger_visits"] for x in rows)
-        ts = [x["threshold"] for x in rows]
-        out["calibrated"].append(dict(rows[0]) | {
-            "threshold": float(np.mean(ts)), "threshold_range": [min(ts), max(ts)],
-            "fnir": float(np.average([x["fnir"] for x in rows], weights=w)),
-            "tpir": float(np.average([x["tpir"] for x in rows], weights=w)),
-            "wrong_person": float(np.average([x["wrong_person"] for x in rows], weights=w)),
-            "false_accepts": fa, "stranger_visits": n, "fpir": fa / n if n else float("nan"),
-            "fpir_upper95": clopper_pearson_upper(fa, n),
-            "same_person_excluded": sum(x["same_person_excluded"] for x in rows)})
+    w = np.array([r["known_probes"] for r in reports], float)
+    for key in ("calibrated", "quality_rule"):
+        out[key] = []
+        for rows in zip(*(r[key] for r in reports)):
+            fa, n = sum(x["false_accepts"] for x in rows), sum(x["stranger_visits"] for x in rows)
+            ts = [x["threshold"] for x in rows]
+            out[key].append(dict(rows[0]) | {
+                "threshold": float(np.mean(ts)), "threshold_range": [min(ts), max(ts)],
+                "fnir": float(np.average([x["fnir"] for x in rows], weights=w)),
+                "tpir": float(np.average([x["tpir"] for x in rows], weights=w)),
+                "wrong_person": float(np.average([x["wrong_person"] for x in rows], weights=w)),
+                "false_accepts": fa, "stranger_visits": n, "fpir": fa / n if n else float("nan"),
+                "fpir_upper95": clopper_pearson_upper(fa, n),
+                "same_person_excluded": sum(x["same_person_excluded"] for x in rows)}
+                | {k: sum(x[k] for x in rows) for k in ("declined_mates", "declined_strangers") if k in rows[0]})
+    out["buckets"] = [dict(rows[0]) | {k: sum(x[k] for x in rows) for k in rows[0] if k not in ("lo", "hi")}
+                      for rows in zip(*(r["buckets"] for r in reports))]
+    out["degrade_failures"] = sum(r["degrade_failures"] for r in reports)
     out["det"] = []
     for curves in zip(*(r["det"] for r in reports)):
         mate, stranger = _concat([c["_raw"][0] for c in curves]), _concat([c["_raw"][1] for c in curves])
@@ -386,3 +472,44 @@ def _fpir(row: dict, no_strangers: str) -> str:
     if not row["stranger_visits"]:
         return f"{no_strangers:>22s}"
     return f"{_pct(row['fpir'], 7, 3)} ({row['false_accepts']}/{row['stranger_visits']})"
+
+
+def _share(k: int, n: int) -> str:
+    return f"{100 * k / n:6.2f}%" if n else "     - "
+
+
+def format_levels(reports: list[dict]) -> str:
+    """One block per --degrade level: the calibrated threshold as it is ("clean rule") and with
+    the encoder's quality rule, per target; then the site default per measured visit face size."""
+    lines = [f"{'probes':24s} {'target':>7s} {'rule':>7s} {'threshold':>9s} {'FNIR':>7s} {'FPIR measured':>20s} "
+             f"{'95% upper':>9s} {'declined':>15s}"]
+    for r in reports:
+        name = r["degrade"] + (f" ({r['degrade_failures']} photos lost)" if r.get("degrade_failures") else "")
+        rules = {c["target"]: c for c in r["quality_rule"]}
+        for c in r["calibrated"]:
+            rows = [("clean", c, "")]
+            if c["target"] in rules:
+                q = rules[c["target"]]
+                rows.append(("quality", q, f"{q['declined_mates']}m/{q['declined_strangers']}s"))
+            for rule, x, declined in rows:
+                th = "declined" if math.isnan(x["threshold"]) else f"{x['threshold']:.3f}"
+                lines.append(f"{name:24s} {x['target']:7g} {rule:>7s} {th:>9s} {100 * x['fnir']:6.2f}% "
+                             f"{100 * x['fpir']:7.3f}% ({x['false_accepts']:>3d}/{x['stranger_visits']:>5d}) "
+                             f"{100 * x['fpir_upper95']:8.3f}% {declined:>15s}")
+                name = ""
+    lines += ["", "site default target, by measured visit face size (px): misses / mate visits, "
+                  "false accepts / stranger visits; clean rule -> quality rule"]
+    for r in reports:
+        for b in r["buckets"]:
+            if not (b["mate_visits"] or b["stranger_visits"]):
+                continue
+            hi = "" if math.isinf(b["hi"]) else f"{b['hi']:g}"
+            after = (f" -> {b['misses_after']}/{b['mate_visits']}, {b['false_accepts_after']}"
+                     f"/{b['stranger_visits_after']}" if "misses_after" in b else "")
+            lines.append(f"  {r['degrade']:22s} {b['lo']:>3g}-{hi:<4s} misses {b['misses_before']}/{b['mate_visits']}"
+                         f" ({_share(b['misses_before'], b['mate_visits']).strip()}), false accepts "
+                         f"{b['false_accepts_before']}/{b['stranger_visits']}{after}")
+    described = next((q["described"] for r in reports for q in r["quality_rule"] if q["site_default"]), None)
+    if described:
+        lines.append(f"quality rule at the default target: {described}")
+    return "\n".join(lines)

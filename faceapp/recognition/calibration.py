@@ -33,6 +33,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .gallery import Gallery
+    from .quality_model import QualityRule
     from .settings import RecognitionSettings
     from .units import EncoderUnits
 
@@ -136,6 +137,7 @@ class OperatingPoint:
     looks: int  # looks per visit that share the target
     tail: ImpostorTail | None  # None: a fixed manual threshold (expert override)
     clamped: bool = False
+    quality: "QualityRule | None" = None  # threshold by track quality (quality_model.py); None: clean only
 
     @property
     def calibrated(self) -> bool:
@@ -156,7 +158,8 @@ class OperatingPoint:
         per = f"about 1 stranger in {round(1 / rate):,} accepted" if rate > 0 else "no stranger expected to pass"
         note = ", clamped" if self.clamped else ""
         model = "from this gallery" if self.tail.source == "gallery" else f"from the {self.tail.source}"
-        return f"{who}, {per} ({model}{note})"
+        rule = f"; {self.quality.describe()}" if self.quality is not None else ""
+        return f"{who}, {per} ({model}{note}){rule}"
 
 
 def operating_point(tail: ImpostorTail, people: int, target: float, looks: int,
@@ -175,10 +178,17 @@ def calibrated_gallery(employee_ids: np.ndarray, matrix: np.ndarray, settings: "
                        looks: int, units: "EncoderUnits | None" = None) -> tuple["Gallery", OperatingPoint]:
     """The live gallery (one centroid per person) and its operating point for the settings:
     calibrated from these templates, or the fixed expert threshold. Every distance (shipped
-    impostor model, clamp, fixed threshold, margin) is in the encoder's units (default dlib's)."""
+    impostor model, clamp, fixed threshold, margin) is in the encoder's units (default dlib's).
+    With `units` given (the live loop, Settings, doctor), a calibrated point also carries the
+    encoder's quality rule (quality_model.py); without, the clean rule only (evaluation rows)."""
+    from dataclasses import replace
+
     from .fusion import centroids
     from .gallery import Gallery
+    from .quality_model import load_quality_model, quality_rule
     from .units import DLIB_UNITS
+
+    quality = load_quality_model(units.encoder) if units is not None else None
 
     units = units or DLIB_UNITS
     settings = units.settings(settings)
@@ -188,4 +198,6 @@ def calibrated_gallery(employee_ids: np.ndarray, matrix: np.ndarray, settings: "
     else:
         tail = impostor_tail(employee_ids, matrix, people, centres, units.impostor_model)
         point = operating_point(tail, len(people), settings.strangers_per_1000 / 1000, looks, units.threshold_range)
+        if quality is not None:
+            point = replace(point, quality=quality_rule(quality, point))
     return Gallery(people, centres, point.threshold, settings.min_margin), point

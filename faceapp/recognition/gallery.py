@@ -35,6 +35,7 @@ class Match:
     second_id: that other person, or None.
     candidate_id: the nearest person even when the result is unknown (for logs and the UI's
     "looks like ..."); never use it to grant access.
+    reason: for an unknown that is not simply too far: "come_closer" (quality_model.py).
     """
 
     employee_id: int | None
@@ -42,6 +43,7 @@ class Match:
     margin: float
     second_id: int | None
     candidate_id: int | None = None
+    reason: str = ""
 
     @property
     def known(self) -> bool:

@@ -9,7 +9,10 @@ is unknown. Each look has the same per-look threshold (the operating point divid
 false-accept budget by the number of looks, see calibration.py), so a stranger standing at the
 desk gets no more chances than the budget allows, and an employee facing the camera is named
 after the first few frames. Deciding once per track keeps a person standing at the desk from
-being booked every frame.
+being booked every frame. The judge is given the track's quality too (the fusion-weighted mean
+face size of the frames fused): the threshold depends on it, and a track too poor to decide on
+gets no decision at that look and, at its last look, an unknown with reason "come_closer"
+(recognition/quality_model.py).
 
 Greedy IoU assignment: faces at a desk barely overlap, so Hungarian buys nothing. A face whose
 descriptor jumped far from its track's previous frame (a cut to another camera, someone
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 _DEFAULTS = RecognitionSettings()
 
 Box = tuple[float, float, float, float]
-Judge = Callable[[np.ndarray], Match]  # fused probe -> the gallery's verdict
+Judge = Callable[[np.ndarray, float], Match]  # (fused probe, track quality) -> the gallery's verdict
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Observation:
 
     embedding: np.ndarray  # (D,)
     weight: float = 1.0
+    quality: float = math.nan  # face size in px (quality_model.py's measure); nan: not known
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class Decision:
     looks: looks taken so far, the deciding one included.
     candidate_id: the nearest person even when unknown (logs only; never grants anything).
     track_id: the track; box: its last box x1, y1, x2, y2; frame: the frame id it was decided at.
+    reason: why an unknown is unknown when it is not "too far": "come_closer" (the faces were
+    too poor to decide on at any look; quality_model.py). Never set for a known person.
+    quality: the track's quality at the deciding look (fusion-weighted mean face size).
     """
 
     track_id: int
@@ -72,6 +79,8 @@ class Decision:
     frame: Hashable
     looks: int = 1
     candidate_id: int | None = None
+    reason: str = ""
+    quality: float = field(default=math.nan, compare=False)  # nan != nan would break equality
 
 
 @dataclass
@@ -84,6 +93,8 @@ class _Track:
     looked_at: int = 0  # frames at the last look
     weighted: np.ndarray | None = None  # sum of weight * embedding
     weight: float = 0.0
+    quality_sum: float = 0.0  # sum of weight * quality over frames whose quality is known
+    quality_weight: float = 0.0
     last_embedding: np.ndarray | None = None  # the previous frame's descriptor (appearance check)
     last_match: Match | None = None
     decision: Decision | None = None
@@ -91,6 +102,10 @@ class _Track:
     def fused(self, renormalise: bool = False) -> np.ndarray:
         mean = (self.weighted / self.weight).astype(np.float32)
         return renormalised(mean) if renormalise else mean
+
+    def quality(self) -> float:
+        """Fusion-weighted mean quality of the frames in the fused probe (nan: none known)."""
+        return self.quality_sum / self.quality_weight if self.quality_weight > 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class TrackSnapshot:
     observations: int
     missed: int
     decision: Decision | None
+    prompt: str = ""  # "come_closer" while the last look declined for poor faces (the live view asks)
 
 
 def look_schedule(first_look: int, last_look: int) -> tuple[int, ...]:
@@ -249,7 +265,9 @@ class FaceTracker:
         return decisions
 
     def tracks(self) -> list[TrackSnapshot]:
-        return [TrackSnapshot(t.id, _box(t.box), t.frames, t.missed, t.decision) for t in self._tracks]
+        return [TrackSnapshot(t.id, _box(t.box), t.frames, t.missed, t.decision,
+                              t.last_match.reason if t.decision is None and t.last_match is not None else "")
+                for t in self._tracks]
 
     # -- deciding --------------------------------------------------------------------------
 
@@ -275,6 +293,9 @@ class FaceTracker:
             return
         track.weighted = e * w if track.weighted is None else track.weighted + e * w
         track.weight += w
+        if math.isfinite(obs.quality):
+            track.quality_sum += w * float(obs.quality)
+            track.quality_weight += w
         track.frames += 1
         if track.frames in self.schedule:
             self._look(track, frame, judge, out, last=track.frames == self.schedule[-1])
@@ -291,7 +312,7 @@ class FaceTracker:
     def _look(self, track: _Track, frame: Hashable, judge: Judge, out: list[Decision], last: bool) -> None:
         track.looks += 1
         track.looked_at = track.frames
-        m = judge(track.fused(self.renormalise))
+        m = judge(track.fused(self.renormalise), track.quality())
         track.last_match = m
         if m.employee_id is not None:
             self._decide(track, m.employee_id, m, frame, out)
@@ -300,8 +321,9 @@ class FaceTracker:
 
     def _decide(self, track: _Track, pid: int | None, m: Match | None, frame: Hashable, out: list[Decision]) -> None:
         dist, margin, cand = (m.distance, m.margin, m.candidate_id) if m is not None else (math.inf, math.inf, None)
+        reason = m.reason if m is not None and pid is None else ""
         track.decision = Decision(track.id, pid, float(dist), float(margin), track.frames, _box(track.box), frame,
-                                  track.looks, cand)
+                                  track.looks, cand, reason, track.quality())
         out.append(track.decision)
         log.debug("track %d decided %s after %d frames, look %d (distance %.3f)", track.id, pid, track.frames,
                   track.looks, dist)

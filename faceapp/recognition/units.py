@@ -4,7 +4,8 @@ Distances of different encoders have different scales (dlib's raw 128-D descript
 stranger is about 0.83 away; MobileFaceNet's unit vectors: about 1.3), so the shipped
 impostor model, the fixed threshold, the margin, the tracker's jump, the clamp of the
 calibrated threshold and the fusion weights come from the encoder's pack (models/manifest.json,
-"units", each value with how it was measured), never from constants written for dlib.
+"units", each value with its rule and `measured_by`: the command, build/fit_encoder_units.py),
+never from constants written for dlib.
 
 Settings that are distances (`match_threshold`, `min_margin`, `track_split_distance`) follow
 the pack while they are at their defaults; a value the administrator set is used as it is

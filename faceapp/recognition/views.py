@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-TrackState = Literal["identifying", "known", "unknown"]
+TrackState = Literal["identifying", "known", "unknown", "closer"]  # closer: too small/poor to decide yet
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class TrackView:
     track_id: int
     box: np.ndarray  # (4,) x1, y1, x2, y2 in frame pixels
     state: TrackState
-    label: str  # employee name, "Unknown" or "Identifying…"
+    label: str  # employee name, "Unknown", "Identifying…" or "Please come closer"
     distance: float = float("nan")
 
 
@@ -29,6 +29,7 @@ class Announcement:
     name: str
     kind: str  # "in", "out", "repeat" (inside cooldown), "unknown"
     message: str  # e.g. "Welcome, Ana - checked in 08:59"
+    reason: str = ""  # "come_closer": an unknown whose faces were too small to decide on
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from .pending_writes import PendingWrites
 from ..settings import Settings
 from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
+from ..recognition.quality_model import COME_CLOSER
 from ..recognition.tracker import Decision, FaceTracker, Observation, iou_matrix
 from ..recognition.units import units_for
 from ..vision.tracked import TrackGuidedDetection
@@ -115,10 +116,13 @@ class RecognitionService:
         if "people" in changes and not reloaded:
             self.reload_gallery()
 
-    def _judge(self, probe: np.ndarray) -> Match:
+    def _judge(self, probe: np.ndarray, quality: float = float("nan")) -> Match:
+        """The gallery's verdict at the threshold for this track's quality (the face size of
+        the frames fused); too poor a track is not decided on ("please come closer")."""
         with self._lock:
-            gallery = self.gallery
-        return gallery.search(probe)[0]
+            gallery, point = self.gallery, self.operating_point
+        m = gallery.search(probe)[0]
+        return point.quality.apply(m, quality) if point is not None and point.quality is not None else m
 
     def stale_templates(self) -> dict[str, int]:
         """Templates made by another model than the one loaded: those people must re-enrol."""
@@ -137,7 +141,7 @@ class RecognitionService:
         u = self.units
         observations = [None if f.embedding is None else
                         Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
-                                    if f.quality else 1.0)
+                                    if f.quality else 1.0, f.quality.size_px if f.quality else float("nan"))
                         for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         decided_before = {t.track_id for t in self.tracker.tracks() if t.decision is not None}
@@ -212,7 +216,9 @@ class RecognitionService:
             if t.missed:  # kept alive for re-association, but not in this frame: do not draw
                 continue
             d = t.decision
-            if d is None:
+            if d is None and t.prompt == COME_CLOSER:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "closer", "Please come closer"))
+            elif d is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "identifying", "Identifying…"))
             elif d.employee_id is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "unknown", "Unknown", d.distance))
@@ -238,7 +244,9 @@ class RecognitionService:
             ann = Announcement(ts, d.employee_id, name, "liveness_failed",
                                f"{name}: not confirmed - please look at the camera and turn your head")
         elif d.employee_id is None:
-            ann = Announcement(ts, None, "Unknown", "unknown", "Not recognised - please see reception")
+            text = ("Not recognised - please come closer to the camera" if d.reason == COME_CLOSER
+                    else "Not recognised - please see reception")
+            ann = Announcement(ts, None, "Unknown", "unknown", text, d.reason)
             self.writes.submit(f"unknown face at {ts.isoformat()}",
                                lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, None))
         else:

@@ -167,6 +167,79 @@ _ENROLMENT_CROPS: tuple[Step, ...] = (
     "ALTER TABLE templates ADD COLUMN crop_id INTEGER REFERENCES enrolment_crops(id) ON DELETE SET NULL",
 )
 
+# Time keeping (timekeeping package): timetables (rules as JSON, checked by the domain),
+# shifts as cycles of timetable days (NULL: day off), assignments to an employee or a
+# department (temporary: a date range that beats both), public holidays, leave days, and
+# punch corrections: append-only rows that add, void or restore a punch (never an edit).
+_TIMEKEEPING: tuple[Step, ...] = (
+    """CREATE TABLE timetables (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+        rules TEXT NOT NULL CHECK (json_valid(rules)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE shifts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+        kind TEXT NOT NULL CHECK (kind IN ('weekly', 'rotation')),
+        cycle_days INTEGER NOT NULL CHECK (cycle_days BETWEEN 1 AND 366),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE shift_days (
+        shift_id INTEGER NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+        day_index INTEGER NOT NULL CHECK (day_index >= 0),
+        timetable_id INTEGER REFERENCES timetables(id),
+        PRIMARY KEY (shift_id, day_index)
+    )""",
+    """CREATE TABLE shift_assignments (
+        id INTEGER PRIMARY KEY,
+        shift_id INTEGER NOT NULL REFERENCES shifts(id),
+        employee_id INTEGER REFERENCES employees(id) ON DELETE CASCADE,
+        department TEXT,
+        start_day TEXT NOT NULL,
+        end_day TEXT,
+        temporary INTEGER NOT NULL DEFAULT 0 CHECK (temporary IN (0, 1)),
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK ((employee_id IS NULL) <> (department IS NULL)),
+        CHECK (end_day IS NULL OR end_day >= start_day)
+    )""",
+    "CREATE INDEX shift_assignments_employee ON shift_assignments(employee_id)",
+    """CREATE TABLE holidays (
+        day TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE leave (
+        id INTEGER PRIMARY KEY,
+        employee_id INTEGER NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('annual', 'sick', 'unpaid', 'other')),
+        portion TEXT NOT NULL CHECK (portion IN ('full', 'half')),
+        paid INTEGER NOT NULL CHECK (paid IN (0, 1)),
+        note TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (employee_id, day)
+    )""",
+    "CREATE INDEX leave_day ON leave(day)",
+    """CREATE TABLE punch_corrections (
+        id INTEGER PRIMARY KEY,
+        attendance_id INTEGER NOT NULL REFERENCES attendance(id),
+        action TEXT NOT NULL CHECK (action IN ('add', 'void', 'restore')),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        actor TEXT NOT NULL CHECK (length(trim(actor)) > 0),
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX punch_corrections_attendance ON punch_corrections(attendance_id, id)",
+    """CREATE TRIGGER punch_corrections_no_update BEFORE UPDATE ON punch_corrections
+       BEGIN SELECT RAISE(ABORT, 'punch corrections are append-only'); END""",
+    """CREATE TRIGGER punch_corrections_no_delete BEFORE DELETE ON punch_corrections
+       BEGIN SELECT RAISE(ABORT, 'punch corrections are append-only'); END""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
@@ -174,6 +247,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_audit_redaction", _AUDIT_REDACTION),
     Migration("0005_access_relay", _ACCESS_RELAY),
     Migration("0006_enrolment_crops", _ENROLMENT_CROPS),
+    Migration("0007_timekeeping", _TIMEKEEPING),
 )
 
 

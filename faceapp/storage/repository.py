@@ -31,6 +31,7 @@ from .crops_repo import CropLike, CropRepositoryMixin, insert_crops
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
 from ..shared.database_files import is_database_file
+from .timekeeping_repo import TimekeepingRepositoryMixin
 from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, float_or_nan, json_dumps,
                       nan_to_none, ts_from_db, ts_to_db)
 from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
@@ -75,7 +76,8 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin):
+class Repository(AccessRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin,
+                 TimekeepingRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:

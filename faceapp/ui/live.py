@@ -20,7 +20,8 @@ from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
-STATE_COLOURS = {"identifying": QColor(255, 176, 0), "known": QColor(0, 200, 80), "unknown": QColor(230, 40, 40)}
+STATE_COLOURS = {"identifying": QColor(255, 176, 0), "known": QColor(0, 200, 80), "unknown": QColor(230, 40, 40),
+                 "closer": QColor(255, 176, 0)}  # closer: amber like identifying, it is not a verdict
 
 
 class LiveController(QObject):
@@ -225,6 +226,8 @@ class VideoWidget(QLabel):
             return self.tr("Unknown")
         if track.state == "identifying":
             return self.tr("Identifying…")
+        if track.state == "closer":
+            return self.tr("Please come closer")
         return track.label
 
     def show_result(self, result: FrameResult) -> None:

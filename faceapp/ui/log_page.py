@@ -1,21 +1,26 @@
-"""Attendance log: filters, raw events or daily summaries, live updates and CSV export.
+"""Attendance log: filters, raw events or daily summaries, live updates and CSV export;
+punch corrections (void, restore, add a missing punch, each with a reason) from the
+right-click menu, corrected punches marked in the Event column.
 
-Queries and the export (services.reports, the CLI's exporter) run on the thread pool.
+Queries, corrections and the export (services.reports / services.timekeeping) run on the
+thread pool.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..attendance.rules import AttendanceRules
 from . import file_dialogs
+from .correction_dialog import CorrectionDialog, admin_actor
 from .messages import error_text
 from .workers import run_in_thread
 
@@ -34,11 +39,16 @@ def _py(d: QDate) -> date:
 
 class LogPage(QWidget):
     exported = Signal(int, str)  # rows, path
+    corrected = Signal(str)  # "void", "restore" or "add", after the correction is saved
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.rows: list = []
+        self._people: list = []  # the employees of the filter list, for "Add missing punch"
+        self.shown: list = []  # the table's rows in order: AttendanceEvent (raw) or DailySummary
+        self.marks: dict[int, str] = {}  # attendance id -> "void" / "corrected"
+        self.actor = admin_actor  # who corrects, for the audit (the window may set another)
         today = QDate.currentDate()
         self.first = QDateEdit(today, self, calendarPopup=True)
         self.last = QDateEdit(today, self, calendarPopup=True)
@@ -80,6 +90,10 @@ class LogPage(QWidget):
         self.table = QTableWidget(0, 0, self)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self.correction_menu(
+            self.table.rowAt(pos.y())).exec(self.table.viewport().mapToGlobal(pos)))
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addLayout(actions)
@@ -117,6 +131,7 @@ class LogPage(QWidget):
             self.employee.blockSignals(True)
             self.employee.clear()
             self.employee.addItem(self.tr("All employees"), None)
+            self._people = list(emps)
             for e in emps:
                 self.employee.addItem(f"{e.name} ({e.number})", e.id)
             i = self.employee.findData(current)
@@ -136,12 +151,13 @@ class LogPage(QWidget):
         first, last, ids, dept = self.filters()
         rules, summary = self.rules(), self.summary.isChecked()
 
-        reports = self.ctx.reports()
+        reports, tk = self.ctx.reports(), self.ctx.timekeeping()
 
         def query():
             if summary:
-                return True, reports.summaries(rules, first, last, ids, department_contains=dept)
-            return False, reports.query_events(rules, first, last, ids, department_contains=dept)
+                return True, reports.summaries(rules, first, last, ids, department_contains=dept), {}
+            events = reports.query_events(rules, first, last, ids, department_contains=dept)
+            return False, events, tk.punch_marks(first, last) if events else {}
 
         run_in_thread(query, self._show, self._failed)
 
@@ -167,7 +183,7 @@ class LogPage(QWidget):
 
     def _show(self, result) -> None:
         self._loading = False
-        summary, rows = result
+        summary, rows, self.marks = result
         tz = self.rules().tz
         if summary:
             heads = [self.tr("Day"), self.tr("Number"), self.tr("Name"), self.tr("Department"), self.tr("First in"),
@@ -176,21 +192,100 @@ class LogPage(QWidget):
         else:
             heads = [self.tr("Time"), self.tr("Number"), self.tr("Name"), self.tr("Department"), self.tr("Event"),
                      self.tr("Source"), self.tr("Distance")]
+            shown = sorted(rows, key=lambda e: e.ts, reverse=True)
             data = [[e.ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.employee_number,
                      e.employee_name or self.tr("(deleted)"), e.department,
-                     self.tr("in") if e.kind == "in" else self.tr("out"), e.source, f"{e.score:.3f}"]
-                    for e in sorted(rows, key=lambda e: e.ts, reverse=True)]
+                     self._event_text(e), e.source, f"{e.score:.3f}" if e.score == e.score else ""]
+                    for e in shown]
         self.rows = rows
+        self.shown = shown if not summary else list(rows)
         self.table.setColumnCount(len(heads))
         self.table.setHorizontalHeaderLabels(heads)
         self.table.setRowCount(len(data))
         for r, row in enumerate(data):
+            void = not summary and self.marks.get(self.shown[r].id) == "void"
             for c, v in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if void:  # a voided punch stays in the log, struck through
+                    font = item.font()
+                    font.setStrikeOut(True)
+                    item.setFont(font)
+                self.table.setItem(r, c, item)
         self.status.setText(self.tr("%n row(s)", "", len(data)))
         if self._again:
             self._again = False
             self.refresh()
+
+    def _event_text(self, e) -> str:
+        """"in" / "out", with the correction mark: "out - voided", "in - corrected"."""
+        text = self.tr("in") if e.kind == "in" else self.tr("out")
+        mark = self.marks.get(e.id)
+        if mark == "void":
+            return self.tr("%1 - voided").replace("%1", text)
+        if mark == "corrected":
+            return self.tr("%1 - corrected").replace("%1", text)
+        return text
+
+    # corrections -----------------------------------------------------------------------
+    def event_at(self, row: int):
+        """The raw event of a table row (None: no row, the daily summary, a deleted person)."""
+        if self.summary.isChecked() or not 0 <= row < len(self.shown):
+            return None
+        e = self.shown[row]
+        return e if e.employee_id is not None and e.id is not None else None
+
+    def correction_menu(self, row: int) -> QMenu:
+        """Right-click: Void or Restore for the punch under the mouse, Add missing punch always."""
+        menu = QMenu(self)
+        e = self.event_at(row)
+        void = QAction(self.tr("Void punch…"), menu, triggered=lambda: self.ask_correction("void", e))
+        restore = QAction(self.tr("Restore punch…"), menu, triggered=lambda: self.ask_correction("restore", e))
+        add = QAction(self.tr("Add missing punch…"), menu, triggered=lambda: self.ask_correction("add", e))
+        is_void = e is not None and self.marks.get(e.id) == "void"
+        void.setEnabled(e is not None and not is_void)
+        restore.setEnabled(is_void)
+        for a in (void, restore, add):
+            menu.addAction(a)
+        return menu
+
+    def correction_dialog(self, action: str, e=None) -> CorrectionDialog:
+        tz = self.rules().tz
+        what = ""
+        if e is not None and action != "add":
+            what = f"{e.employee_name} ({e.employee_number}) {e.ts.astimezone(tz):%Y-%m-%d %H:%M:%S}"
+        employees = [self.employee.itemData(i) for i in range(self.employee.count())]
+        people = [p for p in self._people if p.id in employees] if action == "add" else []
+        when = e.ts.astimezone(tz).replace(tzinfo=None) if e is not None else None
+        return CorrectionDialog(action, what, people, e.employee_id if e is not None else self.employee.currentData(),
+                                when, self)
+
+    def ask_correction(self, action: str, e=None) -> None:
+        dlg = self.correction_dialog(action, e)
+        if dlg.exec():
+            kind = dlg.kind.currentData()
+            when = dlg.local_time().replace(tzinfo=self.rules().tz) if action == "add" else None
+            self.correct(action, dlg.reason.text(), e, dlg.employee.currentData(), when, kind)
+
+    def correct(self, action: str, reason: str, e=None, employee_id: int | None = None,
+                when: datetime | None = None, kind: str | None = None) -> None:
+        """Save one correction on a worker; the log (and every report) shows it afterwards."""
+        tk, actor = self.ctx.timekeeping(), self.actor()
+        if action == "void":
+            work = lambda: tk.void_punch(e.id, reason, actor)  # noqa: E731
+        elif action == "restore":
+            work = lambda: tk.restore_punch(e.id, reason, actor)  # noqa: E731
+        else:
+            work = lambda: tk.add_punch(employee_id, when, reason, actor, kind)  # noqa: E731
+
+        def done(_result) -> None:
+            self.status.setText(self.tr("Correction saved"))
+            self.corrected.emit(action)
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, self.tr("Punch correction"), error_text(exc))
+
+        run_in_thread(work, done, failed)
 
     def on_event(self) -> None:
         """A new attendance event was recorded by the live view: show it (today in range)."""

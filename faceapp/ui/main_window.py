@@ -26,6 +26,8 @@ from .live import LiveController, LivePage
 from .log_page import LogPage
 from .messages import error_text, operating_point_text, sentence
 from .prefs import UiPrefs
+from .reports_page import ReportsPage
+from .schedules_page import SchedulesPage
 from .settings_dialog import SettingsDialog
 from .workers import run_in_thread
 
@@ -61,10 +63,14 @@ class MainWindow(QMainWindow):
         self.live_page.banner_seconds = self.prefs.banner_seconds
         self.employees_page = EmployeesPage(ctx, self)
         self.log_page = LogPage(ctx, self)
+        self.schedules_page = SchedulesPage(ctx, self)
+        self.reports_page = ReportsPage(ctx, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
         self.tabs.addTab(self.log_page, self.tr("Attendance log"))
+        self.tabs.addTab(self.schedules_page, self.tr("Schedules"))
+        self.tabs.addTab(self.reports_page, self.tr("Reports"))
         self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
         self.db_alert.problem_changed.connect(self._database_problem)
         central = QWidget(self)
@@ -127,11 +133,23 @@ class MainWindow(QMainWindow):
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
             file_.addAction(a)
+        help_ = m.addMenu(self.tr("&Help"))
+        self.act_about = QAction(self.tr("&About faceapp…"), self, triggered=self.show_about)
+        help_.addAction(self.act_about)
         self.admin_shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), self, activated=self.admin_unlock)
         # Kiosk: a window manager may hide the window without minimising it (openbox's Super+D
         # "show desktop" unmaps it; Qt sees no state change): look, and bring it back.
         self._kiosk_watch = QTimer(self, interval=KIOSK_WATCH_MS)
         self._kiosk_watch.timeout.connect(self._keep_kiosk_shown)
+
+    def show_about(self) -> None:
+        """Version, provider and each shipped model's licence, source and training data."""
+        from .about import AboutDialog
+
+        provider = str(self.engine.provider) if self.engine is not None else ""
+        dlg = AboutDialog(self.ctx.model_notices(), provider, self)
+        dlg.open()
+        self.about_dialog = dlg  # kept for tests and so it is not collected while open
 
     def load_engine(self) -> None:
         """Models load on a worker thread (seconds on CPU); the window stays usable meanwhile."""
@@ -175,19 +193,36 @@ class MainWindow(QMainWindow):
         local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings.attendance).tz).strftime("%H:%M")
         text = {"in": self.tr("Welcome, %1 - checked in %2"), "out": self.tr("Goodbye, %1 - checked out %2"),
                 "repeat": self.tr("Hello again, %1 - already recorded"),
-                "unknown": self.tr("Not recognised - please see reception"),
+                "unknown": self.tr("Not recognised - please come closer to the camera") if ann.reason == "come_closer"
+                else self.tr("Not recognised - please see reception"),
                 "challenge": self.tr("%1: please turn your head slightly left, then right"),
                 "liveness_failed": self.tr("%1: not confirmed - please look at the camera and turn your head"),
                 }.get(ann.kind, ann.message)
         return text.replace("%1", ann.name).replace("%2", local)
 
     def _on_announcement(self, ann: Announcement) -> None:
-        self.live_page.show_announcement(ann, self.banner_text(ann))
+        text = self.banner_text(ann)
+        self.live_page.show_announcement(ann, text)
+        if ann.kind == "in" and ann.employee_id is not None and self.ctx.settings.attendance.announce_late:
+            self._add_lateness(ann, text)
         if self.prefs.sound:
             QApplication.beep()
         if ann.kind in ("in", "out"):
             self.log_page.on_event()
         self.announced.emit(ann)
+
+    def _add_lateness(self, ann: Announcement, text: str) -> None:
+        """The announce_late setting: "... - late 12 min" by the person's shift, worked out on
+        a worker (a database read) and added while the greeting is still the one shown."""
+        svc = self.ctx.timekeeping()
+
+        def show(minutes: int) -> None:
+            if minutes > 0 and self.live_page.banner.text() == text:
+                late = self.tr("late %1 min") if self.translated else "late %1 min"
+                self.live_page.show_announcement(ann, f"{text} - {late.replace('%1', str(minutes))}")
+
+        run_in_thread(lambda: svc.late_minutes(ann.employee_id, ann.ts), show,
+                      lambda exc: log.warning("lateness for the banner not available: %s", exc))
 
     def _on_camera_state(self, state: str, detail: str) -> None:
         names = {"opening": self.tr("opening"), "running": self.tr("running"), "reconnecting": self.tr("reconnecting…"),
@@ -269,6 +304,7 @@ class MainWindow(QMainWindow):
             self.employees_page.refresh()
             self.log_page.load_employees()
             self.log_page.refresh()
+            self.reports_page.load_people()
             if self.live.service is None:  # else the pipeline's reload sends the operating point
                 self.refresh_operating_point()
         elif "attendance" in changes:
@@ -296,6 +332,10 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.log_page:
             self.log_page.refresh()
+        elif self.tabs.widget(index) is self.schedules_page:
+            self.schedules_page.refresh()
+        elif self.tabs.widget(index) is self.reports_page:
+            self.reports_page.load_people()
         elif self.tabs.widget(index) is self.employees_page:
             self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
 
@@ -304,6 +344,7 @@ class MainWindow(QMainWindow):
         if self.live.service is None:
             self.refresh_operating_point()
         self.log_page.load_employees()
+        self.reports_page.load_people()
 
     # enrolment ------------------------------------------------------------------------
     def make_wizard(self, employee=None):

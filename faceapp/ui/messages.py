@@ -41,6 +41,10 @@ SUMMARIES = {
     "DoorError": QT_TRANSLATE_NOOP("Errors", "The door relay did not answer as expected."),
     "SettingsError": QT_TRANSLATE_NOOP("Errors", "This value is not accepted."),
     "PinError": QT_TRANSLATE_NOOP("Errors", "This PIN is not accepted."),
+    "TimekeepingRuleError": QT_TRANSLATE_NOOP("Errors", "This time-keeping rule or correction cannot be saved as "
+                                                        "given."),
+    "PeriodError": QT_TRANSLATE_NOOP("Errors", "The report period runs backwards or is longer than a year."),
+    "UnknownPeopleError": QT_TRANSLATE_NOOP("Errors", "No employee matches the chosen filter."),
 }
 
 
@@ -85,4 +89,12 @@ def operating_point_text(point: "OperatingPoint") -> str:
                                                                 "enrolled to measure"))
     if point.clamped:
         source += QCoreApplication.translate("OperatingPoint", ", clamped")
-    return f"{who}, {per} ({source})"
+    rule = ""
+    if getattr(point, "quality", None) is not None:  # recognition/quality_model.py
+        rule = "; " + (QCoreApplication.translate("OperatingPoint", "faces under %1 px: please come closer")
+                       .replace("%1", f"{point.quality.model.min_quality:g}"))
+        lowest = min(point.quality.thresholds)
+        if lowest < point.threshold - 5e-4:
+            rule += QCoreApplication.translate("OperatingPoint", "; smaller faces need down to %1").replace(
+                "%1", f"{lowest:.2f}")
+    return f"{who}, {per} ({source}){rule}"

@@ -88,6 +88,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP("Settings", "Decides which calendar day a visit belongs to, for example Europe/Berlin or Asia/Shanghai. Leave empty to use this PC's time zone."),
     QT_TRANSLATE_NOOP("Settings", "Attendance day starts at (hour)"),
     QT_TRANSLATE_NOOP("Settings", "Hour at which a new attendance day begins. Raise it (for example to 6) when night shifts go past midnight, so a shift stays on one day."),
+    QT_TRANSLATE_NOOP("Settings", "Say \"late N min\" when someone checks in late"),
+    QT_TRANSLATE_NOOP("Settings", "The check-in greeting also says how late the person is by their shift, for example \"late 12 min\" (grace minutes count as on time). Off: the greeting never mentions it."),
     QT_TRANSLATE_NOOP("Settings", "Door"),
     QT_TRANSLATE_NOOP("Settings", "Door relay"),
     QT_TRANSLATE_NOOP("Settings", "What opens the door. Your installer knows which relay is fitted; \"Simulated\" only writes to the log (for trying the app out)."),

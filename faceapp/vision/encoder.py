@@ -9,7 +9,10 @@ the ONNX file at load, so a swapped file fails at start-up with expected vs actu
 Two packs ship: dlib's ResNet v1 (128-D, raw descriptors, 150 px dlib chips; normalisation
 inside the graph; public domain) and MobileFaceNet (192-D, unit vectors, 112 px ArcFace-style
 chips from dlib's 5 points; build/exporters/mobilefacenet.py). Distances are always
-euclidean; for unit vectors that is sqrt(2 - 2 cos), monotonic in cosine.
+euclidean; for unit vectors that is sqrt(2 - 2 cos), monotonic in cosine. A pack may set
+"flip_average": each chip and its mirror are embedded in one run and averaged (ArcFace
+practice); the model id then ends in "+flip". No shipped pack sets it (measured: no gain on
+the development set at twice the embed time; README "Choosing the threshold").
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class EncoderPack:
     points: tuple[tuple[float, float], ...]  # the 5 dlib points' positions (unit square or pixels)
     metric: str = "euclidean"
     units: dict[str, Any] = field(default_factory=dict, compare=False)
+    flip_average: bool = False  # embed the chip and its mirror image, average (ArcFace-family practice)
 
     @classmethod
     def from_entry(cls, info: dict[str, Any]) -> "EncoderPack":
@@ -63,7 +67,8 @@ class EncoderPack:
                        mean=float(pre["mean"]), scale=float(pre["scale"]), dim=int(out["dim"]),
                        l2_normalise=bool(out["l2_normalise"]), alignment=str(align["name"]),
                        points=tuple((float(x), float(y)) for x, y in align["points"]),
-                       metric=str(info["metric"]["name"]), units=dict(info.get("units", {})))
+                       metric=str(info["metric"]["name"]), units=dict(info.get("units", {})),
+                       flip_average=bool(pre.get("flip_average", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelMismatchError(f"encoder pack {name!r} in the manifest is incomplete: {exc!r}") from None
         if pack.layout not in ("NCHW", "NHWC") or pack.colour not in ("RGB", "BGR") \
@@ -131,15 +136,24 @@ class FaceEncoder(OnnxModel):
         if chips.shape[1:] != (s, s, 3):
             raise ValueError(f"expected chips (N, {s}, {s}, 3) for encoder {p.id}, got {chips.shape}")
         out = []
-        for i in range(0, len(chips), MAX_BATCH):
-            batch = chips[i:i + MAX_BATCH].astype(np.float32)
+        step = MAX_BATCH // 2 if p.flip_average else MAX_BATCH
+        for i in range(0, len(chips), step):
+            batch = chips[i:i + step].astype(np.float32)
+            if p.flip_average:  # chips then their mirrors, one run
+                batch = np.concatenate([batch, batch[:, :, ::-1]])
             if p.colour == "BGR":
                 batch = batch[..., ::-1]
             if p.mean or p.scale != 1.0:
                 batch = (batch - p.mean) * p.scale
             if p.layout == "NCHW":
                 batch = batch.transpose(0, 3, 1, 2)
-            out.append(self.run(**{p.input_name: np.ascontiguousarray(batch, np.float32)})[0])
+            got = self.run(**{p.input_name: np.ascontiguousarray(batch, np.float32)})[0]
+            if p.flip_average:
+                n = len(got) // 2
+                if p.l2_normalise:  # average the unit vectors (renormalised below)
+                    got = got / np.maximum(np.linalg.norm(got, axis=1, keepdims=True), 1e-10)
+                got = (got[:n] + got[n:]) / 2
+            out.append(got)
         emb = np.concatenate(out).astype(np.float32, copy=False)
         if p.l2_normalise:
             emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-10)

@@ -41,8 +41,11 @@ class ModelEntry:
 
     @property
     def model_id(self) -> str:
-        """Stable id stored beside templates: name plus a short hash of the exact weights."""
-        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}"
+        """Stable id stored beside templates: name plus a short hash of the exact weights, plus
+        "+flip" when the pack averages each chip with its mirror (other descriptors, so templates
+        made without it are not mixed with probes made with it)."""
+        flip = "+flip" if self.info.get("preprocess", {}).get("flip_average") else ""
+        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}{flip}"
 
 
 def encoder_of(model_id: str) -> str:
@@ -176,3 +179,35 @@ class OnnxModel:
 
     def warmup(self) -> None:
         self.run(**self.warmup_inputs())
+
+
+@dataclass(frozen=True)
+class ModelNotice:
+    """What About and the README say of one shipped weight file: licence, where it came
+    from (package + version + path, or repository), what it was trained on."""
+
+    id: str
+    file: str
+    licence: str
+    source: str
+    training_data: str
+
+
+def _source_text(info: dict[str, Any]) -> str:
+    src, prov = info.get("source", {}), info.get("provenance", {})
+    where = " ".join(str(src[k]) for k in ("package", "version") if src.get(k))
+    text = f"{where}, {src['file']}" if src.get("file") else where
+    upstream = prov.get("upstream") if isinstance(prov, dict) else None
+    return f"{text} (upstream: {upstream})" if upstream else text
+
+
+def model_notices(manifest: "Manifest") -> list[ModelNotice]:
+    """One notice per shipped model, in manifest order."""
+    out = []
+    for key in manifest.keys():
+        info = manifest.data["models"][key]
+        prov = info.get("provenance", {})
+        training = info.get("training_data") or (prov.get("training_data", "") if isinstance(prov, dict) else "")
+        out.append(ModelNotice(str(info.get("id", key)), str(info.get("file", "")), str(info.get("licence", "")),
+                               _source_text(info), str(training or "not stated by the upstream project")))
+    return out

@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="17"/>
+        <source>About faceapp</source>
+        <translation>关于 faceapp</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="35"/>
+        <source>Face-recognition attendance and door access, version %1. Runs offline.</source>
+        <translation>人脸识别考勤与门禁，版本 %1。离线运行。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="37"/>
+        <source>Execution provider: %1</source>
+        <translation>执行提供程序：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/about.py" line="37"/>
+        <source>not loaded yet</source>
+        <translation>尚未加载</translation>
+    </message>
+</context>
+<context>
     <name>Advice</name>
     <message>
         <location filename="../../faceapp/ui/wizard.py" line="36"/>
@@ -87,6 +110,54 @@
         <location filename="../../faceapp/ui/wizard.py" line="61"/>
         <source>%1 faces in the photo - use a photo of the person alone</source>
         <translation>照片中有 %1 张人脸 - 请使用只有本人的照片</translation>
+    </message>
+</context>
+<context>
+    <name>AssignmentDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="280"/>
+        <source>Assign shift</source>
+        <translation>分配班次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="283"/>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="284"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="292"/>
+        <source>Until</source>
+        <translation>截止</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="294"/>
+        <source>Temporary schedule (beats every other one in its dates)</source>
+        <translation>临时排班（在其日期内优先于其他排班）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="296"/>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="299"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="317"/>
+        <source>Add a shift first.</source>
+        <translation>请先添加班次。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="321"/>
+        <source>Choose an employee or a department.</source>
+        <translation>请选择员工或部门。</translation>
     </message>
 </context>
 <context>
@@ -193,6 +264,64 @@
     </message>
 </context>
 <context>
+    <name>CorrectionDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="32"/>
+        <source>Void punch</source>
+        <translation>作废打卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="32"/>
+        <source>Restore punch</source>
+        <translation>恢复打卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="33"/>
+        <source>Add missing punch</source>
+        <translation>补打卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="48"/>
+        <source>Automatic (first of the day: in)</source>
+        <translation>自动（当天第一次为签到）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="49"/>
+        <source>in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="50"/>
+        <source>out</source>
+        <translation>签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="51"/>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="52"/>
+        <source>Date and time</source>
+        <translation>日期和时间</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="53"/>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="55"/>
+        <source>Required, e.g. forgot to check out</source>
+        <translation>必填，例如：忘记签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/correction_dialog.py" line="56"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
     <name>DatabaseAlert</name>
     <message>
         <location filename="../../faceapp/ui/database_alert.py" line="41"/>
@@ -283,7 +412,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="86"/>
+        <location filename="../../faceapp/ui/employees.py" line="94"/>
         <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
@@ -292,47 +421,47 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EditDialog</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="29"/>
+        <location filename="../../faceapp/ui/employees.py" line="37"/>
         <source>Edit employee</source>
         <translation>编辑员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="34"/>
+        <location filename="../../faceapp/ui/employees.py" line="42"/>
         <source>Employee number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="35"/>
+        <location filename="../../faceapp/ui/employees.py" line="43"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="36"/>
+        <location filename="../../faceapp/ui/employees.py" line="44"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="69"/>
+        <location filename="../../faceapp/ui/employees.py" line="77"/>
         <source>Number and name are required.</source>
         <translation>工号和姓名为必填项。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="76"/>
+        <location filename="../../faceapp/ui/employees.py" line="84"/>
         <source>Checking the employee number…</source>
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="92"/>
+        <location filename="../../faceapp/ui/employees.py" line="100"/>
         <source>Change employee number</source>
         <translation>更改工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="93"/>
+        <location filename="../../faceapp/ui/employees.py" line="101"/>
         <source>Change the employee number of %1 from %2 to %3? Their attendance history stays with them and will be shown and exported with the new number.</source>
         <translation>将 %1 的工号从 %2 改为 %3？其考勤记录仍属于此人，并将以新工号显示和导出。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="101"/>
+        <location filename="../../faceapp/ui/employees.py" line="109"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -340,79 +469,89 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EmployeesPage</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="139"/>
+        <location filename="../../faceapp/ui/employees.py" line="147"/>
         <source>Search by name, number or department</source>
         <translation>按姓名、工号或部门搜索</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="142"/>
+        <location filename="../../faceapp/ui/employees.py" line="150"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="143"/>
+        <location filename="../../faceapp/ui/employees.py" line="151"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="150"/>
+        <location filename="../../faceapp/ui/employees.py" line="158"/>
         <source>Enrol new…</source>
         <translation>新登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="151"/>
+        <location filename="../../faceapp/ui/employees.py" line="159"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="151"/>
+        <location filename="../../faceapp/ui/employees.py" line="159"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="152"/>
-        <location filename="../../faceapp/ui/employees.py" line="201"/>
+        <location filename="../../faceapp/ui/employees.py" line="160"/>
+        <location filename="../../faceapp/ui/employees.py" line="247"/>
         <source>Activate / deactivate</source>
         <translation>启用 / 停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="153"/>
+        <location filename="../../faceapp/ui/employees.py" line="161"/>
         <source>Re-enrol face…</source>
         <translation>重新登记人脸…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="153"/>
+        <location filename="../../faceapp/ui/employees.py" line="161"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="170"/>
+        <location filename="../../faceapp/ui/employees.py" line="162"/>
+        <source>Rebuild templates…</source>
+        <translation>重建模板…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="187"/>
         <source>active</source>
         <translation>在职</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="170"/>
+        <location filename="../../faceapp/ui/employees.py" line="187"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="213"/>
-        <location filename="../../faceapp/ui/employees.py" line="217"/>
+        <location filename="../../faceapp/ui/employees.py" line="210"/>
+        <source>No photo (enrolled before photos were kept)</source>
+        <translation>无照片（在保存照片之前登记）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="259"/>
+        <location filename="../../faceapp/ui/employees.py" line="263"/>
         <source>Delete employee</source>
         <translation>删除员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="214"/>
+        <location filename="../../faceapp/ui/employees.py" line="260"/>
         <source>Delete %1 (no. %2)? Their face templates are erased; attendance history is kept without the name. This cannot be undone.</source>
         <translation>删除 %1（工号 %2）？其人脸模板将被清除；考勤历史将保留但不含姓名。此操作无法撤销。</translation>
     </message>
@@ -537,6 +676,44 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <source>This PIN is not accepted.</source>
         <translation>该 PIN 不被接受。</translation>
     </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="44"/>
+        <source>This time-keeping rule or correction cannot be saved as given.</source>
+        <translation>此考勤规则或更正无法按所填内容保存。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="46"/>
+        <source>The report period runs backwards or is longer than a year.</source>
+        <translation>报表期间的开始晚于结束，或超过一年。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="47"/>
+        <source>No employee matches the chosen filter.</source>
+        <translation>没有员工符合所选条件。</translation>
+    </message>
+</context>
+<context>
+    <name>HolidayDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="329"/>
+        <source>Add public holiday</source>
+        <translation>添加公共假日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="333"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="334"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="339"/>
+        <source>A holiday needs a name.</source>
+        <translation>假日需要名称。</translation>
+    </message>
 </context>
 <context>
     <name>ImportDialog</name>
@@ -660,9 +837,82 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
     </message>
 </context>
 <context>
+    <name>LeaveDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="346"/>
+        <source>Annual</source>
+        <translation>年假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="347"/>
+        <source>Sick</source>
+        <translation>病假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="348"/>
+        <source>Unpaid</source>
+        <translation>无薪假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="349"/>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="357"/>
+        <source>Add leave</source>
+        <translation>添加请假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="366"/>
+        <source>Half day</source>
+        <translation>半天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="367"/>
+        <source>Paid</source>
+        <translation>带薪</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="371"/>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="372"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="373"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="374"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="377"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="383"/>
+        <source>Choose an employee.</source>
+        <translation>请选择员工。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="386"/>
+        <source>The From date is after the To date.</source>
+        <translation>开始日期晚于结束日期。</translation>
+    </message>
+</context>
+<context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="281"/>
+        <location filename="../../faceapp/ui/live.py" line="284"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -670,165 +920,200 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LogPage</name>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="49"/>
+        <location filename="../../faceapp/ui/log_page.py" line="59"/>
         <source>any department</source>
         <translation>任意部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="50"/>
+        <location filename="../../faceapp/ui/log_page.py" line="60"/>
         <source>Daily summary</source>
         <translation>每日汇总</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="57"/>
+        <location filename="../../faceapp/ui/log_page.py" line="67"/>
         <source>For Excel</source>
         <translation>用于 Excel</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="58"/>
+        <location filename="../../faceapp/ui/log_page.py" line="68"/>
         <source>Date and time in separate columns and employee numbers kept as text (0042), for spreadsheets; without it: ISO timestamps, for programs</source>
         <translation>日期和时间分列，工号保留为文本（0042），适合电子表格；不勾选则为 ISO 时间戳，适合程序读取</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="61"/>
+        <location filename="../../faceapp/ui/log_page.py" line="71"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="69"/>
+        <location filename="../../faceapp/ui/log_page.py" line="79"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="69"/>
+        <location filename="../../faceapp/ui/log_page.py" line="79"/>
         <source>To</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="70"/>
+        <location filename="../../faceapp/ui/log_page.py" line="80"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="70"/>
-        <location filename="../../faceapp/ui/log_page.py" line="173"/>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="80"/>
+        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="193"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="111"/>
+        <location filename="../../faceapp/ui/log_page.py" line="125"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="119"/>
+        <location filename="../../faceapp/ui/log_page.py" line="133"/>
         <source>All employees</source>
         <translation>全部员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="153"/>
+        <location filename="../../faceapp/ui/log_page.py" line="169"/>
         <source>Could not load the log: %1</source>
         <translation>无法加载考勤记录：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="173"/>
+        <location filename="../../faceapp/ui/log_page.py" line="189"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="173"/>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="193"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="173"/>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="193"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="173"/>
+        <location filename="../../faceapp/ui/log_page.py" line="189"/>
         <source>First in</source>
         <translation>首次签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="174"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
         <source>Last out</source>
         <translation>最后签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="174"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
         <source>Worked</source>
         <translation>工作时长</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="174"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="193"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="193"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="178"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="178"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Distance</source>
         <translation>距离</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="161"/>
-        <location filename="../../faceapp/ui/log_page.py" line="180"/>
+        <location filename="../../faceapp/ui/log_page.py" line="177"/>
+        <location filename="../../faceapp/ui/log_page.py" line="197"/>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="181"/>
+        <location filename="../../faceapp/ui/log_page.py" line="221"/>
         <source>in</source>
         <translation>签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="181"/>
+        <location filename="../../faceapp/ui/log_page.py" line="221"/>
         <source>out</source>
         <translation>签退</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="214"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="208"/>
-        <location filename="../../faceapp/ui/log_page.py" line="234"/>
+        <location filename="../../faceapp/ui/log_page.py" line="224"/>
+        <source>%1 - voided</source>
+        <translation>%1 - 已作废</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="226"/>
+        <source>%1 - corrected</source>
+        <translation>%1 - 已更正</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="241"/>
+        <source>Void punch…</source>
+        <translation>作废打卡…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="242"/>
+        <source>Restore punch…</source>
+        <translation>恢复打卡…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="243"/>
+        <source>Add missing punch…</source>
+        <translation>补打卡…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="281"/>
+        <source>Correction saved</source>
+        <translation>更正已保存</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="286"/>
+        <source>Punch correction</source>
+        <translation>打卡更正</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/log_page.py" line="303"/>
+        <location filename="../../faceapp/ui/log_page.py" line="329"/>
         <source>Export attendance</source>
         <translation>导出考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="209"/>
+        <location filename="../../faceapp/ui/log_page.py" line="304"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="220"/>
+        <location filename="../../faceapp/ui/log_page.py" line="315"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="226"/>
+        <location filename="../../faceapp/ui/log_page.py" line="321"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
@@ -836,73 +1121,93 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="57"/>
+        <location filename="../../faceapp/ui/main_window.py" line="59"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="65"/>
+        <location filename="../../faceapp/ui/main_window.py" line="69"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="66"/>
+        <location filename="../../faceapp/ui/main_window.py" line="70"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="67"/>
+        <location filename="../../faceapp/ui/main_window.py" line="71"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="79"/>
+        <location filename="../../faceapp/ui/main_window.py" line="72"/>
+        <source>Schedules</source>
+        <translation>排班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="73"/>
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="85"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="120"/>
+        <location filename="../../faceapp/ui/main_window.py" line="126"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="122"/>
+        <location filename="../../faceapp/ui/main_window.py" line="128"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="123"/>
+        <location filename="../../faceapp/ui/main_window.py" line="129"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="124"/>
+        <location filename="../../faceapp/ui/main_window.py" line="130"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="125"/>
+        <location filename="../../faceapp/ui/main_window.py" line="131"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="138"/>
-        <location filename="../../faceapp/ui/main_window.py" line="139"/>
+        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <source>&amp;About faceapp…</source>
+        <translation>关于 faceapp(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="157"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="144"/>
+        <location filename="../../faceapp/ui/main_window.py" line="162"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="175"/>
         <source>The face models could not be loaded:
 %1
 
@@ -913,97 +1218,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="169"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="170"/>
+        <location filename="../../faceapp/ui/main_window.py" line="188"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="176"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="176"/>
+        <location filename="../../faceapp/ui/main_window.py" line="194"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="177"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="178"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <source>Not recognised - please come closer to the camera</source>
+        <translation>无法识别 - 请靠近摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="197"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="179"/>
+        <location filename="../../faceapp/ui/main_window.py" line="198"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="180"/>
+        <location filename="../../faceapp/ui/main_window.py" line="199"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <source>late %1 min</source>
+        <translation>迟到 %1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="193"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="253"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="255"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="224"/>
+        <location filename="../../faceapp/ui/main_window.py" line="259"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1012,7 +1327,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="226"/>
+        <location filename="../../faceapp/ui/main_window.py" line="261"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1021,14 +1336,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>No camera found.
 %1
 
@@ -1039,12 +1354,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="234"/>
+        <location filename="../../faceapp/ui/main_window.py" line="269"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="271"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1055,78 +1370,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="238"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="240"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="251"/>
+        <location filename="../../faceapp/ui/main_window.py" line="286"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="329"/>
+        <location filename="../../faceapp/ui/main_window.py" line="370"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
-        <location filename="../../faceapp/ui/main_window.py" line="347"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="388"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="329"/>
-        <location filename="../../faceapp/ui/main_window.py" line="341"/>
+        <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="382"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="348"/>
+        <location filename="../../faceapp/ui/main_window.py" line="389"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="354"/>
+        <location filename="../../faceapp/ui/main_window.py" line="395"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="371"/>
+        <location filename="../../faceapp/ui/main_window.py" line="412"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="372"/>
+        <location filename="../../faceapp/ui/main_window.py" line="413"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="439"/>
+        <location filename="../../faceapp/ui/main_window.py" line="480"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="439"/>
+        <location filename="../../faceapp/ui/main_window.py" line="480"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1134,39 +1449,436 @@ Retrying automatically…</source>
 <context>
     <name>OperatingPoint</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="74"/>
+        <location filename="../../faceapp/ui/messages.py" line="78"/>
         <source>%1 enrolled: threshold %2</source>
         <translation>已登记 %1 人：阈值 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="77"/>
+        <location filename="../../faceapp/ui/messages.py" line="81"/>
         <source> (fixed by the administrator; strangers accepted not controlled)</source>
         <translation>（由管理员固定；不控制陌生人误识率）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="80"/>
+        <location filename="../../faceapp/ui/messages.py" line="84"/>
         <source>about 1 stranger in %1 accepted</source>
         <translation>约每 %1 名陌生人误识 1 名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="82"/>
+        <location filename="../../faceapp/ui/messages.py" line="86"/>
         <source>no stranger expected to pass</source>
         <translation>预计不会误识陌生人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="83"/>
+        <location filename="../../faceapp/ui/messages.py" line="87"/>
         <source>from this gallery</source>
         <translation>按本库人员计算</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="84"/>
+        <location filename="../../faceapp/ui/messages.py" line="88"/>
         <source>from the shipped model: too few people enrolled to measure</source>
         <translation>按内置模型：登记人数太少，无法测量</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="87"/>
+        <location filename="../../faceapp/ui/messages.py" line="91"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="94"/>
+        <source>faces under %1 px: please come closer</source>
+        <translation>小于 %1 像素的人脸：请靠近</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="98"/>
+        <source>; smaller faces need down to %1</source>
+        <translation>；较小的人脸需低于 %1</translation>
+    </message>
+</context>
+<context>
+    <name>RebuildDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="33"/>
+        <source>Rebuild face templates</source>
+        <translation>重建人脸模板</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="35"/>
+        <source>Computes every employee&apos;s face templates again from the face crops kept at enrolment, for the chosen face model. Templates of other models are kept. People enrolled before crops were kept are listed: re-enrol them.</source>
+        <translation>根据登记时保存的人脸裁剪图，为所选人脸模型重新计算每位员工的人脸模板。其他模型的模板会保留。在保存裁剪图之前登记的人员会被列出：请为他们重新登记。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="43"/>
+        <source>Face model</source>
+        <translation>人脸模型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="50"/>
+        <source>Rebuild</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="59"/>
+        <source>Without face crops (re-enrol):</source>
+        <translation>没有人脸裁剪图（需重新登记）：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="77"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="80"/>
+        <source>Rebuilding…</source>
+        <translation>正在重建…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="93"/>
+        <source>%1 of %2: %3</source>
+        <translation>第 %1 / %2 人：%3</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="110"/>
+        <source>The rebuild stopped (people rebuilt before it are kept): %1</source>
+        <translation>重建已停止（之前已重建的人员会保留）：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="118"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/rebuild_dialog.py" line="123"/>
+        <source>Cancelling after the current person…</source>
+        <translation>将在当前人员完成后取消…</translation>
+    </message>
+</context>
+<context>
+    <name>ReportColumns</name>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="30"/>
+        <source>Number</source>
+        <translation>工号</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="31"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="32"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="33"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="34"/>
+        <source>Weekday</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="35"/>
+        <source>Timetable</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="36"/>
+        <source>Check-in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="37"/>
+        <source>Check-out</source>
+        <translation>签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="38"/>
+        <source>Scheduled</source>
+        <translation>应出勤</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="39"/>
+        <source>Worked</source>
+        <translation>实际工时</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="40"/>
+        <source>Late (min)</source>
+        <translation>迟到（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="41"/>
+        <source>Early leave (min)</source>
+        <translation>早退（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="42"/>
+        <source>Absent (days)</source>
+        <translation>旷工（天）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="43"/>
+        <source>Leave</source>
+        <translation>请假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="44"/>
+        <source>Leave hours</source>
+        <translation>请假时长</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="45"/>
+        <source>OT normal</source>
+        <translation>平时加班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="46"/>
+        <source>OT day off</source>
+        <translation>休息日加班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="47"/>
+        <source>OT holiday</source>
+        <translation>节假日加班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="48"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="49"/>
+        <source>Exceptions</source>
+        <translation>异常</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="50"/>
+        <source>Corrected</source>
+        <translation>已更正</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="51"/>
+        <source>Days scheduled</source>
+        <translation>应出勤天数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="52"/>
+        <source>Present</source>
+        <translation>出勤</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="53"/>
+        <source>Leave annual (days)</source>
+        <translation>年假（天）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="54"/>
+        <source>Leave sick (days)</source>
+        <translation>病假（天）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="55"/>
+        <source>Leave unpaid (days)</source>
+        <translation>无薪假（天）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="56"/>
+        <source>Leave other (days)</source>
+        <translation>其他假（天）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="57"/>
+        <source>Holidays</source>
+        <translation>假日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="58"/>
+        <source>Regular</source>
+        <translation>正常工时</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="59"/>
+        <source>Late (times)</source>
+        <translation>迟到（次）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="60"/>
+        <source>Early leave (times)</source>
+        <translation>早退（次）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="61"/>
+        <source>Missing punches</source>
+        <translation>缺卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="62"/>
+        <source>Corrected days</source>
+        <translation>更正天数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="63"/>
+        <source>Employees</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="64"/>
+        <source>Exception</source>
+        <translation>异常</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="65"/>
+        <source>Minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="66"/>
+        <source>Days</source>
+        <translation>天数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="67"/>
+        <source>Time card</source>
+        <translation>考勤卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="68"/>
+        <source>Summary by employee</source>
+        <translation>按员工汇总</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="69"/>
+        <source>Summary by department</source>
+        <translation>按部门汇总</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="70"/>
+        <source>Payroll</source>
+        <translation>工资</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="91"/>
+        <source>any department</source>
+        <translation>任意部门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <source>Time card</source>
+        <translation>考勤卡</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <source>Monthly summary</source>
+        <translation>月度汇总</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <source>Exceptions</source>
+        <translation>异常</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <source>Payroll</source>
+        <translation>工资</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="100"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
+        <source>Print / PDF…</source>
+        <translation>打印 / PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
+        <source>Report</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
+        <source>All employees</source>
+        <translation>所有员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
+        <source>Computing…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
+        <source>No report: %1</source>
+        <translation>无报表：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
+        <source>%n row(s)</source>
+        <translation>
+            <numerusform>%n 行</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <source>the preview shows the first %1; Export writes all</source>
+        <translation>预览显示前 %1 行；导出包含全部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
+        <source>Export report</source>
+        <translation>导出报表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
+        <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
+        <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
+        <source>Exported %1 row(s) to %2</source>
+        <translation>已导出 %1 行到 %2</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
+        <source>Print report</source>
+        <translation>打印报表</translation>
     </message>
 </context>
 <context>
@@ -1233,6 +1945,363 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/wizard.py" line="411"/>
         <source>Enrolment</source>
         <translation>登记</translation>
+    </message>
+</context>
+<context>
+    <name>SchedulesPage</name>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="70"/>
+        <source>Add timetable…</source>
+        <translation>添加时间段…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="71"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="72"/>
+        <source>Add shift…</source>
+        <translation>添加班次…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="73"/>
+        <source>Assign shift…</source>
+        <translation>分配班次…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="74"/>
+        <source>Add holiday…</source>
+        <translation>添加假日…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="75"/>
+        <source>Import CSV…</source>
+        <translation>导入 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="76"/>
+        <source>Add leave…</source>
+        <translation>添加请假…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="85"/>
+        <location filename="../../faceapp/ui/schedules_page.py" line="174"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="85"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="87"/>
+        <source>Timetables</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="87"/>
+        <source>Shifts</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="88"/>
+        <source>Assignments</source>
+        <translation>排班分配</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="88"/>
+        <source>Holidays</source>
+        <translation>假日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="89"/>
+        <source>Leave</source>
+        <translation>请假</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="126"/>
+        <source>Could not read the schedules: %1</source>
+        <translation>无法读取排班：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="143"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="143"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="148"/>
+        <source>in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="148"/>
+        <source>out</source>
+        <translation>签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="150"/>
+        <source>after end +%1</source>
+        <translation>下班后 +%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="151"/>
+        <source>before start -%1</source>
+        <translation>上班前 -%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="152"/>
+        <source>min %1</source>
+        <translation>至少 %1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="153"/>
+        <source>flexible</source>
+        <translation>弹性</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="153"/>
+        <source>fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="164"/>
+        <location filename="../../faceapp/ui/schedules_page.py" line="169"/>
+        <location filename="../../faceapp/ui/schedules_page.py" line="179"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="164"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="164"/>
+        <source>Start</source>
+        <translation>上班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="164"/>
+        <source>End</source>
+        <translation>下班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="165"/>
+        <source>Crosses midnight</source>
+        <translation>跨午夜</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="165"/>
+        <source>Required</source>
+        <translation>应工作</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="165"/>
+        <source>Check-in window (min)</source>
+        <translation>签到时段（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="166"/>
+        <source>Check-out window (min)</source>
+        <translation>签退时段（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="166"/>
+        <source>Break (min)</source>
+        <translation>休息（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="166"/>
+        <source>Grace late / early</source>
+        <translation>迟到 / 早退宽限</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="167"/>
+        <source>Late as absent</source>
+        <translation>迟到计旷工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="167"/>
+        <source>Rounding (min)</source>
+        <translation>取整（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="167"/>
+        <source>Overtime (min)</source>
+        <translation>加班（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="168"/>
+        <source>off</source>
+        <translation>休息</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="169"/>
+        <source>Repeats</source>
+        <translation>重复方式</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="169"/>
+        <source>Days</source>
+        <translation>各天安排</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="170"/>
+        <source>weekly</source>
+        <translation>每周</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="170"/>
+        <source>%1-day rotation</source>
+        <translation>%1 天轮班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="174"/>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="174"/>
+        <source>Assigned to</source>
+        <translation>分配给</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="174"/>
+        <source>Until</source>
+        <translation>截止</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="175"/>
+        <source>Temporary</source>
+        <translation>临时</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="176"/>
+        <source>Department %1</source>
+        <translation>部门 %1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="179"/>
+        <location filename="../../faceapp/ui/schedules_page.py" line="182"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="179"/>
+        <source>Weekday</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="182"/>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="182"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="182"/>
+        <source>Portion</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="182"/>
+        <source>Paid</source>
+        <translation>带薪</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="183"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="185"/>
+        <source>full day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="185"/>
+        <source>half day</source>
+        <translation>半天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="194"/>
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="195"/>
+        <source>Sun</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="198"/>
+        <source>up</source>
+        <translation>向上</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="198"/>
+        <source>down</source>
+        <translation>向下</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="198"/>
+        <source>nearest</source>
+        <translation>四舍五入</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="214"/>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="220"/>
+        <source>Schedules</source>
+        <translation>排班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="271"/>
+        <source>Import public holidays</source>
+        <translation>导入公共假日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedules_page.py" line="272"/>
+        <source>CSV files with date,name (*.csv)</source>
+        <translation>含 date,name 列的 CSV 文件 (*.csv)</translation>
     </message>
 </context>
 <context>
@@ -1644,221 +2713,231 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
+        <source>Say &quot;late N min&quot; when someone checks in late</source>
+        <translation>迟到签到时显示“迟到 N 分钟”</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <source>The check-in greeting also says how late the person is by their shift, for example &quot;late 12 min&quot; (grace minutes count as on time). Off: the greeting never mentions it.</source>
+        <translation>签到问候同时显示按其班次迟到多久，例如“迟到 12 分钟”（宽限分钟内算准时）。关闭时问候中不提迟到。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
         <source>Door</source>
         <translation>门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
         <source>Door relay</source>
         <translation>门禁继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
         <source>What opens the door. Your installer knows which relay is fitted; &quot;Simulated&quot; only writes to the log (for trying the app out).</source>
         <translation>由什么开门。安装人员知道装的是哪种继电器；“模拟”只写入日志（用于试用本程序）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
         <source>Door stays unlocked for (seconds)</source>
         <translation>门保持解锁时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
         <source>How long the door stays unlocked after someone is let in.</source>
         <translation>放行后门保持解锁的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>sum8</source>
         <translation>sum8（字节和）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>xor8</source>
         <translation>xor8（字节异或）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>GET</source>
         <translation>GET 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>POST</source>
         <translation>POST 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>PUT</source>
         <translation>PUT 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
@@ -2038,32 +3117,319 @@ Retrying automatically…</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="191"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="192"/>
         <source>on</source>
         <translation>开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="192"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="193"/>
         <source>off</source>
         <translation>关</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/setting_editors.py" line="197"/>
+        <location filename="../../faceapp/ui/setting_editors.py" line="198"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
 </context>
 <context>
+    <name>ShiftDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="211"/>
+        <source>Add shift</source>
+        <translation>添加班次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="215"/>
+        <source>Weekly</source>
+        <translation>每周</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="216"/>
+        <source>Rotation of N days</source>
+        <translation>N 天轮班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="220"/>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="222"/>
+        <source>Timetable</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="227"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="228"/>
+        <source>Repeats</source>
+        <translation>重复方式</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="229"/>
+        <source>Cycle length</source>
+        <translation>周期长度</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="230"/>
+        <source>A rotation&apos;s day 1 is the first day of each assignment.</source>
+        <translation>轮班的第 1 天是每次分配的开始日期。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <source>Monday</source>
+        <translation>星期一</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <source>Tuesday</source>
+        <translation>星期二</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <source>Wednesday</source>
+        <translation>星期三</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="239"/>
+        <source>Thursday</source>
+        <translation>星期四</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
+        <source>Friday</source>
+        <translation>星期五</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
+        <source>Saturday</source>
+        <translation>星期六</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="240"/>
+        <source>Sunday</source>
+        <translation>星期日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="241"/>
+        <source>Day %1</source>
+        <translation>第 %1 天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="254"/>
+        <source>Day off</source>
+        <translation>休息日</translation>
+    </message>
+</context>
+<context>
+    <name>TimetableDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="80"/>
+        <source>Edit timetable</source>
+        <translation>编辑时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="80"/>
+        <source>Add timetable</source>
+        <translation>添加时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="82"/>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="168"/>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="86"/>
+        <source>Fixed hours</source>
+        <translation>固定时间</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="87"/>
+        <source>Flexible (required hours, no fixed start)</source>
+        <translation>弹性（规定工时，无固定上班时间）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="93"/>
+        <source>Ends the next day (night shift)</source>
+        <translation>次日结束（夜班）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="98"/>
+        <source> h</source>
+        <translation> 小时</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="101"/>
+        <source>Deduct the punched break (out and in) when there is one</source>
+        <translation>有休息打卡（签退再签到）时扣除该段休息</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="109"/>
+        <source>Late by more than</source>
+        <translation>迟到超过</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="113"/>
+        <source>counts as absent</source>
+        <translation>计为旷工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="114"/>
+        <source>counts as half a day absent</source>
+        <translation>计为旷工半天</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="118"/>
+        <source>After the end, from</source>
+        <translation>下班后，从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="121"/>
+        <source>Before the start, from</source>
+        <translation>上班前，从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="127"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="128"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="129"/>
+        <source>Start</source>
+        <translation>上班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="130"/>
+        <source>End</source>
+        <translation>下班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="132"/>
+        <source>Required work (flexible)</source>
+        <translation>应工作时长（弹性）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="133"/>
+        <source>Unpaid break</source>
+        <translation>无薪休息</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="136"/>
+        <source>Check-in: before the start</source>
+        <translation>签到：上班前</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="137"/>
+        <source>Check-in: after the start</source>
+        <translation>签到：上班后</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="138"/>
+        <source>Check-out: before the end</source>
+        <translation>签退：下班前</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="139"/>
+        <source>Check-out: after the end</source>
+        <translation>签退：下班后</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="141"/>
+        <source>Grace for late arrival</source>
+        <translation>迟到宽限</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="142"/>
+        <source>Grace for early leave</source>
+        <translation>早退宽限</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="148"/>
+        <source>Check-in to</source>
+        <translation>签到取整到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="149"/>
+        <source>Check-out to</source>
+        <translation>签退取整到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="153"/>
+        <source>Minimum overtime per day</source>
+        <translation>每天最少加班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="155"/>
+        <source>Working day</source>
+        <translation>工作日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="156"/>
+        <source>Overtime</source>
+        <translation>加班</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="157"/>
+        <source>Punch windows</source>
+        <translation>打卡时段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="158"/>
+        <source>Lateness and early leave</source>
+        <translation>迟到和早退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="159"/>
+        <source>Rounding of punches</source>
+        <translation>打卡取整</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="169"/>
+        <source>no rounding</source>
+        <translation>不取整</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="171"/>
+        <source>up</source>
+        <translation>向上</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="171"/>
+        <source>down</source>
+        <translation>向下</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_dialogs.py" line="171"/>
+        <source>nearest</source>
+        <translation>四舍五入</translation>
+    </message>
+</context>
+<context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="225"/>
+        <location filename="../../faceapp/ui/live.py" line="226"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="227"/>
+        <location filename="../../faceapp/ui/live.py" line="228"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <source>Please come closer</source>
+        <translation>请靠近一点</translation>
     </message>
 </context>
 <context>

@@ -176,3 +176,25 @@ def test_set_repairs_a_damaged_settings_row(run):
     assert code == 0, err
     assert stored(run.db)["match_threshold"] == 0.55 and stored(run.db)["cooldown_s"] == 120
     assert run("show")[0] == 0
+
+
+def test_show_says_which_value_a_distance_at_its_default_really_uses(run):
+    """Distance settings at their default follow the database's encoder pack: `show` printed
+    dlib's 0.5 and 0.05 for a MobileFaceNet database that decides with 0.81 and 0.08."""
+    from faceapp.recognition.units import EncoderUnits
+    from faceapp.shared import paths
+    from faceapp.vision.models import Manifest
+
+    manifest = Manifest(paths.models_dir())
+    enc = manifest.default_encoder
+    units = EncoderUnits.from_pack(enc, manifest.encoder_entry(enc, False).info["units"])
+    code, out, _ = run("show")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("min_margin = "))
+    assert line.endswith(f"[default: {enc} uses {units.min_margin:g}]"), line
+    code, js, _ = run("show", "--json")
+    row = {r["key"]: r for r in json.loads(js)}["match_threshold"]
+    assert row["value"] == 0.5 and row["in_use"] == [units.match_threshold, enc]
+    code, _, _ = run("set", "min_margin", "0.1")  # the admin's own value is used as it is
+    code, out, _ = run("show")
+    assert "min_margin = 0.1  (0.0..0.5)\n" in out + "\n"

@@ -38,6 +38,22 @@ def test_eval_pairs_cli_on_small_set(faces_dir, capsys, tmp_path):
 
 
 @pytest.mark.shared
+def test_eval_pairs_cli_evaluates_the_encoder_asked_for(faces_dir, capsys, tmp_path):
+    """--encoder picks the pack (MobileFaceNet's unit distances, not dlib's)."""
+    import json
+
+    from faceapp.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["--provider", "cpu", "eval-pairs", str(faces_dir / "face_recognition_examples" / "pairs.csv"),
+                 "--encoder", "mobilefacenet_v1", "--threshold", "1.0", "--json", str(out)]) == 0
+    capsys.readouterr()
+    rep = json.loads(out.read_text())
+    assert rep["model_id"].startswith("mobilefacenet_v1@") and rep["pairs"] == 14
+    assert rep["accuracy_cv10"] >= 12 / 14 and min(rep["cv_thresholds"]) > 0.7  # unit-vector distances
+
+
+@pytest.mark.shared
 def test_eval_ident_cli_on_dlib_johns(faces_dir, capsys, tmp_path):
     import json
 
@@ -74,3 +90,35 @@ def test_eval_ident_pools_the_fixed_thresholds_over_all_splits(faces_dir, capsys
     assert single["by_threshold"][0]["stranger_visits"] > 0
     assert pooled["by_threshold"][0]["stranger_visits"] == 2 * single["by_threshold"][0]["stranger_visits"]
     assert pooled["by_threshold"][0]["fnir"] == pytest.approx(single["by_threshold"][0]["fnir"])
+
+
+@pytest.mark.shared
+def test_eval_ident_degrade_prints_a_row_block_per_level(faces_dir, capsys, tmp_path):
+    """eval-ident --degrade: probes degraded (gallery clean), one block of rows per level with
+    the clean and the quality rule, per visit face size, cached per level (a re-run embeds nothing)."""
+    import json
+
+    from faceapp.cli import main
+
+    lines = (faces_dir / "dlib_johns" / "identification_split.csv").read_text().splitlines()
+    first = lines[1].split(",")[1]  # this person becomes a stranger
+    rows = [lines[0]] + [",".join(r.split(",")[:2] + ["unknown"]) if r.split(",")[1] == first else r
+                         for r in lines[1:]]
+    split = tmp_path / "split.csv"
+    split.write_text("\n".join(rows) + "\n")
+    cache, out = tmp_path / "c.npz", tmp_path / "d.json"
+    args = ["--provider", "cpu", "eval-ident", "--root", str(faces_dir), str(split), "--cache", str(cache),
+            "--degrade", "none,size=40,blur=2+jpeg=50", "--json", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    for level in ("none", "size=40", "blur=2+jpeg=50"):
+        assert any(line.startswith(level + " ") for line in text.splitlines()), text
+    assert "by measured visit face size" in text
+    rep = json.loads(out.read_text())
+    assert [r["degrade"] for r in rep] == ["none", "size=40", "blur=2+jpeg=50"]
+    assert all(r["quality_rule"] for r in rep)  # the shipped encoder has a quality table
+    small = rep[1]["buckets"]
+    assert sum(b["mate_visits"] for b in small if b["hi"] <= 50) == rep[1]["known_probes"]  # faces ~40 px
+    stamp = cache.stat().st_mtime_ns
+    assert main(args) == 0 and cache.stat().st_mtime_ns == stamp  # every level came from the cache
+    assert main([*args[:-4], "--degrade", "size=2"]) == 2

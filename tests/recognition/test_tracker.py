@@ -14,7 +14,7 @@ CENTRE = {A: rng.standard_normal(D).astype(np.float32) * 0.1, B: rng.standard_no
 GALLERY = Gallery(np.array([A, B]), np.stack([CENTRE[A], CENTRE[B]]), threshold=0.4, min_margin=0.05)
 
 
-def judge(q):  # noqa: ANN001, ANN201
+def judge(q, quality=float("nan")):  # noqa: ANN001, ANN201
     return GALLERY.search(q)[0]
 
 
@@ -176,5 +176,41 @@ def test_deterministic_and_input_checks():
     assert (t.schedule, t.max_missed) == ((4, 12, 40), 7)
     empty = Gallery.empty()
     [(_, d)] = [(i, d) for i, dd in enumerate([FaceTracker(1, 1).update(0, np.array([box(0)]), [obs(A)],
-                                                                       lambda q: empty.search(q)[0])]) for d in dd]
+                                                                       lambda q, quality: empty.search(q)[0])]) for d in dd]
     assert d.employee_id is None and math.isinf(d.distance)
+
+
+def test_a_track_too_small_to_decide_on_is_asked_to_come_closer_then_decided_when_closer():
+    """Quality rule: looks at tracks whose faces are under the table's minimum decline (no
+    booking: employee_id None, reason come_closer, the live view's prompt); the same person
+    stepping closer is named once the fused frames' mean face size is high enough."""
+    from dataclasses import replace
+
+    from faceapp.recognition.calibration import ImpostorTail, operating_point
+    from faceapp.recognition.quality_model import COME_CLOSER, QualityBand, QualityModel, quality_rule
+
+    model = QualityModel("enc", "face_px", (QualityBand(40, 0.0, 1.0),))
+    point = operating_point(ImpostorTail(1.2, 0.1, 100_000, "gallery"), 2, 1e-3, 4)
+    rule = quality_rule(model, point)
+    assert point.threshold > 0.3  # A's frames below are within it: only quality can refuse them
+
+    def quality_judge(q, quality):  # noqa: ANN001, ANN202 - what RecognitionService._judge does
+        return rule.apply(GALLERY.search(q)[0], quality)
+
+    def see(tracker, i, size_px):  # noqa: ANN001, ANN202
+        o = replace(obs(A, 0.1, seed=i), quality=size_px)
+        return tracker.update(i, np.array([box(0)], np.float32), [o], quality_judge)
+
+    far = FaceTracker(first_look=3, last_look=9)
+    decided = [d for i in range(9) for d in see(far, i, 25.0)]
+    assert len(decided) == 1
+    [d] = decided
+    assert d.employee_id is None and d.reason == COME_CLOSER and d.candidate_id == A and d.quality == 25.0
+    prompt = FaceTracker(first_look=3, last_look=9)
+    for i in range(3):
+        see(prompt, i, 25.0)
+    assert prompt.tracks()[0].prompt == COME_CLOSER and prompt.tracks()[0].decision is None
+    closer = FaceTracker(first_look=3, last_look=90)
+    got = [d for i in range(3) for d in see(closer, i, 25.0)]
+    got += [d for i in range(3, 9) for d in see(closer, i, 80.0)]  # mean size (3*25 + 6*80)/9 = 62
+    assert [(d.employee_id, d.frames, d.reason) for d in got] == [(A, 9, "")]

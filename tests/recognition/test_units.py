@@ -86,7 +86,7 @@ def test_centroids_and_fused_tracks_of_unit_vectors_are_unit_vectors():
     assert tracker.renormalise and tracker.split_distance == _units("mobilefacenet_v1").track_split_distance
     seen = []
 
-    def judge(probe):
+    def judge(probe, quality=float("nan")):
         seen.append(probe)
         return gallery.search(probe)[0]
 
@@ -103,3 +103,40 @@ def test_centroids_and_fused_tracks_of_unit_vectors_are_unit_vectors():
 def test_empty_gallery_takes_any_encoders_descriptors():
     assert not Gallery.empty().search(np.ones(192, np.float32) / np.sqrt(192))[0].known
     assert Gallery.empty().search(np.zeros((0, 192), np.float32)) == []
+
+
+_ROOT = models_dir().parent
+_DISTANCES = ("impostor_model", "match_threshold", "min_margin", "track_split_distance", "threshold_range", "fusion")
+
+
+def test_every_unit_value_names_the_command_that_measured_it():
+    for enc in ENCODERS:
+        units = Manifest(models_dir()).encoder_entry(enc, False).info["units"]
+        for name in _DISTANCES:
+            cmd = units[name].get("measured_by", "")
+            assert cmd.startswith("PYTHONPATH=. python build/"), f"{enc}: units.{name} has no measured_by command"
+            assert (_ROOT / cmd.split()[2]).is_file(), f"{enc}: units.{name}: {cmd} names no script"
+
+
+def test_mobilefacenet_units_are_measured_not_scaled_from_dlib():
+    import json
+
+    units = Manifest(models_dir()).encoder_entry("mobilefacenet_v1", False).info["units"]
+    measured = json.loads((_ROOT / "build" / "units" / "mobilefacenet_v1.json").read_text(encoding="utf-8"))
+    for name in _DISTANCES:
+        assert "build/fit_encoder_units.py --encoder mobilefacenet_v1" in units[name]["measured_by"]
+        if "value" in units[name]:
+            assert units[name]["value"] == measured[name]["value"], f"{name}: pack differs from the measurement"
+    u = _units("mobilefacenet_v1")
+    mu, sigma = u.impostor_model.mu, u.impostor_model.sigma
+    d = DLIB_UNITS.impostor_model
+
+    def scaled(t: float) -> float:  # dlib's value moved to the same place of this encoder's impostor tail
+        return round(mu + sigma * (t - d.mu) / d.sigma, 3)
+
+    for mine, dlib in ((u.match_threshold, DLIB_UNITS.match_threshold),
+                       (u.track_split_distance, DLIB_UNITS.track_split_distance),
+                       (u.threshold_range[0], DLIB_UNITS.threshold_range[0]),
+                       (u.threshold_range[1], DLIB_UNITS.threshold_range[1])):
+        assert round(mine, 3) != scaled(dlib)
+    assert round(u.min_margin, 3) != round(DLIB_UNITS.min_margin * sigma / d.sigma, 3)

@@ -165,3 +165,24 @@ def test_a_decided_track_is_embedded_only_for_its_identity_recheck(ctx, astronau
     after = embedded[n:]
     assert sum(after) == len(after) // RECHECK_EVERY or sum(after) == len(after) // RECHECK_EVERY + 1
     assert len(svc.tracker.tracks()) == 1  # the one face stayed one track
+
+
+def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never_booked(ctx, astronaut):
+    """The quality rule declines below its minimum face size: the box says "Please come
+    closer", no booking at any look, and the track ends as unknown with that advice."""
+    from dataclasses import replace
+
+    from faceapp.recognition.quality_model import QualityBand, QualityModel, quality_rule
+
+    svc = ctx.recognition(source="test")
+    point = svc.operating_point
+    big_only = QualityModel("enc", "face_px", (QualityBand(1000.0, 0.0, 1.0),))  # every real face is "too small"
+    svc.operating_point = replace(point, quality=quality_rule(big_only, point))
+    for i in range(ctx.settings.recognition.min_decision_frames + 2):
+        views, anns = svc.process(astronaut, i, T0)
+        assert anns == []
+    assert [(v.state, v.label) for v in views] == [("closer", "Please come closer")]
+    anns = svc.finish(T0)
+    assert [(a.kind, a.message, a.reason) for a in anns] == [
+        ("unknown", "Not recognised - please come closer to the camera", "come_closer")]
+    assert ctx.repo.events(None, None) == []

@@ -32,6 +32,10 @@ def test_screenshots_under_xvfb():
     assert proc.returncode == 0
     for name in ("main_window", "wizard_capture", "wizard_review", "attendance_log", "reenrol_samples",
                  "reenrol_review", "reenrol_save", "settings_en", "settings_advanced_en", "kiosk_no_camera",
-                 "settings_zh_CN", "settings_advanced_zh_CN", "kiosk_no_camera_zh_CN"):
+                 "settings_zh_CN", "settings_advanced_zh_CN", "kiosk_no_camera_zh_CN",
+                 *(f"{page}_{lang}" for lang in ("en", "zh_CN") for page in (
+                     "schedules_timetables", "schedules_shifts", "schedules_assignments", "schedules_holidays",
+                     "schedules_leave", "timetable_dialog", "shift_dialog", "reports_timecard", "reports_summary",
+                     "log_corrections"))):
         png = out / f"{name}.png"
         assert png.is_file() and png.stat().st_size > 10_000, png

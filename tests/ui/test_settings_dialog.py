@@ -159,7 +159,8 @@ def test_the_recognition_page_shows_the_operating_point_in_use(ctx, dialog, qtbo
     text = dialog.operating_point.text()
     assert point.people == 0  # nobody enrolled: nobody a stranger could be taken for
     assert text == (f"Now: 0 enrolled: threshold {point.threshold:.2f}, no stranger expected to pass "
-                    "(from the shipped model: too few people enrolled to measure)")
+                    "(from the shipped model: too few people enrolled to measure); "
+                    "faces under 25 px: please come closer")  # the quality rule (issue 24)
 
 
 def test_the_smallest_allowed_value_can_be_shown_and_typed(ctx, dialog):

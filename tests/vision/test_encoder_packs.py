@@ -124,3 +124,31 @@ def test_same_person_closer_than_strangers_in_unit_distance(faces_dir):
     assert abs(other - np.sqrt(2 - 2 * cos)) < 1e-5
     assert same < 0.9 < other
     assert encoder_of(engine.model_id) == "mobilefacenet_v1"
+
+
+def test_flip_average_pack_embeds_chip_and_mirror_in_one_run(mfn):
+    """"flip_average": the descriptor is the renormalised mean of the chip's and its mirror's
+    unit descriptors, the same for a mirrored chip, batched across MAX_BATCH; the model id says
+    "+flip" so templates made without it are never compared with probes made with it."""
+    import dataclasses
+
+    info = json.loads((models_dir() / "manifest.json").read_text())["models"]["mobilefacenet_v1"]
+    info["preprocess"]["flip_average"] = True
+    pack = EncoderPack.from_entry(info)
+    assert pack.flip_average and not MOBILEFACENET_PACK.flip_average
+    flip = FaceEncoder(models_dir() / "mobilefacenet_v1.onnx", Runtime("cpu"), pack)
+    calls = []
+    run = flip.run
+    flip.run = lambda **kw: calls.append(len(next(iter(kw.values())))) or run(**kw)  # type: ignore[method-assign]
+    rng = np.random.default_rng(2)
+    chips = rng.integers(0, 256, (20, 112, 112, 3), dtype=np.uint8)
+    emb = flip.embed(chips)
+    assert calls == [32, 8]  # 16 chips + 16 mirrors, then 4 + 4
+    plain, mirror = mfn.embed(chips), mfn.embed(chips[:, :, ::-1])
+    want = plain + mirror
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    np.testing.assert_allclose(emb, want, atol=1e-5)
+    np.testing.assert_allclose(flip.embed(chips[:, :, ::-1]), emb, atol=1e-5)  # mirror-invariant
+    assert not np.allclose(emb, plain, atol=1e-3)
+    entry = dataclasses.replace(Manifest(models_dir()).encoder_entry("mobilefacenet_v1", verify=False), info=info)
+    assert entry.model_id.endswith("+flip") and encoder_of(entry.model_id) == "mobilefacenet_v1"
