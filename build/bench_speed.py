@@ -8,7 +8,10 @@ busy machine slows both alike, and reports medians, their ratio and the load ave
     python build/bench_speed.py --base /work/wt/base-75080fe [--rounds 12] [--frames 10]
 
 Frames: the four one-face photos of bench_vs_face_recognition letterboxed into 640x480, and
-the 4-face 800x524 sofa photo (group_photos/packt_sample4.jpg) as it is.
+the 4-face 800x524 sofa photo (group_photos/packt_sample4.jpg) as it is, each analysed whole
+(a still); and the first one-face frame as a video stream in steady state: a decided track
+there, so this checkout searches near its box (the whole frame every 5th frame) and embeds
+it every 5th frame, while a checkout without vision/tracked.py analyses every frame whole.
 """
 
 from __future__ import annotations
@@ -36,13 +39,31 @@ frames = {k: np.load(v) for k, v in json.loads(sys.argv[2]).items()}
 for k, f in frames.items():
     engine.analyze(f)
 print(json.dumps({"ready": True, "faces": {k: len(engine.analyze(f)) for k, f in frames.items()}}), flush=True)
+try:  # the live loop's detection (issue 19); a checkout without it analyses every frame whole
+    from faceapp.vision.tracked import TrackGuidedDetection
+    from faceapp.services.recognition import RECHECK_EVERY
+    from faceapp.recognition.tracker import iou_matrix
+except ImportError:
+    TrackGuidedDetection = None
+streams = {}
 for line in sys.stdin:
     key, n = line.split()
-    f = frames[key]
+    stream = key.startswith("stream-")
+    f = frames[key.removeprefix("stream-")]
     out = []
     for _ in range(int(n)):
         t = time.perf_counter()
-        engine.analyze(f)
+        if stream and TrackGuidedDetection is not None:
+            # a decided track in the frame: searched near its box, embedded every RECHECK_EVERY frames
+            st = streams.setdefault(key, {"g": TrackGuidedDetection(engine), "boxes": [], "i": 0})
+            st["i"] += 1
+            boxes = np.asarray(st["boxes"], np.float64).reshape(-1, 4)
+            mask = None if st["i"] % RECHECK_EVERY == 0 or not len(boxes) else (
+                lambda b, boxes=boxes: ~(iou_matrix(b, boxes) >= 0.3).any(1))
+            faces = st["g"].analyze(f, st["boxes"], mask)
+            st["boxes"] = [x.box for x in faces]
+        else:
+            engine.analyze(f)
         out.append(time.perf_counter() - t)
     print(json.dumps(out), flush=True)
 """
@@ -102,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                           paths),
                    Worker("this", ROOT, {"encoder": args.encoder} if args.encoder else {}, paths)]
         print("faces found:", {w.name: w.info["faces"] for w in workers})
-        times = {w.name: {"one": [], "group": []} for w in workers}
+        times = {w.name: {"one": [], "group": [], "stream": [], "stream4": []} for w in workers}
         loads = []
         for r in range(args.rounds):
             order = workers if r % 2 == 0 else workers[::-1]
@@ -110,11 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                 for i in range(4):
                     times[w.name]["one"] += w.run(f"one{i}", max(1, args.frames // 4))
                 times[w.name]["group"] += w.run("group", args.frames)
+                times[w.name]["stream"] += w.run("stream-one0", args.frames)
+                times[w.name]["stream4"] += w.run("stream-group", args.frames)
             loads.append(os.getloadavg()[0])
         for w in workers:
             w.close()
     med = {n: {k: 1000 * float(np.median(v)) for k, v in t.items()} for n, t in times.items()}
-    for k, label in (("one", "one face 640x480"), ("group", "4 faces 800x524")):
+    for k, label in (("one", "one face 640x480"), ("group", "4 faces 800x524"),
+                     ("stream", "one face 640x480, video"), ("stream4", "4 faces 800x524, video")):
         print(f"{label:18s} base {med['base'][k]:6.1f} ms  this {med['this'][k]:6.1f} ms  "
               f"speed-up x{med['base'][k] / med['this'][k]:.2f}  ({len(times['this'][k])} frames each)")
     print(f"load average (1 min) during the run: min {min(loads):.1f} median {float(np.median(loads)):.1f} "

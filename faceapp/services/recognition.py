@@ -149,7 +149,7 @@ class RecognitionService:
         if self._needs_liveness:
             for f, tid in zip(faces, self.tracker.assignment):
                 if self._liveness_pending(tid, decided_before):
-                    self.liveness.observe(tid, f.landmarks, f.shape5)
+                    self.liveness.defer(tid, f.landmarks, f.shape5)  # checked if and when it is read
         alive = {t.track_id for t in self.tracker.tracks()}
         anns = [self._act(d, ts) for d in decisions]
         anns += self._resolve_pending(ts, alive)
