@@ -7,7 +7,7 @@ that match each face's size (MTCNNDetector.detect's regions), then RNet/ONet on 
 candidates there. The whole pyramid still runs every `full_every` frames and at once when
 much of the frame changed outside those windows (a coarse frame difference: a cut, a camera
 swing, someone walking in close), so a new face is found within FULL_EVERY - 1 frames at
-worst (133 ms at 30 fps, while a track needs several frames to be decided anyway); the miss rate against whole-frame detection on the dev clip
+worst (233 ms at 30 fps, while a track needs several frames to be decided anyway); the miss rate against whole-frame detection on the dev clip
 is measured by build/bench_clip.py (README "Measured performance").
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FULL_EVERY = 5  # frames: the whole pyramid at least this often
+FULL_EVERY = 8  # frames: the whole pyramid at least this often
 MARGIN = 1.0  # the window around a tracked face, in face sides on each side
 MOTION_CELL = 8  # px: the frame difference is taken on an image this many times smaller
 MOTION_LEVEL = 24  # grey levels a cell must change by to count as motion
