@@ -169,19 +169,24 @@ class RecognitionService:
         return self.liveness.result(decision.track_id).live
 
     def _embed_mask(self, tracks):  # noqa: ANN001, ANN202 - TrackSnapshots -> engine.analyze's embed
-        """Which faces of this frame need a descriptor: not those in the place of a track already
-        decided (its decision stands for the track), except every RECHECK_EVERY frames, when
-        the descriptor is compared with the track's previous one (a different person in the
-        same place starts a new track, recognition/tracker.py). None: embed every face."""
-        decided = [t for t in tracks if t.decision is not None and (self._frames + t.track_id) % RECHECK_EVERY]
-        if not decided:
-            return None
-        boxes = np.asarray([t.box for t in decided], np.float64)
+        """Which faces of this frame need a descriptor: not one that can only be a decided track
+        seen in the frame before (its decision stands for the track), except every
+        RECHECK_EVERY frames, when the descriptor is compared with the track's previous one
+        (another person in the same place starts a new track, recognition/tracker.py). A face
+        that also overlaps another track, or a decided track that was missed (someone else
+        may stand there now), is embedded. None: embed every face."""
         threshold = self.tracker.iou_threshold
+        settled = [t.missed == 0 and t.decision is not None and (self._frames + t.track_id) % RECHECK_EVERY != 0
+                   for t in tracks]
+        if not any(settled):
+            return None
+        boxes = np.asarray([t.box for t in tracks], np.float64)
+        settled_ = np.asarray(settled)
 
         def wanted(face_boxes: np.ndarray) -> np.ndarray:
-            iou = iou_matrix(face_boxes, boxes)
-            return ~(iou >= threshold).any(1)
+            near = iou_matrix(face_boxes, boxes) >= threshold  # (faces, tracks)
+            only_settled = near.any(1) & ~(near & ~settled_[None, :]).any(1) & (near.sum(1) == 1)
+            return ~only_settled
 
         return wanted
 

@@ -57,9 +57,11 @@ class TrackGuidedDetection:
         extra = {} if embed is None else {"embed": embed}
         grey = _small_grey(image)
         regions = self._regions(image, track_boxes)
-        full = (regions is None or self._since_full + 1 >= self.full_every
-                or self._moved_elsewhere(grey, regions, image.shape))
+        moved = regions is None or self._moved_elsewhere(grey, regions, image.shape)
+        full = moved or self._since_full + 1 >= self.full_every
         self._last_grey = grey
+        if moved:  # a cut or a swing: whoever is in a tracked place may be someone else now
+            extra = {}
         if full:
             self._since_full = 0
             self.full_frames += 1

@@ -186,3 +186,26 @@ def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never
     assert [(a.kind, a.message, a.reason) for a in anns] == [
         ("unknown", "Not recognised - please come closer to the camera", "come_closer")]
     assert ctx.repo.events(None, None) == []
+
+
+def test_only_a_face_that_can_only_be_a_settled_decided_track_skips_its_descriptor(ctx):
+    """After a cut the audience's face stood in Lin's place: a face is left unembedded only
+    when its one overlapping track is decided and was seen in the frame before; next to an
+    undecided track, or in the place of a track that was missed, it is embedded (so the
+    tracker can tell another person from the one decided)."""
+    from faceapp.recognition.tracker import Decision, TrackSnapshot
+    from faceapp.services.recognition import RECHECK_EVERY
+
+    svc = ctx.recognition(source="test")
+    d = Decision(1, 7, 0.3, 0.2, 3, (0, 0, 1, 1), 0)
+    svc._frames = 1  # not a re-check frame for tracks 1, 2, 3 (RECHECK_EVERY = 5)
+    assert all((svc._frames + t) % RECHECK_EVERY for t in (1, 2, 3))
+    tracks = [TrackSnapshot(1, (100, 100, 200, 200), 10, 0, d),      # decided, seen
+              TrackSnapshot(2, (400, 100, 500, 200), 10, 2, d),      # decided, missed
+              TrackSnapshot(3, (110, 100, 210, 200), 2, 0, None)]    # undecided, next to track 1
+    wanted = svc._embed_mask(tracks[:1])
+    assert wanted(np.array([[102, 100, 202, 200], [600, 100, 700, 200]], np.float32)).tolist() == [False, True]
+    wanted = svc._embed_mask(tracks)
+    faces = np.array([[102, 100, 202, 200], [402, 100, 502, 200]], np.float32)
+    assert wanted(faces).tolist() == [True, True]
+    assert svc._embed_mask(tracks[1:]) is None  # nothing settled: every face embedded

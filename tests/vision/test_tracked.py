@@ -109,3 +109,23 @@ def test_an_engine_without_regions_always_gets_the_whole_frame():
     for _ in range(3):
         g.analyze(np.zeros((50, 50, 3), np.uint8), [(1, 1, 20, 20)])
     assert eng.calls == ["full"] * 3
+
+
+def test_after_a_cut_every_face_is_embedded():
+    """A cut puts someone else where a decided face was: the caller's embed filter is dropped
+    for that frame, so the tracker sees every descriptor and can split the track."""
+    seen: list[bool] = []
+
+    class Eng(_Engine):
+        def analyze(self, image, regions=None, embed=None):  # noqa: ANN001
+            seen.append(embed is not None)
+            return []
+
+    g = TrackGuidedDetection(Eng(), full_every=100)
+    still = np.zeros((240, 320, 3), np.uint8)
+    track = [(100, 100, 160, 160)]
+    skip = lambda boxes: np.zeros(len(boxes), bool)  # noqa: E731
+    g.analyze(still, track, skip)
+    g.analyze(still, track, skip)
+    g.analyze(np.full_like(still, 200), track, skip)
+    assert seen == [False, True, False]  # first frame (no reference): whole, all embedded; then near; the cut: all
