@@ -29,6 +29,9 @@ MOTION_LEVEL = 24  # grey levels a cell must change by to count as motion
 # at once: a cut, a camera swing, someone walking in close. Smaller changes (a hand, a
 # background person) wait for the next periodic search, at most FULL_EVERY - 1 frames.
 MOTION_SHARE = 0.1
+# Share of all cells changed that counts as a cut: every face of that frame is embedded, so a
+# person now standing where a decided face was is told apart at once (recognition/tracker.py).
+CUT_SHARE = 0.3
 
 
 class TrackGuidedDetection:
@@ -57,10 +60,10 @@ class TrackGuidedDetection:
         extra = {} if embed is None else {"embed": embed}
         grey = _small_grey(image)
         regions = self._regions(image, track_boxes)
-        moved = regions is None or self._moved_elsewhere(grey, regions, image.shape)
-        full = moved or self._since_full + 1 >= self.full_every
+        elsewhere, everywhere = (1.0, 1.0) if regions is None else self._change(grey, regions, image.shape)
+        full = elsewhere >= MOTION_SHARE or self._since_full + 1 >= self.full_every
         self._last_grey = grey
-        if moved:  # a cut or a swing: whoever is in a tracked place may be someone else now
+        if everywhere >= CUT_SHARE:  # a cut: whoever is in a tracked place may be someone else now
             extra = {}
         if full:
             self._since_full = 0
@@ -80,16 +83,18 @@ class TrackGuidedDetection:
         m = self.margin * side
         return np.stack([b[:, 0] - m, b[:, 1] - m, b[:, 2] + m, b[:, 3] + m, side], 1)
 
-    def _moved_elsewhere(self, grey: np.ndarray, regions: np.ndarray, shape: tuple[int, ...]) -> bool:
-        """Whether the frame changed outside the tracked windows since the previous frame."""
+    def _change(self, grey: np.ndarray, regions: np.ndarray, shape: tuple[int, ...]) -> tuple[float, float]:
+        """Shares of the frame's cells changed since the previous frame: outside the tracked
+        windows, and anywhere (1.0, 1.0 without a previous frame of this size)."""
         if self._last_grey is None or self._last_grey.shape != grey.shape:
-            return True
+            return 1.0, 1.0
         changed = cv2.absdiff(grey, self._last_grey) > MOTION_LEVEL
+        everywhere = np.count_nonzero(changed) / changed.size
         sy, sx = grey.shape[0] / shape[0], grey.shape[1] / shape[1]
         for x1, y1, x2, y2, _ in regions:
             changed[max(0, int(y1 * sy)):max(0, int(np.ceil(y2 * sy))),
                     max(0, int(x1 * sx)):max(0, int(np.ceil(x2 * sx)))] = False
-        return int(np.count_nonzero(changed)) >= MOTION_SHARE * changed.size
+        return np.count_nonzero(changed) / changed.size, everywhere
 
 
 def _small_grey(image: np.ndarray) -> np.ndarray:
