@@ -154,6 +154,7 @@ class LivenessChallenge:
         self.min_frames = int(min_frames)
         self.confirm_frames = int(confirm_frames)
         self._obs: deque[_Obs] = deque(maxlen=int(window))
+        self._later: list[_Obs] = []  # frames added with defer(), checked when the verdict is read
         self._streak = 0
         self._last = LivenessResult(False, 0.0, REASON_PENDING, 0)
         self._passed: LivenessResult | None = None
@@ -164,15 +165,29 @@ class LivenessChallenge:
 
     def observe(self, landmarks: np.ndarray, shape5: np.ndarray) -> LivenessResult:
         """Add one frame's landmarks (Face.landmarks, Face.shape5) and return the verdict so far."""
+        self.defer(landmarks, shape5)
+        return self.result()
+
+    def defer(self, landmarks: np.ndarray, shape5: np.ndarray) -> None:
+        """Add one frame without checking it yet: the check of every frame deferred so runs
+        when result() is next asked, frame by frame as observe() would have, so the verdict
+        is the same; a track whose verdict nobody reads (a stranger: the door denies unknown
+        faces anyway) never pays for the homography fits. At most 4 windows wait."""
         lm = np.asarray(landmarks, np.float64).reshape(5, 2)
         iod = float(np.linalg.norm(lm[1] - lm[0]))
         if iod < 1e-3 or not np.all(np.isfinite(lm)):
-            return self.result()
+            return
         yaw, _ = pose_from_landmarks(lm)
-        self._obs.append(_Obs(face_points(lm, shape5), float(yaw), iod))
-        if self._passed is None:
-            self._last = self._evaluate()
-        return self.result()
+        self._later.append(_Obs(face_points(lm, shape5), float(yaw), iod))
+        if len(self._later) >= 4 * (self._obs.maxlen or 1):
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        for ob in self._later:
+            self._obs.append(ob)
+            if self._passed is None:
+                self._last = self._evaluate()
+        self._later.clear()
 
     def observe_face(self, face) -> LivenessResult:  # noqa: ANN001 - vision.types.Face
         return self.observe(face.landmarks, face.shape5)
@@ -180,6 +195,8 @@ class LivenessChallenge:
     def result(self) -> LivenessResult:
         """The verdict after the last observed frame. Once live, stays live for this track
         (the door decision is made once per track)."""
+        if self._later:
+            self._catch_up()
         return self._passed if self._passed is not None else self._last
 
     def _evaluate(self) -> LivenessResult:
@@ -211,10 +228,17 @@ class LivenessMonitor:
         self._tracks: dict[Hashable, LivenessChallenge] = {}
 
     def observe(self, track_id: Hashable, landmarks: np.ndarray, shape5: np.ndarray) -> LivenessResult:
+        return self._challenge(track_id).observe(landmarks, shape5)
+
+    def defer(self, track_id: Hashable, landmarks: np.ndarray, shape5: np.ndarray) -> None:
+        """observe() without the verdict: checked when result() asks (LivenessChallenge.defer)."""
+        self._challenge(track_id).defer(landmarks, shape5)
+
+    def _challenge(self, track_id: Hashable) -> LivenessChallenge:
         ch = self._tracks.get(track_id)
         if ch is None:
             ch = self._tracks[track_id] = LivenessChallenge.from_settings(self.settings)
-        return ch.observe(landmarks, shape5)
+        return ch
 
     def result(self, track_id: Hashable) -> LivenessResult:
         ch = self._tracks.get(track_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import stat
 import threading
 import time
@@ -38,8 +39,9 @@ log = logging.getLogger(__name__)
 COLUMNS = ("number", "name", "department", "photo")
 MAX_LIST_BYTES = 64 * 2**20  # a list of 500,000 rows; anything larger is not an import list
 MAX_FIELD = 4096  # characters in one field: a path's limit on most systems
-# Photos decoded ahead of the detector, and the largest batch detected and embedded together:
-# memory stays about (_READ_AHEAD + 1) decoded photos plus one batch, whatever the list holds.
+# Photos decoded ahead of the detector, and the largest batch detected and embedded together
+# (batches judged side by side stay under it together): memory stays about (_READ_AHEAD + 1)
+# decoded photos plus _BATCH_PIXELS, whatever the list holds.
 _READ_AHEAD = 2
 _BATCH_PIXELS = 8_000_000
 _BATCH_PHOTOS = 16
@@ -198,6 +200,14 @@ def _photo_path(csv_path: Path, photo: str) -> list[Path]:
     return [p if p.is_absolute() else csv_path.parent / p]
 
 
+def import_workers() -> int:
+    """Batches judged at once: one per core (2 to 4; FACEAPP_IMPORT_WORKERS overrides, 1 = serial)."""
+    env = os.environ.get("FACEAPP_IMPORT_WORKERS", "")
+    if env.strip().isdigit() and int(env) >= 1:
+        return int(env)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class BulkImporter:
     """Imports people one transaction each; the duplicate check sees the people imported
     earlier in the same run, and, inside each transaction, those another process enrolled
@@ -244,12 +254,18 @@ class BulkImporter:
 
     def _judged(self, paths: Iterator[Path], cancel: threading.Event) -> Generator[SampleCheck, None, None]:
         """Each photo judged, in order, in bounded memory: decoded on two threads a few photos
-        ahead (OpenCV releases the GIL), detected and embedded in small batches of at most
-        _BATCH_PIXELS, and each image dropped as soon as its faces are found: only the faces
-        (descriptor and the 150 px chip) are kept, however many photos a person has."""
+        ahead (OpenCV releases the GIL), detected, embedded and judged in small batches of at
+        most _BATCH_PIXELS on one thread per core (ONNX Runtime and most of numpy release the
+        GIL; the detector keeps its buffers per thread), and each image dropped as soon as its
+        faces are found: only the faces (descriptor, the 150 px chip and the enrolment crop)
+        are kept, however many photos a person has. Results come in list order, so who is
+        imported and why is the same with one worker or several."""
         svc = self.enrolment
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faceapp-import-read") as pool:
+        workers = import_workers()
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faceapp-import-read") as pool, \
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faceapp-import-detect") as detect:
             ahead: deque[tuple[Path, Future]] = deque()
+            running: deque[tuple[Future, int]] = deque()  # batches being judged (and their pixels), in list order
             batch: list[tuple[Path, np.ndarray | str]] = []
 
             def fill() -> None:
@@ -259,13 +275,11 @@ class BulkImporter:
                         return
                     ahead.append((path, pool.submit(_read, path)))
 
-            def flush() -> list[SampleCheck]:
-                images = [im for _, im in batch if isinstance(im, np.ndarray)]
+            def judge(items: list[tuple[Path, np.ndarray | str]]) -> list[SampleCheck]:
+                images = [im for _, im in items if isinstance(im, np.ndarray)]
                 faces = iter(svc.engine.analyze_many(images, max_faces=2) if images else [])
-                out = [svc.judge_faces(next(faces), str(p), photo=True, image=im) if isinstance(im, np.ndarray)
-                       else unreadable(str(p), im) for p, im in batch]
-                batch.clear()
-                return out
+                return [svc.judge_faces(next(faces), str(p), photo=True, image=im) if isinstance(im, np.ndarray)
+                        else unreadable(str(p), im) for p, im in items]
 
             try:
                 fill()
@@ -276,9 +290,22 @@ class BulkImporter:
                     fill()
                     pixels = sum(im.shape[0] * im.shape[1] for _, im in batch if isinstance(im, np.ndarray))
                     if not ahead or pixels >= _BATCH_PIXELS or len(batch) >= _BATCH_PHOTOS:
-                        yield from flush()
+                        # batches run side by side while their photos together stay under
+                        # _BATCH_PIXELS: phone photos one at a time, as memory allows
+                        while running and (len(running) >= workers or sum(n for _, n in running) + pixels
+                                           > _BATCH_PIXELS):
+                            yield from running.popleft()[0].result()
+                        running.append((detect.submit(judge, batch), pixels))
+                        batch = []
+                        if not ahead:
+                            while running:
+                                yield from running.popleft()[0].result()
+                while running and not cancel.is_set():
+                    yield from running.popleft()[0].result()
             finally:
                 for _, job in ahead:
+                    job.cancel()
+                for job, _ in running:
                     job.cancel()
 
     def _import_one(self, person: ImportPerson, checks: list[SampleCheck], gallery: LiveGallery,

@@ -24,10 +24,15 @@ from ..settings import Settings
 from ..recognition.calibration import OperatingPoint, calibrated_gallery
 from ..recognition.fusion import frame_weight
 from ..recognition.quality_model import COME_CLOSER
-from ..recognition.tracker import Decision, FaceTracker, Observation
+from ..recognition.tracker import Decision, FaceTracker, Observation, iou_matrix
 from ..recognition.units import units_for
+from ..vision.tracked import TrackGuidedDetection
 
 log = logging.getLogger(__name__)
+
+# A decided track's face is embedded every this many frames only: enough to notice another
+# person taking its place within a fifth of a second at 25-30 fps.
+RECHECK_EVERY = 5
 
 
 def now_utc() -> datetime:
@@ -55,6 +60,8 @@ class RecognitionService:
         self.units = units_for(engine)  # every distance in the encoder's units (recognition/units.py)
         self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
         self.liveness = LivenessMonitor(settings.liveness)
+        self.detection = TrackGuidedDetection(engine)  # near the tracks; the whole frame now and then
+        self._frames = 0  # frames processed: the decided tracks' identity re-checks are spread over them
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
@@ -128,15 +135,21 @@ class RecognitionService:
     def process(self, image: np.ndarray, frame_id: int, ts: datetime) -> tuple[list[TrackView], list[Announcement]]:
         if self._next_tracker is not None:
             self.tracker, self._next_tracker = self._next_tracker, None
-        faces = self.engine.analyze(image)
+        tracks = self.tracker.tracks()
+        self._frames += 1
+        faces = self.detection.analyze(image, [t.box for t in tracks], self._embed_mask(tracks))
         u = self.units
-        observations = [Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
+        observations = [None if f.embedding is None else
+                        Observation(f.embedding, frame_weight(f.quality.yaw_deg, u.yaw_scale_deg, u.min_weight)
                                     if f.quality else 1.0, f.quality.size_px if f.quality else float("nan"))
                         for f in faces]
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
+        decided_before = {t.track_id for t in self.tracker.tracks() if t.decision is not None}
         decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
-        for f, tid in zip(faces, self.tracker.assignment):
-            self.liveness.observe(tid, f.landmarks, f.shape5)
+        if self._needs_liveness:
+            for f, tid in zip(faces, self.tracker.assignment):
+                if self._liveness_pending(tid, decided_before):
+                    self.liveness.defer(tid, f.landmarks, f.shape5)  # checked if and when it is read
         alive = {t.track_id for t in self.tracker.tracks()}
         anns = [self._act(d, ts) for d in decisions]
         anns += self._resolve_pending(ts, alive)
@@ -155,8 +168,38 @@ class RecognitionService:
             return None
         return self.liveness.result(decision.track_id).live
 
+    def _embed_mask(self, tracks):  # noqa: ANN001, ANN202 - TrackSnapshots -> engine.analyze's embed
+        """Which faces of this frame need a descriptor: not one that can only be a decided track
+        seen in the frame before (its decision stands for the track), except every
+        RECHECK_EVERY frames, when the descriptor is compared with the track's previous one
+        (another person in the same place starts a new track, recognition/tracker.py). A face
+        that also overlaps another track, or a decided track that was missed (someone else
+        may stand there now), is embedded. None: embed every face."""
+        threshold = self.tracker.iou_threshold
+        settled = [t.missed == 0 and t.decision is not None and (self._frames + t.track_id) % RECHECK_EVERY != 0
+                   for t in tracks]
+        if not any(settled):
+            return None
+        boxes = np.asarray([t.box for t in tracks], np.float64)
+        settled_ = np.asarray(settled)
+
+        def wanted(face_boxes: np.ndarray) -> np.ndarray:
+            near = iou_matrix(face_boxes, boxes) >= threshold  # (faces, tracks)
+            only_settled = near.any(1) & ~(near & ~settled_[None, :]).any(1) & (near.sum(1) == 1)
+            return ~only_settled
+
+        return wanted
+
+    def _liveness_pending(self, track_id: int, decided_before: set[int]) -> bool:
+        """Whether anyone will read this track's head-turn verdict: it is undecided (the
+        verdict is read when it is decided, this frame included) or its decision waits for
+        the challenge. A decided track's verdict is never read again, so its homography fits
+        (a quarter of a video's processing time) are skipped."""
+        return track_id not in decided_before or track_id in self.pending
+
     @property
     def _needs_liveness(self) -> bool:
+        """Something reads the verdict: attendance needs it, or a door hook asks for it."""
         live = self.settings.liveness
         return live.for_attendance or (live.for_door and self.on_decision is not None)
 

@@ -33,6 +33,9 @@ from .types import Detections
 log = logging.getLogger(__name__)
 
 _MEAN = np.float32(127.5)
+# Pyramid levels searched around a tracked face: those whose PNet cell (12 px at the level)
+# is this many face sides in the image, smallest to largest.
+REGION_CELLS = (0.4, 3.0)
 _SCALE = np.float32(0.0078125)
 
 
@@ -181,6 +184,44 @@ def resize_image(integral: np.ndarray, out_h: int, out_w: int, work: dict | None
     out -= _MEAN
     out *= _SCALE
     return out
+
+
+def resize_window(integral: np.ndarray, out_h: int, out_w: int, rows: tuple[int, int],
+                  cols: tuple[int, int]) -> np.ndarray:
+    """Rows [r0, r1) and columns [c0, c1) of resize_image(integral, out_h, out_w), computed
+    alone: the same bins and the same float32 steps, so every pixel equals the full level's."""
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    ya, yb = _bins([0], [h], out_h)
+    xa, xb = _bins([0], [w], out_w)
+    (r0, r1), (c0, c1) = rows, cols
+    ya, yb, xa, xb = ya[0, r0:r1], yb[0, r0:r1], xa[0, c0:c1], xb[0, c0:c1]
+    flat = _items(integral).reshape(-1)
+    w1 = w + 1
+    dt = integral.dtype
+    sums = _pixels(flat.take(yb[:, None] * w1 + xb[None, :]), dt)
+    sums -= _pixels(flat.take(ya[:, None] * w1 + xb[None, :]), dt)
+    sums -= _pixels(flat.take(yb[:, None] * w1 + xa[None, :]), dt)
+    sums += _pixels(flat.take(ya[:, None] * w1 + xa[None, :]), dt)
+    count = ((yb - ya)[:, None] * (xb - xa)[None, :]).astype(np.float32)
+    out = np.empty((1, 3, r1 - r0, c1 - c0), np.float32)
+    np.copyto(out[0], sums[..., :3].transpose(2, 0, 1), casting="unsafe")
+    out /= count
+    out -= _MEAN
+    out *= _SCALE
+    return out
+
+
+def level_window(lo: float, hi: float, size: int, full: int) -> tuple[int, int] | None:
+    """PNet input rows (or columns) [a, b) of a pyramid level of `size` rows (image `full`)
+    that cover image rows [lo, hi): a even and b - a even unless b is the level's end, so
+    PNet's stride-2 cells and ceil-mode pooling line up with the whole level's and every
+    output cell equals the whole level's. None when under PNet's 12 px window."""
+    a = max(0, int(np.floor(lo * size / full)))
+    a -= a % 2
+    b = min(size, int(np.ceil(hi * size / full)))
+    if b < size and (b - a) % 2:
+        b += 1
+    return (a, b) if b - a >= 12 else None
 
 
 def resize_crops(integral: np.ndarray, y0: np.ndarray, x0: np.ndarray, hs: np.ndarray, ws: np.ndarray,
@@ -367,8 +408,15 @@ class MTCNNDetector:
             minl *= self.factor
         return out
 
-    def detect(self, image: np.ndarray) -> Detections:
-        """Faces in one (H, W, 3) uint8 RGB image (grey and RGBA accepted), best score first."""
+    def detect(self, image: np.ndarray, regions: np.ndarray | None = None) -> Detections:
+        """Faces in one (H, W, 3) uint8 RGB image (grey and RGBA accepted), best score first.
+
+        regions: (K, 5) x1, y1, x2, y2, face side in image pixels, to search only there (the
+        places of tracked faces, vision/tracked.py): PNet runs on those windows of the
+        pyramid levels whose 12 px cell is REGION_CELLS face sides. Each window's PNet cells are
+        the whole level's, and RNet/ONet see the same crops, so a face found there is found
+        as the whole-frame search finds it (unless a box outside the windows would have
+        suppressed it); faces elsewhere are not looked for."""
         image = as_rgb_uint8(image)
         t_start = time.perf_counter()
         timings = {"pnet": 0.0, "rnet": 0.0, "onet": 0.0}
@@ -378,16 +426,23 @@ class MTCNNDetector:
         # Stage 1: PNet over the pyramid.
         stage1: list[np.ndarray] = []
         scales = self.scales(height, width)
-        work = self._work()
-        # Resize every level first, while the integral image is still in cache.
-        levels = [resize_image(integral, int(height * s + 1), int(width * s + 1), work) for s in scales]
-        for scale, data in zip(scales, levels):
-            t = time.perf_counter()
-            reg, prob = self.pnet.run(input=data)
-            timings["pnet"] += time.perf_counter() - t
-            cand = self._proposals(reg[0], prob[0, 1], scale)
-            if len(cand):
-                stage1.append(cand[nms(cand[:, :4], cand[:, 4], 0.5)])
+        if regions is None:
+            work = self._work()
+            # Resize every level first, while the integral image is still in cache.
+            levels = [resize_image(integral, int(height * s + 1), int(width * s + 1), work) for s in scales]
+            for scale, data in zip(scales, levels):
+                t = time.perf_counter()
+                reg, prob = self.pnet.run(input=data)
+                timings["pnet"] += time.perf_counter() - t
+                cand = self._proposals(reg[0], prob[0, 1], scale)
+                if len(cand):
+                    stage1.append(cand[nms(cand[:, :4], cand[:, 4], 0.5)])
+        else:
+            for scale in scales:
+                cand = self._window_proposals(integral, np.asarray(regions, np.float64).reshape(-1, 5), scale,
+                                              timings)
+                if len(cand):
+                    stage1.append(cand[nms(cand[:, :4], cand[:, 4], 0.5)])
         if not stage1:
             return self._finish(Detections.empty(), timings, t_start)
         boxes = np.concatenate(stage1)
@@ -434,13 +489,42 @@ class MTCNNDetector:
                           landmarks=np.ascontiguousarray(lm[pick], np.float32))
         return self._finish(dets, timings, t_start)
 
-    def _proposals(self, reg: np.ndarray, face_prob: np.ndarray, scale: float) -> np.ndarray:
-        """(K, 9) x1, y1, x2, y2, score, 4 regression offsets for PNet cells above threshold."""
+    def _window_proposals(self, integral: np.ndarray, regions: np.ndarray, scale: float,
+                          timings: dict[str, float]) -> np.ndarray:
+        """One level's proposals from PNet run on the regions' windows only (see detect()).
+        Cells seen by two overlapping windows are the same cell: kept once."""
+        height, width = integral.shape[0] - 1, integral.shape[1] - 1
+        oh, ow = int(height * scale + 1), int(width * scale + 1)
+        cell = 12.0 / scale
+        found: list[np.ndarray] = []
+        for x1, y1, x2, y2, side in regions:
+            if not REGION_CELLS[0] * side <= cell <= REGION_CELLS[1] * side:
+                continue
+            rows, cols = level_window(y1, y2, oh, height), level_window(x1, x2, ow, width)
+            if rows is None or cols is None:
+                continue
+            data = resize_window(integral, oh, ow, rows, cols)
+            t = time.perf_counter()
+            reg, prob = self.pnet.run(input=data)
+            timings["pnet"] += time.perf_counter() - t
+            found.append(self._proposals(reg[0], prob[0, 1], scale, (rows[0] // 2, cols[0] // 2)))
+        if not found:
+            return np.zeros((0, 9), np.float32)
+        cand = np.concatenate(found)
+        if len(found) > 1:  # the same cell from two windows: identical rows, keep the first
+            _, first = np.unique(cand, axis=0, return_index=True)
+            cand = cand[np.sort(first)]
+        return cand
+
+    def _proposals(self, reg: np.ndarray, face_prob: np.ndarray, scale: float,
+                   offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+        """(K, 9) x1, y1, x2, y2, score, 4 regression offsets for PNet cells above threshold
+        (offset: the window's first cell row and column in the whole level)."""
         rows, cols = np.nonzero(face_prob >= self.thresholds[0])
         if not len(rows):
             return np.zeros((0, 9), np.float32)
         s = np.float32(scale)
-        bb = np.stack([cols, rows], 1).astype(np.float32)
+        bb = np.stack([cols + offset[1], rows + offset[0]], 1).astype(np.float32)
         q1 = np.floor((np.float32(2) * bb + np.float32(1)) / s)
         q2 = np.floor((np.float32(2) * bb + np.float32(12)) / s)
         return np.concatenate([q1, q2, face_prob[rows, cols][:, None], reg[:, rows, cols].T], 1).astype(np.float32)

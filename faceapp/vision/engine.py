@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -100,12 +101,17 @@ class FaceEngine:
         s = self.encoder.chip_size
         self.encoder.embed(np.zeros((1, s, s, 3), np.uint8))
 
-    def detect(self, image: np.ndarray) -> Detections:
+    supports_regions = True  # analyze(image, regions=...): vision/tracked.py may search near tracks only
+
+    def detect(self, image: np.ndarray, regions: np.ndarray | None = None) -> Detections:
         """Faces scoring at least min_score (the detector itself keeps MTCNN's 0.7 cut-off),
-        in the image's coordinates; images above detect_max_pixels are searched reduced."""
+        in the image's coordinates; images above detect_max_pixels are searched reduced.
+        regions: (K, 5) x1, y1, x2, y2, face side: search only there (MTCNNDetector.detect)."""
         image = to_rgb(image)
         h, w = image.shape[:2]
-        if h * w <= self.detect_max_pixels:
+        if regions is not None and h * w <= self.detect_max_pixels:
+            dets = self.detector.detect(image, regions)
+        elif h * w <= self.detect_max_pixels:
             dets = self.detector.detect(image)
         else:
             f = math.sqrt(self.detect_max_pixels / (h * w))
@@ -138,12 +144,23 @@ class FaceEngine:
         """(N, D) descriptors of stored crops with this engine's encoder (template rebuild)."""
         return self.encoder.embed(self.chips_from_crops(crops))
 
-    def analyze(self, image: np.ndarray, max_faces: int | None = None) -> list[Face]:
-        """Every face in the image, largest first, with landmarks, chip, embedding, quality."""
+    def analyze(self, image: np.ndarray, max_faces: int | None = None, regions: np.ndarray | None = None,
+                embed: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Face]:
+        """Every face in the image (or in `regions`, see detect()), largest first, with
+        landmarks, chip, embedding, quality. embed: (N, 4) boxes -> (N,) bool, which faces
+        need a descriptor (the video loop skips people already decided); the others get
+        embedding None."""
         t0 = time.perf_counter()
-        dets, shapes5, chips, qchips, t1 = self._detect_align(image, max_faces)
+        dets, shapes5, chips, qchips, t1 = self._detect_align(image, max_faces, regions)
         t2 = time.perf_counter()
-        emb = self.encoder.embed(chips)
+        if embed is None or not len(dets):
+            emb: list[np.ndarray | None] = list(self.encoder.embed(chips))
+        else:
+            want = np.asarray(embed(dets.boxes), bool).reshape(len(dets))
+            emb = [None] * len(dets)
+            if want.any():
+                for i, e in zip(np.flatnonzero(want), self.encoder.embed(chips[want])):
+                    emb[i] = e
         t3 = time.perf_counter()
         self.last_timings = {"detect": t1 - t0, "align": t2 - t1, "embed": t3 - t2}
         return _faces(dets, shapes5, chips, emb, qchips)
@@ -160,12 +177,13 @@ class FaceEngine:
             at += len(cs)
         return out
 
-    def _detect_align(self, image: np.ndarray, max_faces: int | None):  # noqa: ANN202
+    def _detect_align(self, image: np.ndarray, max_faces: int | None,  # noqa: ANN202
+                      regions: np.ndarray | None = None):
         """(detections, shapes5, chips, quality chips, time after detection) of the largest
         max_faces faces. Quality (blur, brightness) is always measured on dlib's 150 px chip,
         the frame the enrolment gates were calibrated on, whatever the encoder's chip."""
         image = to_rgb(image)
-        dets = self.detect(image)
+        dets = self.detect(image, regions)
         if max_faces is not None and len(dets) > max_faces:
             area = (dets.boxes[:, 2] - dets.boxes[:, 0]) * (dets.boxes[:, 3] - dets.boxes[:, 1])
             dets = dets.select(np.argsort(-area)[:max_faces])
@@ -176,7 +194,7 @@ class FaceEngine:
         return dets, shapes5, chips, qchips, t1
 
 
-def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: np.ndarray,
+def _faces(dets: Detections, shapes5: np.ndarray, chips: np.ndarray, emb: "np.ndarray | list",
            qchips: np.ndarray | None = None) -> list[Face]:
     """Face records, largest first."""
     faces = [

@@ -69,6 +69,8 @@ class Face:
     landmarks: np.ndarray  # (5, 2) detector landmarks
     shape5: np.ndarray  # (5, 2) dlib 5-point landmarks used for alignment
     chip: np.ndarray = field(repr=False)  # (150, 150, 3) uint8 RGB aligned chip
-    embedding: np.ndarray = field(repr=False)  # (128,) float32 dlib descriptor; compare with euclidean distance
+    # (D,) float32 descriptor, compared by euclidean distance; None only where the caller of
+    # FaceEngine.analyze(embed=...) did not ask for it (a person already decided on video)
+    embedding: np.ndarray = field(repr=False)
     quality: Quality | None = None
     crop: "FaceCrop | None" = field(default=None, repr=False)  # kept for enrolment samples only

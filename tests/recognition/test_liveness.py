@@ -179,3 +179,30 @@ def test_one_glitch_frame_is_not_a_turn():
             s5[4, 0] += 30.0
         res = ch.observe(lm, s5)
     assert not res.live, res
+
+
+def test_deferred_frames_give_the_same_verdicts_and_cost_nothing_until_read(monkeypatch):
+    """Issue 19: the recognition service defers each frame's check to the moment the verdict
+    is read (a stranger's never is). Read at any frame, the verdict equals checking every
+    frame as it comes, the confirm streak included; frames nobody reads fit no homography."""
+    import faceapp.recognition.liveness as lv
+
+    rng = np.random.default_rng(5)
+    frames = [project(HEAD, y, rng=rng, noise_px=0.7) for y in TURN + TURN[::-1]]
+    every = LivenessChallenge(confirm_frames=3)
+    verdicts = [every.observe(lm, s5) for lm, s5 in frames]
+    assert any(v.reason == REASON_LIVE for v in verdicts) and any(not v.live for v in verdicts)
+    for read_at in (3, 8, 12, 20, len(frames) - 1):
+        later = LivenessChallenge(confirm_frames=3)
+        for lm, s5 in frames[:read_at + 1]:
+            later.defer(lm, s5)
+        assert later.result() == verdicts[read_at]
+    fits = []
+    real = lv.cv2.findHomography
+    monkeypatch.setattr(lv.cv2, "findHomography", lambda *a: (fits.append(1), real(*a))[1])
+    mon = LivenessMonitor()
+    for lm, s5 in frames[:20]:
+        mon.defer(1, lm, s5)
+    assert fits == []  # a verdict nobody reads is never computed
+    mon.result(1)
+    assert fits

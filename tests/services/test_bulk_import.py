@@ -205,3 +205,47 @@ def test_one_photo_repeated_does_not_make_the_minimum_of_samples(tmp_path, photo
         face = ctx.engine.analyze(cv2.imread(str(photos / "grace.jpg"))[:, :, ::-1].copy())[0]
         ctx.enrolment().enrol("9", "Grace Hopper", "", [face, face, face], consent_at=NOW)
     ctx.close()
+
+
+@pytest.mark.shared
+def test_photos_are_judged_on_one_thread_per_core_with_the_same_outcome_per_person(tmp_path, faces_dir,
+                                                                                     monkeypatch):
+    """Issue 19: the import used 1.1 of 2 cores. Batches are now judged on worker threads;
+    the outcome per person (imported or why not, samples, the stored templates) is the one
+    a single worker gives, and more than one thread did the work."""
+    import threading
+
+    import numpy as np
+
+    from faceapp.vision.engine import FaceEngine
+
+    rows = []
+    for n, folder in enumerate(sorted((faces_dir / "lfw_scale" / "images").iterdir())[:24]):
+        for photo in sorted(folder.iterdir())[:2]:
+            rows.append((str(100 + n), folder.name.replace("_", " "), "", str(photo)))
+    csv_path = tmp_path / "people.csv"
+    write_csv(csv_path, rows)
+    threads: set[str] = set()
+    analyze_many = FaceEngine.analyze_many
+
+    def spy(self, images, max_faces=None):  # noqa: ANN001
+        threads.add(threading.current_thread().name)
+        return analyze_many(self, images, max_faces)
+
+    monkeypatch.setattr(FaceEngine, "analyze_many", spy)
+    monkeypatch.setattr("faceapp.services.bulk_import._BATCH_PHOTOS", 4)
+    results = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("FACEAPP_IMPORT_WORKERS", workers)
+        threads.clear()
+        ctx = build_context(tmp_path / f"w{workers}.db", provider="cpu")
+        report = BulkImporter(ctx.enrolment()).run(read_people_csv(csv_path), NOW)
+        ids, mat = ctx.repo.load_templates(ctx.engine.model_id)
+        names = {e.id: e.number for e in ctx.repo.list_employees(active_only=False)}
+        results[workers] = ([(o.number, o.imported, o.reason, o.samples) for o in report.outcomes],
+                            sorted((names[i], row.tobytes()) for i, row in zip(ids, np.asarray(mat))),
+                            len(threads))
+        ctx.close()
+    assert results["1"][0] == results["2"][0] and results["1"][1] == results["2"][1]
+    assert sum(o[1] for o in results["1"][0]) >= 15  # most imported, some refused (the gates)
+    assert results["1"][2] == 1 and results["2"][2] == 2

@@ -108,6 +108,65 @@ def test_without_a_door_there_is_no_challenge_and_no_access_decision(ctx, astron
     assert ctx.repo.access_log(None, None) == []
 
 
+def _count_liveness(svc) -> list:
+    seen: list = []
+    defer = svc.liveness.defer
+    svc.liveness.defer = lambda tid, lm, s5: (seen.append(tid), defer(tid, lm, s5))[1]
+    return seen
+
+
+def test_head_turn_is_only_checked_where_its_verdict_is_read(ctx, astronaut):
+    """Issue 19: the homography fits cost a quarter of a video's time. Without a door nothing
+    reads the verdict, so none is computed; with one, only while the track is undecided or
+    its decision waits for the challenge, and the outcome is the same as checking every frame."""
+    svc = ctx.recognition(source="test", access=True)  # door backend none: nobody reads liveness
+    seen = _count_liveness(svc)
+    for i in range(12):
+        svc.process(astronaut, i, T0)
+    assert seen == []
+
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8))
+    g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
+    svc = ctx.recognition(source="test", access=True)
+    seen = _count_liveness(svc)
+    kinds = []
+    for i in range(30):
+        kinds += [a.kind for a in svc.process(astronaut, i, T0 + timedelta(seconds=i))[1]]
+    assert kinds == ["challenge", "repeat"]  # as before (booked by the first service above)
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "liveness failed")]
+    n = ctx.settings.recognition.min_decision_frames
+    # undecided frames up to the deciding one, then the challenge window (8 frames) and no more
+    assert len(seen) == n + 8
+
+
+def test_a_decided_track_is_embedded_only_for_its_identity_recheck(ctx, astronaut):
+    """Issue 19: once a track is decided its descriptor is only needed to notice another
+    person taking its place, every RECHECK_EVERY frames; the booking is the same."""
+    from faceapp.services.recognition import RECHECK_EVERY
+
+    svc = ctx.recognition(source="test")
+    embedded: list[int] = []
+    analyze = svc.detection.analyze
+
+    def counting(image, boxes, embed=None):  # noqa: ANN001
+        faces = analyze(image, boxes, embed)
+        embedded.append(sum(f.embedding is not None for f in faces))
+        return faces
+
+    svc.detection.analyze = counting
+    kinds = []
+    for i in range(40):
+        kinds += [a.kind for a in svc.process(astronaut, i, T0 + timedelta(seconds=i))[1]]
+    assert kinds == ["in"]
+    n = ctx.settings.recognition.min_decision_frames
+    assert embedded[:n] == [1] * n  # undecided: every frame
+    after = embedded[n:]
+    assert sum(after) == len(after) // RECHECK_EVERY or sum(after) == len(after) // RECHECK_EVERY + 1
+    assert len(svc.tracker.tracks()) == 1  # the one face stayed one track
+
+
 def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never_booked(ctx, astronaut):
     """The quality rule declines below its minimum face size: the box says "Please come
     closer", no booking at any look, and the track ends as unknown with that advice."""
@@ -127,3 +186,26 @@ def test_a_face_too_small_for_the_quality_rule_is_asked_to_come_closer_and_never
     assert [(a.kind, a.message, a.reason) for a in anns] == [
         ("unknown", "Not recognised - please come closer to the camera", "come_closer")]
     assert ctx.repo.events(None, None) == []
+
+
+def test_only_a_face_that_can_only_be_a_settled_decided_track_skips_its_descriptor(ctx):
+    """After a cut the audience's face stood in Lin's place: a face is left unembedded only
+    when its one overlapping track is decided and was seen in the frame before; next to an
+    undecided track, or in the place of a track that was missed, it is embedded (so the
+    tracker can tell another person from the one decided)."""
+    from faceapp.recognition.tracker import Decision, TrackSnapshot
+    from faceapp.services.recognition import RECHECK_EVERY
+
+    svc = ctx.recognition(source="test")
+    d = Decision(1, 7, 0.3, 0.2, 3, (0, 0, 1, 1), 0)
+    svc._frames = 1  # not a re-check frame for tracks 1, 2, 3 (RECHECK_EVERY = 5)
+    assert all((svc._frames + t) % RECHECK_EVERY for t in (1, 2, 3))
+    tracks = [TrackSnapshot(1, (100, 100, 200, 200), 10, 0, d),      # decided, seen
+              TrackSnapshot(2, (400, 100, 500, 200), 10, 2, d),      # decided, missed
+              TrackSnapshot(3, (110, 100, 210, 200), 2, 0, None)]    # undecided, next to track 1
+    wanted = svc._embed_mask(tracks[:1])
+    assert wanted(np.array([[102, 100, 202, 200], [600, 100, 700, 200]], np.float32)).tolist() == [False, True]
+    wanted = svc._embed_mask(tracks)
+    faces = np.array([[102, 100, 202, 200], [402, 100, 502, 200]], np.float32)
+    assert wanted(faces).tolist() == [True, True]
+    assert svc._embed_mask(tracks[1:]) is None  # nothing settled: every face embedded
