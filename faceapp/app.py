@@ -166,6 +166,7 @@ class AppContext:
     watch: "DatabaseWatch | None" = field(default=None, repr=False)
     _reported: str | None = field(default=None, repr=False)
     _changes: "ChangeWatch | None" = field(default=None, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -480,6 +481,11 @@ class AppContext:
         return svc
 
     def close(self) -> None:
+        """Stop the watcher, release the door, close the database; a second call does nothing
+        (the CLI closes every context its command opened, whether the command did or not)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._changes is not None:
             self._changes.stop()
         if self._door is not None:

@@ -22,7 +22,7 @@ from ..hardware.exit_signals import install_exit_signals
 from ..storage.errors import DatabaseMissingError
 from .terminal import SafeFormatter, neutralised_output
 from .common import (EXIT_CHECK, EXIT_DATABASE_MISSING, EXIT_DOOR_UNLOCKED, EXIT_INPUT, EXIT_MODEL, EXIT_NOFACE,
-                     EXIT_OK, EXIT_USAGE, NoFaceError)
+                     EXIT_OK, EXIT_USAGE, NoFaceError, close_contexts)
 
 __all__ = ["EXIT_CHECK", "EXIT_DATABASE_MISSING", "EXIT_DOOR_UNLOCKED", "EXIT_INPUT", "EXIT_MODEL", "EXIT_NOFACE", "EXIT_OK", "EXIT_USAGE",
            "build_parser", "main"]
@@ -118,8 +118,9 @@ def _main(argv: Sequence[str] | None) -> int:
         restore()
     restore = install_exit_signals(lambda _signum: None)  # another stop signal: the locking goes on
     try:
-        return _lock_doors(code)
+        return _lock_doors(code)  # first: it reports relays that never locked, while contexts hold them
     finally:
+        close_contexts()  # what commands opened and left open: database, change watcher
         restore()
 
 

@@ -34,6 +34,16 @@ def load_engine(args: argparse.Namespace, encoder: str | None = None) -> "FaceEn
                            encoder=encoder or getattr(args, "encoder", None))
 
 
+_OPENED: list["AppContext"] = []  # contexts commands opened, closed by close_contexts() after the command
+
+
+def close_contexts() -> None:
+    """Close every context a command opened (database connection, change watcher), whether
+    the command closed it itself or not: a command cannot leak one on any exit path."""
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def context(args: argparse.Namespace, reads_only: bool = False, **kw: Any) -> "AppContext":
     """The composition root for a command: database, settings, services. reads_only: the
     command changes nothing, so a database that cannot be written (read-only media) is
@@ -42,6 +52,7 @@ def context(args: argparse.Namespace, reads_only: bool = False, **kw: Any) -> "A
 
     ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=getattr(args, "new_db", False),
                         read_only_ok=reads_only, **kw)
+    _OPENED.append(ctx)
     if ctx.read_only:
         print(f"note: {ctx.db_path} cannot be written (read-only media or no write permission): opened read-only",
               file=sys.stderr)

@@ -73,3 +73,21 @@ def test_a_schedule_corrections_and_reports_from_the_shell(run, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     assert code == 0 and wb.sheetnames == ["Summary by employee", "Summary by department"]
     assert wb["Summary by employee"]["A2"].value == "0042" and wb["Summary by employee"]["B2"].value == "李小龙"
+
+
+@pytest.mark.parametrize("argv", [["holiday", "list"], ["timetable", "list"], ["employees", "list"]])
+def test_every_context_a_command_opens_is_closed(tmp_path, monkeypatch, argv):
+    """The time-keeping commands opened a context and never closed it (database connection,
+    change watcher left to interpreter exit); the CLI now closes whatever a command opened."""
+    import faceapp.app as app
+
+    opened = []
+    real = app.build_context
+
+    def spy(*a, **kw):
+        opened.append(real(*a, **kw))
+        return opened[-1]
+
+    monkeypatch.setattr(app, "build_context", spy)
+    assert main(["--db", str(tmp_path / "c.db"), *argv]) == 0
+    assert opened and all(ctx._closed for ctx in opened)
