@@ -115,6 +115,7 @@ def open_db_read_only(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIME
     except BaseException:
         conn.close()
         raise
+    register_database(path)  # read-only too: no reader in this process opens it as a photo or list
     log.debug("opened database %s read-only (%s)", path, query)
     return db
 
