@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -77,3 +78,14 @@ def window_factory(qtbot):
     from faceapp.ui import workers
 
     qtbot.waitUntil(lambda: workers.pending() == 0, timeout=10000)
+
+
+@pytest.fixture()
+def short_clip(tmp_path):
+    """An 8-frame grey video (0.8 s): a camera that ends (camera states, wizard capture)."""
+    path = tmp_path / "short.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
+    for i in range(8):
+        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
+    out.release()
+    return path

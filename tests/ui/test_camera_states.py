@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import logging
 
-import cv2
-import numpy as np
 import pytest
 
 from faceapp.access.pin import hash_pin
 
 pytestmark = pytest.mark.usefixtures("needs_models")
-
-
-@pytest.fixture()
-def short_clip(tmp_path):
-    path = tmp_path / "short.avi"
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
-    for i in range(8):
-        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
-    out.release()
-    return path
 
 
 def _kiosk(window_factory, ctx, source):

@@ -3,23 +3,11 @@ offers photos, instead of a black preview that waits for ever."""
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 
 from faceapp.ui.wizard import EnrolWizard
 
 pytestmark = pytest.mark.usefixtures("needs_models")
-
-
-@pytest.fixture()
-def short_clip(tmp_path):
-    path = tmp_path / "short.avi"
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
-    for i in range(8):
-        out.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
-    out.release()
-    return path
 
 
 def test_capture_after_the_video_ended_says_not_available_and_offers_photos(ctx, window_factory, qtbot,
