@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .recognition.units import EncoderUnits
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
+    from .services.access_admin import AccessAdminService
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
     from .services.pending_writes import PendingWrites
@@ -393,6 +394,12 @@ class AppContext:
 
         return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
                              writes=self.pending_writes())
+
+    def access_admin(self) -> "AccessAdminService":
+        """Access groups, members, the access log and the admin's door commands (the window)."""
+        from .services.access_admin import AccessAdminService
+
+        return AccessAdminService(self.repo, self.settings.door, self.door)
 
     def admin_pin(self, stored_hash: str | None, clock: "Callable[[], float] | None" = None) -> "PinGuard":
         """The kiosk's admin PIN guard; its failures and lock-out live in the database."""

@@ -6,6 +6,8 @@ window still ends at 06:00 on the clock, though it lasted 7 or 9 real hours. Eac
 instant is converted to the site's wall time with zoneinfo, then compared; no
 timedelta arithmetic on local times. A window whose end is not after its start crosses
 midnight and belongs to the day it starts on (Fri 22:00-06:00 covers Saturday 05:00).
+A group may be closed on public holidays (the time-keeping holiday list): then no window
+that starts on a holiday opens the door, the night window from the eve included.
 
 Pure rules: the repository supplies the employee and their groups.
 """
@@ -15,8 +17,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
-from typing import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Container, Iterable, Mapping, Sequence
 
 from ..shared.records import Employee
 from ..shared.timezones import resolve_timezone
@@ -32,7 +34,8 @@ LIVENESS_FAILED = "liveness failed"
 NO_GROUP = "no access group"
 OUTSIDE_SCHEDULE = "outside schedule"
 SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
-REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR)
+HOLIDAY_CLOSED = "closed for holiday"  # inside the schedule, but the group is closed on holidays
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, HOLIDAY_CLOSED, SYSTEM_ERROR)
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -119,15 +122,21 @@ class WeeklySchedule:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=False)
 
-    def allows(self, wall: datetime) -> bool:
-        """Whether the local wall-clock time `wall` (naive or in the site zone) is inside."""
+    def allows(self, wall: datetime, closed: Container[date] = ()) -> bool:
+        """Whether the local wall-clock time `wall` (naive or in the site zone) is inside.
+        `closed`: dates whose windows do not open (holidays); a window belongs to the date
+        it starts on, so a night window from a holiday's eve is closed too only when that
+        eve is itself in `closed`."""
         day, minute = wall.weekday(), wall.hour * 60 + wall.minute + wall.second / 60
-        for w in self.days[day]:
-            if w.crosses_midnight:
-                if minute >= w.start:
+        if wall.date() not in closed:
+            for w in self.days[day]:
+                if w.crosses_midnight:
+                    if minute >= w.start:
+                        return True
+                elif w.start <= minute < w.end:
                     return True
-            elif w.start <= minute < w.end:
-                return True
+        if (wall.date() - timedelta(days=1)) in closed:
+            return False
         return any(w.crosses_midnight and minute < w.end for w in self.days[(day - 1) % 7])
 
 
@@ -136,6 +145,11 @@ class AccessGroup:
     id: int | None
     name: str
     schedule: WeeklySchedule
+    holidays_closed: bool = False  # no access on the time-keeping holiday list's dates
+
+    def allows(self, wall: datetime, holidays: Container[date] = ()) -> bool:
+        """The schedule at local wall time `wall`, with `holidays` closed if the group says so."""
+        return self.schedule.allows(wall, holidays if self.holidays_closed else ())
 
 
 @dataclass(frozen=True)
@@ -175,10 +189,11 @@ class AccessRules:
         return cls(timezone or None)
 
     def evaluate(self, employee: Employee | None, groups: Sequence[AccessGroup], ts: datetime,
-                 liveness_ok: bool | None = None) -> AccessDecision:
+                 liveness_ok: bool | None = None, holidays: Container[date] = ()) -> AccessDecision:
         """Deny reasons in order: liveness failed (a photo of a known face is not that
-        person), unknown, inactive, no access group, outside schedule. liveness_ok=None
-        means not checked."""
+        person), unknown, inactive, no access group, outside schedule, closed for holiday
+        (a group's schedule allows the time but the group is closed on `holidays`, local
+        dates). liveness_ok=None means not checked."""
         if ts.tzinfo is None or ts.utcoffset() is None:
             raise ValueError(f"access time must be timezone-aware, got {ts!r}")
         if liveness_ok is False:
@@ -191,6 +206,12 @@ class AccessRules:
             return AccessDecision(False, NO_GROUP)
         wall = ts.astimezone(self.tz)
         for g in groups:
-            if g.schedule.allows(wall):
+            if g.allows(wall, holidays):
                 return AccessDecision(True, GRANTED, g.name)
+        if any(g.schedule.allows(wall) for g in groups):
+            return AccessDecision(False, HOLIDAY_CLOSED)
         return AccessDecision(False, OUTSIDE_SCHEDULE)
+
+    def wall_date(self, ts: datetime) -> date:
+        """The site's local date at `ts` (which holidays matter for a decision)."""
+        return ts.astimezone(self.tz).date()

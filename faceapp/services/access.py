@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from ..access.rules import SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
@@ -59,7 +59,7 @@ class AccessService:
             if decision.employee_id is not None:
                 employee = self.repo.get_employee(decision.employee_id)  # fresh: deactivation applies at once
             groups = self.repo.employee_access_groups(employee.id) if employee is not None else []
-            result = self.rules.evaluate(employee, groups, ts, liveness_ok)
+            result = self.rules.evaluate(employee, groups, ts, liveness_ok, self._holidays(groups, ts))
         except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
             log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
             result = AccessDecision(False, SYSTEM_ERROR)
@@ -86,6 +86,14 @@ class AccessService:
         if self.on_result is not None:
             self.on_result(attempt)
         return result
+
+    def _holidays(self, groups: list, ts: datetime) -> set[date]:
+        """The holidays that matter at `ts` (its local date and the eve, for night windows),
+        read only when one of the person's groups is closed on holidays."""
+        if not any(g.holidays_closed for g in groups):
+            return set()
+        day = self.rules.wall_date(ts)
+        return set(self.repo.holidays(day - timedelta(days=1), day))
 
     def _liveness(self, decision: Decision) -> bool | None:
         try:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the host class provides these
 log = logging.getLogger(__name__)
 
 _ANON_PREFIX = "anon-"
+_GROUP_COLUMNS = "id, name, schedule, holidays_closed"
 
 
 def _group_name(name: str) -> str:
@@ -61,10 +62,10 @@ class AccessRepositoryMixin:
             raise CorruptRowError(f"access group {row[1]!r} (id {row[0]}) in {self.path} has a damaged "
                                   f"schedule: {exc}. Edit the group's schedule.", self.path,
                                   table="access_groups", row_id=int(row[0])) from None
-        return AccessGroup(int(row[0]), row[1], schedule)
+        return AccessGroup(int(row[0]), row[1], schedule, bool(row[3]))
 
     def _require_group(self, c: sqlite3.Connection, group_id: int) -> AccessGroup:
-        row = c.execute("SELECT id, name, schedule FROM access_groups WHERE id = ?", (int(group_id),)).fetchone()
+        row = c.execute(f"SELECT {_GROUP_COLUMNS} FROM access_groups WHERE id = ?", (int(group_id),)).fetchone()
         if row is None:
             raise AccessGroupNotFoundError(f"no access group with id {group_id} in {self.path}", self.path)
         return self._group(row)
@@ -75,38 +76,47 @@ class AccessRepositoryMixin:
             schedule = WeeklySchedule.from_dict(schedule)  # ScheduleError (a ValueError) if malformed
         return schedule.to_json()
 
-    def create_access_group(self, name: str, schedule: WeeklySchedule | dict, actor: str = "admin") -> AccessGroup:
-        """A named weekly schedule, e.g. "Office" Mon-Fri 07:00-19:00."""
+    def create_access_group(self, name: str, schedule: WeeklySchedule | dict, actor: str = "admin",
+                            holidays_closed: bool = False) -> AccessGroup:
+        """A named weekly schedule, e.g. "Office" Mon-Fri 07:00-19:00 (closed on holidays)."""
         name = _group_name(name)
         text, now = self._schedule_json(schedule), self._now()
         with self._write(f"creating access group {name}") as c:
             try:
-                cur = c.execute("INSERT INTO access_groups (name, schedule, created_at, updated_at) "
-                                "VALUES (?, ?, ?, ?)", (name, text, now, now))
+                cur = c.execute("INSERT INTO access_groups (name, schedule, holidays_closed, created_at, updated_at) "
+                                "VALUES (?, ?, ?, ?, ?)", (name, text, 1 if holidays_closed else 0, now, now))
             except sqlite3.IntegrityError as exc:
                 if "access_groups.name" in str(exc):
                     raise DuplicateAccessGroupError(name, self.path) from exc
                 raise
             gid = int(cur.lastrowid)
-            self._audit(c, actor, "access_group.create", {"group_id": gid, "name": name, "schedule": json.loads(text)})
+            self._audit(c, actor, "access_group.create", {"group_id": gid, "name": name, "schedule": json.loads(text),
+                                                          "holidays_closed": bool(holidays_closed)})
             return self._require_group(c, gid)
 
     def update_access_group(self, group_id: int, *, name: str | None = None,
-                            schedule: WeeklySchedule | dict | None = None, actor: str = "admin") -> AccessGroup:
+                            schedule: WeeklySchedule | dict | None = None, actor: str = "admin",
+                            holidays_closed: bool | None = None) -> AccessGroup:
         new_name = None if name is None else _group_name(name)
         text = None if schedule is None else self._schedule_json(schedule)
+        closed = None if holidays_closed is None else (1 if holidays_closed else 0)
         with self._write(f"updating access group {group_id}") as c:
             old = self._require_group(c, group_id)
             try:
                 c.execute("UPDATE access_groups SET name = coalesce(?, name), schedule = coalesce(?, schedule), "
-                          "updated_at = ? WHERE id = ?", (new_name, text, self._now(), old.id))
+                          "holidays_closed = coalesce(?, holidays_closed), updated_at = ? WHERE id = ?",
+                          (new_name, text, closed, self._now(), old.id))
             except sqlite3.IntegrityError as exc:
                 if "access_groups.name" in str(exc):
                     raise DuplicateAccessGroupError(new_name or "", self.path) from exc
                 raise
             details: dict[str, Any] = {"group_id": old.id, "name": new_name or old.name}
+            if new_name is not None and new_name != old.name:
+                details["old_name"] = old.name
             if text is not None:
                 details["schedule"] = json.loads(text)
+            if closed is not None:
+                details["holidays_closed"] = bool(closed)
             self._audit(c, actor, "access_group.update", details)
             return self._require_group(c, old.id)
 
@@ -121,12 +131,12 @@ class AccessRepositoryMixin:
 
     def get_access_group(self, group_id: int) -> AccessGroup | None:
         with self._read("reading an access group") as c:
-            row = c.execute("SELECT id, name, schedule FROM access_groups WHERE id = ?", (int(group_id),)).fetchone()
+            row = c.execute(f"SELECT {_GROUP_COLUMNS} FROM access_groups WHERE id = ?", (int(group_id),)).fetchone()
         return self._group(row) if row else None
 
     def list_access_groups(self) -> list[AccessGroup]:
         with self._read("listing access groups") as c:
-            rows = c.execute("SELECT id, name, schedule FROM access_groups ORDER BY name COLLATE NOCASE").fetchall()
+            rows = c.execute(f"SELECT {_GROUP_COLUMNS} FROM access_groups ORDER BY name COLLATE NOCASE").fetchall()
         return [self._group(r) for r in rows]
 
     def set_employee_access_groups(self, employee_id: int, group_ids: Iterable[int],
@@ -144,8 +154,9 @@ class AccessRepositoryMixin:
             return self._employee_groups(c, emp.id)
 
     def _employee_groups(self, c: sqlite3.Connection, employee_id: int) -> list[AccessGroup]:
-        rows = c.execute("SELECT g.id, g.name, g.schedule FROM access_groups g JOIN employee_access_groups m "
-                         "ON m.group_id = g.id WHERE m.employee_id = ? ORDER BY g.name COLLATE NOCASE",
+        rows = c.execute("SELECT g.id, g.name, g.schedule, g.holidays_closed FROM access_groups g "
+                         "JOIN employee_access_groups m ON m.group_id = g.id WHERE m.employee_id = ? "
+                         "ORDER BY g.name COLLATE NOCASE",
                          (int(employee_id),)).fetchall()
         return [self._group(r) for r in rows]
 
@@ -158,6 +169,33 @@ class AccessRepositoryMixin:
             return [int(r[0]) for r in c.execute(
                 "SELECT employee_id FROM employee_access_groups WHERE group_id = ? ORDER BY employee_id",
                 (int(group_id),))]
+
+    def set_access_group_members(self, group_id: int, employee_ids: Iterable[int],
+                                 actor: str = "admin") -> list[int]:
+        """Replace the group's members with `employee_ids`, in one transaction (the group's
+        member list in the window: add and remove people)."""
+        ids = sorted({int(e) for e in employee_ids})
+        with self._write(f"setting the members of access group {group_id}") as c:
+            group = self._require_group(c, group_id)
+            for eid in ids:
+                self._require_employee(c, eid)
+            before = {int(r[0]) for r in c.execute(
+                "SELECT employee_id FROM employee_access_groups WHERE group_id = ?", (group.id,))}
+            c.execute("DELETE FROM employee_access_groups WHERE group_id = ?", (group.id,))
+            c.executemany("INSERT INTO employee_access_groups (employee_id, group_id) VALUES (?, ?)",
+                          [(eid, group.id) for eid in ids])
+            self._audit(c, actor, "access_group.members", {
+                "group_id": group.id, "name": group.name, "added": sorted(set(ids) - before),
+                "removed": sorted(before - set(ids))})
+        return ids
+
+    def last_audit(self, actions: Sequence[str]) -> tuple[datetime, str, str, dict[str, Any]] | None:
+        """The newest audit row with one of `actions`: (ts, actor, action, details)."""
+        with self._read("reading the audit log") as c:
+            row = c.execute("SELECT ts, actor, action, details FROM audit_log WHERE action IN "
+                            "(SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+                            (json.dumps(list(actions)),)).fetchone()
+        return None if row is None else (ts_from_db(row[0]), row[1], row[2], json.loads(row[3] or "{}"))
 
     # -- access log ------------------------------------------------------------------------------
 
@@ -182,7 +220,7 @@ class AccessRepositoryMixin:
 
     def access_log(self, start: datetime | None = None, end: datetime | None = None, *,
                    employee_id: int | None = None, granted: bool | None = None,
-                   unknown_only: bool = False, limit: int = 1000) -> list[AccessAttempt]:
+                   unknown_only: bool = False, reason: str | None = None, limit: int = 1000) -> list[AccessAttempt]:
         """Attempts with start <= ts < end, newest first, with the person's current number/name."""
         sql = ("SELECT a.id, a.ts, a.employee_id, a.score, a.granted, a.reason, a.source, e.number, e.name, a.relay "
                "FROM access_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1")
@@ -197,6 +235,8 @@ class AccessRepositoryMixin:
             sql, args = sql + " AND a.granted = ?", args + [1 if granted else 0]
         if unknown_only:
             sql += " AND a.employee_id IS NULL"
+        if reason is not None:
+            sql, args = sql + " AND a.reason = ?", args + [reason]
         sql, args = sql + " ORDER BY a.ts DESC, a.id DESC LIMIT ?", args + [int(limit)]
         with self._read("reading the access log") as c:
             rows = c.execute(sql, args).fetchall()

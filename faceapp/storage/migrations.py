@@ -240,6 +240,12 @@ _TIMEKEEPING: tuple[Step, ...] = (
        BEGIN SELECT RAISE(ABORT, 'punch corrections are append-only'); END""",
 )
 
+# Access groups that are closed on the time-keeping holiday list (access.rules).
+_ACCESS_HOLIDAYS = (
+    "ALTER TABLE access_groups ADD COLUMN holidays_closed INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (holidays_closed IN (0, 1))",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _INITIAL),
     Migration("0002_access", _ACCESS),
@@ -248,6 +254,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_access_relay", _ACCESS_RELAY),
     Migration("0006_enrolment_crops", _ENROLMENT_CROPS),
     Migration("0007_timekeeping", _TIMEKEEPING),
+    Migration("0009_access_holidays", _ACCESS_HOLIDAYS),
 )
 
 

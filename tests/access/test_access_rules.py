@@ -118,3 +118,34 @@ def test_schedule_json_round_trip_and_errors():
                      ('{"mon": ["08:00"]}', "not a window"), ("[1, 2]", "mapping"), ("{", "not valid JSON")]:
         with pytest.raises(ScheduleError, match=msg):
             WeeklySchedule.from_json(bad)
+
+
+# -- holidays closed ---------------------------------------------------------------------------
+
+def test_a_group_closed_on_holidays_denies_on_a_holiday_with_its_own_reason() -> None:
+    from datetime import date
+    from faceapp.access.rules import HOLIDAY_CLOSED
+
+    closed = AccessGroup(3, "Office", OFFICE.schedule, holidays_closed=True)
+    holiday = {date(2026, 11, 18)}  # a Wednesday
+    d = RULES.evaluate(ADA, [closed], local(2026, 11, 18, 10, 0), holidays=holiday)
+    assert (d.granted, d.reason) == (False, HOLIDAY_CLOSED)
+    assert RULES.evaluate(ADA, [closed], local(2026, 11, 19, 10, 0), holidays=holiday).granted  # the next day
+    # a group that stays open on holidays still lets in, and outside hours it is the schedule that says no
+    assert RULES.evaluate(ADA, [OFFICE], local(2026, 11, 18, 10, 0), holidays=holiday).granted
+    assert RULES.evaluate(ADA, [closed, OFFICE], local(2026, 11, 18, 10, 0), holidays=holiday).granted
+    assert RULES.evaluate(ADA, [closed], local(2026, 11, 18, 20, 0), holidays=holiday).reason == OUTSIDE_SCHEDULE
+
+
+def test_a_holiday_closes_the_windows_that_start_on_it_not_the_night_from_its_eve() -> None:
+    from datetime import date
+
+    night = AccessGroup(4, "Night", NIGHT.schedule, holidays_closed=True)  # Sat 22:00 - Sun 06:00
+    sunday = {date(2026, 11, 22)}
+    # the window started on Saturday (not a holiday): Sunday 05:00 is still inside
+    assert RULES.evaluate(ADA, [night], local(2026, 11, 22, 5, 0), holidays=sunday).granted
+    saturday = {date(2026, 11, 21)}
+    assert not RULES.evaluate(ADA, [night], local(2026, 11, 21, 23, 0), holidays=saturday).granted
+    assert not RULES.evaluate(ADA, [night], local(2026, 11, 22, 5, 0), holidays=saturday).granted
+    # the holiday is a local date: 23:30 UTC on Friday is already Saturday in Berlin
+    assert RULES.wall_date(utc(2026, 11, 20, 23, 30)) == date(2026, 11, 21)

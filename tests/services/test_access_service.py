@@ -181,3 +181,19 @@ def test_without_a_door_a_grant_says_so(tmp_path):
         assert [(a.granted, a.relay) for a in repo.access_log()] == [(True, "no door")]
     finally:
         repo.close()
+
+
+def test_a_group_closed_on_holidays_denies_on_a_date_of_the_timekeeping_holiday_list(setup):
+    from datetime import date
+
+    from faceapp.timekeeping.rules import Holiday
+
+    repo, ada, relay, door, svc = setup
+    office = repo.list_access_groups()[0]
+    repo.add_holidays([Holiday(date(2026, 11, 18), "Day of Prayer")])  # WED_NOON's date in Berlin
+    assert svc.check(decision(ada.id), WED_NOON).granted  # the group stays open on holidays by default
+    repo.update_access_group(office.id, holidays_closed=True)
+    d = svc.check(decision(ada.id), WED_NOON)
+    assert (d.granted, d.reason) == (False, "closed for holiday")
+    assert repo.access_log(reason="closed for holiday")[0].employee_id == ada.id
+    assert door.wait_idle(3) and relay.pulses == 1  # only the first (open) check pulsed

@@ -130,6 +130,26 @@ def test_migration_dates_people_already_inactive(db_path: Path) -> None:
         r.close()
 
 
+def test_migration_0009_keeps_groups_open_on_holidays_and_the_flag_is_stored(db_path: Path) -> None:
+    names = [m.name for m in MIGRATIONS]
+    r = Repository(open_db(db_path, migrations=MIGRATIONS[:names.index("0009_access_holidays")]))
+    with r.db.conn:  # as the code before 0009 wrote it
+        gid = r.db.conn.execute("INSERT INTO access_groups (name, schedule, created_at, updated_at) "
+                                "VALUES ('Office', '{\"mon\": [\"08:00-18:00\"]}', '2026', '2026')").lastrowid
+    r.close()
+    r = Repository(open_db(db_path))  # applies 0009_access_holidays
+    try:
+        assert r.get_access_group(gid).holidays_closed is False  # as before: holidays were not known
+        closed = r.create_access_group("Night", {"sat": ["22:00-06:00"]}, holidays_closed=True)
+        assert r.get_access_group(closed.id).holidays_closed is True
+        assert r.update_access_group(gid, holidays_closed=True).holidays_closed is True
+        assert r.audit_log(1)[0].details["holidays_closed"] is True
+        with pytest.raises(sqlite3.IntegrityError):  # the column takes 0 or 1 only
+            r.db.conn.execute("UPDATE access_groups SET holidays_closed = 2")
+    finally:
+        r.close()
+
+
 def test_erase_person_anonymises_and_keeps_counts(repo: Repository, db_path: Path) -> None:
     ada, _ = enrol(repo, "E001", "Ada Lovelace", "R&D")
     bob, _ = enrol(repo, "E002", "Bob", seed=1)
