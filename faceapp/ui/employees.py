@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
 
 from ..shared.errors import FaceAppError
 from ..shared.records import Employee
+from .correction_dialog import admin_actor
 from .messages import error_text
 from .workers import run_in_thread
 
@@ -42,6 +43,10 @@ class EditDialog(QDialog):
         form.addRow(self.tr("Employee number"), self.number)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Department"), self.department)
+        from .door_widgets import GroupChecklist
+
+        self.groups = GroupChecklist(ctx, emp.id, self)  # door access: saved with OK
+        form.addRow(self.tr("Access groups"), self.groups)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e;")
@@ -76,7 +81,8 @@ class EditDialog(QDialog):
         if not self.values()["number"] or not self.values()["name"]:
             self.show_error(self.tr("Number and name are required."))
             return
-        if not vals:
+        self.group_ids = self.groups.changed_ids()
+        if not vals and self.group_ids is None:
             super().accept()
             return
         self.buttons.setEnabled(False)
@@ -107,7 +113,15 @@ class EditDialog(QDialog):
 
     def _save(self, vals: dict[str, str]) -> None:
         self.error.setText(self.tr("Saving…"))
-        run_in_thread(lambda: self.ctx.employees().update(self.emp.id, **vals), self._saved, self._failed)
+        emps, access, groups = self.ctx.employees(), self.ctx.access_admin(), self.group_ids
+
+        def save() -> Employee:
+            emp = emps.update(self.emp.id, **vals) if vals else self.emp
+            if groups is not None:
+                access.set_employee_groups(self.emp.id, groups, actor=admin_actor())
+            return emp
+
+        run_in_thread(save, self._saved, self._failed)
 
     def _saved(self, emp: Employee) -> None:
         self.buttons.setEnabled(True)

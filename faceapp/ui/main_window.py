@@ -20,6 +20,9 @@ from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
 from . import window_place
 from .database_alert import DatabaseAlert
+from .access_groups_page import AccessGroupsPage
+from .access_log_page import AccessLogPage
+from .door_widgets import open_door_now
 from .employees import EmployeesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
@@ -65,12 +68,17 @@ class MainWindow(QMainWindow):
         self.log_page = LogPage(ctx, self)
         self.schedules_page = SchedulesPage(ctx, self)
         self.reports_page = ReportsPage(ctx, self)
+        self.access_groups_page = AccessGroupsPage(ctx, self)
+        self.access_log_page = AccessLogPage(ctx, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
         self.tabs.addTab(self.log_page, self.tr("Attendance log"))
         self.tabs.addTab(self.schedules_page, self.tr("Schedules"))
         self.tabs.addTab(self.reports_page, self.tr("Reports"))
+        self.tabs.addTab(self.access_groups_page, self.tr("Access groups"))
+        self.tabs.addTab(self.access_log_page, self.tr("Access log"))
+        self.access_log_page.open_door_requested.connect(self.open_door)
         self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
         self.db_alert.problem_changed.connect(self._database_problem)
         central = QWidget(self)
@@ -133,6 +141,9 @@ class MainWindow(QMainWindow):
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
             file_.addAction(a)
+        door = m.addMenu(self.tr("&Door"))
+        self.act_open_door = QAction(self.tr("&Open door now…"), self, triggered=lambda _c=False: self.open_door())
+        door.addAction(self.act_open_door)
         help_ = m.addMenu(self.tr("&Help"))
         self.act_about = QAction(self.tr("&About faceapp…"), self, triggered=self.show_about)
         help_.addAction(self.act_about)
@@ -141,6 +152,10 @@ class MainWindow(QMainWindow):
         # "show desktop" unmaps it; Qt sees no state change): look, and bring it back.
         self._kiosk_watch = QTimer(self, interval=KIOSK_WATCH_MS)
         self._kiosk_watch.timeout.connect(self._keep_kiosk_shown)
+
+    def open_door(self) -> bool:
+        """Door > Open door now: the admin PIN, then a pulse of the app's door (audited)."""
+        return open_door_now(self, self.ctx, self.guard, lambda _cmd: self.access_log_page.refresh())
 
     def show_about(self) -> None:
         """Version, provider and each shipped model's licence, source and training data."""
@@ -338,6 +353,11 @@ class MainWindow(QMainWindow):
             self.reports_page.load_people()
         elif self.tabs.widget(index) is self.employees_page:
             self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
+        elif self.tabs.widget(index) is self.access_groups_page:
+            self.access_groups_page.refresh()
+        elif self.tabs.widget(index) is self.access_log_page:
+            self.access_log_page.load_people()
+            self.access_log_page.refresh()
 
     def _employees_changed(self) -> None:
         self.live.reload_gallery()

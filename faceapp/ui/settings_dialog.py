@@ -194,6 +194,11 @@ class SettingsDialog(QDialog):
             self._camera_row(inner, lay)
         if section.NAME == "recognition":
             self._operating_point_row(inner, lay)
+        if section.NAME == "door":
+            from .door_widgets import RelayBox
+
+            self.relay_box = RelayBox(self.ctx, inner)  # the saved relay's state and "Test relay"
+            lay.addWidget(self.relay_box)
         infos = type(section).describe()
         for info in (i for i in infos if not i.advanced):
             self._option_block(info, getattr(section, info.name), inner, lay)
