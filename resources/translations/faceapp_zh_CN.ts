@@ -25,6 +25,273 @@
     </message>
 </context>
 <context>
+    <name>AccessGroupsPage</name>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
+        <source>Group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="109"/>
+        <source>Members</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
+        <source>Holidays</source>
+        <translation>节假日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="73"/>
+        <source>New group…</source>
+        <translation>新建组…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="74"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="75"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="88"/>
+        <source>Weekly schedule</source>
+        <translation>每周时间表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="90"/>
+        <source>Closed on public holidays (the list on Schedules &gt; Holidays)</source>
+        <translation>公共节假日关闭（见“排班 &gt; 节假日”中的列表）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="92"/>
+        <source>Copy Monday to Tuesday-Friday</source>
+        <translation>将周一复制到周二至周五</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="93"/>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="94"/>
+        <source>Save schedule</source>
+        <translation>保存时间表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="112"/>
+        <source>Add people…</source>
+        <translation>添加人员…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="113"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="151"/>
+        <source>closed</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="151"/>
+        <source>open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="166"/>
+        <source>No access groups yet: nobody is let in until a group is created and people are added to it.</source>
+        <translation>尚无门禁组：在创建组并添加人员之前，任何人都无法通行。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="182"/>
+        <source>Weekly schedule of %1</source>
+        <translation>%1 的每周时间表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="183"/>
+        <source>Members of %1</source>
+        <translation>%1 的成员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="197"/>
+        <source>inactive</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="226"/>
+        <source>Group %1 created: set its schedule and add people.</source>
+        <translation>已创建组 %1：请设置时间表并添加人员。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="229"/>
+        <source>New access group</source>
+        <translation>新建门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="229"/>
+        <source>Name of the group:</source>
+        <translation>组名称：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="238"/>
+        <source>Group renamed to %1.</source>
+        <translation>组已重命名为 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="243"/>
+        <source>Rename access group</source>
+        <translation>重命名门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="243"/>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="253"/>
+        <source>Group %1 deleted.</source>
+        <translation>组 %1 已删除。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="259"/>
+        <source>Delete access group</source>
+        <translation>删除门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="260"/>
+        <source>Delete the group %1? Its %2 member(s) lose the door access it gave.</source>
+        <translation>删除组 %1？其 %2 名成员将失去该组授予的门禁权限。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="276"/>
+        <source>Schedule saved.</source>
+        <translation>时间表已保存。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="283"/>
+        <source>Members saved.</source>
+        <translation>成员已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>AccessLogPage</name>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <source>All results</source>
+        <translation>全部结果</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <source>Granted</source>
+        <translation>已放行</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <source>Denied</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="43"/>
+        <source>All reasons</source>
+        <translation>全部原因</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="47"/>
+        <source>Everyone</source>
+        <translation>所有人</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="48"/>
+        <source>Unknown faces</source>
+        <translation>未识别人脸</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="49"/>
+        <source>Open door now…</source>
+        <translation>立即开门…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="52"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="52"/>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <source>Number</source>
+        <translation>工号</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <source>Door</source>
+        <translation>门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="99"/>
+        <source>The From date is after the To date.</source>
+        <translation>开始日期晚于结束日期。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="128"/>
+        <source>unknown face</source>
+        <translation>未识别人脸</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="130"/>
+        <source>granted</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="130"/>
+        <source>denied</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="139"/>
+        <source>%1 attempts: %2 granted, %3 denied</source>
+        <translation>共 %1 次通行尝试：放行 %2 次，拒绝 %3 次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_log_page.py" line="142"/>
+        <source>only the newest %1 shown; narrow the dates</source>
+        <translation>仅显示最新的 %1 条；请缩小日期范围</translation>
+    </message>
+</context>
+<context>
     <name>Advice</name>
     <message>
         <location filename="../../faceapp/ui/wizard.py" line="36"/>
@@ -412,56 +679,277 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="94"/>
+        <location filename="../../faceapp/ui/employees.py" line="100"/>
         <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
     </message>
 </context>
 <context>
+    <name>Door</name>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="25"/>
+        <source>granted</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="25"/>
+        <source>not recognised</source>
+        <translation>未识别</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
+        <source>deactivated</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
+        <source>liveness failed</source>
+        <translation>活体检测未通过</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="27"/>
+        <source>no access group</source>
+        <translation>无门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="28"/>
+        <source>outside schedule</source>
+        <translation>不在时间表内</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="29"/>
+        <source>closed for holiday</source>
+        <translation>节假日关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="30"/>
+        <source>system error</source>
+        <translation>系统错误</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="36"/>
+        <source>failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="37"/>
+        <source>opened</source>
+        <translation>已开门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="37"/>
+        <source>no door</source>
+        <translation>无门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
+        <source>pending</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="42"/>
+        <source>None (attendance only)</source>
+        <translation>无（仅考勤）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="43"/>
+        <source>Simulated (no door, for testing)</source>
+        <translation>模拟（无门，用于测试）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="44"/>
+        <source>USB relay board</source>
+        <translation>USB 继电器板</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="45"/>
+        <source>Network relay (Shelly, Tasmota)</source>
+        <translation>网络继电器（Shelly、Tasmota）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="50"/>
+        <source>No door relay is configured. Choose one in File &gt; Settings &gt; Door.</source>
+        <translation>未配置门继电器。请在“文件 &gt; 设置 &gt; 门”中选择。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="51"/>
+        <source>The door relay (%1) could not be started; see the log.</source>
+        <translation>门继电器（%1）无法启动；请查看日志。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="57"/>
+        <source>The door relay switched: the door is open.</source>
+        <translation>门继电器已动作：门已打开。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="59"/>
+        <source>The door relay did not answer in time.</source>
+        <translation>门继电器未及时应答。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="60"/>
+        <source>The door relay refused: %1</source>
+        <translation>门继电器拒绝执行：%1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="67"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="152"/>
+        <source>Open door now</source>
+        <translation>立即开门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="69"/>
+        <source>Set an admin PIN in Settings first.</source>
+        <translation>请先在设置中设置管理员 PIN。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="75"/>
+        <source>Locked for %1 s</source>
+        <translation>已锁定 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="81"/>
+        <source>Wrong PIN</source>
+        <translation>PIN 错误</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="106"/>
+        <source>Relay status</source>
+        <translation>继电器状态</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="115"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="153"/>
+        <source>Test relay</source>
+        <translation>测试继电器</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="118"/>
+        <source>Tests the saved settings: press OK first to test changed ones.</source>
+        <translation>测试的是已保存的设置：如有修改，请先按“确定”再测试。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="122"/>
+        <source>Relay</source>
+        <translation>继电器</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="123"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="124"/>
+        <source>Last command</source>
+        <translation>最近命令</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="125"/>
+        <source>Last grant</source>
+        <translation>最近放行</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="138"/>
+        <source>No relay configured: the app records attendance only.</source>
+        <translation>未配置继电器：本程序仅记录考勤。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="140"/>
+        <source>Not working: the relay could not be started; see the log.</source>
+        <translation>不可用：继电器无法启动；请查看日志。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="142"/>
+        <source>Unlocked</source>
+        <translation>已开锁</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="142"/>
+        <source>Locked</source>
+        <translation>已上锁</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="144"/>
+        <source>%1 errors, the last: %2</source>
+        <translation>%1 次错误，最近一次：%2</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="149"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="157"/>
+        <source>none yet</source>
+        <translation>暂无</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="165"/>
+        <source>Testing…</source>
+        <translation>测试中…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="170"/>
+        <source>The relay switched: it works.</source>
+        <translation>继电器已动作：工作正常。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="207"/>
+        <source>No access groups yet (see the Access groups page)</source>
+        <translation>尚无门禁组（见“门禁组”页面）</translation>
+    </message>
+</context>
+<context>
     <name>EditDialog</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="37"/>
+        <location filename="../../faceapp/ui/employees.py" line="38"/>
         <source>Edit employee</source>
         <translation>编辑员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="42"/>
+        <location filename="../../faceapp/ui/employees.py" line="43"/>
         <source>Employee number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="43"/>
+        <location filename="../../faceapp/ui/employees.py" line="44"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="44"/>
+        <location filename="../../faceapp/ui/employees.py" line="45"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="77"/>
+        <location filename="../../faceapp/ui/employees.py" line="49"/>
+        <source>Access groups</source>
+        <translation>门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="82"/>
         <source>Number and name are required.</source>
         <translation>工号和姓名为必填项。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="84"/>
+        <location filename="../../faceapp/ui/employees.py" line="90"/>
         <source>Checking the employee number…</source>
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="100"/>
+        <location filename="../../faceapp/ui/employees.py" line="106"/>
         <source>Change employee number</source>
         <translation>更改工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="101"/>
+        <location filename="../../faceapp/ui/employees.py" line="107"/>
         <source>Change the employee number of %1 from %2 to %3? Their attendance history stays with them and will be shown and exported with the new number.</source>
         <translation>将 %1 的工号从 %2 改为 %3？其考勤记录仍属于此人，并将以新工号显示和导出。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="109"/>
+        <location filename="../../faceapp/ui/employees.py" line="115"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -469,89 +957,89 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EmployeesPage</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="147"/>
+        <location filename="../../faceapp/ui/employees.py" line="161"/>
         <source>Search by name, number or department</source>
         <translation>按姓名、工号或部门搜索</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="150"/>
+        <location filename="../../faceapp/ui/employees.py" line="164"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="150"/>
+        <location filename="../../faceapp/ui/employees.py" line="164"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="150"/>
+        <location filename="../../faceapp/ui/employees.py" line="164"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="151"/>
+        <location filename="../../faceapp/ui/employees.py" line="165"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="158"/>
+        <location filename="../../faceapp/ui/employees.py" line="172"/>
         <source>Enrol new…</source>
         <translation>新登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="159"/>
+        <location filename="../../faceapp/ui/employees.py" line="173"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="159"/>
+        <location filename="../../faceapp/ui/employees.py" line="173"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="160"/>
-        <location filename="../../faceapp/ui/employees.py" line="247"/>
+        <location filename="../../faceapp/ui/employees.py" line="174"/>
+        <location filename="../../faceapp/ui/employees.py" line="261"/>
         <source>Activate / deactivate</source>
         <translation>启用 / 停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="161"/>
+        <location filename="../../faceapp/ui/employees.py" line="175"/>
         <source>Re-enrol face…</source>
         <translation>重新登记人脸…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="161"/>
+        <location filename="../../faceapp/ui/employees.py" line="175"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="162"/>
+        <location filename="../../faceapp/ui/employees.py" line="176"/>
         <source>Rebuild templates…</source>
         <translation>重建模板…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="187"/>
+        <location filename="../../faceapp/ui/employees.py" line="201"/>
         <source>active</source>
         <translation>在职</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="187"/>
+        <location filename="../../faceapp/ui/employees.py" line="201"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="210"/>
+        <location filename="../../faceapp/ui/employees.py" line="224"/>
         <source>No photo (enrolled before photos were kept)</source>
         <translation>无照片（在保存照片之前登记）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="259"/>
-        <location filename="../../faceapp/ui/employees.py" line="263"/>
+        <location filename="../../faceapp/ui/employees.py" line="273"/>
+        <location filename="../../faceapp/ui/employees.py" line="277"/>
         <source>Delete employee</source>
         <translation>删除员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="260"/>
+        <location filename="../../faceapp/ui/employees.py" line="274"/>
         <source>Delete %1 (no. %2)? Their face templates are erased; attendance history is kept without the name. This cannot be undone.</source>
         <translation>删除 %1（工号 %2）？其人脸模板将被清除；考勤历史将保留但不含姓名。此操作无法撤销。</translation>
     </message>
@@ -1121,93 +1609,113 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="59"/>
+        <location filename="../../faceapp/ui/main_window.py" line="62"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="69"/>
+        <location filename="../../faceapp/ui/main_window.py" line="74"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="70"/>
+        <location filename="../../faceapp/ui/main_window.py" line="75"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="71"/>
+        <location filename="../../faceapp/ui/main_window.py" line="76"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="72"/>
+        <location filename="../../faceapp/ui/main_window.py" line="77"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="73"/>
+        <location filename="../../faceapp/ui/main_window.py" line="78"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="79"/>
+        <source>Access groups</source>
+        <translation>门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="80"/>
+        <source>Access log</source>
+        <translation>门禁记录</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="93"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="126"/>
+        <location filename="../../faceapp/ui/main_window.py" line="134"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="128"/>
+        <location filename="../../faceapp/ui/main_window.py" line="136"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="129"/>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="130"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="131"/>
+        <location filename="../../faceapp/ui/main_window.py" line="139"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="144"/>
+        <source>&amp;Door</source>
+        <translation>门禁(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <source>&amp;Open door now…</source>
+        <translation>立即开门(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="147"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="148"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="171"/>
+        <location filename="../../faceapp/ui/main_window.py" line="172"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="162"/>
+        <location filename="../../faceapp/ui/main_window.py" line="177"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="189"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="190"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1218,107 +1726,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="202"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="203"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="209"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="209"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="210"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="211"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="197"/>
+        <location filename="../../faceapp/ui/main_window.py" line="212"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="198"/>
+        <location filename="../../faceapp/ui/main_window.py" line="213"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="199"/>
+        <location filename="../../faceapp/ui/main_window.py" line="214"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="245"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="246"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="253"/>
+        <location filename="../../faceapp/ui/main_window.py" line="268"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="255"/>
+        <location filename="../../faceapp/ui/main_window.py" line="270"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1327,7 +1835,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="276"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1336,14 +1844,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
         <source>No camera found.
 %1
 
@@ -1354,12 +1862,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="269"/>
+        <location filename="../../faceapp/ui/main_window.py" line="284"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="286"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1370,78 +1878,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="290"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="301"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="390"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
-        <location filename="../../faceapp/ui/main_window.py" line="388"/>
+        <location filename="../../faceapp/ui/main_window.py" line="402"/>
+        <location filename="../../faceapp/ui/main_window.py" line="408"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="390"/>
+        <location filename="../../faceapp/ui/main_window.py" line="402"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="409"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="395"/>
+        <location filename="../../faceapp/ui/main_window.py" line="415"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="432"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="413"/>
+        <location filename="../../faceapp/ui/main_window.py" line="433"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="443"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="443"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="500"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="500"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1492,6 +2000,19 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/messages.py" line="98"/>
         <source>; smaller faces need down to %1</source>
         <translation>；较小的人脸需低于 %1</translation>
+    </message>
+</context>
+<context>
+    <name>PeoplePicker</name>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="33"/>
+        <source>Add people</source>
+        <translation>添加人员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="36"/>
+        <source>inactive</source>
+        <translation>已停用</translation>
     </message>
 </context>
 <context>
@@ -1803,80 +2324,80 @@ Retrying automatically…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -1945,6 +2466,64 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/wizard.py" line="411"/>
         <source>Enrolment</source>
         <translation>登记</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleGrid</name>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="22"/>
+        <source>Monday</source>
+        <translation>星期一</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="22"/>
+        <source>Tuesday</source>
+        <translation>星期二</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="22"/>
+        <source>Wednesday</source>
+        <translation>星期三</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="23"/>
+        <source>Thursday</source>
+        <translation>星期四</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="23"/>
+        <source>Friday</source>
+        <translation>星期五</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="23"/>
+        <source>Saturday</source>
+        <translation>星期六</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="23"/>
+        <source>Sunday</source>
+        <translation>星期日</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="27"/>
+        <source>Type a time range like 08:00-12:00 in a cell; leave cells empty for no access. 22:00-06:00 crosses midnight, 00:00-24:00 is the whole day.</source>
+        <translation>在单元格中输入时间段，如 08:00-12:00；留空表示不可通行。22:00-06:00 跨越午夜，00:00-24:00 表示全天。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="33"/>
+        <source>Range %1</source>
+        <translation>时段 %1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="68"/>
+        <source>%1, range %2: &quot;%3&quot; is not a time range like 08:00-12:00</source>
+        <translation>%1，时段 %2：“%3”不是 08:00-12:00 这样的时间段</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="102"/>
+        <source>Not a time range: use 08:00-12:00 (24-hour clock)</source>
+        <translation>不是时间段：请使用 08:00-12:00（24 小时制）</translation>
     </message>
 </context>
 <context>
@@ -2946,7 +3525,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="51"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="431"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="436"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -2968,8 +3547,8 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="162"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="352"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="427"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="357"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="432"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
@@ -3029,90 +3608,90 @@ Retrying automatically…</source>
         <translation>当前：无法计算匹配距离（%1）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="202"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="207"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="257"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="262"/>
         <source>Allowed: %1 to %2. Default: %3.</source>
         <translation>允许范围：%1 至 %2。默认值：%3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="259"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="264"/>
         <source>Default: %1.</source>
         <translation>默认值：%1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="272"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="277"/>
         <source>%1 is outside the allowed range %2 to %3; the value stays %4.</source>
         <translation>%1 超出允许范围 %2 至 %3；数值保持为 %4。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="291"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="291"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="307"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="312"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="326"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="404"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="331"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="409"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
         <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="351"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="378"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="383"/>
         <source>%1: now %2 (changed by another program while this window was open); you entered %3.</source>
         <translation>%1：现为 %2（此窗口打开期间被其他程序更改）；您输入的是 %3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="384"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="389"/>
         <source>Settings changed meanwhile</source>
         <translation>设置已被同时更改</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="385"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="390"/>
         <source>Nothing was saved: settings you changed were also changed by another program.</source>
         <translation>未保存任何内容：您更改的设置也被其他程序更改了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="386"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="391"/>
         <source>Press OK again to save your values instead, or Cancel to keep the others.</source>
         <translation>再次按“确定”将保存您的值，或按“取消”保留其他程序的值。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="396"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="401"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="428"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="433"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
