@@ -17,7 +17,7 @@ from ..access.rules import DAYS, AccessGroup, ScheduleError, WeeklySchedule
 from .correction_dialog import admin_actor
 from .employees import ask_yes_no
 from .messages import error_text
-from .schedule_grid import ScheduleGrid
+from .schedule_grid import ScheduleGrid, WeekPreview
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class AccessGroupsPage(QWidget):
         self.groups.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.groups.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.groups.verticalHeader().hide()
+        self.groups.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.groups.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.groups.itemSelectionChanged.connect(self._selected)
         self.new_button = QPushButton(self.tr("New group…"), self)
@@ -97,7 +98,9 @@ class AccessGroupsPage(QWidget):
         self.save_button.clicked.connect(lambda: self.save_schedule())
         self.grid.edited.connect(self._grid_edited)
         box_lay = QVBoxLayout(self.schedule_box)
+        self.preview = WeekPreview(self.grid, self.schedule_box)
         box_lay.addWidget(self.grid, 1)
+        box_lay.addWidget(self.preview)
         box_lay.addWidget(self.holidays_closed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
@@ -130,6 +133,7 @@ class AccessGroupsPage(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
+        split.setSizes([340, 860])
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)

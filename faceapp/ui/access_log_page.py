@@ -33,7 +33,7 @@ class AccessLogPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.rows: list = []
-        today = date.today()
+        today = self._today()
         self.first = date_edit(self, today - timedelta(days=6))
         self.last = date_edit(self, today)
         self.result = QComboBox(self)
@@ -73,6 +73,9 @@ class AccessLogPage(QWidget):
             d.dateChanged.connect(lambda _d: self.refresh())
         self._loading = False
         self._again = False
+
+    def _today(self) -> date:
+        return datetime.now(AccessRules.from_timezone(self.ctx.settings.attendance.timezone).tz).date()
 
     def load_people(self) -> None:
         svc = self.ctx.access_admin()
@@ -131,6 +134,7 @@ class AccessLogPage(QWidget):
                      relay_text(a.relay), a.source]
             for c, v in enumerate(cells):
                 item = QTableWidgetItem(v)
+                item.setToolTip(v)
                 if c == 3:
                     item.setBackground(QBrush(GRANTED_BG if a.granted else DENIED_BG))
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -145,5 +149,5 @@ class AccessLogPage(QWidget):
 
     def on_event(self) -> None:
         """A new attempt was logged (the live page): show it if the page is on today."""
-        if pydate(self.last.date()) >= date.today():
+        if pydate(self.last.date()) >= self._today():
             self.refresh()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QWidget)
 
-from ..services.access_admin import NoDoorError
+from ..access.rules import AccessRules
+from ..services.access_admin import TEST_PULSE_S, NoDoorError
 from .correction_dialog import admin_actor
 from .kiosk import ask_pin
 from .messages import error_text
@@ -68,7 +69,7 @@ def open_door_now(parent: QWidget, ctx, guard, on_done=None) -> bool:  # noqa: A
     if not guard.has_pin:
         QMessageBox.warning(parent, title, translate("Door", "Set an admin PIN in Settings first."))
         return False
-    note = ""
+    note = translate("Door", "Unlock the door for %1 s.").replace("%1", f"{ctx.settings.door.pulse_s:g}")
     while True:
         left = guard.locked_for()
         if left:
@@ -132,6 +133,11 @@ class RelayBox(QGroupBox):
         run_in_thread(svc.relay_state, self._show,
                       lambda exc: self.state.setText(error_text(exc)))
 
+    def _when(self, ts) -> str:  # noqa: ANN001 - datetime
+        """A time on the site's clock, as the access log shows it."""
+        return ts.astimezone(AccessRules.from_timezone(self.ctx.settings.attendance.timezone).tz) \
+            .strftime("%Y-%m-%d %H:%M:%S")
+
     def _show(self, st) -> None:  # noqa: ANN001 - services.access_admin.RelayState
         self.backend.setText(backend_text(st.backend))
         if st.backend == "none":
@@ -151,14 +157,12 @@ class RelayBox(QGroupBox):
             c = st.last_command
             what = (translate("Door", "Open door now") if c.action.endswith("open_now")
                     else translate("Door", "Test relay"))
-            self.last_command.setText(f"{c.ts.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {what} ({c.actor}): "
-                                      f"{relay_text(c.text)}")
+            self.last_command.setText(f"{self._when(c.ts)}  {what} ({c.actor}): {relay_text(c.text)}")
         if st.last_grant is None:
             self.last_grant.setText(translate("Door", "none yet"))
         else:
             g = st.last_grant
-            self.last_grant.setText(f"{g.ts.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {g.employee_name}: "
-                                    f"{relay_text(g.relay)}")
+            self.last_grant.setText(f"{self._when(g.ts)}  {g.employee_name}: {relay_text(g.relay)}")
 
     def test(self) -> None:
         self.test_button.setEnabled(False)
@@ -172,6 +176,7 @@ class RelayBox(QGroupBox):
         self.result.setStyleSheet("color: #1b5e20;" if cmd.ok else "color: #b3261e;")
         self.test_button.setEnabled(True)
         self.refresh()
+        QTimer.singleShot(int(TEST_PULSE_S * 1000) + 500, self.refresh)  # locked again after the pulse
         self.tested.emit(cmd)
 
     def _test_failed(self, exc: BaseException) -> None:

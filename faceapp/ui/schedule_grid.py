@@ -4,8 +4,8 @@ day it starts on). Bad cells turn red with the reason as their tooltip."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ..access.rules import DAYS, ScheduleError, WeeklySchedule, Window
@@ -24,10 +24,12 @@ class ScheduleGrid(QTableWidget):
         self._headers()
         self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setToolTip(self.tr("Type a time range like 08:00-12:00 in a cell; leave cells empty for no access. "
                                 "22:00-06:00 crosses midnight, 00:00-24:00 is the whole day."))
         self._filling = False
         self.itemChanged.connect(self._changed)
+        self.setMinimumHeight(7 * 26 + 28)
 
     def _headers(self) -> None:
         self.setHorizontalHeaderLabels([self.tr("Range %1").replace("%1", str(i + 1))
@@ -42,6 +44,7 @@ class ScheduleGrid(QTableWidget):
             for c in range(self.columnCount()):
                 self.setItem(r, c, QTableWidgetItem(str(windows[c]) if c < len(windows) else ""))
         self._filling = False
+        self.edited.emit()
 
     def cell_text(self, row: int, col: int) -> str:
         item = self.item(row, col)
@@ -101,3 +104,53 @@ class ScheduleGrid(QTableWidget):
             item.setBackground(BAD)
             item.setToolTip(self.tr("Not a time range: use 08:00-12:00 (24-hour clock)"))
         self.edited.emit()
+
+
+class WeekPreview(QWidget):
+    """The grid at a glance: one bar a day over 24 hours, a night range spilling into the
+    next morning, so a wrong 22:00-06:00 shows where it lands."""
+
+    def __init__(self, grid: ScheduleGrid, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.setMinimumHeight(7 * 12 + 18)
+        grid.edited.connect(self.update)
+
+    def spans(self) -> list[list[tuple[int, int]]]:
+        """Minutes [start, end) lit on each weekday, from the grid's valid cells."""
+        days: list[list[tuple[int, int]]] = [[] for _ in DAYS]
+        for r in range(self.grid.rowCount()):
+            for c in range(self.grid.columnCount()):
+                try:
+                    w = Window.parse(self.grid.cell_text(r, c)) if self.grid.cell_text(r, c) else None
+                except ScheduleError:
+                    w = None
+                if w is None:
+                    continue
+                if w.crosses_midnight:
+                    days[r].append((w.start, 24 * 60))
+                    days[(r + 1) % 7].append((0, w.end))
+                else:
+                    days[r].append((w.start, w.end))
+        return days
+
+    def paintEvent(self, _event) -> None:  # noqa: N802, ANN001 - Qt override
+        p = QPainter(self)
+        labels = [(h.text()[:3] if (h := self.grid.verticalHeaderItem(r)) else DAYS[r]) for r in range(7)]
+        label_w, top = max(self.fontMetrics().horizontalAdvance(t) for t in labels) + 8, 14
+        width = max(1, self.width() - label_w - 14)
+        row_h = max(8, (self.height() - top) // 7)
+        p.setPen(QColor("#666"))
+        for h in range(0, 25, 6):
+            x = label_w + width * h // 24
+            p.drawText(x - 12, 0, 24, top, Qt.AlignmentFlag.AlignCenter, f"{h:02d}")
+        for r, spans in enumerate(self.spans()):
+            y = top + r * row_h
+            p.fillRect(label_w, y + 1, width, row_h - 2, QColor("#eeeeee"))
+            p.setPen(QColor("#333"))
+            p.drawText(0, y, label_w - 4, row_h, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       labels[r])
+            for start, end in spans:
+                p.fillRect(label_w + width * start // 1440, y + 1, max(1, width * (end - start) // 1440), row_h - 2,
+                           QColor("#43a047"))
+        p.end()

@@ -33,7 +33,7 @@
     </message>
     <message>
         <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="109"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="112"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
@@ -43,137 +43,137 @@
         <translation>节假日</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="73"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="74"/>
         <source>New group…</source>
         <translation>新建组…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="74"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="75"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="75"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="76"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="88"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="89"/>
         <source>Weekly schedule</source>
         <translation>每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="90"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="91"/>
         <source>Closed on public holidays (the list on Schedules &gt; Holidays)</source>
         <translation>公共节假日关闭（见“排班 &gt; 节假日”中的列表）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="92"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="93"/>
         <source>Copy Monday to Tuesday-Friday</source>
         <translation>将周一复制到周二至周五</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="93"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="94"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="94"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="95"/>
         <source>Save schedule</source>
         <translation>保存时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="112"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="115"/>
         <source>Add people…</source>
         <translation>添加人员…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="113"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="116"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="151"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="155"/>
         <source>closed</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="151"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="155"/>
         <source>open</source>
         <translation>开放</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="166"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="170"/>
         <source>No access groups yet: nobody is let in until a group is created and people are added to it.</source>
         <translation>尚无门禁组：在创建组并添加人员之前，任何人都无法通行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="182"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="186"/>
         <source>Weekly schedule of %1</source>
         <translation>%1 的每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="183"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="187"/>
         <source>Members of %1</source>
         <translation>%1 的成员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="197"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="201"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="226"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="230"/>
         <source>Group %1 created: set its schedule and add people.</source>
         <translation>已创建组 %1：请设置时间表并添加人员。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="229"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="233"/>
         <source>New access group</source>
         <translation>新建门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="229"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="233"/>
         <source>Name of the group:</source>
         <translation>组名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="238"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="242"/>
         <source>Group renamed to %1.</source>
         <translation>组已重命名为 %1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="243"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="247"/>
         <source>Rename access group</source>
         <translation>重命名门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="243"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="247"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="253"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="257"/>
         <source>Group %1 deleted.</source>
         <translation>组 %1 已删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="259"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="263"/>
         <source>Delete access group</source>
         <translation>删除门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="260"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="264"/>
         <source>Delete the group %1? Its %2 member(s) lose the door access it gave.</source>
         <translation>删除组 %1？其 %2 名成员将失去该组授予的门禁权限。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="276"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="280"/>
         <source>Schedule saved.</source>
         <translation>时间表已保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="283"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="287"/>
         <source>Members saved.</source>
         <translation>成员已保存。</translation>
     </message>
@@ -261,32 +261,32 @@
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="99"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="102"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="128"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="131"/>
         <source>unknown face</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="130"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="133"/>
         <source>granted</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="130"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="133"/>
         <source>denied</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="139"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="143"/>
         <source>%1 attempts: %2 granted, %3 denied</source>
         <translation>共 %1 次通行尝试：放行 %2 次，拒绝 %3 次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="142"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="146"/>
         <source>only the newest %1 shown; narrow the dates</source>
         <translation>仅显示最新的 %1 条；请缩小日期范围</translation>
     </message>
@@ -688,215 +688,220 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>Door</name>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="25"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
         <source>granted</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="25"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
         <source>not recognised</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="27"/>
         <source>deactivated</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="26"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="27"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="27"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="28"/>
         <source>no access group</source>
         <translation>无门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="28"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="29"/>
         <source>outside schedule</source>
         <translation>不在时间表内</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="29"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="30"/>
         <source>closed for holiday</source>
         <translation>节假日关闭</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="30"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="31"/>
         <source>system error</source>
         <translation>系统错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="36"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="37"/>
         <source>failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="37"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
         <source>opened</source>
         <translation>已开门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="37"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
         <source>no door</source>
         <translation>无门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="39"/>
         <source>pending</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="38"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="39"/>
         <source>no answer</source>
         <translation>无应答</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="42"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="43"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="43"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="44"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="44"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="45"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="45"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="46"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="50"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="51"/>
         <source>No door relay is configured. Choose one in File &gt; Settings &gt; Door.</source>
         <translation>未配置门继电器。请在“文件 &gt; 设置 &gt; 门”中选择。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="51"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="52"/>
         <source>The door relay (%1) could not be started; see the log.</source>
         <translation>门继电器（%1）无法启动；请查看日志。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="57"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="58"/>
         <source>The door relay switched: the door is open.</source>
         <translation>门继电器已动作：门已打开。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="59"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="60"/>
         <source>The door relay did not answer in time.</source>
         <translation>门继电器未及时应答。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="60"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="61"/>
         <source>The door relay refused: %1</source>
         <translation>门继电器拒绝执行：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="67"/>
-        <location filename="../../faceapp/ui/door_widgets.py" line="152"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="68"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="158"/>
         <source>Open door now</source>
         <translation>立即开门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="69"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="70"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="75"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="72"/>
+        <source>Unlock the door for %1 s.</source>
+        <translation>门将解锁 %1 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/door_widgets.py" line="76"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="81"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="82"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="106"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="107"/>
         <source>Relay status</source>
         <translation>继电器状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="115"/>
-        <location filename="../../faceapp/ui/door_widgets.py" line="153"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="116"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="159"/>
         <source>Test relay</source>
         <translation>测试继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="118"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="119"/>
         <source>Tests the saved settings: press OK first to test changed ones.</source>
         <translation>测试的是已保存的设置：如有修改，请先按“确定”再测试。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="122"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="123"/>
         <source>Relay</source>
         <translation>继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="123"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="124"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="124"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="125"/>
         <source>Last command</source>
         <translation>最近命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="125"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="126"/>
         <source>Last grant</source>
         <translation>最近放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="138"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="144"/>
         <source>No relay configured: the app records attendance only.</source>
         <translation>未配置继电器：本程序仅记录考勤。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="140"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="146"/>
         <source>Not working: the relay could not be started; see the log.</source>
         <translation>不可用：继电器无法启动；请查看日志。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="142"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="148"/>
         <source>Unlocked</source>
         <translation>已开锁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="142"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="148"/>
         <source>Locked</source>
         <translation>已上锁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="144"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="150"/>
         <source>%1 errors, the last: %2</source>
         <translation>%1 次错误，最近一次：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="149"/>
-        <location filename="../../faceapp/ui/door_widgets.py" line="157"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="155"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="162"/>
         <source>none yet</source>
         <translation>暂无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="165"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="169"/>
         <source>Testing…</source>
         <translation>测试中…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="170"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="174"/>
         <source>The relay switched: it works.</source>
         <translation>继电器已动作：工作正常。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/door_widgets.py" line="207"/>
+        <location filename="../../faceapp/ui/door_widgets.py" line="212"/>
         <source>No access groups yet (see the Access groups page)</source>
         <translation>尚无门禁组（见“门禁组”页面）</translation>
     </message>
@@ -2506,22 +2511,22 @@ Retrying automatically…</source>
         <translation>星期日</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_grid.py" line="27"/>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="28"/>
         <source>Type a time range like 08:00-12:00 in a cell; leave cells empty for no access. 22:00-06:00 crosses midnight, 00:00-24:00 is the whole day.</source>
         <translation>在单元格中输入时间段，如 08:00-12:00；留空表示不可通行。22:00-06:00 跨越午夜，00:00-24:00 表示全天。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_grid.py" line="33"/>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="35"/>
         <source>Range %1</source>
         <translation>时段 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_grid.py" line="68"/>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="71"/>
         <source>%1, range %2: &quot;%3&quot; is not a time range like 08:00-12:00</source>
         <translation>%1，时段 %2：“%3”不是 08:00-12:00 这样的时间段</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/schedule_grid.py" line="102"/>
+        <location filename="../../faceapp/ui/schedule_grid.py" line="105"/>
         <source>Not a time range: use 08:00-12:00 (24-hour clock)</source>
         <translation>不是时间段：请使用 08:00-12:00（24 小时制）</translation>
     </message>

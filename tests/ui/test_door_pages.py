@@ -47,6 +47,8 @@ def test_groups_page_grid_holidays_flag_rename_and_members(ctx, window_factory, 
     assert not page.save_button.isEnabled() and "Sunday, range 1" in page.status.text()
     page.grid.set_cell(6, 0, "")
     assert page.save_button.isEnabled()
+    spans = page.preview.spans()  # the week at a glance: the night lands on Sunday morning
+    assert spans[0] == [(480, 720), (780, 1020)] and spans[5] == [(1320, 1440)] and spans[6] == [(0, 360)]
     page.holidays_closed.setChecked(True)
     page.save_schedule()
     qtbot.waitUntil(lambda: page.status.text() == "Schedule saved." and page.current is not None, timeout=5000)
@@ -146,7 +148,7 @@ def test_open_door_now_asks_the_pin_pulses_the_apps_door_and_is_audited(ctx, win
     assert w.open_door()  # no relay configured: said so, nothing audited as opened
     qtbot.waitUntil(lambda: len(said) == 1, timeout=5000)
     assert said[0][0] == "warning" and "No door relay is configured" in said[0][1]
-    assert notes == ["", "Wrong PIN"]  # asked again after a wrong PIN, with why
+    assert notes == ["Unlock the door for 3 s.", "Wrong PIN"]  # asked again after a wrong PIN, with why
     assert ctx.repo.last_audit([OPEN_NOW]) is None
 
     ctx.save_settings(ctx.settings.replace(door_backend="simulated", door_pulse_s=0.5), actor="t")
