@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -163,6 +164,7 @@ class AppContext:
     read_only: bool = False  # opened read-only: the file or its folder cannot be written (read_only_ok)
     _engine: "FaceEngine | None" = field(default=None, repr=False)
     _door: "DoorController | None" = field(default=None, repr=False)
+    _door_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writes: "PendingWrites | None" = field(default=None, repr=False)
     watch: "DatabaseWatch | None" = field(default=None, repr=False)
     _reported: str | None = field(default=None, repr=False)
@@ -363,12 +365,15 @@ class AppContext:
     # -- services --------------------------------------------------------------------------
 
     def door(self) -> "DoorController | None":
-        """The door relay from the settings (None: no door configured, or relay unusable)."""
-        if self._door is None:
-            from .services.access import build_door
+        """The door relay from the settings (None: no door configured, or relay unusable).
+        Locked: the window's door commands ask for it on worker threads while the camera
+        pipeline may be building it; two controllers would drive one relay."""
+        with self._door_lock:
+            if self._door is None:
+                from .services.access import build_door
 
-            self._door = build_door(self.settings.door)
-        return self._door
+                self._door = build_door(self.settings.door)
+            return self._door
 
     def let_door_finish(self, margin_s: float = 5.0) -> bool:
         """Wait until a running door pulse has ended and the relay is released: a command

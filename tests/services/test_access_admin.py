@@ -80,3 +80,28 @@ def test_open_now_and_test_relay_pulse_the_apps_door_and_are_audited_with_the_an
         TEST_RELAY, "admin:ana", "opened")
     entry = ctx.repo.audit_log(2)
     assert [e.action for e in entry] == [TEST_RELAY, OPEN_NOW] and entry[1].details["ok"] is True
+
+
+def test_the_door_is_built_once_when_two_threads_ask_for_it_at_the_same_time(ctx, monkeypatch):
+    """The window's Test relay (a worker) and the camera pipeline may ask at once."""
+    import threading
+    import time
+
+    from faceapp.services import access
+
+    built = []
+
+    def slow_build(_settings):
+        time.sleep(0.2)  # opening a serial port or an HTTP relay takes a while
+        built.append(object())
+        return built[-1]
+
+    monkeypatch.setattr(access, "build_door", slow_build)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(ctx.door())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and got[0] is got[1]
+    ctx._door = None  # not a real controller: nothing to close
