@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--schedule", required=True,
                    help='JSON, e.g. \'{"mon": ["08:00-18:00"], "sat": ["22:00-06:00"]}\' '
                         '(site time zone; a window may cross midnight), or "always"')
+    a.add_argument("--closed-on-holidays", action="store_true",
+                   help="no access on the dates of `faceapp holiday list`")
     a.set_defaults(func=cmd_add_group)
     a = acts.add_parser("delete-group", help="delete a group (its members lose it)")
     a.add_argument("name")
@@ -53,7 +55,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
     groups = ctx.repo.list_access_groups()
     for g in groups:
         members = ctx.repo.access_group_members(g.id)
-        print(f"{g.name}: {json.dumps(g.schedule.to_dict())} ({len(members)} member(s))")
+        closed = ", closed on public holidays" if g.holidays_closed else ""
+        print(f"{g.name}: {json.dumps(g.schedule.to_dict())} ({len(members)} member(s){closed})")
     if not groups:
         print("no access groups: nobody is let in until one is created and assigned")
     return 0
@@ -71,7 +74,7 @@ def cmd_add_group(args: argparse.Namespace) -> int:
     except ScheduleError as exc:
         raise InvalidValueError(f"--schedule refused: {exc}") from None
     ctx = _ctx(args)
-    g = ctx.repo.create_access_group(args.name, schedule, actor="cli")
+    g = ctx.repo.create_access_group(args.name, schedule, actor="cli", holidays_closed=args.closed_on_holidays)
     print(f"created access group {g.name}")
     return 0
 
