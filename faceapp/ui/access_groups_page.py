@@ -179,6 +179,15 @@ class AccessGroupsPage(QWidget):
         if not rows:
             return
         group = self.summaries[rows[0].row()].group
+        if self.current is not None and group.id != self.current.id and self.unsaved() and not ask_yes_no(
+                self, self.tr("Unsaved schedule"),
+                self.tr("The schedule of %1 has changes that are not saved. Discard them?")
+                .replace("%1", self.current.name)):
+            ids = [s.group.id for s in self.summaries]
+            self.groups.blockSignals(True)
+            self.groups.selectRow(ids.index(self.current.id))
+            self.groups.blockSignals(False)
+            return
         if self.current is None or group.id != self.current.id or group != self.current:
             self.current = group
             self.grid.set_schedule(group.schedule)
@@ -201,6 +210,16 @@ class AccessGroupsPage(QWidget):
             item = QListWidgetItem(f"{e.name} ({e.number})" + ("" if e.active else " - " + self.tr("inactive")),
                                    self.member_list)
             item.setData(Qt.ItemDataRole.UserRole, e.id)
+
+    def unsaved(self) -> bool:
+        """The grid or the holidays box differ from the stored group."""
+        if self.current is None:
+            return False
+        try:
+            schedule = self.grid.schedule()
+        except ScheduleError:
+            return True
+        return schedule != self.current.schedule or self.holidays_closed.isChecked() != self.current.holidays_closed
 
     def _enable(self) -> None:
         has = self.current is not None

@@ -108,72 +108,82 @@
         <translation>尚无门禁组：在创建组并添加人员之前，任何人都无法通行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="186"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="183"/>
+        <source>Unsaved schedule</source>
+        <translation>未保存的时间表</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="184"/>
+        <source>The schedule of %1 has changes that are not saved. Discard them?</source>
+        <translation>%1 的时间表有未保存的更改。要放弃这些更改吗？</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="195"/>
         <source>Weekly schedule of %1</source>
         <translation>%1 的每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="187"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="196"/>
         <source>Members of %1</source>
         <translation>%1 的成员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="201"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="210"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="230"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="249"/>
         <source>Group %1 created: set its schedule and add people.</source>
         <translation>已创建组 %1：请设置时间表并添加人员。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="233"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="252"/>
         <source>New access group</source>
         <translation>新建门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="233"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="252"/>
         <source>Name of the group:</source>
         <translation>组名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="242"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="261"/>
         <source>Group renamed to %1.</source>
         <translation>组已重命名为 %1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="247"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="266"/>
         <source>Rename access group</source>
         <translation>重命名门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="247"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="266"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="257"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="276"/>
         <source>Group %1 deleted.</source>
         <translation>组 %1 已删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="263"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="282"/>
         <source>Delete access group</source>
         <translation>删除门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="264"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="283"/>
         <source>Delete the group %1? Its %2 member(s) lose the door access it gave.</source>
         <translation>删除组 %1？其 %2 名成员将失去该组授予的门禁权限。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="280"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="299"/>
         <source>Schedule saved.</source>
         <translation>时间表已保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="287"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="306"/>
         <source>Members saved.</source>
         <translation>成员已保存。</translation>
     </message>

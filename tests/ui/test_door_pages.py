@@ -81,6 +81,29 @@ def test_groups_page_grid_holidays_flag_rename_and_members(ctx, window_factory, 
     assert ctx.access_admin().employee_groups(lin.id) == []
 
 
+def test_switching_groups_asks_before_dropping_an_unsaved_schedule(ctx, window_factory, qtbot, tmp_path,
+                                                                    monkeypatch):
+    from faceapp.ui import access_groups_page
+
+    svc = ctx.access_admin()
+    svc.create_group("Alpha", WeeklySchedule.always())
+    svc.create_group("Beta", WeeklySchedule.from_dict({"mon": ["08:00-09:00"]}))
+    w = _window(ctx, window_factory, tmp_path)
+    page = w.access_groups_page
+    w.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.current is not None and page.current.name == "Alpha", timeout=5000)
+    assert not page.unsaved()
+    page.grid.set_cell(0, 0, "09:00-10:00")
+    asked = []
+    monkeypatch.setattr(access_groups_page, "ask_yes_no", lambda *a: asked.append(a[2]) or False)
+    page.groups.selectRow(1)  # No: stay on Alpha with the edit
+    assert asked and "Alpha" in asked[0] and page.current.name == "Alpha"
+    assert page.grid.cell_text(0, 0) == "09:00-10:00" and page.groups.selectionModel().selectedRows()[0].row() == 0
+    monkeypatch.setattr(access_groups_page, "ask_yes_no", lambda *a: True)
+    page.groups.selectRow(1)  # Yes: Beta as stored
+    assert page.current.name == "Beta" and page.grid.cell_text(0, 0) == "08:00-09:00"
+
+
 def test_employee_dialog_sets_the_persons_access_groups(ctx, qtbot):
     from faceapp.ui.employees import EditDialog
 
