@@ -125,9 +125,10 @@ def test_employee_dialog_sets_the_persons_access_groups(ctx, qtbot):
 def test_access_log_page_filters(ctx, window_factory, qtbot, tmp_path):
     ana, bo = _people(ctx, "Ana Silva", "Bo Chen")
     now = datetime.now(timezone.utc)
-    for emp, ok, reason, relay, ago in [(ana.id, True, "granted", "opened", 1), (bo.id, False, "outside schedule", "", 2),
-                                        (None, False, "unknown", "", 3), (bo.id, False, "no access group", "", 4),
-                                        (ana.id, True, "granted", "opened", 24 * 20)]:
+    attempts = [(ana.id, True, "granted", "opened", 1), (bo.id, False, "outside schedule", "", 2),
+                (None, False, "unknown", "", 3), (bo.id, False, "no access group", "", 4),
+                (ana.id, True, "granted", "opened", 24 * 20)]
+    for emp, ok, reason, relay, ago in attempts:
         ctx.repo.add_access_attempt(AccessAttempt(now - timedelta(hours=ago), emp, ok, reason, 0.3, "camera 0",
                                                   relay=relay))
     w = _window(ctx, window_factory, tmp_path)
