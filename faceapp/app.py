@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .recognition.units import EncoderUnits
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
+    from .services.backups import BackupService
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
     from .services.pending_writes import PendingWrites
@@ -167,6 +168,7 @@ class AppContext:
     _reported: str | None = field(default=None, repr=False)
     _changes: "ChangeWatch | None" = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
+    _backups: "BackupService | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -440,6 +442,14 @@ class AppContext:
         runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
         return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
                                manifest.encoder_entry(encoder_id, False).model_id)
+
+    def backups(self) -> "BackupService":
+        """Scheduled and manual backups of this database (settings read at each use)."""
+        if self._backups is None:
+            from .services.backups import BackupService
+
+            self._backups = BackupService(self.db_path, lambda: self.settings.backup)
+        return self._backups
 
     def timekeeping(self) -> "TimekeepingService":
         from .services.timekeeping import TimekeepingService
