@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .settings import Settings
 from .shared.errors import FaceAppError
-from .storage.errors import DatabaseMissingError
+from .storage.errors import DatabaseCorruptError, DatabaseMissingError
 
-# build_context may raise DatabaseMissingError; save_settings SettingsConflictError
-__all__ = ["AppContext", "DatabaseMissingError", "EncoderChoice", "SettingConflict", "SettingsConflictError",
+# build_context may raise DatabaseMissingError or DatabaseCorruptError; save_settings SettingsConflictError
+__all__ = ["AppContext", "DatabaseCorruptError", "DatabaseMissingError", "EncoderChoice", "SettingConflict", "SettingsConflictError",
            "build_context", "choose_encoder"]
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .recognition.units import EncoderUnits
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
+    from .services.audit import AuditService
     from .services.backups import BackupService
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
@@ -442,6 +443,13 @@ class AppContext:
         runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
         return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
                                manifest.encoder_entry(encoder_id, False).model_id)
+
+    def audit(self) -> "AuditService":
+        """The audit-log viewer's queries and export, in the site's time zone."""
+        from .attendance.rules import AttendanceRules
+        from .services.audit import AuditService
+
+        return AuditService(self.repo, AttendanceRules.from_settings(self.settings.attendance).tz)
 
     def backups(self) -> "BackupService":
         """Scheduled and manual backups of this database (settings read at each use)."""

@@ -44,21 +44,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Never opens the database itself: this process must not count as a user of it."""
-    from ..services.backups import restore_database
+    from ..services.backups import restore_backup
     from ..storage.backup import BackupTooNewError, DatabaseInUseError
     from ..storage.db import default_db_path
-    from ..storage.known_db import KnownDatabases
 
     db = Path(args.db) if args.db else default_db_path()
     try:
-        result = restore_database(args.file, db)
+        result = restore_backup(args.file, db)
     except BackupTooNewError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SCHEMA_NEWER
     except DatabaseInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DATABASE_IN_USE
-    KnownDatabases.default().remember(db, employees=dict(result.check.counts).get("employees"))
     print(f"restored {db} from {args.file} (integrity ok; {_counts(result.check.counts)})")
     if result.kept_aside:
         print(f"the previous database was kept as {', '.join(map(str, result.kept_aside))}")

@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Callable
 
 from ..settings import BackupSettings
-from ..storage.backup import (BackupCopy, BackupError, CopyCheck, backup_database, database_in_use, list_backups,
-                              restore_database, verify_copy)
+from ..storage.known_db import KnownDatabases
+from ..storage.backup import (BackupCopy, BackupError, CopyCheck, RestoreResult, backup_database, database_in_use,
+                              list_backups, restore_database, verify_copy)
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=15)  # a failed scheduled backup is tried again after this
 DEFAULT_FOLDER = "backups"  # next to the database when backup_folder is empty
 
-__all__ = ["BackupError", "BackupOutcome", "BackupService", "BackupStatus", "database_in_use", "restore_database",
-           "verify_copy"]
+__all__ = ["BackupCopy", "BackupError", "BackupOutcome", "BackupService", "BackupStatus", "database_in_use",
+           "restorable_backup", "restore_backup", "restore_database", "verify_copy"]
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,30 @@ class BackupService:
             log.error("BACKUP FAILED%s: %s", " (scheduled)" if scheduled else "", exc)
             raise
         self.error, self.failed_at = "", None
+        KnownDatabases.default().note_backup_folder(self.db_path, target)
         return BackupOutcome(copy, check, removed, len(list_backups(target)))
+
+
+def restore_backup(backup: str | Path, db_path: str | Path) -> RestoreResult:
+    """storage.backup.restore_database, then the restored file is remembered as this path's
+    database (the next start does not take it for a replaced file)."""
+    result = restore_database(backup, db_path)
+    KnownDatabases.default().remember(db_path, employees=dict(result.check.counts).get("employees"))
+    return result
+
+
+def restorable_backup(db_path: str | Path) -> BackupCopy | None:
+    """The newest backup of `db_path` that verifies, for the start-up offer when the database is
+    missing or damaged: looked for where its last backup went (remembered outside the
+    database, which holds the backup_folder setting) and in the default folder beside it."""
+    db_path = Path(db_path)
+    folders = [f for f in (KnownDatabases.default().backup_folder(db_path), db_path.parent / DEFAULT_FOLDER) if f]
+    found: list[BackupCopy] = []
+    for folder in dict.fromkeys(Path(f).absolute() for f in folders):
+        for copy in list_backups(folder):
+            check = verify_copy(copy.path)
+            if check.ok:
+                found.append(copy)
+                break
+            log.warning("backup %s does not verify (%s): not offered", copy.path, check.problem)
+    return max(found, key=lambda b: (b.taken, b.serial), default=None)
