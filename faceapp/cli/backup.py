@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _counts(counts: tuple[tuple[str, int], ...]) -> str:
     wanted = dict(counts)
-    return ", ".join(f"{wanted[t]} {t}" for t in ("employees", "templates", "attendance", "access_log", "audit_log")
-                     if t in wanted)
+    tables = ("employees", "templates", "attendance", "unknown_sightings", "access_log", "audit_log")
+    return ", ".join(f"{wanted[t]} {t}" for t in tables if t in wanted)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
