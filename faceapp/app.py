@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .settings import Settings
 from .shared.errors import FaceAppError
-from .storage.errors import DatabaseMissingError
+from .storage.errors import DatabaseCorruptError, DatabaseMissingError
 
-# build_context may raise DatabaseMissingError; save_settings SettingsConflictError
-__all__ = ["AppContext", "DatabaseMissingError", "EncoderChoice", "SettingConflict", "SettingsConflictError",
+# build_context may raise DatabaseMissingError or DatabaseCorruptError; save_settings SettingsConflictError
+__all__ = ["AppContext", "DatabaseCorruptError", "DatabaseMissingError", "EncoderChoice", "SettingConflict", "SettingsConflictError",
            "build_context", "choose_encoder"]
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .recognition.views import Announcement
     from .services.access import AccessService, LivenessCheck
     from .services.access_admin import AccessAdminService
+    from .services.audit import AuditService
+    from .services.backups import BackupService
     from .services.employees import EmployeeService
     from .services.enrolment import EnrolmentService
     from .services.pending_writes import PendingWrites
@@ -170,6 +172,7 @@ class AppContext:
     _reported: str | None = field(default=None, repr=False)
     _changes: "ChangeWatch | None" = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
+    _backups: "BackupService | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -452,6 +455,21 @@ class AppContext:
         runtime = Runtime(choose_provider(self.provider, self.settings.vision.provider))  # type: ignore[arg-type]
         return PackCropEncoder(FaceEncoder.from_manifest(manifest, runtime, True, encoder_id),
                                manifest.encoder_entry(encoder_id, False).model_id)
+
+    def audit(self) -> "AuditService":
+        """The audit-log viewer's queries and export, in the site's time zone."""
+        from .attendance.rules import AttendanceRules
+        from .services.audit import AuditService
+
+        return AuditService(self.repo, AttendanceRules.from_settings(self.settings.attendance).tz)
+
+    def backups(self) -> "BackupService":
+        """Scheduled and manual backups of this database (settings read at each use)."""
+        if self._backups is None:
+            from .services.backups import BackupService
+
+            self._backups = BackupService(self.db_path, lambda: self.settings.backup)
+        return self._backups
 
     def timekeeping(self) -> "TimekeepingService":
         from .services.timekeeping import TimekeepingService

@@ -20,7 +20,7 @@ from .shared.options import OptionInfo, SettingsError, SettingsSection, mask_sec
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AttendanceSettings", "DoorSettings", "EnrolmentSettings", "LivenessSettings", "OptionInfo",
+__all__ = ["AttendanceSettings", "BackupSettings", "DoorSettings", "EnrolmentSettings", "LivenessSettings", "OptionInfo",
            "RecognitionSettings", "RetentionSettings", "Settings", "SettingsError", "VisionSettings"]
 
 
@@ -70,6 +70,36 @@ class RetentionSettings(SettingsSection):
     )
 
 
+def _check_time_of_day(text: str) -> None:
+    """HH:MM on a 24-hour clock (the daily backup time)."""
+    parts = text.split(":")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts) \
+            or int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise ValueError(f"{text!r} is not a time of day as HH:MM (e.g. 02:00)")
+
+
+@dataclass(frozen=True)
+class BackupSettings(SettingsSection):
+    """Scheduled online backups of the database (storage.backup): where, when, how many."""
+
+    NAME = "backup"
+    TITLE = "Backups"
+    PREFIX = "backup_"
+
+    enabled: bool = option(True, None, None, "The window copies the database on a schedule while it runs, "
+                                             "checks each copy and deletes the oldest ones.",
+                           label="Back up the database automatically")
+    folder: str = option("", None, None, "Folder for the copies, best on another drive. Empty: a folder "
+                                         "named backups next to the database.", label="Backup folder")
+    at: str = option("02:00", None, None, "Time of day (HH:MM) of the daily backup; a backup missed because "
+                                          "the app was closed is taken when it next runs.",
+                     label="Daily backup at", check=_check_time_of_day)
+    every_hours: int = option(0, 0, 168, "0: once a day at the time above. Otherwise a backup every this many "
+                                         "hours.", label="Or back up every (hours)")
+    keep: int = option(7, 1, 365, "How many checked copies are kept; older ones are deleted after a new copy "
+                                  "has been checked.", label="Copies to keep")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every section of the site's settings. Immutable: replace() gives a new, validated copy."""
@@ -81,6 +111,7 @@ class Settings:
     attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
     door: DoorSettings = field(default_factory=DoorSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
     # -- sections ----------------------------------------------------------------------------
 

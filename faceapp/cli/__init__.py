@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 a check failed (doctor); 2 usage error; 3 unreadable input file;
 4 no face found where one was needed; 5 models or runtime unusable; 6 the database used
 before is missing (--new-db creates a new, empty one); 7 a door relay never confirmed that
-it locked again (whatever the command's own outcome); 141 stdout was a pipe closed early.
+it locked again (whatever the command's own outcome); 8 restore: a backup of a newer
+faceapp; 9 restore: the database is open in another program; 141 stdout was a pipe closed early.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell rep
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, reports, settings, templates, timekeeping, vision
+    from . import access, attendance, backup, bench, doctor, evaluate, reports, settings, templates, timekeeping, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.register(sub)
     settings.register(sub)
     templates.register(sub)
+    backup.register(sub)
     return p
 
 

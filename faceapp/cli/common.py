@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INPUT, EXIT_NOFACE, EXIT_MODEL = 0, 1, 2, 3, 4, 5
 EXIT_DATABASE_MISSING = 6  # the database used before is gone; --new-db starts an empty one
 EXIT_DOOR_UNLOCKED = 7  # a door relay never confirmed the off-command: the door may still be unlocked
+EXIT_SCHEMA_NEWER = 8  # restore: the backup was written by a newer faceapp
+EXIT_DATABASE_IN_USE = 9  # restore: another process has the database open
 
 
 class NoFaceError(FaceAppError):

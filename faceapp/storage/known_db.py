@@ -80,8 +80,28 @@ class KnownDatabases:
         if identity is None:
             return
         data = self._load()
+        old = data.get(self.key(path)) if isinstance(data.get(self.key(path)), dict) else {}
         data[self.key(path)] = {"dev": identity.dev, "ino": identity.ino, "employees": employees,
-                                "last_opened": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                                "last_opened": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                **({"backup_folder": old["backup_folder"]} if "backup_folder" in old else {})}
+        self._save(data, path)
+
+    def note_backup_folder(self, path: str | Path, folder: str | Path) -> None:
+        """Where the last backup of `path` went: the start-up offer finds it there when the
+        database (which holds the backup_folder setting) is gone."""
+        data = self._load()
+        entry = data.get(self.key(path))
+        if not isinstance(entry, dict) or entry.get("backup_folder") == str(Path(folder).absolute()):
+            return
+        entry["backup_folder"] = str(Path(folder).absolute())
+        self._save(data, path)
+
+    def backup_folder(self, path: str | Path) -> Path | None:
+        entry = self.get(path)
+        folder = entry.get("backup_folder") if entry else None
+        return Path(folder) if isinstance(folder, str) and folder else None
+
+    def _save(self, data: dict[str, Any], path: str | Path) -> None:
         newest = sorted(data.items(), key=lambda kv: str(kv[1].get("last_opened", "")), reverse=True)
         data = dict(newest[:MAX_REMEMBERED])
         tmp: str | None = None

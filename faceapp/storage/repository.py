@@ -27,6 +27,7 @@ from ..shared.errors import InvalidValueError
 from ..shared.records import AttendanceEvent, Employee
 from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
+from .audit_repo import AuditRepositoryMixin
 from .crops_repo import CropLike, CropRepositoryMixin, insert_crops
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
@@ -76,7 +77,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
                            employee_number=row[7] or "", employee_name=row[8] or "", department=row[9] or "")
 
 
-class Repository(AccessRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin,
+class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin,
                  TimekeepingRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 

@@ -14,6 +14,7 @@ class AuditEntry:
     actor: str
     action: str
     details: dict[str, Any] = field(default_factory=dict)
+    person: str = ""  # the employee the row is about, as named now ("Ana Silva (1042)"); audit viewer only
 
 
 

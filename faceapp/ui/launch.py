@@ -104,7 +104,7 @@ def main_from_args(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 5
-    from ..app import DatabaseMissingError, build_context
+    from ..app import DatabaseCorruptError, DatabaseMissingError, build_context
     from ..shared.errors import FaceAppError
     from ..shared.logfile import install_log_file
     from .messages import error_text
@@ -116,11 +116,27 @@ def main_from_args(args) -> int:
             ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)
         except DatabaseMissingError as exc:  # never a silent new, empty database: the admin decides
             log.error("cannot start: %s", exc)
-            if not ask_new_database(exc, log_path):
+            backup = _restorable(exc)
+            choice = ask_restore_backup(exc, backup, True, log_path) if backup else \
+                ("new" if ask_new_database(exc, log_path) else "quit")
+            if choice == "quit":
                 log.info("the admin chose to quit rather than start a new, empty database")
                 return 1
-            log.warning("the admin chose to start a new, empty database at %s", exc.path)
-            ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=True)
+            if choice == "restore":
+                _restore(backup, exc)
+            else:
+                log.warning("the admin chose to start a new, empty database at %s", exc.path)
+            ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=choice == "new")
+        except DatabaseCorruptError as exc:  # damaged: a verified backup is offered, else the error
+            backup = _restorable(exc)
+            if backup is None:
+                raise
+            log.error("cannot start: %s", exc)
+            if ask_restore_backup(exc, backup, False, log_path) != "restore":
+                log.info("the admin chose to quit rather than restore a backup of the damaged database")
+                return 1
+            _restore(backup, exc)
+            ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)
     except FaceAppError as exc:  # locked, damaged or newer database, full disk: say so, in a window
         log.error("cannot start: %s", exc)
         show_fatal(error_text(exc), log_path)
@@ -148,6 +164,58 @@ def ask_new_database(exc: BaseException, log_path: Path | None) -> bool:
     box.setEscapeButton(quit_button)
     box.exec()
     return box.clickedButton() is new_button
+
+
+def _restorable(exc: BaseException):  # noqa: ANN202 - services.backups.BackupCopy | None
+    from ..services.backups import restorable_backup
+
+    path = getattr(exc, "path", None)
+    return restorable_backup(path) if path else None
+
+
+def _restore(backup, exc: BaseException) -> None:  # noqa: ANN001 - services.backups.BackupCopy
+    """The admin chose the backup: put it in place (the damaged file is kept aside)."""
+    from ..services.backups import restore_backup
+
+    result = restore_backup(backup.path, exc.path)  # a refusal is a FaceAppError: shown as fatal
+    log.warning("the admin restored %s from the backup %s; kept aside: %s", exc.path, backup.path,
+                ", ".join(map(str, result.kept_aside)) or "nothing")
+
+
+def restore_offer_box(exc: BaseException, backup, missing: bool, log_path: Path | None):  # noqa: ANN001, ANN201
+    """The start-up question when the database is missing or damaged and a verified backup
+    exists: restore it (the default), start empty (missing only) or quit. Returns the box and
+    its buttons {"restore", "new", "quit"}, so tests and screenshots can look at it."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    QApplication.instance() or QApplication(sys.argv[:1])
+    path = str(getattr(exc, "path", "") or "")
+    if missing:
+        text = QCoreApplication.translate("launch", "The attendance database %1 that faceapp used before is missing.")
+    else:
+        text = QCoreApplication.translate("launch", "The attendance database %1 is damaged.")
+    box = QMessageBox(QMessageBox.Icon.Warning, "faceapp", text.replace("%1", path))
+    info = QCoreApplication.translate("launch", "A checked backup from %1 was found:\n%2\n\nRestore it? Changes made "
+                                                "after that time are not in it. The current file, if any, is kept aside.")
+    box.setInformativeText(info.replace("%1", backup.taken.strftime("%Y-%m-%d %H:%M")).replace("%2", str(backup.path)))
+    box.setDetailedText(str(exc) + (f"\n\nLog file: {log_path}" if log_path else ""))
+    restore = QCoreApplication.translate("launch", "Restore the backup")
+    buttons = {"restore": box.addButton(restore, QMessageBox.ButtonRole.AcceptRole)}
+    if missing:
+        buttons["new"] = box.addButton(QCoreApplication.translate("launch", "Start with a new, empty database"),
+                                       QMessageBox.ButtonRole.DestructiveRole)
+    buttons["quit"] = box.addButton(QCoreApplication.translate("launch", "Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(buttons["restore"])
+    box.setEscapeButton(buttons["quit"])
+    return box, buttons
+
+
+def ask_restore_backup(exc: BaseException, backup, missing: bool, log_path: Path | None) -> str:  # noqa: ANN001
+    """"restore", "new" or "quit", as the admin answers restore_offer_box."""
+    box, buttons = restore_offer_box(exc, backup, missing, log_path)
+    box.exec()
+    return next((k for k, b in buttons.items() if box.clickedButton() is b), "quit")
 
 
 def show_fatal(message: str, log_path: Path | None) -> None:

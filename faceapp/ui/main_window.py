@@ -19,6 +19,8 @@ from ..hardware.capture import CameraError, VideoFileMissingError
 from ..recognition.views import Announcement, FrameResult
 from ..shared.records import Employee
 from . import window_place
+from .audit_page import AuditPage
+from .backup_status import BackupStatus
 from .database_alert import DatabaseAlert
 from .access_groups_page import AccessGroupsPage
 from .access_log_page import AccessLogPage
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self.reports_page = ReportsPage(ctx, self)
         self.access_groups_page = AccessGroupsPage(ctx, self)
         self.access_log_page = AccessLogPage(ctx, self)
+        self.audit_page = AuditPage(ctx, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
@@ -79,6 +82,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.access_groups_page, self.tr("Access groups"))
         self.tabs.addTab(self.access_log_page, self.tr("Access log"))
         self.access_log_page.open_door_requested.connect(self.open_door)
+        self.tabs.addTab(self.audit_page, self.tr("Audit log"))
         self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
         self.db_alert.problem_changed.connect(self._database_problem)
         central = QWidget(self)
@@ -103,6 +107,8 @@ class MainWindow(QMainWindow):
         self.writes_label.setStyleSheet("color: #b3261e; font-weight: bold;")
         self.writes_label.hide()
         self.statusBar().addPermanentWidget(self.writes_label)
+        self.backup_status = BackupStatus(ctx, self)  # "Last backup 02:00, 7 kept"; runs the schedule
+        self.statusBar().addPermanentWidget(self.backup_status)
         self.writes_changed.connect(self._on_writes)
         ctx.pending_writes().add_listener(self.writes_changed.emit)
         self._menus()
@@ -137,9 +143,10 @@ class MainWindow(QMainWindow):
         self.act_settings = QAction(self.tr("&Settings…"), self, triggered=self.open_settings)
         self.act_kiosk = QAction(self.tr("&Kiosk mode"), self, triggered=lambda: self.enter_kiosk())
         self.act_quit = QAction(self.tr("&Quit"), self, triggered=self.close)
+        self.act_backup = QAction(self.tr("&Back up now"), self, triggered=self.backup_status.back_up_now)
         self.act_enrol.setEnabled(False)
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
-        for a in (self.act_enrol, self.act_settings, self.act_kiosk, self.act_quit):
+        for a in (self.act_enrol, self.act_settings, self.act_backup, self.act_kiosk, self.act_quit):
             file_.addAction(a)
         door = m.addMenu(self.tr("&Door"))
         self.act_open_door = QAction(self.tr("&Open door now…"), self, triggered=lambda _c=False: self.open_door())
@@ -351,6 +358,9 @@ class MainWindow(QMainWindow):
             self.schedules_page.refresh()
         elif self.tabs.widget(index) is self.reports_page:
             self.reports_page.load_people()
+        elif self.tabs.widget(index) is self.audit_page:
+            self.audit_page.load_choices()
+            self.audit_page.refresh()
         elif self.tabs.widget(index) is self.employees_page:
             self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
         elif self.tabs.widget(index) is self.access_groups_page:

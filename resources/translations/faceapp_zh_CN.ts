@@ -438,6 +438,119 @@
     </message>
 </context>
 <context>
+    <name>AuditPage</name>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="39"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="49"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="100"/>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="52"/>
+        <source>number or name</source>
+        <translation>工号或姓名</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="55"/>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="61"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="66"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="66"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="72"/>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="67"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <source>Admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="72"/>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../faceapp/ui/audit_page.py" line="132"/>
+        <source>%n entries</source>
+        <translation>
+            <numerusform>%n 条记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="147"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="160"/>
+        <source>Export audit log</source>
+        <translation>导出审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="148"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/audit_page.py" line="156"/>
+        <source>Exported %1 rows to %2</source>
+        <translation>已导出 %1 行到 %2</translation>
+    </message>
+</context>
+<context>
+    <name>BackupStatus</name>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="50"/>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="70"/>
+        <source>Backup failed - see the log</source>
+        <translation>备份失败 - 请查看日志</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="74"/>
+        <source>Backups in %1</source>
+        <translation>备份位于 %1</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="76"/>
+        <source>No backup yet</source>
+        <translation>尚无备份</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="80"/>
+        <source>Last backup %1, %2 kept</source>
+        <translation>上次备份 %1，保留 %2 份</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/backup_status.py" line="82"/>
+        <source>(automatic backups off)</source>
+        <translation>（自动备份已关闭）</translation>
+    </message>
+</context>
+<context>
     <name>CapturePage</name>
     <message>
         <location filename="../../faceapp/ui/wizard.py" line="142"/>
@@ -1624,113 +1737,123 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="62"/>
+        <location filename="../../faceapp/ui/main_window.py" line="64"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="74"/>
+        <location filename="../../faceapp/ui/main_window.py" line="77"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="75"/>
+        <location filename="../../faceapp/ui/main_window.py" line="78"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="76"/>
+        <location filename="../../faceapp/ui/main_window.py" line="79"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="77"/>
+        <location filename="../../faceapp/ui/main_window.py" line="80"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="78"/>
+        <location filename="../../faceapp/ui/main_window.py" line="81"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="79"/>
+        <location filename="../../faceapp/ui/main_window.py" line="82"/>
         <source>Access groups</source>
         <translation>门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="80"/>
+        <location filename="../../faceapp/ui/main_window.py" line="83"/>
         <source>Access log</source>
         <translation>门禁记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="93"/>
+        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="97"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="134"/>
+        <location filename="../../faceapp/ui/main_window.py" line="140"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="142"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="143"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="138"/>
+        <location filename="../../faceapp/ui/main_window.py" line="144"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="139"/>
+        <location filename="../../faceapp/ui/main_window.py" line="145"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="144"/>
+        <location filename="../../faceapp/ui/main_window.py" line="146"/>
+        <source>&amp;Back up now</source>
+        <translation>立即备份(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="151"/>
         <source>&amp;Door</source>
         <translation>门禁(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <location filename="../../faceapp/ui/main_window.py" line="152"/>
         <source>&amp;Open door now…</source>
         <translation>立即开门(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="147"/>
+        <location filename="../../faceapp/ui/main_window.py" line="154"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="148"/>
+        <location filename="../../faceapp/ui/main_window.py" line="155"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="171"/>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="178"/>
+        <location filename="../../faceapp/ui/main_window.py" line="179"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="177"/>
+        <location filename="../../faceapp/ui/main_window.py" line="184"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="189"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="190"/>
+        <location filename="../../faceapp/ui/main_window.py" line="197"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1741,107 +1864,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="202"/>
+        <location filename="../../faceapp/ui/main_window.py" line="209"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="203"/>
+        <location filename="../../faceapp/ui/main_window.py" line="210"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="216"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="216"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="210"/>
+        <location filename="../../faceapp/ui/main_window.py" line="217"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="211"/>
+        <location filename="../../faceapp/ui/main_window.py" line="218"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="212"/>
+        <location filename="../../faceapp/ui/main_window.py" line="219"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="213"/>
+        <location filename="../../faceapp/ui/main_window.py" line="220"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="214"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="250"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="250"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="250"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="244"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="244"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="244"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="245"/>
+        <location filename="../../faceapp/ui/main_window.py" line="252"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="246"/>
+        <location filename="../../faceapp/ui/main_window.py" line="253"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="268"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="270"/>
+        <location filename="../../faceapp/ui/main_window.py" line="277"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1850,7 +1973,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="276"/>
+        <location filename="../../faceapp/ui/main_window.py" line="283"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1859,14 +1982,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="279"/>
+        <location filename="../../faceapp/ui/main_window.py" line="286"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="281"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>No camera found.
 %1
 
@@ -1877,12 +2000,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="284"/>
+        <location filename="../../faceapp/ui/main_window.py" line="291"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="293"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1893,78 +2016,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="288"/>
+        <location filename="../../faceapp/ui/main_window.py" line="295"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="290"/>
+        <location filename="../../faceapp/ui/main_window.py" line="297"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="301"/>
+        <location filename="../../faceapp/ui/main_window.py" line="308"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="390"/>
+        <location filename="../../faceapp/ui/main_window.py" line="400"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="402"/>
-        <location filename="../../faceapp/ui/main_window.py" line="408"/>
+        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="418"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="390"/>
-        <location filename="../../faceapp/ui/main_window.py" line="402"/>
+        <location filename="../../faceapp/ui/main_window.py" line="400"/>
+        <location filename="../../faceapp/ui/main_window.py" line="412"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="409"/>
+        <location filename="../../faceapp/ui/main_window.py" line="419"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="415"/>
+        <location filename="../../faceapp/ui/main_window.py" line="425"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="432"/>
+        <location filename="../../faceapp/ui/main_window.py" line="442"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="433"/>
+        <location filename="../../faceapp/ui/main_window.py" line="443"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="443"/>
+        <location filename="../../faceapp/ui/main_window.py" line="453"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="443"/>
+        <location filename="../../faceapp/ui/main_window.py" line="453"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="500"/>
+        <location filename="../../faceapp/ui/main_window.py" line="510"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="500"/>
+        <location filename="../../faceapp/ui/main_window.py" line="510"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -3391,6 +3514,61 @@ Retrying automatically…</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
+        <source>Back up the database automatically</source>
+        <translation>自动备份数据库</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
+        <source>The window copies the database on a schedule while it runs, checks each copy and deletes the oldest ones.</source>
+        <translation>程序运行时按计划复制数据库，检查每份副本，并删除最旧的副本。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
+        <source>Backup folder</source>
+        <translation>备份文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
+        <source>Folder for the copies, best on another drive. Empty: a folder named backups next to the database.</source>
+        <translation>存放副本的文件夹，最好在另一个磁盘上。留空：数据库旁名为 backups 的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
+        <source>Daily backup at</source>
+        <translation>每日备份时间</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
+        <source>Time of day (HH:MM) of the daily backup; a backup missed because the app was closed is taken when it next runs.</source>
+        <translation>每日备份的时间（HH:MM）；因程序关闭而错过的备份会在下次运行时进行。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
+        <source>Or back up every (hours)</source>
+        <translation>或每隔（小时）备份一次</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
+        <source>0: once a day at the time above. Otherwise a backup every this many hours.</source>
+        <translation>0：每天在上面的时间备份一次。否则每隔这么多小时备份一次。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
+        <source>Copies to keep</source>
+        <translation>保留的副本数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
+        <source>How many checked copies are kept; older ones are deleted after a new copy has been checked.</source>
+        <translation>保留多少份已检查的副本；新副本检查通过后才删除较旧的副本。</translation>
+    </message>
+    <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
@@ -4029,32 +4207,56 @@ Retrying automatically…</source>
 <context>
     <name>launch</name>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="138"/>
+        <location filename="../../faceapp/ui/launch.py" line="154"/>
+        <location filename="../../faceapp/ui/launch.py" line="195"/>
         <source>The attendance database %1 that faceapp used before is missing.</source>
         <translation>faceapp 之前使用的考勤数据库 %1 不见了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="140"/>
+        <location filename="../../faceapp/ui/launch.py" line="156"/>
         <source>If the drive holding it is not connected, connect it and start faceapp again, or restore the file from a backup. A new, empty database starts without employees, attendance or settings.</source>
         <translation>如果存放它的磁盘未连接，请连接后重新启动 faceapp，或从备份恢复该文件。新的空数据库中没有员工、考勤记录和设置。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="144"/>
+        <location filename="../../faceapp/ui/launch.py" line="160"/>
+        <location filename="../../faceapp/ui/launch.py" line="208"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="145"/>
+        <location filename="../../faceapp/ui/launch.py" line="161"/>
+        <location filename="../../faceapp/ui/launch.py" line="206"/>
         <source>Start with a new, empty database</source>
         <translation>使用新的空数据库启动</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="159"/>
+        <location filename="../../faceapp/ui/launch.py" line="197"/>
+        <source>The attendance database %1 is damaged.</source>
+        <translation>考勤数据库 %1 已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/launch.py" line="199"/>
+        <source>A checked backup from %1 was found:
+%2
+
+Restore it? Changes made after that time are not in it. The current file, if any, is kept aside.</source>
+        <translation>找到一份 %1 的已检查备份：
+%2
+
+要恢复它吗？此时间之后的更改不在其中。当前文件（如有）会另行保留。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/launch.py" line="203"/>
+        <source>Restore the backup</source>
+        <translation>恢复备份</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/launch.py" line="227"/>
         <source>faceapp cannot start:</source>
         <translation>faceapp 无法启动：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="161"/>
+        <location filename="../../faceapp/ui/launch.py" line="229"/>
         <source>Log file: %1</source>
         <translation>日志文件：%1</translation>
     </message>

@@ -1,0 +1,180 @@
+"""`faceapp backup [--to DIR]` and `faceapp restore FILE` (issue 21): online copies through
+SQLite's backup API while another process writes, verification, rotation, and a restore that
+refuses damaged or newer files and a database open in another process, with its exit code."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from faceapp.cli import EXIT_CHECK, EXIT_INPUT, main
+from faceapp.cli.common import EXIT_DATABASE_IN_USE, EXIT_SCHEMA_NEWER
+from faceapp.storage.backup import list_backups, verify_copy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def run(tmp_path, capsys):
+    db = tmp_path / "site" / "faceapp.db"
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    _run.db = db
+    assert _run("employees", "list")[0] == 0  # the database exists
+    return _run
+
+
+def count(db: Path, table: str = "audit_log") -> int:
+    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_backup_is_verified_and_rotated_to_keep(run, tmp_path):
+    assert run("settings", "set", "backup_keep", "2")[0] == 0
+    made = []
+    for _ in range(3):
+        code, out, err = run("backup", "--to", str(tmp_path / "bk"))
+        assert code == 0, err
+        made.append(out.split(" to ")[1].split(" (")[0])
+    kept = list_backups(tmp_path / "bk")
+    assert [str(b.path) for b in kept] == made[:0:-1]  # the two newest, newest first
+    assert "integrity ok" in out and "2 backup(s) kept" in out and "1 older removed" in out
+    assert all(verify_copy(b.path).ok for b in kept)
+    assert not list(Path(tmp_path / "bk").glob("*-wal")) and not list(Path(tmp_path / "bk").glob(".*"))
+
+
+def test_default_folder_is_backups_next_to_the_database(run):
+    code, out, _ = run("backup")
+    assert code == 0
+    assert len(list_backups(run.db.parent / "backups")) == 1
+
+
+def test_backup_into_a_file_fails_with_one_line(run, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    code, out, err = run("backup", "--to", str(blocker))
+    assert code == EXIT_CHECK
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+WRITER = """
+import os, sys
+from faceapp.storage.db import open_db
+from faceapp.storage.repository import Repository
+repo = Repository(open_db(sys.argv[1]))
+print("ready", flush=True)
+stop = sys.argv[2]  # writes go on until the test creates this file (a loaded machine may be slow)
+while not os.path.exists(stop):
+    repo.audit("test", "test.write", {"n": 1})
+"""
+
+
+def test_backup_taken_while_another_process_writes_is_consistent(run, tmp_path):
+    stop = tmp_path / "stop-writing"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(run.db), str(stop)], stdout=subprocess.PIPE, text=True,
+                              env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(0.3)
+        before = count(run.db)
+        code, out, err = run("backup", "--to", str(tmp_path / "bk"))
+        after = count(run.db)
+        time.sleep(0.3)
+    finally:
+        stop.touch()
+        writer.wait(20)
+    assert code == 0, err
+    copy = list_backups(tmp_path / "bk")[0].path
+    check = verify_copy(copy)
+    assert check.ok
+    in_copy = dict(check.counts)["audit_log"]
+    assert before <= in_copy <= after and after > before  # a snapshot taken mid-write
+    assert count(run.db) > in_copy  # writes went on
+
+
+def test_restore_round_trip_keeps_the_current_file_aside(run, tmp_path):
+    run("backup", "--to", str(tmp_path / "bk"))
+    copy = list_backups(tmp_path / "bk")[0].path
+    backed = count(copy)
+    run("settings", "set", "cooldown_s", "30")  # one more audit row after the backup
+    assert count(run.db) == backed + 1
+    code, out, err = run("restore", str(copy))
+    assert code == 0, err
+    assert count(run.db) == backed and verify_copy(run.db).ok
+    aside = [p for p in run.db.parent.glob("faceapp.db.before-restore-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert len(aside) == 1 and count(aside[0]) == backed + 1  # nothing lost: the replaced file is kept
+    assert "kept as" in out
+    assert run("employees", "list")[0] == 0  # the app opens the restored file (no "not the file" refusal)
+
+
+def _unchanged(run) -> bytes:
+    return run.db.read_bytes()
+
+
+@pytest.mark.parametrize("content", [None, b"not a database at all\n", "truncated"])
+def test_restore_refuses_a_missing_or_damaged_file(run, tmp_path, content):
+    bad = tmp_path / "bad.db"
+    if content == "truncated":
+        run("backup", "--to", str(tmp_path / "bk"))
+        data = list_backups(tmp_path / "bk")[0].path.read_bytes()
+        bad.write_bytes(data[: len(data) // 2])
+    elif content is not None:
+        bad.write_bytes(content)
+    before = _unchanged(run)
+    code, out, err = run("restore", str(bad))
+    assert code == EXIT_INPUT, (out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert _unchanged(run) == before and not list(run.db.parent.glob("*before-restore*"))
+
+
+def test_restore_refuses_a_newer_schema(run, tmp_path):
+    run("backup", "--to", str(tmp_path / "bk"))
+    newer = list_backups(tmp_path / "bk")[0].path
+    con = sqlite3.connect(newer)
+    con.execute("INSERT INTO migrations (name, applied_at) VALUES ('9999_from_the_future', 'x')")
+    con.commit()
+    con.close()
+    code, out, err = run("restore", str(newer))
+    assert code == EXIT_SCHEMA_NEWER
+    assert "newer" in err and err.count("\n") == 1
+    assert not list(run.db.parent.glob("*before-restore*"))
+
+
+HOLDER = """
+import os, sys
+from faceapp.storage.db import open_db
+db = open_db(sys.argv[1])
+db.execute("SELECT count(*) FROM employees").fetchall()
+print("open", flush=True)
+time.sleep(30)
+"""
+
+
+def test_restore_refuses_while_another_process_has_the_database_open(run, tmp_path):
+    run("backup", "--to", str(tmp_path / "bk"))
+    copy = list_backups(tmp_path / "bk")[0].path
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run.db)], stdout=subprocess.PIPE, text=True,
+                              env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "open"  # idle, like a window between bookings
+        before = _unchanged(run)
+        code, out, err = run("restore", str(copy))
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert code == EXIT_DATABASE_IN_USE
+    assert "open in another program" in err and err.count("\n") == 1
+    assert _unchanged(run) == before and not list(run.db.parent.glob("*before-restore*"))
+    assert run("restore", str(copy))[0] == 0  # once it is closed

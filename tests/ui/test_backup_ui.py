@@ -1,0 +1,126 @@
+"""Backups in the window (issue 21): the status bar's "Last backup 02:00, 7 kept", a failure
+shown in red and logged, and the start-up offer of the latest verified backup when the
+database used before is missing or damaged."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from faceapp.app import build_context
+from faceapp.storage.backup import list_backups
+from faceapp.ui import launch
+from faceapp.ui.backup_status import BackupStatus
+
+
+@pytest.fixture(autouse=True)
+def _own_log_file():
+    from faceapp.shared import logfile
+
+    yield
+    logfile.remove_log_file()
+
+
+def test_status_bar_shows_the_last_backup_and_a_failure(ctx, qtbot, tmp_path, caplog):
+    label = BackupStatus(ctx, check_ms=3_600_000)
+    qtbot.addWidget(label)
+    assert label.text() == "No backup yet"
+    with qtbot.waitSignal(label.finished, timeout=10000):
+        label.back_up_now()
+    assert label.text().startswith("Last backup ") and label.text().endswith(", 1 kept")
+    assert str(tmp_path / "backups") in label.toolTip()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    ctx.save_settings(ctx.settings.replace(backup_folder=str(blocker)))
+    assert ctx.settings.backup.folder == str(blocker)
+    with caplog.at_level(logging.ERROR), qtbot.waitSignal(label.finished, timeout=10000):
+        label.back_up_now()
+    assert label.text() == "Backup failed - see the log" and "bold" in label.styleSheet()
+    assert str(blocker) in label.toolTip()
+    assert any("BACKUP FAILED" in r.getMessage() for r in caplog.records)
+
+
+def test_schedule_runs_a_due_backup_by_itself(ctx, qtbot, tmp_path):
+    label = BackupStatus(ctx, check_ms=50)  # no backup yet: due at once
+    qtbot.addWidget(label)
+    with qtbot.waitSignal(label.finished, timeout=10000):
+        pass
+    label.timer.stop()
+    assert len(list_backups(tmp_path / "backups")) == 1
+
+
+def _site_with_backup(tmp_path):
+    db = tmp_path / "site" / "faceapp.db"
+    ctx = build_context(db, provider="cpu")
+    ctx.repo.audit("admin", "test.row", {})
+    ctx.backups().run()
+    rows = ctx.repo.audit_log(1000)
+    ctx.close()
+    return db, len(rows)
+
+
+def _answer(monkeypatch, which: str) -> dict:
+    seen = {}
+
+    def fake_box_exec(box) -> int:
+        seen["text"], seen["info"] = box.text(), box.informativeText()
+        seen["buttons"] = [b.text() for b in box.buttons()]
+        next(b for b in box.buttons() if b.text() == which).click()
+        return 0
+
+    def fake_app_exec(self=None) -> int:
+        w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == "MainWindow" and x.isVisible())
+        seen["window"] = str(w.ctx.db_path)
+        w.close()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_box_exec)
+    monkeypatch.setattr(QApplication, "exec", fake_app_exec)
+    monkeypatch.setattr(launch, "install_translator", lambda app, lang: False)
+    return seen
+
+
+def _count(db) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_start_up_offers_the_latest_backup_when_the_database_was_deleted(monkeypatch, tmp_path, qtbot):
+    db, rows = _site_with_backup(tmp_path)
+    db.unlink()
+    seen = _answer(monkeypatch, "Restore the backup")
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 0
+    assert "missing" in seen["text"] and "faceapp-backup-" in seen["info"]
+    assert {"Restore the backup", "Start with a new, empty database", "Quit"} <= set(seen["buttons"])
+    assert seen["window"] == str(db)  # the window opened on the restored file
+    assert _count(db) >= rows  # the backup's rows (the start may audit more)
+
+
+def test_start_up_offers_the_backup_for_a_damaged_database_and_keeps_it_aside(monkeypatch, tmp_path, qtbot):
+    db, rows = _site_with_backup(tmp_path)
+    damaged = b"this is not a database" * 100
+    db.write_bytes(damaged)
+    seen = _answer(monkeypatch, "Restore the backup")
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 0
+    assert "damaged" in seen["text"] and "Start with a new, empty database" not in seen["buttons"]
+    aside = [p for p in db.parent.glob("faceapp.db.before-restore-*")]
+    assert [p.read_bytes() for p in aside] == [damaged]
+    assert _count(db) >= rows
+
+
+def test_quit_at_the_offer_changes_nothing(monkeypatch, tmp_path, qtbot):
+    db, _ = _site_with_backup(tmp_path)
+    db.unlink()
+    _answer(monkeypatch, "Quit")
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 1
+    assert not db.exists()
