@@ -693,6 +693,49 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
     </message>
 </context>
 <context>
+    <name>FirstRunChecklist</name>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="58"/>
+        <source>Getting started</source>
+        <translation>入门步骤</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="60"/>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="67"/>
+        <source>Set the camera</source>
+        <translation>设置摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="67"/>
+        <source>Choose camera…</source>
+        <translation>选择摄像头…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="68"/>
+        <source>Set the admin PIN</source>
+        <translation>设置管理员 PIN</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="68"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="69"/>
+        <source>Enrol the first person</source>
+        <translation>录入第一位人员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="69"/>
+        <source>Enrol…</source>
+        <translation>录入…</translation>
+    </message>
+</context>
+<context>
     <name>HolidayDialog</name>
     <message>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="329"/>
@@ -713,6 +756,14 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="339"/>
         <source>A holiday needs a name.</source>
         <translation>假日需要名称。</translation>
+    </message>
+</context>
+<context>
+    <name>IdleScreen</name>
+    <message>
+        <location filename="../../faceapp/ui/idle.py" line="30"/>
+        <source>Look at the camera to check in</source>
+        <translation>请看向摄像头打卡</translation>
     </message>
 </context>
 <context>
@@ -835,6 +886,44 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <source>Admin PIN:</source>
         <translation>管理员 PIN：</translation>
     </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="22"/>
+        <location filename="../../faceapp/ui/feedback.py" line="23"/>
+        <source>No access at this time</source>
+        <translation>此时间无通行权限</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="24"/>
+        <source>Please turn your head slightly</source>
+        <translation>请稍微转动头部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="25"/>
+        <source>Not recognised - please see reception</source>
+        <translation>无法识别 - 请联系前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="26"/>
+        <location filename="../../faceapp/ui/feedback.py" line="27"/>
+        <location filename="../../faceapp/ui/feedback.py" line="29"/>
+        <source>No access - please see reception</source>
+        <translation>无通行权限 - 请联系前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="55"/>
+        <source>checked in %1</source>
+        <translation>%1 已签到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="57"/>
+        <source>checked out %1</source>
+        <translation>%1 已签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="68"/>
+        <source>Door open - welcome, %1</source>
+        <translation>门已打开 - 欢迎，%1</translation>
+    </message>
 </context>
 <context>
     <name>LeaveDialog</name>
@@ -912,7 +1001,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="284"/>
+        <location filename="../../faceapp/ui/live.py" line="286"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -1121,93 +1210,93 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="59"/>
+        <location filename="../../faceapp/ui/main_window.py" line="62"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="69"/>
+        <location filename="../../faceapp/ui/main_window.py" line="73"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="70"/>
+        <location filename="../../faceapp/ui/main_window.py" line="74"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="71"/>
+        <location filename="../../faceapp/ui/main_window.py" line="75"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="72"/>
+        <location filename="../../faceapp/ui/main_window.py" line="76"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="73"/>
+        <location filename="../../faceapp/ui/main_window.py" line="77"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="91"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="126"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="128"/>
+        <location filename="../../faceapp/ui/main_window.py" line="140"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="129"/>
+        <location filename="../../faceapp/ui/main_window.py" line="141"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="130"/>
+        <location filename="../../faceapp/ui/main_window.py" line="142"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="131"/>
+        <location filename="../../faceapp/ui/main_window.py" line="143"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="148"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="149"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="168"/>
+        <location filename="../../faceapp/ui/main_window.py" line="169"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="162"/>
+        <location filename="../../faceapp/ui/main_window.py" line="174"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="186"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1218,107 +1307,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="199"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="200"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="206"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="206"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="207"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="208"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="197"/>
+        <location filename="../../faceapp/ui/main_window.py" line="209"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="198"/>
+        <location filename="../../faceapp/ui/main_window.py" line="210"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="199"/>
+        <location filename="../../faceapp/ui/main_window.py" line="211"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="234"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="241"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="241"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="241"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="253"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="255"/>
+        <location filename="../../faceapp/ui/main_window.py" line="268"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1327,7 +1416,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1336,14 +1425,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="277"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>No camera found.
 %1
 
@@ -1354,12 +1443,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="269"/>
+        <location filename="../../faceapp/ui/main_window.py" line="282"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="284"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1370,78 +1459,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="286"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="299"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="384"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
-        <location filename="../../faceapp/ui/main_window.py" line="388"/>
+        <location filename="../../faceapp/ui/main_window.py" line="396"/>
+        <location filename="../../faceapp/ui/main_window.py" line="402"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="384"/>
+        <location filename="../../faceapp/ui/main_window.py" line="396"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="403"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="395"/>
+        <location filename="../../faceapp/ui/main_window.py" line="409"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="427"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="413"/>
+        <location filename="../../faceapp/ui/main_window.py" line="428"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="438"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="438"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="497"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="497"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1803,80 +1892,80 @@ Retrying automatically…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -2946,7 +3035,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="51"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="431"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="436"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -2957,19 +3046,19 @@ Retrying automatically…</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="154"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="158"/>
         <source>A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL</source>
         <translation>摄像头编号（0、1……）、视频文件或 rtsp:// / http:// 地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="157"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="161"/>
         <source>Video file…</source>
         <translation>视频文件…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="162"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="352"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="427"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="166"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="357"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="432"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
@@ -3014,105 +3103,120 @@ Retrying automatically…</source>
         <translation>每次识别结果时提示音</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="167"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="149"/>
+        <source>An image file (PNG, JPEG); shown when nobody is in view</source>
+        <translation>图片文件（PNG、JPEG）；无人时显示</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="150"/>
+        <source>Site name (idle screen)</source>
+        <translation>场所名称（待机画面）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="151"/>
+        <source>Logo file (idle screen)</source>
+        <translation>标志图片（待机画面）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="171"/>
         <source>Now: working out the matching distance for the people enrolled…</source>
         <translation>当前：正在根据已登记人员计算匹配距离…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="176"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="180"/>
         <source>Now: %1</source>
         <translation>当前：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="183"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="187"/>
         <source>Now: the matching distance could not be worked out (%1)</source>
         <translation>当前：无法计算匹配距离（%1）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="202"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="206"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="257"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="261"/>
         <source>Allowed: %1 to %2. Default: %3.</source>
         <translation>允许范围：%1 至 %2。默认值：%3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="259"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="263"/>
         <source>Default: %1.</source>
         <translation>默认值：%1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="272"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="276"/>
         <source>%1 is outside the allowed range %2 to %3; the value stays %4.</source>
         <translation>%1 超出允许范围 %2 至 %3；数值保持为 %4。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="290"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="286"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="290"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="307"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="311"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="326"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="404"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="330"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="409"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
         <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="351"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="341"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="355"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="378"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="383"/>
         <source>%1: now %2 (changed by another program while this window was open); you entered %3.</source>
         <translation>%1：现为 %2（此窗口打开期间被其他程序更改）；您输入的是 %3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="384"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="389"/>
         <source>Settings changed meanwhile</source>
         <translation>设置已被同时更改</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="385"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="390"/>
         <source>Nothing was saved: settings you changed were also changed by another program.</source>
         <translation>未保存任何内容：您更改的设置也被其他程序更改了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="386"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="391"/>
         <source>Press OK again to save your values instead, or Cancel to keep the others.</source>
         <translation>再次按“确定”将保存您的值，或按“取消”保留其他程序的值。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="396"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="401"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="428"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="433"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
@@ -3417,17 +3521,17 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="226"/>
+        <location filename="../../faceapp/ui/live.py" line="228"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="228"/>
+        <location filename="../../faceapp/ui/live.py" line="230"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <location filename="../../faceapp/ui/live.py" line="232"/>
         <source>Please come closer</source>
         <translation>请靠近一点</translation>
     </message>
