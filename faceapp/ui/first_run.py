@@ -22,7 +22,7 @@ DONE_MARK, OPEN_MARK = "\u2714", "\u2610"  # ✔ / ☐
 
 @dataclass(frozen=True)
 class FirstRunState:
-    camera: bool  # a camera source was saved, or the camera gives pictures
+    camera: bool  # the camera (or video) source gives pictures: chosen and working
     pin: bool  # the admin PIN is set
     enrolled: bool  # at least one person has face templates
 
@@ -32,11 +32,12 @@ class FirstRunState:
 
 
 def read_state(ctx, camera_running: bool) -> FirstRunState:  # noqa: ANN001 - app.AppContext
-    """What is done, from the stored preferences and the employees service (a worker thread)."""
+    """What is done, from the stored preferences and the employees service (a worker thread).
+    A stored camera_source alone proves nothing (every preference save stores all fields,
+    and the default camera 0 may not exist): the camera counts once it gives pictures."""
     stored = ctx.stored_preferences(KEY)
     counts = ctx.employees().template_counts()
-    return FirstRunState(camera_running or "camera_source" in stored, bool(stored.get("kiosk_pin_hash")),
-                         any(n > 0 for n in counts.values()))
+    return FirstRunState(camera_running, bool(stored.get("kiosk_pin_hash")), any(n > 0 for n in counts.values()))
 
 
 class FirstRunChecklist(QFrame):

@@ -42,14 +42,18 @@ class IdleScreen(QWidget):
         lay.addWidget(self.hint)
         lay.addStretch(1)
         self.logo_path: str | None = None
+        self.locale = QLocale()
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self.update_clock)
         self.set_site("", "")
         self.update_clock()
 
-    def set_site(self, name: str, logo_path: str) -> None:
-        """The site's name and logo; a logo file that is missing or not an image is left out
-        (and said in the log once per path), never an error on the visitors' screen."""
+    def set_site(self, name: str, logo_path: str, language: str = "") -> None:
+        """The site's name and logo, and the window's language for the date; a logo file that
+        is missing or not an image is left out (and said in the log once per path), never an
+        error on the visitors' screen."""
+        self.locale = QLocale(language) if language else QLocale()
+        self.update_clock()
         self.site.setText(name)
         self.site.setVisible(bool(name))
         if logo_path == self.logo_path:  # read (and complained about) once per path
@@ -68,9 +72,8 @@ class IdleScreen(QWidget):
 
     def update_clock(self, now: QDateTime | None = None) -> None:
         now = now or QDateTime.currentDateTime()
-        locale = QLocale()
         self.clock.setText(now.toString("HH:mm"))
-        self.date.setText(locale.toString(now.date(), QLocale.FormatType.LongFormat))
+        self.date.setText(self.locale.toString(now.date(), QLocale.FormatType.LongFormat))
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         self.update_clock()

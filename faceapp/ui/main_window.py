@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.db_alert)
-        self.checklist = FirstRunChecklist(ctx, lambda: self.live.state == "running", self)
+        self.checklist = FirstRunChecklist(ctx, lambda: self.live.state in ("running", "ended"), self)
         column.addWidget(self.checklist)
         column.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.checklist.enrol_requested.connect(lambda: self.enrol())
         if FirstRunChecklist.wanted(self.prefs):
             self.checklist.start()
-        self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path)
+        self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path, self.prefs.language)
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         if prefs.kiosk_pin_hash != old.kiosk_pin_hash:
             self.guard = self.ctx.admin_pin(prefs.kiosk_pin_hash or None)
         self.live_page.banner_seconds = prefs.banner_seconds
-        self.live_page.idle.set_site(prefs.site_name, prefs.logo_path)
+        self.live_page.idle.set_site(prefs.site_name, prefs.logo_path, prefs.language)
         # not while the enrolment wizard reads the camera: a restart would cut its frames
         if prefs.camera_source != old.camera_source and self.engine is not None and not self.live.recognition_paused:
             self.start_camera()
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         old, old_provider = self.prefs, self.ctx.settings.vision.provider  # saving replaces ctx.settings
         if dlg.exec():
             self.prefs = dlg.prefs
-            self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path)
+            self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path, self.prefs.language)
             self.guard = self.ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
             if self.prefs.language != old.language or self.ctx.settings.vision.provider != old_provider:
                 QMessageBox.information(self, self.tr("Settings"),

@@ -175,7 +175,7 @@ def test_idle_screen_when_nobody_is_in_view(ctx, window_factory, qtbot, tmp_path
 
 # ---------------------------------------------------------------- first-run checklist
 
-def test_first_run_checklist_ticks_as_things_get_done(ctx, window_factory, qtbot, tmp_path):
+def test_first_run_checklist_ticks_as_things_get_done(ctx, window_factory, qtbot, tmp_path, engine, short_clip):
     from dataclasses import replace
 
     from faceapp.access.pin import hash_pin
@@ -196,8 +196,12 @@ def test_first_run_checklist_ticks_as_things_get_done(ctx, window_factory, qtbot
     assert box.items["pin"][0].text().startswith(first_run.DONE_MARK) and not box.items["pin"][1].isEnabled()
     person(ctx, "7", "Ana", "Ops")
     qtbot.waitUntil(lambda: box.state.enrolled, timeout=5000)
-    replace(UiPrefs.load(ctx), camera_source="1").save(ctx)
-    qtbot.waitUntil(lambda: box.state.done, timeout=5000)
+    replace(UiPrefs.load(ctx), site_name="Acme").save(ctx)  # stores every preference, camera 0 too
+    qtbot.wait(600)
+    assert not box.state.camera  # a stored camera that gives no picture is not "set"
+    ctx._engine = engine  # the session's models
+    w.start_camera(str(short_clip))  # a source that gives pictures
+    qtbot.waitUntil(lambda: box.state.done, timeout=15000)
     qtbot.waitUntil(lambda: box.isHidden(), timeout=5000)  # done: out of the way
 
 

@@ -156,5 +156,7 @@ def test_kiosk_door_words_idle_screen_and_checklist_are_chinese(ctx, qtbot, chin
     w._on_announcement(Announcement(ts, 1, "Ana", "repeat", "", "", DoorResult(False, "outside schedule")))
     assert w.live_page.banner.text() == "此时间无通行权限"
     assert _cjk(w.live_page.idle.hint.text())
+    w.live_page.idle.set_site("Acme", "", "zh_CN")  # the date in the window's language
+    assert "年" in w.live_page.idle.date.text()
     assert all(_cjk(label.text()) and _cjk(go.text()) for label, go in w.checklist.items.values())
     w.checklist.stop()
