@@ -218,3 +218,17 @@ def test_first_run_checklist_can_be_dismissed(ctx, window_factory, qtbot, tmp_pa
                            first_run_dismissed=True)
     qtbot.waitUntil(lambda: workers.pending() == 0, timeout=5000)
     assert again.checklist.isHidden() and not again.checklist._timer.isActive()
+
+
+def test_site_name_and_logo_are_set_in_the_settings_dialog(ctx, qtbot):
+    from faceapp.ui.prefs import UiPrefs
+    from faceapp.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(ctx, UiPrefs())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.site_name.setText("  Acme - main door ")
+    dlg.logo_path.setText("/srv/logo.png")
+    dlg.accept()
+    qtbot.waitUntil(lambda: UiPrefs.load(ctx).site_name == "Acme - main door", timeout=5000)
+    assert UiPrefs.load(ctx).logo_path == "/srv/logo.png"
