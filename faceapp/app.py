@@ -24,6 +24,7 @@ __all__ = ["AppContext", "DatabaseCorruptError", "DatabaseMissingError", "Encode
 if TYPE_CHECKING:
     from .services.templates import CropEncoder, TemplateService
     from .access.pin import PinGuard
+    from .access.rules import AccessDecision
     from .hardware.door import DoorController
     from .recognition.calibration import OperatingPoint
     from .recognition.tracker import Decision
@@ -502,10 +503,11 @@ class AppContext:
         if access and self.door() is not None:
             acc = self.access(source, liveness=svc.liveness_ok)
 
-            def both(decision: "Decision", announcement: "Announcement") -> None:
-                acc.on_decision(decision, announcement)
+            def both(decision: "Decision", announcement: "Announcement") -> "AccessDecision":
+                verdict = acc.on_decision(decision, announcement)
                 if on_decision is not None:
                     on_decision(decision, announcement)
+                return verdict  # goes out with the announcement, for the kiosk's banner
 
             svc.on_decision = both
         return svc

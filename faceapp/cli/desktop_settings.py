@@ -1,6 +1,6 @@
 """The desktop's own preferences as `settings show|set` keys: camera source, language, kiosk,
-sound and banner time. They are stored next to the site settings (the "ui" object, see
-ui.prefs) and the File > Settings dialog edits them, so a headless kiosk is set up from a
+sound, banner time, and the idle screen's site name and logo. They are stored next to the
+site settings (the "ui" object, see ui.prefs) and the File > Settings dialog edits them, so a headless kiosk is set up from a
 shell too. The admin PIN hash is stored there as well but is neither shown nor settable.
 """
 
@@ -32,6 +32,8 @@ INFOS: tuple[OptionInfo, ...] = (
     _info("kiosk", UiPrefs.kiosk, "start locked full screen (needs the admin PIN, set in File > Settings)"),
     _info("sound", UiPrefs.sound, "beep on each decision"),
     _info("banner_seconds", UiPrefs.banner_seconds, "seconds a decision stays on screen", 1.0, 30.0),
+    _info("site_name", UiPrefs.site_name, "site name on the idle screen (shown when nobody is in view)"),
+    _info("logo_path", UiPrefs.logo_path, "image file shown on the idle screen (a missing file is left out)"),
 )
 KEYS = {i.key: i for i in INFOS}
 
@@ -55,6 +57,10 @@ def checked(ctx: "AppContext", key: str, value: Any) -> Any:
         if not value or control_characters(value):
             raise InvalidValueError(f"camera_source={value!r}: a camera number, video file or URL")
         ctx.check_not_database(value, "a camera or video")
+    if key in ("site_name", "logo_path"):
+        value = str(value).strip()
+        if control_characters(value):
+            raise InvalidValueError(f"{key}: control characters are not allowed")
     if key == "kiosk" and value and not UiPrefs.load(ctx).kiosk_pin_hash:
         raise InvalidValueError("kiosk=true: set an admin PIN in File > Settings before enabling kiosk mode")
     return value

@@ -21,15 +21,25 @@ class TrackView:
 
 
 @dataclass(frozen=True)
+class DoorResult:
+    """What the door did for one decision, carried to the kiosk as data (never parsed back
+    from a message): granted or not, and the access rules' reason code (access/rules.py)."""
+
+    granted: bool
+    reason: str  # "granted", "outside schedule", "no access group", "liveness failed", ...
+
+
+@dataclass(frozen=True)
 class Announcement:
     """A decision that had a side effect, worded for the result banner."""
 
     ts: datetime
     employee_id: int | None
     name: str
-    kind: str  # "in", "out", "repeat" (inside cooldown), "unknown"
+    kind: str  # attendance: "in", "out", "repeat" (inside cooldown), "unknown", "challenge", ...
     message: str  # e.g. "Welcome, Ana - checked in 08:59"
     reason: str = ""  # "come_closer": an unknown whose faces were too small to decide on
+    door: DoorResult | None = None  # the door's decision, when a door is configured
 
 
 @dataclass(frozen=True)

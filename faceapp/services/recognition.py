@@ -10,12 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from ..access.rules import AccessDecision
 from ..attendance.rules import AttendanceRules
-from ..recognition.views import Announcement, FrameResult, TrackView
+from ..recognition.views import Announcement, DoorResult, FrameResult, TrackView
 from ..recognition.liveness import LivenessMonitor
 from ..recognition.gallery import Gallery, Match
 from ..shared.records import Employee
@@ -50,12 +52,13 @@ class RecognitionService:
     """
 
     def __init__(self, engine, repo, settings: Settings, source: str = "camera",
-                 on_decision: Callable[[Decision, Announcement], None] | None = None):
+                 on_decision: Callable[[Decision, Announcement], AccessDecision | None] | None = None):
         self.engine = engine
         self.repo = repo
         self.settings = settings
         self.source = source
-        self.on_decision = on_decision  # e.g. the door controller (issue 5)
+        # e.g. the door (issue 5): its AccessDecision goes out with the announcement (Announcement.door)
+        self.on_decision = on_decision
         self.rules = AttendanceRules.from_settings(settings.attendance)
         self.units = units_for(engine)  # every distance in the encoder's units (recognition/units.py)
         self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
@@ -281,7 +284,9 @@ class RecognitionService:
                 ann = Announcement(ts, d.employee_id, name, kind, f"{greet}, {name} - {verb} {local}")
         log.info("decision track=%s employee=%s distance=%.3f -> %s", d.track_id, d.employee_id, d.distance, ann.kind)
         if self.on_decision is not None:
-            self.on_decision(d, ann)
+            verdict = self.on_decision(d, ann)
+            if isinstance(verdict, AccessDecision):  # the kiosk says what the door did, not only the booking
+                ann = replace(ann, door=DoorResult(verdict.granted, verdict.reason))
         return ann
 
 

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWi
 
 from ..hardware.capture import CameraError, CaptureThread, FrameTap, is_file_source
 from ..recognition.views import Announcement, FrameResult
+from .idle import IdleScreen
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
 STATE_COLOURS = {"identifying": QColor(255, 176, 0), "known": QColor(0, 200, 80), "unknown": QColor(230, 40, 40),
                  "closer": QColor(255, 176, 0)}  # closer: amber like identifying, it is not a verdict
+IDLE_AFTER_S = 5.0  # nobody in view this long: the idle screen (clock, site, "look at the camera")
 
 
 class LiveController(QObject):
@@ -287,11 +289,17 @@ class LivePage(QWidget):
         el.addWidget(self.empty_text)
         el.addWidget(self.empty_button, 0, Qt.AlignmentFlag.AlignCenter)
         el.addStretch()
+        self.idle = IdleScreen(self)
         lay = QVBoxLayout(self)
         lay.addWidget(self.video, 1)
+        lay.addWidget(self.idle, 1)
         lay.addWidget(self.empty, 1)
         lay.addWidget(self.banner)
         self.empty.hide()
+        self.idle.hide()
+        self.idle_seconds = IDLE_AFTER_S
+        self._nobody = QTimer(self, singleShot=True)  # runs while frames come without a face
+        self._nobody.timeout.connect(self._go_idle)
         self._clear = QTimer(self, singleShot=True)
         self._clear.timeout.connect(lambda: self.set_banner("", "idle"))
         self.banner_seconds = 4.0
@@ -299,7 +307,8 @@ class LivePage(QWidget):
 
     def _banner_style(self, kind: str) -> None:
         bg = {"in": "#1b7f3a", "out": "#1d5fa8", "repeat": "#555", "unknown": "#b3261e",
-              "challenge": "#b26a00", "liveness_failed": "#b3261e"}.get(kind, "#222")
+              "challenge": "#b26a00", "liveness_failed": "#b3261e",
+              "granted": "#1b7f3a", "denied": "#b3261e"}.get(kind, "#222")  # granted / denied: the door
         self.banner.setStyleSheet(f"background: {bg}; color: white; font-size: {self.banner_px}px; font-weight: bold; "
                                   "padding: 12px; border-radius: 8px;")
 
@@ -319,13 +328,38 @@ class LivePage(QWidget):
         if self.banner_kind == "unknown" and result.tracks and all(t.state != "unknown" for t in result.tracks):
             self._clear.stop()
             self.set_banner("", "idle")
+        self.note_presence(bool(result.tracks))
+
+    def note_presence(self, someone: bool) -> None:
+        """A frame with (someone=True) or without a face: the idle screen goes at once when
+        someone is in view and comes after idle_seconds without anybody."""
+        if someone:
+            self._nobody.stop()
+            if not self.idle.isHidden():
+                self.idle.hide()
+                if self.empty.isHidden():
+                    self.video.show()
+        elif self.idle.isHidden() and not self._nobody.isActive():
+            self._nobody.start(int(self.idle_seconds * 1000))
+
+    @property
+    def idle_shown(self) -> bool:
+        return not self.idle.isHidden()
+
+    def _go_idle(self) -> None:
+        if self.empty.isHidden():  # a "camera not available" message stays what is shown
+            self.video.hide()
+            self.idle.show()
 
     def set_message(self, text: str | None, offer_camera: bool = True) -> None:
         """text=None shows the video; otherwise a friendly full-page message instead of it."""
         if text is None:
             self.empty.hide()
-            self.video.show()
+            if self.idle.isHidden():
+                self.video.show()
             return
+        self._nobody.stop()
+        self.idle.hide()
         self.empty_text.setText(text)
         self.empty_button.setVisible(offer_camera)
         if self.banner_kind != "idle":  # no picture: a greeting or "Not recognised" is stale

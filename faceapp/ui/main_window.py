@@ -26,6 +26,8 @@ from .access_groups_page import AccessGroupsPage
 from .access_log_page import AccessLogPage
 from .door_widgets import open_door_now
 from .employees import EmployeesPage
+from .feedback import feedback
+from .first_run import FirstRunChecklist
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
 from .log_page import LogPage
@@ -34,6 +36,7 @@ from .prefs import UiPrefs
 from .reports_page import ReportsPage
 from .schedules_page import SchedulesPage
 from .settings_dialog import SettingsDialog
+from .sounds import SoundPlayer
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
         self.live = LiveController(ctx, self)
         self.live_page = LivePage(self)
         self.live_page.banner_seconds = self.prefs.banner_seconds
+        self.sounds = SoundPlayer(self)  # granted / denied / not recognised, behind prefs.sound
         self.employees_page = EmployeesPage(ctx, self)
         self.log_page = LogPage(ctx, self)
         self.schedules_page = SchedulesPage(ctx, self)
@@ -89,6 +93,8 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.db_alert)
+        self.checklist = FirstRunChecklist(ctx, lambda: self.live.state in ("running", "ended"), self)
+        column.addWidget(self.checklist)
         column.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -118,6 +124,12 @@ class MainWindow(QMainWindow):
         self.live.state_changed.connect(self._on_camera_state)
         self.live.operating_point.connect(self._show_operating_point)
         self.live_page.choose_camera.connect(lambda: self.open_settings(camera=True))
+        self.checklist.camera_requested.connect(lambda: self.open_settings(camera=True))
+        self.checklist.pin_requested.connect(lambda: self.open_settings())
+        self.checklist.enrol_requested.connect(lambda: self.enrol())
+        if FirstRunChecklist.wanted(self.prefs):
+            self.checklist.start()
+        self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path, self.prefs.language)
         self.employees_page.changed.connect(self._employees_changed)
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
@@ -223,12 +235,13 @@ class MainWindow(QMainWindow):
         return text.replace("%1", ann.name).replace("%2", local)
 
     def _on_announcement(self, ann: Announcement) -> None:
-        text = self.banner_text(ann)
-        self.live_page.show_announcement(ann, text)
+        local = ann.ts.astimezone(AttendanceRules.from_settings(self.ctx.settings.attendance).tz).strftime("%H:%M")
+        said = feedback(ann, self.banner_text(ann), local)  # the door's decision first (ui/feedback.py)
+        self.live_page.set_banner(said.text, said.style)
         if ann.kind == "in" and ann.employee_id is not None and self.ctx.settings.attendance.announce_late:
-            self._add_lateness(ann, text)
-        if self.prefs.sound:
-            QApplication.beep()
+            self._add_lateness(ann, said.text)
+        if self.prefs.sound and said.sound:
+            self.sounds.play(said.sound)
         if ann.kind in ("in", "out"):
             self.log_page.on_event()
         self.announced.emit(ann)
@@ -241,7 +254,7 @@ class MainWindow(QMainWindow):
         def show(minutes: int) -> None:
             if minutes > 0 and self.live_page.banner.text() == text:
                 late = self.tr("late %1 min") if self.translated else "late %1 min"
-                self.live_page.show_announcement(ann, f"{text} - {late.replace('%1', str(minutes))}")
+                self.live_page.set_banner(f"{text} - {late.replace('%1', str(minutes))}", self.live_page.banner_kind)
 
         run_in_thread(lambda: svc.late_minutes(ann.employee_id, ann.ts), show,
                       lambda exc: log.warning("lateness for the banner not available: %s", exc))
@@ -347,6 +360,7 @@ class MainWindow(QMainWindow):
         if prefs.kiosk_pin_hash != old.kiosk_pin_hash:
             self.guard = self.ctx.admin_pin(prefs.kiosk_pin_hash or None)
         self.live_page.banner_seconds = prefs.banner_seconds
+        self.live_page.idle.set_site(prefs.site_name, prefs.logo_path, prefs.language)
         # not while the enrolment wizard reads the camera: a restart would cut its frames
         if prefs.camera_source != old.camera_source and self.engine is not None and not self.live.recognition_paused:
             self.start_camera()
@@ -437,6 +451,7 @@ class MainWindow(QMainWindow):
         old, old_provider = self.prefs, self.ctx.settings.vision.provider  # saving replaces ctx.settings
         if dlg.exec():
             self.prefs = dlg.prefs
+            self.live_page.idle.set_site(self.prefs.site_name, self.prefs.logo_path, self.prefs.language)
             self.guard = self.ctx.admin_pin(self.prefs.kiosk_pin_hash or None)
             if self.prefs.language != old.language or self.ctx.settings.vision.provider != old_provider:
                 QMessageBox.information(self, self.tr("Settings"),
@@ -460,6 +475,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.live_page)
         self.tabs.tabBar().hide()
         self.statusBar().hide()
+        self.checklist.blocked = True
+        self.checklist.hide()
         self.live_page.banner_px = 56
         self.live_page.empty_text.setStyleSheet("font-size: 36px;")
         self.show_camera_state()
@@ -548,6 +565,7 @@ class MainWindow(QMainWindow):
             log.info("close refused in kiosk mode")
             return
         window_place.remember(self)
+        self.checklist.stop()
         self.ctx.changes().unsubscribe(self._database_changed_elsewhere)
         self.live.stop(wait=True)
         writes = self.ctx.pending_writes()

@@ -1,4 +1,4 @@
-"""Desktop-only preferences (camera, kiosk, language), kept next to the recognition settings.
+"""Desktop-only preferences (camera, kiosk, language, idle screen), kept next to the recognition settings.
 
 Plain Python (no Qt) so the CLI could read them; stored as one JSON setting in the database.
 """
@@ -23,6 +23,9 @@ class UiPrefs:
     language: str = "en"
     sound: bool = True
     banner_seconds: float = 4.0
+    site_name: str = ""  # shown on the idle screen (nobody in view), e.g. "Acme Ltd - main entrance"
+    logo_path: str = ""  # image file for the idle screen; missing or unreadable: left out, logged
+    first_run_dismissed: bool = False  # the first-run checklist was closed by the admin
 
     @classmethod
     def load(cls, ctx: "AppContext") -> "UiPrefs":

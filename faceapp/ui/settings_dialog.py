@@ -145,6 +145,10 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox(self.tr("Beep on each decision"), w)
         self.sound.setChecked(self.prefs.sound)
         form.addRow(self.sound)
+        self.site_name, self.logo_path = QLineEdit(self.prefs.site_name, w), QLineEdit(self.prefs.logo_path, w)
+        self.logo_path.setToolTip(self.tr("An image file (PNG, JPEG); shown when nobody is in view"))
+        form.addRow(self.tr("Site name (idle screen)"), self.site_name)
+        form.addRow(self.tr("Logo file (idle screen)"), self.logo_path)
         return self._scroll(w)
 
     def _camera_row(self, parent: QWidget, lay: QVBoxLayout) -> None:
@@ -339,7 +343,8 @@ class SettingsDialog(QDialog):
             return
         prefs = replace(self.prefs, camera_source=self.camera.currentText().strip() or "0",
                         language=self.language.currentData(), kiosk=self.kiosk.isChecked(),
-                        sound=self.sound.isChecked())
+                        sound=self.sound.isChecked(), site_name=self.site_name.text().strip(),
+                        logo_path=self.logo_path.text().strip())
         pin = None
         if self.pin.text() or self.pin2.text():
             if self.pin.text() != self.pin2.text():

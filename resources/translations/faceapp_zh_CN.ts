@@ -1309,6 +1309,49 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
     </message>
 </context>
 <context>
+    <name>FirstRunChecklist</name>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="59"/>
+        <source>Getting started</source>
+        <translation>入门步骤</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="61"/>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="68"/>
+        <source>Set the camera</source>
+        <translation>设置摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="68"/>
+        <source>Choose camera…</source>
+        <translation>选择摄像头…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="69"/>
+        <source>Set the admin PIN</source>
+        <translation>设置管理员 PIN</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="69"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="70"/>
+        <source>Enrol the first person</source>
+        <translation>录入第一位人员</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/first_run.py" line="70"/>
+        <source>Enrol…</source>
+        <translation>录入…</translation>
+    </message>
+</context>
+<context>
     <name>HolidayDialog</name>
     <message>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="329"/>
@@ -1329,6 +1372,14 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="339"/>
         <source>A holiday needs a name.</source>
         <translation>假日需要名称。</translation>
+    </message>
+</context>
+<context>
+    <name>IdleScreen</name>
+    <message>
+        <location filename="../../faceapp/ui/idle.py" line="30"/>
+        <source>Look at the camera to check in</source>
+        <translation>请看向摄像头打卡</translation>
     </message>
 </context>
 <context>
@@ -1451,6 +1502,45 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <source>Admin PIN:</source>
         <translation>管理员 PIN：</translation>
     </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="22"/>
+        <location filename="../../faceapp/ui/feedback.py" line="23"/>
+        <location filename="../../faceapp/ui/feedback.py" line="24"/>
+        <source>No access at this time</source>
+        <translation>此时间无通行权限</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="25"/>
+        <source>Please turn your head slightly</source>
+        <translation>请稍微转动头部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="26"/>
+        <source>Not recognised - please see reception</source>
+        <translation>无法识别 - 请联系前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="27"/>
+        <location filename="../../faceapp/ui/feedback.py" line="28"/>
+        <location filename="../../faceapp/ui/feedback.py" line="30"/>
+        <source>No access - please see reception</source>
+        <translation>无通行权限 - 请联系前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="56"/>
+        <source>checked in %1</source>
+        <translation>%1 已签到</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="58"/>
+        <source>checked out %1</source>
+        <translation>%1 已签退</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="69"/>
+        <source>Door open - welcome, %1</source>
+        <translation>门已打开 - 欢迎，%1</translation>
+    </message>
 </context>
 <context>
     <name>LeaveDialog</name>
@@ -1528,7 +1618,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="284"/>
+        <location filename="../../faceapp/ui/live.py" line="286"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -1737,123 +1827,123 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="64"/>
+        <location filename="../../faceapp/ui/main_window.py" line="67"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="77"/>
+        <location filename="../../faceapp/ui/main_window.py" line="81"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="78"/>
+        <location filename="../../faceapp/ui/main_window.py" line="82"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="79"/>
+        <location filename="../../faceapp/ui/main_window.py" line="83"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="80"/>
+        <location filename="../../faceapp/ui/main_window.py" line="84"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="81"/>
+        <location filename="../../faceapp/ui/main_window.py" line="85"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="82"/>
+        <location filename="../../faceapp/ui/main_window.py" line="86"/>
         <source>Access groups</source>
         <translation>门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="83"/>
+        <location filename="../../faceapp/ui/main_window.py" line="87"/>
         <source>Access log</source>
         <translation>门禁记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="89"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="97"/>
+        <location filename="../../faceapp/ui/main_window.py" line="103"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="140"/>
+        <location filename="../../faceapp/ui/main_window.py" line="152"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="142"/>
+        <location filename="../../faceapp/ui/main_window.py" line="154"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="143"/>
+        <location filename="../../faceapp/ui/main_window.py" line="155"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="144"/>
+        <location filename="../../faceapp/ui/main_window.py" line="156"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <location filename="../../faceapp/ui/main_window.py" line="157"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="146"/>
+        <location filename="../../faceapp/ui/main_window.py" line="158"/>
         <source>&amp;Back up now</source>
         <translation>立即备份(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="151"/>
+        <location filename="../../faceapp/ui/main_window.py" line="163"/>
         <source>&amp;Door</source>
         <translation>门禁(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="152"/>
+        <location filename="../../faceapp/ui/main_window.py" line="164"/>
         <source>&amp;Open door now…</source>
         <translation>立即开门(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="154"/>
+        <location filename="../../faceapp/ui/main_window.py" line="166"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="155"/>
+        <location filename="../../faceapp/ui/main_window.py" line="167"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="178"/>
-        <location filename="../../faceapp/ui/main_window.py" line="179"/>
+        <location filename="../../faceapp/ui/main_window.py" line="190"/>
+        <location filename="../../faceapp/ui/main_window.py" line="191"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="184"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="208"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="197"/>
+        <location filename="../../faceapp/ui/main_window.py" line="209"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1864,107 +1954,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="221"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="210"/>
+        <location filename="../../faceapp/ui/main_window.py" line="222"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="216"/>
+        <location filename="../../faceapp/ui/main_window.py" line="228"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="217"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="219"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="220"/>
+        <location filename="../../faceapp/ui/main_window.py" line="232"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="233"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="256"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="250"/>
+        <location filename="../../faceapp/ui/main_window.py" line="263"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="250"/>
+        <location filename="../../faceapp/ui/main_window.py" line="263"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="250"/>
+        <location filename="../../faceapp/ui/main_window.py" line="263"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="251"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="251"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="251"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="252"/>
+        <location filename="../../faceapp/ui/main_window.py" line="265"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="253"/>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="277"/>
+        <location filename="../../faceapp/ui/main_window.py" line="290"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="281"/>
+        <location filename="../../faceapp/ui/main_window.py" line="294"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1973,7 +2063,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="283"/>
+        <location filename="../../faceapp/ui/main_window.py" line="296"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1982,14 +2072,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="299"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="288"/>
+        <location filename="../../faceapp/ui/main_window.py" line="301"/>
         <source>No camera found.
 %1
 
@@ -2000,12 +2090,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="291"/>
+        <location filename="../../faceapp/ui/main_window.py" line="304"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="293"/>
+        <location filename="../../faceapp/ui/main_window.py" line="306"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -2016,78 +2106,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="295"/>
+        <location filename="../../faceapp/ui/main_window.py" line="308"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="297"/>
+        <location filename="../../faceapp/ui/main_window.py" line="310"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="308"/>
+        <location filename="../../faceapp/ui/main_window.py" line="321"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="400"/>
+        <location filename="../../faceapp/ui/main_window.py" line="414"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
-        <location filename="../../faceapp/ui/main_window.py" line="418"/>
+        <location filename="../../faceapp/ui/main_window.py" line="426"/>
+        <location filename="../../faceapp/ui/main_window.py" line="432"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="400"/>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="414"/>
+        <location filename="../../faceapp/ui/main_window.py" line="426"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="419"/>
+        <location filename="../../faceapp/ui/main_window.py" line="433"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="425"/>
+        <location filename="../../faceapp/ui/main_window.py" line="439"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="442"/>
+        <location filename="../../faceapp/ui/main_window.py" line="457"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="443"/>
+        <location filename="../../faceapp/ui/main_window.py" line="458"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="453"/>
+        <location filename="../../faceapp/ui/main_window.py" line="468"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="453"/>
+        <location filename="../../faceapp/ui/main_window.py" line="468"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="510"/>
+        <location filename="../../faceapp/ui/main_window.py" line="527"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="510"/>
+        <location filename="../../faceapp/ui/main_window.py" line="527"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -3718,7 +3808,7 @@ Retrying automatically…</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../faceapp/ui/settings_dialog.py" line="51"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="436"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="441"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -3729,19 +3819,19 @@ Retrying automatically…</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="154"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="158"/>
         <source>A camera number (0, 1, …), a video file, or an rtsp:// / http:// URL</source>
         <translation>摄像头编号（0、1……）、视频文件或 rtsp:// / http:// 地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="157"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="161"/>
         <source>Video file…</source>
         <translation>视频文件…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="162"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="357"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="432"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="166"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="362"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="437"/>
         <source>Camera source</source>
         <translation>摄像头来源</translation>
     </message>
@@ -3786,105 +3876,120 @@ Retrying automatically…</source>
         <translation>每次识别结果时提示音</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="167"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="149"/>
+        <source>An image file (PNG, JPEG); shown when nobody is in view</source>
+        <translation>图片文件（PNG、JPEG）；无人时显示</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="150"/>
+        <source>Site name (idle screen)</source>
+        <translation>场所名称（待机画面）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="151"/>
+        <source>Logo file (idle screen)</source>
+        <translation>标志图片（待机画面）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="171"/>
         <source>Now: working out the matching distance for the people enrolled…</source>
         <translation>当前：正在根据已登记人员计算匹配距离…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="176"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="180"/>
         <source>Now: %1</source>
         <translation>当前：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="183"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="187"/>
         <source>Now: the matching distance could not be worked out (%1)</source>
         <translation>当前：无法计算匹配距离（%1）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="207"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="211"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="262"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="266"/>
         <source>Allowed: %1 to %2. Default: %3.</source>
         <translation>允许范围：%1 至 %2。默认值：%3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="264"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="268"/>
         <source>Default: %1.</source>
         <translation>默认值：%1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="277"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="281"/>
         <source>%1 is outside the allowed range %2 to %3; the value stays %4.</source>
         <translation>%1 超出允许范围 %2 至 %3；数值保持为 %4。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="291"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="295"/>
         <source>Video file</source>
         <translation>视频文件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="291"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="295"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="312"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="316"/>
         <source>Default values restored; press OK to save them.</source>
         <translation>已恢复默认值；按“确定”保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="331"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="409"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="335"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="414"/>
         <source>Invalid setting</source>
         <translation>设置无效</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
         <location filename="../../faceapp/ui/settings_dialog.py" line="351"/>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="356"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="365"/>
         <source>Admin PIN</source>
         <translation>管理员 PIN</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="346"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="351"/>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 不一致。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="360"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="365"/>
         <source>Set an admin PIN before enabling kiosk mode.</source>
         <translation>启用自助终端模式前请先设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="383"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="388"/>
         <source>%1: now %2 (changed by another program while this window was open); you entered %3.</source>
         <translation>%1：现为 %2（此窗口打开期间被其他程序更改）；您输入的是 %3。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="389"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="394"/>
         <source>Settings changed meanwhile</source>
         <translation>设置已被同时更改</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="390"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="395"/>
         <source>Nothing was saved: settings you changed were also changed by another program.</source>
         <translation>未保存任何内容：您更改的设置也被其他程序更改了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="391"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="396"/>
         <source>Press OK again to save your values instead, or Cancel to keep the others.</source>
         <translation>再次按“确定”将保存您的值，或按“取消”保留其他程序的值。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="401"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="406"/>
         <source>&quot;%1&quot; (%2) must not be above &quot;%3&quot; (%4).</source>
         <translation>“%1”（%2）不能高于“%3”（%4）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_dialog.py" line="433"/>
+        <location filename="../../faceapp/ui/settings_dialog.py" line="438"/>
         <source>The video file %1 does not exist. Choose an existing file, a camera number or a stream address.</source>
         <translation>视频文件 %1 不存在。请选择现有文件、摄像头编号或视频流地址。</translation>
     </message>
@@ -4189,17 +4294,17 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="226"/>
+        <location filename="../../faceapp/ui/live.py" line="228"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="228"/>
+        <location filename="../../faceapp/ui/live.py" line="230"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <location filename="../../faceapp/ui/live.py" line="232"/>
         <source>Please come closer</source>
         <translation>请靠近一点</translation>
     </message>

@@ -58,7 +58,7 @@ def test_show_lists_every_setting_with_its_value(run):
     assert rows["match_threshold"]["value"] == 0.5 and rows["match_threshold"]["range"] == [0.3, 1.6]
 
 
-DESKTOP = {"camera_source", "language", "kiosk", "sound", "banner_seconds"}
+DESKTOP = {"camera_source", "language", "kiosk", "sound", "banner_seconds", "site_name", "logo_path"}
 
 
 def ui_row(db) -> dict:
@@ -79,7 +79,8 @@ def test_the_desktop_preferences_are_shown_and_set_too(run):
         assert line in out, line
     for key, value, expected in [("sound", "false", False), ("language", "zh_CN", "zh_CN"),
                                  ("camera_source", "rtsp://cam.local/1", "rtsp://cam.local/1"),
-                                 ("banner_seconds", "6", 6.0)]:
+                                 ("banner_seconds", "6", 6.0), ("site_name", " Acme - main door ", "Acme - main door"),
+                                 ("logo_path", "/srv/logo.png", "/srv/logo.png")]:
         code, out, err = run("set", key, value)
         assert code == 0 and out.strip() == f"{key} = {expected if not isinstance(expected, bool) else 'false'}", err
         assert ui_row(run.db)[key] == expected

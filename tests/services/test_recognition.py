@@ -209,3 +209,41 @@ def test_only_a_face_that_can_only_be_a_settled_decided_track_skips_its_descript
     faces = np.array([[102, 100, 202, 200], [402, 100, 502, 200]], np.float32)
     assert wanted(faces).tolist() == [True, True]
     assert svc._embed_mask(tracks[1:]) is None  # nothing settled: every face embedded
+
+
+def test_the_door_decision_goes_out_with_the_announcement(ctx, astronaut, grace_hopper):
+    """Issue 21: the access log said "GRANTED (door opened)" while the kiosk only knew the
+    booking ("already recorded"). The access rules' verdict travels as typed data on the
+    announcement: granted with the booking, denied (outside schedule) with its reason, and
+    an unknown face denied as "unknown"."""
+    from faceapp.recognition.views import DoorResult
+
+    emp = ctx.repo.find_employee("7")
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_for_door=False))
+    g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    ctx.repo.set_employee_access_groups(emp.id, [g.id], actor="t")
+    svc = ctx.recognition(source="test", access=True)
+    anns = []
+    for i in range(ctx.settings.recognition.min_decision_frames):
+        anns += svc.process(astronaut, i, T0)[1]
+    assert [(a.kind, a.door) for a in anns] == [("in", DoorResult(True, "granted"))]
+
+    night = ctx.repo.create_access_group("Night", {"mon": ["22:00-23:00"]}, actor="t")
+    ctx.repo.set_employee_access_groups(emp.id, [night.id], actor="t")
+    svc = ctx.recognition(source="test", access=True)
+    anns = []
+    for i in range(ctx.settings.recognition.min_decision_frames):
+        anns += svc.process(astronaut, i, T0 + timedelta(seconds=30))[1]
+    assert [(a.kind, a.door) for a in anns] == [("repeat", DoorResult(False, "outside schedule"))]
+
+    stranger = ctx.recognition(source="test", access=True)
+    for i in range(3):
+        stranger.process(grace_hopper, i, T0)
+    assert [(a.kind, a.door) for a in stranger.finish(T0)] == [("unknown", DoorResult(False, "unknown"))]
+
+    plain = ctx.recognition(source="test")  # no door asked for: nothing to say about it
+    anns = []
+    for i in range(ctx.settings.recognition.min_decision_frames):
+        anns += plain.process(astronaut, i, T0 + timedelta(minutes=10))[1]
+    assert [a.door for a in anns] == [None]

@@ -74,6 +74,7 @@ def window_factory(qtbot):
     yield make
     for w in made:
         w.kiosk = False
+        w.checklist.stop()  # no more reads of a database the ctx fixture closes next
         w.live.stop(wait=True)  # no inference thread may still be inside ONNX Runtime at exit
     from faceapp.ui import workers
 

@@ -134,3 +134,29 @@ def test_catalogue_covers_every_text_of_the_ui_sources(tmp_path):
     missing = [m.findtext("source") for m in ET.parse(ts).getroot().iter("message")
                if m.find("translation") is not None and m.find("translation").get("type") == "unfinished"]
     assert not missing, f"run build/translations.py and translate: {missing[:5]}"
+
+
+def test_kiosk_door_words_idle_screen_and_checklist_are_chinese(ctx, qtbot, chinese, tmp_path):
+    """Issue 21: what the door did, the idle screen and the first-run checklist."""
+    from faceapp.access.rules import REASONS
+    from faceapp.recognition.views import DoorResult
+    from faceapp.ui.feedback import DENIED_WORDS, denied_words
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.prefs import UiPrefs
+
+    assert set(REASONS) - {"granted"} <= set(DENIED_WORDS)  # every deny reason has its plain words
+    assert all(_cjk(denied_words(r)) for r in REASONS if r != "granted")
+    w = MainWindow(ctx, UiPrefs(sound=False, camera_source=str(tmp_path / "none.mp4")), translated=True,
+                   autostart=False)
+    qtbot.addWidget(w)
+    ts = datetime(2026, 11, 23, 7, 59, tzinfo=timezone.utc)
+    w._on_announcement(Announcement(ts, 1, "Ana", "repeat", "Hello again, Ana - already recorded", "",
+                                    DoorResult(True, "granted")))
+    assert w.live_page.banner.text().startswith("门已打开") and "Ana" in w.live_page.banner.text()
+    w._on_announcement(Announcement(ts, 1, "Ana", "repeat", "", "", DoorResult(False, "outside schedule")))
+    assert w.live_page.banner.text() == "此时间无通行权限"
+    assert _cjk(w.live_page.idle.hint.text())
+    w.live_page.idle.set_site("Acme", "", "zh_CN")  # the date in the window's language
+    assert "年" in w.live_page.idle.date.text()
+    assert all(_cjk(label.text()) and _cjk(go.text()) for label, go in w.checklist.items.values())
+    w.checklist.stop()
