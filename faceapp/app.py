@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .services.timekeeping import TimekeepingService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
+    from .sync import SiteSync
     from .vision.engine import FaceEngine
     from .vision.models import Manifest, ModelNotice
 
@@ -167,6 +168,8 @@ class AppContext:
     _reported: str | None = field(default=None, repr=False)
     _changes: "ChangeWatch | None" = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
+    site: dict[str, str] = field(default_factory=dict)  # the site this kiosk joined (empty: standalone)
+    _sync: "SiteSync | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -406,9 +409,33 @@ class AppContext:
         return EmployeeService(self.repo)
 
     def reports(self) -> "ReportService":
+        """Attendance reports: a joined kiosk's come from the site server, the whole site's,
+        with the site-wide cooldown applied (the server's data decides the day's summary)."""
         from .services.reports import ReportService
 
-        return ReportService(self.repo)
+        if not self.site:
+            return ReportService(self.repo)
+        from .sync.engine import site_cooldown
+
+        sync = self.site_sync()
+        cooldown = self.settings.attendance.cooldown_s
+
+        def site_events(start, end, ids):  # noqa: ANN001, ANN202
+            return site_cooldown(sync.site_events(start, end, ids), cooldown)
+
+        return ReportService(self.repo, site_events=site_events)
+
+    def site_sync(self) -> "SiteSync":
+        """The sync with the site server of a joined kiosk (its own database connection)."""
+        if not self.site:
+            from .storage.site_pg.errors import SiteError
+
+            raise SiteError(f"{self.db_path} has not joined a site: run `faceapp site join --dsn DSN --kiosk NAME`")
+        if self._sync is None:
+            from .sync import SiteSync
+
+            self._sync = SiteSync(self.db_path, SETTINGS_KEY)
+        return self._sync
 
     def templates(self) -> "TemplateService":
         from .services.templates import TemplateService
@@ -488,6 +515,8 @@ class AppContext:
         self._closed = True
         if self._changes is not None:
             self._changes.stop()
+        if self._sync is not None:
+            self._sync.close()
         if self._door is not None:
             self._door.close()
         self.repo.close()
@@ -523,8 +552,13 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     repo = Repository(open_db_read_only(path) if read_only else open_db(path))
     try:
         known.remember(path, employees=len(repo.list_employees()))
+        site = repo.site_state()
+        if site and not read_only:
+            _guard_master_writes(repo)
         settings, problems = _stored_settings(repo, repair_settings)
-        if not problems and not read_only:  # never purge by default retention periods that replaced damaged ones
+        # never purge by default retention periods that replaced damaged ones; a site kiosk's
+        # people are the server's (retention there, with an admin login)
+        if not problems and not read_only and not site:
             _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
@@ -533,7 +567,17 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
                      watch=DatabaseWatch.of(repo))
     ctx.settings_problems = problems
     ctx.read_only = read_only
+    ctx.site = site
     return ctx
+
+
+def _guard_master_writes(repo: "Repository") -> None:
+    """A joined kiosk's master-data writes go to the site server before they commit here
+    (storage.site_local.gate): enrolment, editing and erasure need the server."""
+    from .storage.site_local import gate
+    from .sync import admin_publisher, site_setting_keys
+
+    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, site_setting_keys())
 
 
 def _parse_stored(raw: Any) -> Settings | None:

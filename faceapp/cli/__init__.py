@@ -34,7 +34,7 @@ EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell rep
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, bench, doctor, evaluate, reports, settings, templates, timekeeping, vision
+    from . import access, attendance, bench, doctor, evaluate, reports, settings, site, templates, timekeeping, vision
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.register(sub)
     settings.register(sub)
     templates.register(sub)
+    site.register(sub)
     return p
 
 
