@@ -577,7 +577,9 @@ def _guard_master_writes(repo: "Repository") -> None:
     from .storage.site_local import gate
     from .sync import admin_publisher, site_setting_keys
 
-    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, site_setting_keys())
+    keys = site_setting_keys()
+    defaults = {k: v for k, v in Settings().to_dict().items() if k in keys}
+    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, keys, defaults)
 
 
 def _parse_stored(raw: Any) -> Settings | None:

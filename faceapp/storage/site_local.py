@@ -321,12 +321,14 @@ def journal_changes(c: sqlite3.Connection) -> list[MasterChange]:
     return out
 
 
-def gate(publish: Publisher, settings_key: str,
-         site_setting_keys: Iterable[str]) -> Callable[[sqlite3.Connection], None]:
+def gate(publish: Publisher, settings_key: str, site_setting_keys: Iterable[str],
+         site_defaults: dict[str, Any] | None = None) -> Callable[[sqlite3.Connection], None]:
     """Repository's before-commit hook on a joined kiosk: master rows this transaction
     changed are published to the server (publish raises when the server or an admin login
     is missing, and the local transaction rolls back); events and
-    the kiosk's own settings (camera, door, desktop) commit locally as they are."""
+    the kiosk's own settings (camera, door, desktop) commit locally as they are.
+    site_defaults: the site-wide settings' defaults, what the site has while its server
+    stores none."""
     site_keys = frozenset(site_setting_keys)
 
     def before_commit(c: sqlite3.Connection) -> None:
@@ -342,7 +344,7 @@ def gate(publish: Publisher, settings_key: str,
             site = {k: v for k, v in json.loads(ch.values["value"]).items() if k in site_keys}
             text = json.dumps(site, sort_keys=True)
             before = _get(c, f"mirror:{settings_key}", "")
-            if before and json.loads(before) == site:
+            if (json.loads(before) if before else site_defaults) == site:
                 continue  # only per-kiosk settings changed
             changes.append(MasterChange("settings", ch.pk, {"key": settings_key, "value": text}))
             mirror = text
