@@ -50,7 +50,8 @@ def _free_port() -> int:
 
 
 class PgCluster:
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """durable=False (tests): no fsync, for speed; True (benchmarks): the defaults."""
         self.bin = pg_bin()
         self.dir = Path(tempfile.mkdtemp(prefix="faceapp-pg-"))
         self.data = self.dir / "data"
@@ -63,7 +64,7 @@ class PgCluster:
         os.chmod(self.dir, 0o755)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
         conf = (f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.dir}'\n"
-                "fsync = off\nfull_page_writes = off\nmax_connections = 60\n")
+                "max_connections = 60\n" + ("" if durable else "fsync = off\nfull_page_writes = off\n"))
         with open(self.data / "postgresql.conf", "a") as fh:
             fh.write(conf)
 
