@@ -425,6 +425,14 @@ class AppContext:
 
         return ReportService(self.repo, site_events=site_events)
 
+    def start_site_sync(self, interval_s: float = 5.0) -> bool:
+        """A joined kiosk syncs in the background (every interval_s, and at once when the
+        window wakes it); False when this database is not a site kiosk."""
+        if not self.site:
+            return False
+        self.site_sync().start(interval_s)
+        return True
+
     def site_sync(self) -> "SiteSync":
         """The sync with the site server of a joined kiosk (its own database connection)."""
         if not self.site:

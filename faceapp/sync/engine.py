@@ -53,6 +53,11 @@ class SyncStatus:
     skew_s: float | None
     last_error: str | None
 
+    @property
+    def offline_clock(self) -> str:
+        """Local HH:MM since when the server is unreachable ("" when online or unknown)."""
+        return _clock(self.offline_since) if self.online is False else ""
+
     def line(self) -> str:
         """What the status bar says: "online, 0 queued" or "offline since 09:12, 14 queued"."""
         if self.online is False:

@@ -1156,58 +1156,58 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="126"/>
+        <location filename="../../faceapp/ui/main_window.py" line="134"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="128"/>
+        <location filename="../../faceapp/ui/main_window.py" line="136"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="129"/>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="130"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="131"/>
+        <location filename="../../faceapp/ui/main_window.py" line="139"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="144"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="145"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="164"/>
+        <location filename="../../faceapp/ui/main_window.py" line="165"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="162"/>
+        <location filename="../../faceapp/ui/main_window.py" line="170"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="174"/>
+        <location filename="../../faceapp/ui/main_window.py" line="182"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="183"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1218,107 +1218,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="187"/>
+        <location filename="../../faceapp/ui/main_window.py" line="195"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="188"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="202"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="194"/>
+        <location filename="../../faceapp/ui/main_window.py" line="202"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="203"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="204"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="197"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="198"/>
+        <location filename="../../faceapp/ui/main_window.py" line="206"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="199"/>
+        <location filename="../../faceapp/ui/main_window.py" line="207"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="239"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="253"/>
+        <location filename="../../faceapp/ui/main_window.py" line="261"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="255"/>
+        <location filename="../../faceapp/ui/main_window.py" line="263"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="267"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1327,7 +1327,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="269"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1336,14 +1336,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>No camera found.
 %1
 
@@ -1354,12 +1354,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="269"/>
+        <location filename="../../faceapp/ui/main_window.py" line="277"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1370,78 +1370,88 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="283"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="294"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="531"/>
+        <source>Site: offline since %1, %2 queued</source>
+        <translation>站点：自 %1 起离线，%2 条待上传</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="534"/>
+        <source>Site: online, %1 queued</source>
+        <translation>站点：在线，%1 条待上传</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="378"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
-        <location filename="../../faceapp/ui/main_window.py" line="388"/>
+        <location filename="../../faceapp/ui/main_window.py" line="390"/>
+        <location filename="../../faceapp/ui/main_window.py" line="396"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="378"/>
+        <location filename="../../faceapp/ui/main_window.py" line="390"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="397"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="395"/>
+        <location filename="../../faceapp/ui/main_window.py" line="403"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="420"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="413"/>
+        <location filename="../../faceapp/ui/main_window.py" line="421"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="431"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="431"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="488"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="488"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1803,80 +1813,80 @@ Retrying automatically…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
