@@ -394,8 +394,20 @@ class AppContext:
                on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService
 
-        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
-                             writes=self.pending_writes())
+        svc = AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
+                            writes=self.pending_writes())
+        if self.site:
+            svc.site_data_age = self.site_data_age
+        return svc
+
+    def site_data_age(self) -> float | None:
+        """Seconds since this kiosk last pulled the site's data (None: never, or not a kiosk)."""
+        from datetime import datetime, timezone
+
+        last = self.repo.site_state().get("last_pull_at")
+        if not last:
+            return None
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(last)).total_seconds()
 
     def admin_pin(self, stored_hash: str | None, clock: "Callable[[], float] | None" = None) -> "PinGuard":
         """The kiosk's admin PIN guard; its failures and lock-out live in the database."""

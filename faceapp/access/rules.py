@@ -32,7 +32,8 @@ LIVENESS_FAILED = "liveness failed"
 NO_GROUP = "no access group"
 OUTSIDE_SCHEDULE = "outside schedule"
 SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
-REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR)
+STALE_DATA = "site data out of date"  # a site kiosk offline past door_stale_site_hours
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR, STALE_DATA)
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

@@ -308,3 +308,25 @@ def test_site_wide_settings_travel_and_kiosk_settings_stay(site, tmp_path, monke
         assert ctx.settings.attendance.cooldown_s == 300 and ctx.settings.door.pulse_s == 5.0
     finally:
         ctx.close()
+
+
+def test_door_from_stale_site_data_is_logged_then_refused_past_the_limit(site, tmp_path, caplog):
+    from datetime import datetime, timedelta, timezone
+
+    from faceapp.access.rules import GRANTED, STALE_DATA, AccessDecision
+    from faceapp.storage.site_local import LocalReplica
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    r = LocalReplica(k)
+    r.set(last_pull_at=(datetime.now(timezone.utc) - timedelta(hours=2)).isoformat(timespec="seconds"))
+    r.close()
+    ctx = context(k)
+    try:
+        svc = ctx.access()
+        assert svc._stale_check(AccessDecision(True, GRANTED), 1).granted  # default: keep granting ...
+        assert "from site data 120 min old" in caplog.text  # ... and log it
+        ctx.save_settings(ctx.settings.replace(door_stale_site_hours=1))  # the kiosk's own: no server needed
+        svc = ctx.access()
+        assert svc._stale_check(AccessDecision(True, GRANTED), 1) == AccessDecision(False, STALE_DATA)
+    finally:
+        ctx.close()
