@@ -161,12 +161,15 @@ class SiteSync:
                           float(skew) if skew else None, r.get("last_error"))
 
     def reachable(self) -> bool:
+        """Whether the server answers now (recorded: the status says offline since when)."""
         try:
             with self._connect(self.replica.dsn) as server:
                 server.clock()
-            return True
-        except SiteError:
+        except SiteError as exc:
+            with self._lock:
+                self._offline(exc)
             return False
+        return True
 
     # -- in the background ---------------------------------------------------------------------
 

@@ -330,3 +330,35 @@ def test_door_from_stale_site_data_is_logged_then_refused_past_the_limit(site, t
         assert svc._stale_check(AccessDecision(True, GRANTED), 1) == AccessDecision(False, STALE_DATA)
     finally:
         ctx.close()
+
+
+def test_sync_status_says_offline_since_when_the_server_is_down(pg, site, tmp_path):
+    from faceapp.cli import main
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    pg.stop()
+    try:
+        code = main(["--db", str(k), "sync", "status"])
+    finally:
+        pg.start()
+    from faceapp.sync import SiteSync
+
+    s = SiteSync(k)
+    st = s.status()
+    s.close()
+    assert code == 1 and st.online is False and st.line().startswith("offline since ")
+
+
+def test_clock_off_by_more_than_a_minute_is_warned_and_reported_to_the_server(site, tmp_path, monkeypatch, caplog):
+    from datetime import datetime, timedelta, timezone
+
+    import psycopg
+
+    from faceapp.sync import engine
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    monkeypatch.setattr(engine, "_now", lambda: datetime.now(timezone.utc) + timedelta(minutes=3))
+    result, st = _sync(k)
+    assert 170 < result.skew_s < 190 and "clock is +1" in caplog.text and st.skew_s == result.skew_s
+    with psycopg.connect(site) as conn:
+        assert 170 < conn.execute("SELECT clock_skew_s FROM faceapp.kiosks WHERE name = 'k'").fetchone()[0] < 190
