@@ -33,6 +33,7 @@ from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 KIOSK_WATCH_MS = 500  # how often the kiosk checks it is still on screen
+SITE_STATUS_MS = 2000  # how often the status bar reads the site sync's state
 
 
 class MainWindow(QMainWindow):
@@ -102,7 +103,7 @@ class MainWindow(QMainWindow):
         self.site_label.hide()
         self.statusBar().addPermanentWidget(self.site_label)
         if ctx.start_site_sync():
-            self._site_timer = QTimer(self, interval=2000, timeout=self._show_site)
+            self._site_timer = QTimer(self, interval=SITE_STATUS_MS, timeout=self._show_site)
             self._site_timer.start()
             self._show_site()
         self._menus()

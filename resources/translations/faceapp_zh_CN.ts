@@ -1121,93 +1121,93 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="59"/>
+        <location filename="../../faceapp/ui/main_window.py" line="60"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="69"/>
+        <location filename="../../faceapp/ui/main_window.py" line="70"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="70"/>
+        <location filename="../../faceapp/ui/main_window.py" line="71"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="71"/>
+        <location filename="../../faceapp/ui/main_window.py" line="72"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="72"/>
+        <location filename="../../faceapp/ui/main_window.py" line="73"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="73"/>
+        <location filename="../../faceapp/ui/main_window.py" line="74"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="86"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="134"/>
+        <location filename="../../faceapp/ui/main_window.py" line="135"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="136"/>
+        <location filename="../../faceapp/ui/main_window.py" line="137"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="137"/>
+        <location filename="../../faceapp/ui/main_window.py" line="138"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="138"/>
+        <location filename="../../faceapp/ui/main_window.py" line="139"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="139"/>
+        <location filename="../../faceapp/ui/main_window.py" line="140"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="144"/>
+        <location filename="../../faceapp/ui/main_window.py" line="145"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="145"/>
+        <location filename="../../faceapp/ui/main_window.py" line="146"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="164"/>
         <location filename="../../faceapp/ui/main_window.py" line="165"/>
+        <location filename="../../faceapp/ui/main_window.py" line="166"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="170"/>
+        <location filename="../../faceapp/ui/main_window.py" line="171"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="182"/>
+        <location filename="../../faceapp/ui/main_window.py" line="183"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="183"/>
+        <location filename="../../faceapp/ui/main_window.py" line="184"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1218,107 +1218,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="195"/>
+        <location filename="../../faceapp/ui/main_window.py" line="196"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="197"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="202"/>
+        <location filename="../../faceapp/ui/main_window.py" line="203"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="202"/>
+        <location filename="../../faceapp/ui/main_window.py" line="203"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="203"/>
+        <location filename="../../faceapp/ui/main_window.py" line="204"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="204"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <location filename="../../faceapp/ui/main_window.py" line="206"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="206"/>
+        <location filename="../../faceapp/ui/main_window.py" line="207"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="207"/>
+        <location filename="../../faceapp/ui/main_window.py" line="208"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="237"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="237"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="237"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="238"/>
+        <location filename="../../faceapp/ui/main_window.py" line="239"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="239"/>
+        <location filename="../../faceapp/ui/main_window.py" line="240"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="262"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="263"/>
+        <location filename="../../faceapp/ui/main_window.py" line="264"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="267"/>
+        <location filename="../../faceapp/ui/main_window.py" line="268"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1327,7 +1327,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="269"/>
+        <location filename="../../faceapp/ui/main_window.py" line="270"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1336,14 +1336,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="272"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>No camera found.
 %1
 
@@ -1354,12 +1354,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="277"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="279"/>
+        <location filename="../../faceapp/ui/main_window.py" line="280"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1370,88 +1370,88 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="281"/>
+        <location filename="../../faceapp/ui/main_window.py" line="282"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="283"/>
+        <location filename="../../faceapp/ui/main_window.py" line="284"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="294"/>
+        <location filename="../../faceapp/ui/main_window.py" line="295"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="531"/>
+        <location filename="../../faceapp/ui/main_window.py" line="532"/>
         <source>Site: offline since %1, %2 queued</source>
         <translation>站点：自 %1 起离线，%2 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="534"/>
+        <location filename="../../faceapp/ui/main_window.py" line="535"/>
         <source>Site: online, %1 queued</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="378"/>
+        <location filename="../../faceapp/ui/main_window.py" line="379"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="390"/>
-        <location filename="../../faceapp/ui/main_window.py" line="396"/>
+        <location filename="../../faceapp/ui/main_window.py" line="391"/>
+        <location filename="../../faceapp/ui/main_window.py" line="397"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="378"/>
-        <location filename="../../faceapp/ui/main_window.py" line="390"/>
+        <location filename="../../faceapp/ui/main_window.py" line="379"/>
+        <location filename="../../faceapp/ui/main_window.py" line="391"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="397"/>
+        <location filename="../../faceapp/ui/main_window.py" line="398"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="403"/>
+        <location filename="../../faceapp/ui/main_window.py" line="404"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="420"/>
+        <location filename="../../faceapp/ui/main_window.py" line="421"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="421"/>
+        <location filename="../../faceapp/ui/main_window.py" line="422"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="431"/>
+        <location filename="../../faceapp/ui/main_window.py" line="432"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="431"/>
+        <location filename="../../faceapp/ui/main_window.py" line="432"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="488"/>
+        <location filename="../../faceapp/ui/main_window.py" line="489"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="488"/>
+        <location filename="../../faceapp/ui/main_window.py" line="489"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>

@@ -7,8 +7,11 @@ from __future__ import annotations
 from .helpers import book, context, enrol_synthetic, joined_kiosk
 
 
-def test_status_bar_shows_online_then_offline_with_the_queue_then_drains(pg, site, tmp_path, qtbot):
+def test_status_bar_shows_online_then_offline_with_the_queue_then_drains(pg, site, tmp_path, qtbot, monkeypatch):
+    from faceapp.ui import main_window
     from faceapp.ui.main_window import MainWindow
+
+    monkeypatch.setattr(main_window, "SITE_STATUS_MS", 200)
     from faceapp.ui.prefs import UiPrefs
 
     k, _ = joined_kiosk(tmp_path, site, "k")
