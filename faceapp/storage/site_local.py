@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .access_repo import AccessRepositoryMixin
 from .db import open_db
 from .errors import StorageError, translate
 from .site_pg.server import MasterChange, PullBatch
@@ -174,6 +175,10 @@ class LocalReplica:
                      f"ON CONFLICT ({', '.join(t.pk)}) DO "
                      + (("UPDATE SET " + ", ".join(f"{x} = excluded.{x}" for x in upd)) if upd else "NOTHING"))
                 c.executemany(q, [[r[x] for x in cols] for r in rows])
+            erased = [r["id"] for r in batch.rows.get("employees", []) if r.get("anonymised_at")]
+            erased += [pk["id"] for tbl, pk in batch.tombstones if tbl == "employees"]
+            for emp in erased:  # an erasure elsewhere: this kiosk's audit rows of the person too
+                AccessRepositoryMixin._redact_audit(c, int(emp), _now())
             c.execute("DELETE FROM site_journal")  # the server's own changes need no publishing
             _set_state(c, {"last_rev": max(batch.rev, expected_rev), "last_pull_at": _now()})
         return batch.count

@@ -132,25 +132,33 @@ def test_erasure_on_one_kiosk_reaches_every_kiosk(site, tmp_path, monkeypatch):
     import psycopg
 
     a, _ = joined_kiosk(tmp_path, site, "a")
-    b, _ = joined_kiosk(tmp_path, site, "b")
+    b, dsn_b = joined_kiosk(tmp_path, site, "b")
     emp = enrol_synthetic(a, site, "E7")
     _sync(b)
     ctx = context(b)
     assert ctx.repo.template_counts() == {emp.id: 2}
+    ctx.repo.audit("admin", "employee.note", {"employee_id": emp.id, "number": "E7"})  # queued on b
     ctx.close()
     monkeypatch.setenv(ADMIN_ENV, site)
     ctx = context(a)
     ctx.repo.erase_person(emp.id, actor="test")
     ctx.close()
     _sync(a)
-    result, _ = _sync(b)
+    result, _ = _sync(b)  # also pushes b's audit row, queued before the erasure reached b
     ctx = context(b)
     try:
         assert ctx.repo.template_counts() == {}
         erased = ctx.repo.get_employee(emp.id)
         assert erased is None or erased.name != "Person E7"
+        assert not [e for e in ctx.repo.audit_log() if "E7" in str(e.details)]  # b's own rows redacted too
     finally:
         ctx.close()
+    from faceapp.storage.site_pg.server import SiteServer
+
+    with SiteServer.connect(dsn_b) as server:  # a row pushed without pulling first arrives redacted too
+        server.push("b", {"audit_log": [{"id": 999, "ts": "2026-01-01T00:00:00+00:00", "actor": "x",
+                                         "action": "employee.note", "details": f'{{"employee_id": {emp.id}, '
+                                                                               '"number": "E7"}'}]})
     with psycopg.connect(site) as conn:
         assert conn.execute("SELECT count(*) FROM faceapp.templates").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM faceapp.enrolment_crops").fetchone()[0] == 0

@@ -146,6 +146,21 @@ def _initial() -> tuple[str, ...]:
             "WITH CHECK (kiosk = faceapp.current_kiosk())",
         ]
     steps += [
+        # An audit row a kiosk pushes after the person was erased (queued while offline)
+        # arrives redacted, as the rows the erasure redacted on the server.
+        """CREATE FUNCTION faceapp.redact_erased_audit() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER SET search_path = faceapp, pg_temp AS $$
+            BEGIN
+                IF NEW.redacted_at IS NULL AND NEW.details LIKE '{%' AND EXISTS (
+                        SELECT 1 FROM faceapp.employees e WHERE e.anonymised_at IS NOT NULL
+                        AND e.id::text = NEW.details::jsonb ->> 'employee_id') THEN
+                    NEW.details := (NEW.details::jsonb - 'number' - 'name')::text;
+                    NEW.redacted_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US+00:00');
+                END IF;
+                RETURN NEW;
+            END $$""",
+        "CREATE TRIGGER audit_log_redact_erased BEFORE INSERT ON faceapp.audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION faceapp.redact_erased_audit()",
         "CREATE INDEX attendance_employee_ts ON faceapp.attendance (employee_id, ts)",
         "CREATE INDEX attendance_ts ON faceapp.attendance (ts)",
         # Central reporting for every kiosk: the whole site's attendance (no face data),
