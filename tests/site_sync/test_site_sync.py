@@ -370,3 +370,45 @@ def test_clock_off_by_more_than_a_minute_is_warned_and_reported_to_the_server(si
     assert 170 < result.skew_s < 190 and "clock is +1" in caplog.text and st.skew_s == result.skew_s
     with psycopg.connect(site) as conn:
         assert 170 < conn.execute("SELECT clock_skew_s FROM faceapp.kiosks WHERE name = 'k'").fetchone()[0] < 190
+
+
+def test_time_keeping_data_lives_on_the_server_and_reaches_other_kiosks(site, tmp_path, monkeypatch, capsys):
+    from datetime import date
+
+    from faceapp.cli import main
+
+    a, _ = joined_kiosk(tmp_path, site, "a")
+    b, _ = joined_kiosk(tmp_path, site, "b")
+    assert main(["--db", str(a), "holiday", "add", "2026-12-25", "Christmas"]) == 1  # no admin login: refused
+    monkeypatch.setenv(ADMIN_ENV, site)
+    assert main(["--db", str(a), "timetable", "add", "Day", "--start", "09:00", "--end", "17:00"]) == 0
+    assert main(["--db", str(a), "shift", "add", "Week", "--days", "Day*5,off*2"]) == 0
+    assert main(["--db", str(a), "holiday", "add", "2026-12-25", "Christmas"]) == 0
+    _sync(b)
+    ctx = context(b)
+    try:
+        assert list(ctx.repo.timetables()) == ["Day"]
+        shifts = ctx.repo.shifts()
+        assert list(shifts) == ["Week"] and len(shifts["Week"].days) == 7
+        assert [(d, h.name) for d, h in ctx.repo.holidays(date(2026, 1, 1), date(2026, 12, 31)).items()] == \
+            [(date(2026, 12, 25), "Christmas")]
+    finally:
+        ctx.close()
+
+
+def test_a_database_with_people_of_its_own_cannot_join(site, tmp_path):
+    from faceapp.storage.errors import StorageError
+    from faceapp.sync.engine import join
+
+    from .helpers import add_kiosk
+
+    own = tmp_path / "own.db"
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    ctx = context(own)
+    ctx.repo.enrol("L1", "Local", "", datetime.now(timezone.utc), np.ones((1, 128), "float32"), [0.9], "test-model")
+    ctx.close()
+    with pytest.raises(StorageError, match="employee\\(s\\) of its own"):
+        join(own, add_kiosk(site, "k"), "k")
