@@ -82,6 +82,18 @@ def cmd_join(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ago(iso: str | None) -> str:
+    from datetime import datetime, timezone
+
+    if not iso:
+        return "never"
+    try:
+        secs = (datetime.now(timezone.utc) - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return "?"
+    return f"{secs:.0f} s" if secs < 120 else f"{secs / 60:.0f} min" if secs < 7200 else f"{secs / 3600:.1f} h"
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from ..storage.site_pg.errors import SiteError
 
@@ -97,6 +109,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"queued events: {st.queued}" + (f" (oldest queued {st.oldest_queued})" if st.oldest_queued else ""))
         print(f"last pull: {st.last_pull_at or 'never'} (site revision {st.last_rev})")
         print(f"last push: {st.last_push_at or 'never'}")
+        print(f"lag: {_ago(st.last_pull_at)} since the last pull"
+              + (f", the oldest queued event waits {_ago(st.oldest_queued)}" if st.oldest_queued else ""))
         if st.skew_s is not None:
             warn = "  WARNING: more than a minute off, set the clock" if abs(st.skew_s) > 60 else ""
             print(f"clock offset from the server: {st.skew_s:+.1f} s{warn}")
