@@ -181,6 +181,8 @@ def test_kiosk_login_cannot_read_another_kiosks_queue_or_write_master_data(site,
         assert conn.execute("SELECT count(*) FROM faceapp.attendance_report").fetchone()[0] == 3
     refused = [
         "INSERT INTO faceapp.attendance (kiosk, local_id, ts, kind) VALUES ('b', 99, '2026-01-01', 'in')",
+        "INSERT INTO faceapp.attendance (kiosk, local_id, ts, kind, received_at) VALUES ('a', 98, '2026-01-01', 'in', "
+        "'2020-01-01')",
         "INSERT INTO faceapp.employees (id, number, name, created_at, updated_at, rev) VALUES (9, 'X', 'X', '', '', 0)",
         "UPDATE faceapp.employees SET name = 'Mallory'",
         "DELETE FROM faceapp.templates",

@@ -176,8 +176,10 @@ class SiteServer:
             cur.execute(sql.SQL("GRANT USAGE ON SCHEMA faceapp TO {}").format(ident))
             for t in MASTER_TABLES:
                 cur.execute(sql.SQL("GRANT SELECT ON faceapp.{} TO {}").format(sql.Identifier(t.name), ident))
-            for t in EVENT_TABLES:  # row-level security: its own rows only
-                cur.execute(sql.SQL("GRANT SELECT, INSERT ON faceapp.{} TO {}").format(sql.Identifier(t.name), ident))
+            for t in EVENT_TABLES:  # row-level security: its own rows only; the receive time is the server's
+                cols = ["kiosk", "local_id", *self.columns(t.name)]
+                cur.execute(sql.SQL("GRANT SELECT, INSERT ({}) ON faceapp.{} TO {}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(t.name), ident))
             for obj in ("tombstones", "meta", "attendance_report"):
                 cur.execute(sql.SQL("GRANT SELECT ON faceapp.{} TO {}").format(sql.Identifier(obj), ident))
             cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION faceapp.kiosk_seen(DOUBLE PRECISION), "
