@@ -204,19 +204,24 @@ class SiteSync:
 
     def site_events(self, start: datetime | None, end: datetime | None,
                     employee_ids: Sequence[int] | None = None) -> list[AttendanceEvent]:
-        """The whole site's attendance from the server (SiteUnreachableError when offline)."""
+        """The whole site's attendance from the server (SiteUnreachableError when offline).
+        Events of other kiosks carry no id (theirs is a local id of another database: the
+        log's punch corrections, which act on this database's rows, must not take it)."""
         from ..storage.convert import ts_from_db, ts_to_db
 
         with self._connect(self.replica.dsn) as server:
             rows = server.attendance_report(ts_to_db(start) if start else None, ts_to_db(end) if end else None)
         wanted = set(employee_ids) if employee_ids is not None else None
+        own = self.replica.kiosk
         out = []
         for kiosk, local_id, emp, ts, kind, source, score, margin, _recv, number, name, dept in rows:
             if wanted is not None and emp not in wanted:
                 continue
             out.append(AttendanceEvent(emp, ts_from_db(ts), kind, f"{kiosk}/{source}" if source else kiosk,
                                        float("nan") if score is None else score,
-                                       float("nan") if margin is None else margin, int(local_id),
+                                       float("nan") if margin is None else margin,
+                                       # another kiosk's local id is no row here: no correction by it
+                                       int(local_id) if kiosk == own else None,
                                        number or "", name or "", dept or ""))
         return out
 
