@@ -491,7 +491,9 @@ class AppContext:
     def timekeeping(self) -> "TimekeepingService":
         from .services.timekeeping import TimekeepingService
 
-        return TimekeepingService(self.repo, self.settings.attendance)
+        if not self.site:
+            return TimekeepingService(self.repo, self.settings.attendance)
+        return TimekeepingService(self.repo, self.settings.attendance, site_punches=self.site_sync().site_punches)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

@@ -14,9 +14,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..shared.records import AttendanceEvent
+
+if TYPE_CHECKING:
+    from ..timekeeping.rules import Punch
 from ..storage.site_local import LocalReplica, Publisher
 from ..storage.site_pg.errors import SiteAdminRequiredError, SiteError, SiteUnreachableError
 from ..storage.site_pg.server import MasterChange, SiteServer
@@ -224,6 +227,18 @@ class SiteSync:
                                        int(local_id) if kiosk == own else None,
                                        number or "", name or "", dept or ""))
         return out
+
+
+    def site_punches(self, start: datetime, end: datetime) -> "list[Punch]":
+        """The whole site's punches for time-keeping reports (other kiosks' without an id)."""
+        from ..storage.convert import ts_from_db, ts_to_db
+        from ..timekeeping.rules import Punch
+
+        with self._connect(self.replica.dsn) as server:
+            rows = server.punch_report(ts_to_db(start), ts_to_db(end))
+        own = self.replica.kiosk
+        return [Punch(int(emp), ts_from_db(ts), int(local_id) if kiosk == own else None, bool(corrected), bool(voided))
+                for kiosk, local_id, emp, ts, corrected, voided in rows]
 
 
 def site_cooldown(events: list[AttendanceEvent], cooldown_s: float) -> list[AttendanceEvent]:

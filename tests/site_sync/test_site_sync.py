@@ -415,3 +415,31 @@ def test_a_database_with_people_of_its_own_cannot_join(site, tmp_path):
     ctx.close()
     with pytest.raises(StorageError, match="employee\\(s\\) of its own"):
         join(own, add_kiosk(site, "k"), "k")
+
+
+def test_time_keeping_reports_on_a_kiosk_count_the_whole_sites_punches(site, tmp_path, monkeypatch):
+    from datetime import date, datetime, timezone
+
+    from faceapp.cli import main
+
+    a, _ = joined_kiosk(tmp_path, site, "a")
+    b, _ = joined_kiosk(tmp_path, site, "b")
+    emp = enrol_synthetic(a, site, "E1")
+    monkeypatch.setenv(ADMIN_ENV, site)
+    for argv in (["settings", "set", "timezone", "UTC"],
+                 ["timetable", "add", "Day", "--start", "09:00", "--end", "17:00"],
+                 ["shift", "add", "Week", "--days", "Day*5,off*2"],
+                 ["shift", "assign", "Week", "--employee", "E1", "--from", "2026-11-01"]):
+        assert main(["--db", str(a), *argv]) == 0
+    _sync(b)
+    day = date(2026, 11, 24)  # a Tuesday
+    book(a, emp.id, 1, start=datetime(2026, 11, 24, 8, 58, tzinfo=timezone.utc))  # in at entrance a
+    book(b, emp.id, 1, start=datetime(2026, 11, 24, 17, 3, tzinfo=timezone.utc))  # out at entrance b
+    _sync(a)
+    _sync(b)
+    ctx = context(a)
+    try:
+        [res] = [r for r in ctx.timekeeping().period(day, day).results if r.employee_id == emp.id]
+    finally:
+        ctx.close()
+    assert (res.check_in.strftime("%H:%M"), res.check_out.strftime("%H:%M")) == ("08:58", "17:03")

@@ -170,6 +170,18 @@ def _initial() -> tuple[str, ...]:
                    a.received_at, e.number, e.name, e.department
             FROM faceapp.attendance a LEFT JOIN faceapp.employees e ON e.id = a.employee_id""",
     ]
+    steps += [
+        # Time-keeping reports of the whole site: every kiosk's punches, with the corrections
+        # the kiosk that recorded them made (a correction names its own kiosk's attendance row).
+        """CREATE VIEW faceapp.punch_report AS
+            SELECT a.kiosk, a.local_id, a.employee_id, a.ts,
+                   EXISTS (SELECT 1 FROM faceapp.punch_corrections c
+                           WHERE c.kiosk = a.kiosk AND c.attendance_id = a.local_id) AS corrected,
+                   coalesce((SELECT c.action = 'void' FROM faceapp.punch_corrections c
+                             WHERE c.kiosk = a.kiosk AND c.attendance_id = a.local_id AND c.action <> 'add'
+                             ORDER BY c.local_id DESC LIMIT 1), false) AS voided
+            FROM faceapp.attendance a WHERE a.employee_id IS NOT NULL""",
+    ]
     return tuple(steps)
 
 

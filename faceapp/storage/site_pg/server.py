@@ -180,7 +180,7 @@ class SiteServer:
                 cols = ["kiosk", "local_id", *self.columns(t.name)]
                 cur.execute(sql.SQL("GRANT SELECT, INSERT ({}) ON faceapp.{} TO {}").format(
                     sql.SQL(", ").join(map(sql.Identifier, cols)), sql.Identifier(t.name), ident))
-            for obj in ("tombstones", "meta", "attendance_report"):
+            for obj in ("tombstones", "meta", "attendance_report", "punch_report"):
                 cur.execute(sql.SQL("GRANT SELECT ON faceapp.{} TO {}").format(sql.Identifier(obj), ident))
             cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION faceapp.kiosk_seen(DOUBLE PRECISION), "
                                 "faceapp.current_kiosk() TO {}").format(ident))
@@ -341,6 +341,13 @@ class SiteServer:
             q, args = q + " AND ts < %s", args + [end]
         with self._tx("reading the site's attendance") as cur:
             return cur.execute(q + " ORDER BY ts, kiosk, local_id", args).fetchall()
+
+    def punch_report(self, start: str, end: str) -> list[tuple]:
+        """The whole site's punches start <= ts < end: (kiosk, local_id, employee_id, ts,
+        corrected, voided), in time order."""
+        with self._tx("reading the site's punches") as cur:
+            return cur.execute("SELECT kiosk, local_id, employee_id, ts, corrected, voided FROM faceapp.punch_report "
+                               "WHERE ts >= %s AND ts < %s ORDER BY ts, kiosk, local_id", (start, end)).fetchall()
 
     def event_counts(self) -> dict[str, int]:
         """Rows per event table this login can see (all for an admin)."""
