@@ -158,6 +158,7 @@ class LocalReplica:
         with self._write("applying master data from the site server") as c:
             if int(_get(c, "last_rev", "0")) != expected_rev:  # another sync applied meanwhile
                 return 0
+            c.execute("PRAGMA defer_foreign_keys = ON")  # the batch is checked whole, at COMMIT
             for tbl, pk in batch.tombstones:
                 t = table(tbl)
                 c.execute(f"DELETE FROM {t.name} WHERE " + " AND ".join(f"{k} = ?" for k in t.pk),

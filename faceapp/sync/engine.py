@@ -130,12 +130,15 @@ class SiteSync:
                 log.warning("the site server lacks %d event(s) it had acknowledged (restored from a backup?): "
                             "queued again", requeued)
             resynced = 0
-            if server.max_rev() < r.last_rev:
+            generation = server.generation()
+            restored = r.get("generation") not in (None, generation)
+            if restored or server.max_rev() < r.last_rev:
                 resynced = r.forget_missing(server.all_keys())
                 log.warning("the site server's master data is older than this kiosk's (restored from a backup?): "
                             "pulling it whole again (%d local row(s) it no longer has dropped)", resynced)
             since = r.last_rev
             pulled = r.apply_pull(server.pull(since), since)
+            r.set(generation=generation)
             pushed = 0
             while True:
                 up_to, rows = r.outbox_batch(push_batch, server.columns)

@@ -224,6 +224,13 @@ class SiteServer:
         with self._tx("reporting this kiosk alive") as cur:
             cur.execute("SELECT faceapp.kiosk_seen(%s)", (float(skew_s),))
 
+    def generation(self) -> str:
+        """What changes when the site database is restored from a dump (recreated database or
+        tables get new object ids), while revisions may have been reused since."""
+        with self._tx("reading the site's generation") as cur:
+            return str(cur.execute("SELECT d.oid::text || ':' || 'faceapp.employees'::regclass::oid::text "
+                                   "FROM pg_database d WHERE d.datname = current_database()").fetchone()[0])
+
     def max_rev(self) -> int:
         with self._tx("reading the site revision") as cur:
             return self._max_rev(cur)
