@@ -115,14 +115,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
             warn = "  WARNING: more than a minute off, set the clock" if abs(st.skew_s) > 60 else ""
             print(f"clock offset from the server: {st.skew_s:+.1f} s{warn}")
         return 0 if reachable else EXIT_CHECK
-    while True:
+    offline = False
+    while True:  # a service: one line when something moved or the server went away / came back
         try:
             r = sync.sync_once()
-            print(f"pulled {r.pulled} row(s), pushed {r.pushed} event(s)"
-                  + (f", re-queued {r.requeued} the server had lost" if r.requeued else "")
-                  + f"; {sync.status().queued} queued")
+            if args.once or offline or r.pulled or r.pushed or r.requeued:
+                print(f"pulled {r.pulled} row(s), pushed {r.pushed} event(s)"
+                      + (f", re-queued {r.requeued} the server had lost" if r.requeued else "")
+                      + f"; {sync.status().queued} queued")
+            offline = False
         except SiteError as exc:
-            print(f"error: {exc}; {sync.status().queued} event(s) stay queued", file=sys.stderr)
+            if args.once or not offline:
+                print(f"error: {exc}; {sync.status().queued} event(s) stay queued", file=sys.stderr)
+            offline = True
             if args.once:
                 return EXIT_CHECK
         if args.once:
