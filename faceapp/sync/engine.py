@@ -95,6 +95,7 @@ class SiteSync:
         self._connect = connect
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
         self._stop = threading.Event()
         self.wake = threading.Event()
 
@@ -180,7 +181,8 @@ class SiteSync:
     # -- in the background ---------------------------------------------------------------------
 
     def start(self, interval_s: float = 5.0) -> None:
-        """Sync every interval_s on a thread of its own (and at once when woken)."""
+        """Sync every interval_s on a thread of its own, and at once when woken: by the
+        server's notification of a master-data change, or by the caller."""
         if self._thread is not None:
             return
         self._stop.clear()
@@ -198,6 +200,22 @@ class SiteSync:
 
         self._thread = threading.Thread(target=loop, name="site-sync", daemon=True)
         self._thread.start()
+        self._listener = threading.Thread(target=self._listen, args=(interval_s,), name="site-listen", daemon=True)
+        self._listener.start()
+
+    def _listen(self, retry_s: float) -> None:
+        """The server's notification channel: a master-data commit anywhere wakes the sync at
+        once (an erasure reaches this kiosk within a second). Reconnects after retry_s."""
+        dsn = self.replica.dsn
+        while not self._stop.is_set():
+            try:
+                with self._connect(dsn) as server:
+                    while not self._stop.is_set():
+                        if server.wait_for_master_change(1.0):
+                            self.wake.set()
+            except SiteError as exc:
+                log.debug("site notifications: %s", exc)
+            self._stop.wait(retry_s)
 
     def stop(self) -> None:
         self._stop.set()
@@ -205,6 +223,9 @@ class SiteSync:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+            self._listener = None
 
     # -- central reports -----------------------------------------------------------------------
 

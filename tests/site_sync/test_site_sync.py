@@ -445,3 +445,22 @@ def test_time_keeping_reports_on_a_kiosk_count_the_whole_sites_punches(site, tmp
     finally:
         ctx.close()
     assert (res.check_in.strftime("%H:%M"), res.check_out.strftime("%H:%M")) == ("08:58", "17:03")
+
+
+def test_a_master_change_wakes_the_background_sync_at_once(site, tmp_path):
+    import time
+
+    from faceapp.sync import SiteSync
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    s = SiteSync(k)
+    s.start(interval_s=60)  # the next round only in a minute: the server's notification must wake it
+    try:
+        time.sleep(1.5)  # the first round is done and the listener waits
+        seed_people(site, 1, 1)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and s.status().last_rev == 0:
+            time.sleep(0.1)
+        assert s.status().last_rev > 0
+    finally:
+        s.close()

@@ -20,6 +20,7 @@ from .tables import EVENT_TABLES, MASTER_TABLES
 log = logging.getLogger(__name__)
 
 MASTER_LOCK = 712_300  # pg_advisory_xact_lock key held by every master-data writer
+MASTER_CHANNEL = "faceapp_master"  # NOTIFY on every master-data commit: kiosks pull at once
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def _initial() -> tuple[str, ...]:
             BEGIN
                 PERFORM pg_advisory_xact_lock({MASTER_LOCK});
                 NEW.rev := nextval('faceapp.rev_seq');
+                PERFORM pg_notify('faceapp_master', '');  -- wakes the kiosks (once per transaction)
                 RETURN NEW;
             END $$""",
         f"""CREATE FUNCTION faceapp.tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -112,6 +114,7 @@ def _initial() -> tuple[str, ...]:
                     key := key || jsonb_build_object(col, old_row -> col);
                 END LOOP;
                 INSERT INTO faceapp.tombstones (rev, tbl, pk) VALUES (nextval('faceapp.rev_seq'), TG_TABLE_NAME, key);
+                PERFORM pg_notify('faceapp_master', '');
                 RETURN OLD;
             END $$""",
         # The kiosk this session's login belongs to (NULL for an admin): row-level security.

@@ -20,7 +20,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..errors import DuplicateEmployeeError
 from .errors import SiteError, SiteRefusedError, SiteStaleError, SiteUnreachableError
-from .schema import MASTER_LOCK, PG_MIGRATIONS, PgMigration
+from .schema import MASTER_CHANNEL, MASTER_LOCK, PG_MIGRATIONS, PgMigration
 from .tables import EVENT_TABLES, MASTER_TABLES, SyncedTable, table
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,19 @@ class SiteServer:
                 "SELECT name, last_seen, clock_skew_s FROM faceapp.kiosks ORDER BY name")]
 
     # -- what every kiosk does --------------------------------------------------------------
+
+    def wait_for_master_change(self, timeout_s: float) -> bool:
+        """LISTEN for master-data commits; True when one came within timeout_s. The
+        connection is in autocommit mode from the first call (a listener holds no transaction)."""
+        try:
+            if not self.conn.autocommit:
+                self.conn.autocommit = True
+                self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(MASTER_CHANNEL)))
+            for _ in self.conn.notifies(timeout=timeout_s, stop_after=1):
+                return True
+            return False
+        except psycopg.Error as exc:
+            raise _translate(exc, "waiting for changes", self.dsn) from None
 
     def site_id(self) -> str:
         with self._tx("reading the site id") as cur:
