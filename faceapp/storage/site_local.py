@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .access_repo import AccessRepositoryMixin
 from .db import open_db
 from .errors import StorageError, translate
-from .site_pg.server import MasterChange, PullBatch
+from .site_pg.records import MasterChange, PullBatch
 from .site_pg.tables import EVENT_TABLES, MASTER_TABLES, SyncedTable, table
 
 log = logging.getLogger(__name__)

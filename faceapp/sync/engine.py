@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ..timekeeping.rules import Punch
 from ..storage.site_local import LocalReplica, Publisher
 from ..storage.site_pg.errors import SiteAdminRequiredError, SiteError, SiteUnreachableError
-from ..storage.site_pg.server import MasterChange, SiteServer
+from ..storage.site_pg.records import MasterChange
+from ..storage.site_pg.server import SiteServer
 from .scope import site_setting_keys
 
 log = logging.getLogger(__name__)

@@ -75,7 +75,8 @@ def server_events(admin_dsn: str, table: str = "attendance") -> list[tuple]:
 def seed_people(admin_dsn: str, people: int, templates_each: int, dim: int = 512, first_id: int = 1000) -> int:
     """People and templates written straight on the server by an admin tool (faster than
     enrolling each through a kiosk): returns the site revision after it."""
-    from faceapp.storage.site_pg.server import MasterChange, SiteServer
+    from faceapp.storage.site_pg.records import MasterChange
+    from faceapp.storage.site_pg.server import SiteServer
 
     rng = np.random.default_rng(first_id)
     now = datetime.now(timezone.utc).isoformat()

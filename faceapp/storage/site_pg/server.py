@@ -10,7 +10,6 @@ import logging
 import re
 import secrets
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Sequence
 
@@ -20,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..errors import DuplicateEmployeeError
 from .errors import SiteError, SiteRefusedError, SiteStaleError, SiteUnreachableError
+from .records import MasterChange, PullBatch
 from .schema import MASTER_CHANNEL, MASTER_LOCK, PG_MIGRATIONS, PgMigration
 from .tables import EVENT_TABLES, MASTER_TABLES, SyncedTable, table
 
@@ -28,28 +28,6 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5
 KIOSK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SERVER_ONLY = {"rev", "kiosk", "local_id", "received_at"}
-
-
-@dataclass
-class PullBatch:
-    """Master rows changed after a revision, tombstones, and the revision they reach."""
-
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    tombstones: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    rev: int = 0
-
-    @property
-    def count(self) -> int:
-        return sum(len(r) for r in self.rows.values()) + len(self.tombstones)
-
-
-@dataclass(frozen=True)
-class MasterChange:
-    """One master row as the kiosk's committed-to-be state: values (upsert) or None (delete)."""
-
-    table: str
-    pk: dict[str, Any]
-    values: dict[str, Any] | None
 
 
 def redacted_dsn(dsn: str) -> str:
