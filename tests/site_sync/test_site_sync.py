@@ -464,3 +464,22 @@ def test_a_master_change_wakes_the_background_sync_at_once(site, tmp_path):
         assert s.status().last_rev > 0
     finally:
         s.close()
+
+
+def test_every_kiosk_calibrates_the_same_threshold_from_the_sites_whole_gallery(site, tmp_path):
+    a, _ = joined_kiosk(tmp_path, site, "a")
+    b, _ = joined_kiosk(tmp_path, site, "b")
+    for i in range(3):
+        enrol_synthetic(a, site, f"A{i}", seed=i)  # enrolled at entrance a
+    seed_people(site, 40, 2, dim=128)  # and by the admin
+    _sync(a)
+    _sync(b)
+    points = []
+    for db in (a, b):
+        ctx = context(db)
+        try:
+            assert len(ctx.repo.load_templates("test-model")[0]) == 86
+            points.append(ctx.operating_point("test-model"))
+        finally:
+            ctx.close()
+    assert points[0] == points[1]
