@@ -579,8 +579,8 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
             _guard_master_writes(repo)
         settings, problems = _stored_settings(repo, repair_settings)
         # never purge by default retention periods that replaced damaged ones; a site kiosk's
-        # people are the server's (retention there, with an admin login)
-        if not problems and not read_only and not site:
+        # people are the server's: retention runs where the admin login is (it publishes there)
+        if not problems and not read_only and (not site or _site_admin()):
             _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
@@ -621,10 +621,21 @@ def _purge_if_free(repo: "Repository", settings: Settings, purge: Callable) -> N
     the next start (it runs daily), rather than stopping the app from starting."""
     from .storage.errors import DatabaseLockedError
 
+    from .storage.site_pg.errors import SiteError
+
     try:
         purge(repo, settings.retention)
     except DatabaseLockedError as exc:
         log.warning("retention skipped this time: %s", exc)
+    except SiteError as exc:  # a site kiosk with the admin login, the server away: next start
+        log.warning("retention skipped this time (the site server is needed): %s", exc)
+
+
+def _site_admin() -> bool:
+    """Whether this process has the site's admin login (it may change master data)."""
+    from .sync.engine import ADMIN_DSN_ENV
+
+    return bool(os.environ.get(ADMIN_DSN_ENV))
 
 
 def _stored_settings(repo: "Repository", repair: bool) -> tuple[Settings, list[str]]:

@@ -483,3 +483,30 @@ def test_every_kiosk_calibrates_the_same_threshold_from_the_sites_whole_gallery(
         finally:
             ctx.close()
     assert points[0] == points[1]
+
+
+def test_retention_on_a_site_runs_where_the_admin_login_is(pg, site, tmp_path, monkeypatch):
+    import psycopg
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    emp = enrol_synthetic(k, site, "E1")
+    with psycopg.connect(site) as conn:  # deactivated long ago (retention_inactive_days: 90)
+        conn.execute("UPDATE faceapp.employees SET active = 0, deactivated_at = '2020-01-01T00:00:00.000000+00:00'")
+    _sync(k)
+    context(k).close()  # a kiosk without the admin login starts, and leaves the site's data alone
+    with psycopg.connect(site) as conn:
+        assert conn.execute("SELECT count(*) FROM faceapp.templates").fetchone()[0] == 2
+    monkeypatch.setenv(ADMIN_ENV, site)
+    pg.stop()
+    try:
+        context(k).close()  # the server away: it still starts (retention waits for the next start)
+    finally:
+        pg.start()
+    context(k).close()
+    with psycopg.connect(site) as conn:
+        assert conn.execute("SELECT count(*) FROM faceapp.templates").fetchone()[0] == 0
+    ctx = context(k)
+    try:
+        assert ctx.repo.template_counts() == {} and ctx.repo.get_employee(emp.id) is not None
+    finally:
+        ctx.close()
