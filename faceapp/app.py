@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .services.timekeeping import TimekeepingService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
+    from .sync import SiteSync
     from .vision.engine import FaceEngine
     from .vision.models import Manifest, ModelNotice
 
@@ -174,6 +175,8 @@ class AppContext:
     _changes: "ChangeWatch | None" = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
     _backups: "BackupService | None" = field(default=None, repr=False)
+    site: dict[str, str] = field(default_factory=dict)  # the site this kiosk joined (empty: standalone)
+    _sync: "SiteSync | None" = field(default=None, repr=False)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -401,8 +404,20 @@ class AppContext:
                on_result: Callable | None = None) -> "AccessService":
         from .services.access import AccessService
 
-        return AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
-                             writes=self.pending_writes())
+        svc = AccessService(self.repo, self.settings, self.door(), source, liveness, on_result,
+                            writes=self.pending_writes())
+        if self.site:
+            svc.site_data_age = self.site_data_age
+        return svc
+
+    def site_data_age(self) -> float | None:
+        """Seconds since this kiosk last pulled the site's data (None: never, or not a kiosk)."""
+        from datetime import datetime, timezone
+
+        last = self.repo.site_state().get("last_pull_at")
+        if not last:
+            return None
+        return (datetime.now(timezone.utc) - datetime.fromisoformat(last)).total_seconds()
 
     def access_admin(self) -> "AccessAdminService":
         """Access groups, members, the access log and the admin's door commands (the window)."""
@@ -422,9 +437,41 @@ class AppContext:
         return EmployeeService(self.repo)
 
     def reports(self) -> "ReportService":
+        """Attendance reports: a joined kiosk's come from the site server, the whole site's,
+        with the site-wide cooldown applied (the server's data decides the day's summary)."""
         from .services.reports import ReportService
 
-        return ReportService(self.repo)
+        if not self.site:
+            return ReportService(self.repo)
+        from .sync.engine import site_cooldown
+
+        sync = self.site_sync()
+        cooldown = self.settings.attendance.cooldown_s
+
+        def site_events(start, end, ids):  # noqa: ANN001, ANN202
+            return site_cooldown(sync.site_events(start, end, ids), cooldown)
+
+        return ReportService(self.repo, site_events=site_events)
+
+    def start_site_sync(self, interval_s: float = 5.0) -> bool:
+        """A joined kiosk syncs in the background (every interval_s, and at once when the
+        window wakes it); False when this database is not a site kiosk."""
+        if not self.site:
+            return False
+        self.site_sync().start(interval_s)
+        return True
+
+    def site_sync(self) -> "SiteSync":
+        """The sync with the site server of a joined kiosk (its own database connection)."""
+        if not self.site:
+            from .storage.site_pg.errors import SiteError
+
+            raise SiteError(f"{self.db_path} has not joined a site: run `faceapp site join --dsn DSN --kiosk NAME`")
+        if self._sync is None:
+            from .sync import SiteSync
+
+            self._sync = SiteSync(self.db_path, SETTINGS_KEY)
+        return self._sync
 
     def templates(self) -> "TemplateService":
         from .services.templates import TemplateService
@@ -475,7 +522,9 @@ class AppContext:
     def timekeeping(self) -> "TimekeepingService":
         from .services.timekeeping import TimekeepingService
 
-        return TimekeepingService(self.repo, self.settings.attendance)
+        if not self.site:
+            return TimekeepingService(self.repo, self.settings.attendance)
+        return TimekeepingService(self.repo, self.settings.attendance, site_punches=self.site_sync().site_punches)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService
@@ -520,6 +569,8 @@ class AppContext:
         self._closed = True
         if self._changes is not None:
             self._changes.stop()
+        if self._sync is not None:
+            self._sync.close()
         if self._door is not None:
             self._door.close()
         self.repo.close()
@@ -555,8 +606,13 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     repo = Repository(open_db_read_only(path) if read_only else open_db(path))
     try:
         known.remember(path, employees=len(repo.list_employees()))
+        site = repo.site_state()
+        if site and not read_only:
+            _guard_master_writes(repo)
         settings, problems = _stored_settings(repo, repair_settings)
-        if not problems and not read_only:  # never purge by default retention periods that replaced damaged ones
+        # never purge by default retention periods that replaced damaged ones; a site kiosk's
+        # people are the server's: retention runs where the admin login is (it publishes there)
+        if not problems and not read_only and (not site or _site_admin()):
             _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
     except BaseException:
         repo.close()
@@ -565,7 +621,19 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
                      watch=DatabaseWatch.of(repo))
     ctx.settings_problems = problems
     ctx.read_only = read_only
+    ctx.site = site
     return ctx
+
+
+def _guard_master_writes(repo: "Repository") -> None:
+    """A joined kiosk's master-data writes go to the site server before they commit here
+    (storage.site_local.gate): enrolment, editing and erasure need the server."""
+    from .storage.site_local import gate
+    from .sync import admin_publisher, site_setting_keys
+
+    keys = site_setting_keys()
+    defaults = {k: v for k, v in Settings().to_dict().items() if k in keys}
+    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, keys, defaults)
 
 
 def _parse_stored(raw: Any) -> Settings | None:
@@ -585,10 +653,21 @@ def _purge_if_free(repo: "Repository", settings: Settings, purge: Callable) -> N
     the next start (it runs daily), rather than stopping the app from starting."""
     from .storage.errors import DatabaseLockedError
 
+    from .storage.site_pg.errors import SiteError
+
     try:
         purge(repo, settings.retention)
     except DatabaseLockedError as exc:
         log.warning("retention skipped this time: %s", exc)
+    except SiteError as exc:  # a site kiosk with the admin login, the server away: next start
+        log.warning("retention skipped this time (the site server is needed): %s", exc)
+
+
+def _site_admin() -> bool:
+    """Whether this process has the site's admin login (it may change master data)."""
+    from .sync.engine import ADMIN_DSN_ENV
+
+    return bool(os.environ.get(ADMIN_DSN_ENV))
 
 
 def _stored_settings(repo: "Repository", repair: bool) -> tuple[Settings, list[str]]:

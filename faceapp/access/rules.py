@@ -35,7 +35,9 @@ NO_GROUP = "no access group"
 OUTSIDE_SCHEDULE = "outside schedule"
 SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
 HOLIDAY_CLOSED = "closed for holiday"  # inside the schedule, but the group is closed on holidays
-REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, HOLIDAY_CLOSED, SYSTEM_ERROR)
+STALE_DATA = "site data out of date"  # a site kiosk offline past door_stale_site_hours
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, HOLIDAY_CLOSED, SYSTEM_ERROR,
+           STALE_DATA)
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

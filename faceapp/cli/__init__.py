@@ -35,7 +35,8 @@ EXIT_PIPE = 141  # stdout was a pipe closed early (128 + SIGPIPE, as a shell rep
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import access, attendance, backup, bench, doctor, evaluate, reports, settings, templates, timekeeping, vision
+    from . import (access, attendance, backup, bench, doctor, evaluate, reports, settings, site, templates,
+                   timekeeping, vision)
 
     p = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and door access.")
     p.add_argument("--version", action="version", version=f"faceapp {__version__}")
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings.register(sub)
     templates.register(sub)
     backup.register(sub)
+    site.register(sub)
     return p
 
 

@@ -90,10 +90,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         values = _shown(ctx.settings.to_dict()) | desktop_settings.values(ctx)
         infos = [*Settings.describe(), *desktop_settings.INFOS]
         in_use = _distances_in_use(ctx)
+        scope = _scopes(ctx, infos)
+        if scope and not args.json:
+            print(f"# kiosk {ctx.site.get('kiosk')} of a site: [site] settings are the whole site's (changed on the "
+                  "server, with an admin login), [kiosk] settings this PC's own")
         if args.json:
             print(json.dumps([{"key": i.key, "section": i.section, "value": values[i.key], "default": i.default,
                                "range": None if i.lo is None else [i.lo, i.hi], "choices": list(i.choices),
                                "secret": i.secret} | ({"in_use": in_use[i.key]} if i.key in in_use else {})
+                              | ({"scope": scope[i.key]} if scope else {})
                               for i in infos], indent=2))
         else:
             section = ""
@@ -103,12 +108,22 @@ def cmd_show(args: argparse.Namespace) -> int:
                     print(f"[{section}]")
                 rng = f"  ({i.lo}..{i.hi})" if i.lo is not None else f"  ({', '.join(i.choices)})" if i.choices else ""
                 used = f"  [default: {in_use[i.key][1]} uses {in_use[i.key][0]:g}]" if i.key in in_use else ""
-                print(f"{i.key} = {_text(values[i.key])}{rng}{used}")
+                where = f"  [{scope[i.key]}]" if scope else ""
+                print(f"{i.key} = {_text(values[i.key])}{rng}{used}{where}")
         for problem in ctx.settings_problems:
             print(f"error: stored setting damaged, using the default: {problem}", file=sys.stderr)
         return EXIT_CHECK if ctx.settings_problems else 0
     finally:
         ctx.close()
+
+
+def _scopes(ctx: "AppContext", infos: list[OptionInfo]) -> dict[str, str]:
+    """On a joined kiosk: "site" or "kiosk" per setting (empty when standalone)."""
+    if not ctx.site:
+        return {}
+    from ..sync.scope import setting_scope
+
+    return {i.key: "kiosk" if i.key in desktop_settings.KEYS else setting_scope(i.key) for i in infos}
 
 
 def cmd_set(args: argparse.Namespace) -> int:

@@ -26,6 +26,13 @@ class DoorSettings(SettingsSection):
     )
     pulse_s: float = option(3.0, 0.5, 30.0, "How long the door stays unlocked after someone is let in.",
                             label="Door stays unlocked for (seconds)")
+    stale_site_hours: int = option(
+        0, 0, 720,
+        "On a kiosk of a site (several kiosks, one server): after this many hours without reaching the "
+        "site server the door no longer opens, since someone erased or deactivated at another PC would "
+        "still be let in here. 0: keep opening, and log how old the data is.",
+        label="Refuse the door when the site data is older than (hours)", advanced=True,
+    )
     serial_port: str = option("", None, None, "Port of the USB relay board, for example COM3 on Windows or "
                                               "/dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of "
                                               "address are refused.", label="USB relay port",

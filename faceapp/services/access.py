@@ -12,7 +12,7 @@ import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from ..access.rules import SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
+from ..access.rules import STALE_DATA, SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
 from ..hardware.door import DoorConfigError, DoorController, DoorError, RelayBackend
 from ..hardware.relays import HttpRelay, HttpRelayConfig, SerialRelay, SerialRelayConfig, SimulatedRelay
 from ..hardware.settings import DoorSettings
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Liveness verdict of a decision: True live, False spoof, None not checked.
 LivenessCheck = Callable[[Decision], "bool | None"]
+
+
+STALE_NOTE_S = 300.0  # site data older than this is noted in the log on every grant
 
 
 class AccessService:
@@ -46,6 +49,8 @@ class AccessService:
         self.on_result = on_result  # e.g. the UI banner ("Access denied: outside schedule")
         self.rules = AccessRules.from_timezone(settings.attendance.timezone)
         self.last: AccessAttempt | None = None
+        # A site kiosk: seconds since its data was last pulled from the site server (None: never)
+        self.site_data_age: Callable[[], float | None] | None = None
 
     def on_decision(self, decision: Decision, announcement: Announcement) -> AccessDecision:
         """The RecognitionService hook: evaluate, pulse on grant, log the attempt."""
@@ -63,6 +68,8 @@ class AccessService:
         except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
             log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
             result = AccessDecision(False, SYSTEM_ERROR)
+        if result.granted and self.site_data_age is not None:
+            result = self._stale_check(result, decision.employee_id)
         outcome = self._open() if result.granted else None
         relay = "" if not result.granted else "no door" if outcome is None else outcome.text
         attempt = AccessAttempt(ts, employee.id if employee is not None else None, result.granted, result.reason,
@@ -94,6 +101,20 @@ class AccessService:
             return set()
         day = self.rules.wall_date(ts)
         return set(self.repo.holidays(day - timedelta(days=1), day))
+    def _stale_check(self, result: AccessDecision, employee_id: int | None) -> AccessDecision:
+        """A kiosk that has not reached the site server decides from its last synced data:
+        granted and logged, or denied past the configured limit (door_stale_site_hours)."""
+        age = self.site_data_age() if self.site_data_age else None
+        if age is None or age < STALE_NOTE_S:
+            return result
+        limit_h = self.settings.door.stale_site_hours
+        if limit_h and age > limit_h * 3600:
+            log.warning("door denied to employee %s: the site data is %.1f h old (limit %d h)", employee_id,
+                        age / 3600, limit_h)
+            return AccessDecision(False, STALE_DATA)
+        log.warning("door granted to employee %s from site data %.0f min old (the site server is unreachable)",
+                    employee_id, age / 60)
+        return result
 
     def _liveness(self, decision: Decision) -> bool | None:
         try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..attendance.csv_export import write_events_csv, write_summary_csv
 from ..attendance.rules import AttendanceRules
@@ -39,8 +39,13 @@ class ReportService:
     log page's field): a part of the employee's current department, ignoring case
     (shared.text.department_matches); they are kept as two names for the callers."""
 
-    def __init__(self, repo: "Repository") -> None:
+    def __init__(self, repo: "Repository",
+                 site_events: "Callable[[datetime | None, datetime | None, list[int] | None], list[AttendanceEvent]]"
+                 " | None" = None) -> None:
         self.repo = repo
+        # A joined kiosk reads the whole site's attendance from the server (faceapp.sync),
+        # the site's cooldown applied: two kiosks seeing someone at once give one booking.
+        self.site_events = site_events
 
     def query_events(self, rules: AttendanceRules, first_day: date | None, last_day: date | None,
                      employee_ids: list[int] | None = None, department: str | None = None,
@@ -51,7 +56,10 @@ class ReportService:
         start = _bounds(first_day, rules)[0] if first_day else None
         end = _bounds(last_day, rules)[1] if last_day else None
         wanted = department_contains or department
-        events = self.repo.events(start, end, employee_ids=employee_ids)
+        if self.site_events is not None:
+            events = self.site_events(start, end, employee_ids)
+        else:
+            events = self.repo.events(start, end, employee_ids=employee_ids)
         if not wanted:
             return events
         return [e for e in events if e.employee_id is not None and department_matches(e.department, wanted)]

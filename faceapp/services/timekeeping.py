@@ -62,8 +62,12 @@ def check_period(first: date, last: date) -> None:
 
 
 class TimekeepingService:
-    def __init__(self, repo: "Repository", attendance: AttendanceSettings) -> None:
+    def __init__(self, repo: "Repository", attendance: AttendanceSettings,
+                 site_punches: "Callable[[datetime, datetime], list[Punch]] | None" = None) -> None:
         self.repo = repo
+        # A site kiosk's reports: the whole site's punches from the server (faceapp.sync);
+        # the kiosk banner's "late 12 min" stays on local data (it must work offline)
+        self.site_punches = site_punches
         self.tz = resolve_timezone(attendance.timezone or None)
         self.day_change_hour = attendance.day_start_hour
 
@@ -191,15 +195,17 @@ class TimekeepingService:
         """Daily results for first..last of the chosen people (everyone by default)."""
         check_period(first, last)
         people = self.people(employee_numbers, department)
-        return self.results_for(people, first, last)
+        return self.results_for(people, first, last, site=True)
 
-    def results_for(self, people: Sequence[Employee], first: date, last: date) -> Period:
+    def results_for(self, people: Sequence[Employee], first: date, last: date, site: bool = False) -> Period:
+        """site=True: from the site's punches on a site kiosk (the reports)."""
         check_period(first, last)
         # Windows reach up to a day around a shift, and the day before `first` is computed too.
         start = day_bounds(first - timedelta(days=2), self.tz, self.day_change_hour)[0]
         end = day_bounds(last + timedelta(days=2), self.tz, self.day_change_hour)[1]
         wanted = {e.id for e in people}
-        punches = [p for p in self.repo.punches(start, end) if p.employee_id in wanted]
+        source = self.site_punches if site and self.site_punches is not None else self.repo.punches
+        punches = [p for p in source(start, end) if p.employee_id in wanted]
         schedules = Schedules(self.repo.timetables(), self.repo.shifts(), self.repo.assignments(),
                               self.repo.holidays(first - timedelta(days=1), last),
                               [lv for lv in self.repo.leave(first - timedelta(days=1), last) if lv.employee_id in wanted])

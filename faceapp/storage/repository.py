@@ -95,10 +95,20 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
         # Test hook: called inside the enrol transaction right after the employee row is
         # written (tests kill the process there to prove enrolment is all-or-nothing).
         self._after_employee_insert: Callable[[int], None] | None = None
+        # A joined site kiosk's gate (storage.site_local.gate): runs inside every write
+        # transaction just before COMMIT; raising rolls the whole transaction back.
+        self.before_commit: Callable[[sqlite3.Connection], None] | None = None
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def site_state(self) -> dict[str, str]:
+        """The site this database is a kiosk of (storage.site_local; empty: not joined)."""
+        from .site_local import joined_state
+
+        with self._read("reading the site state") as c:
+            return joined_state(c)
 
     def journal_mode(self) -> str:
         with self._read("reading the journal mode") as c:
@@ -177,6 +187,8 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
                 raise translate(exc, self.path, doing, self.busy_timeout_ms) from exc
             try:
                 yield self._conn
+                if self.before_commit is not None:
+                    self.before_commit(self._conn)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()

@@ -22,6 +22,7 @@ DENIED_WORDS: dict[str, str] = {
     access.OUTSIDE_SCHEDULE: QT_TRANSLATE_NOOP("Kiosk", "No access at this time"),
     access.NO_GROUP: QT_TRANSLATE_NOOP("Kiosk", "No access at this time"),
     access.HOLIDAY_CLOSED: QT_TRANSLATE_NOOP("Kiosk", "No access at this time"),
+    access.STALE_DATA: QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception"),
     access.LIVENESS_FAILED: QT_TRANSLATE_NOOP("Kiosk", "Please turn your head slightly"),
     access.UNKNOWN: QT_TRANSLATE_NOOP("Kiosk", "Not recognised - please see reception"),
     access.INACTIVE: QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception"),

@@ -41,6 +41,7 @@ from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 KIOSK_WATCH_MS = 500  # how often the kiosk checks it is still on screen
+SITE_STATUS_MS = 2000  # how often the status bar reads the site sync's state
 
 
 class MainWindow(QMainWindow):
@@ -117,6 +118,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.backup_status)
         self.writes_changed.connect(self._on_writes)
         ctx.pending_writes().add_listener(self.writes_changed.emit)
+        # A site kiosk: "Site: online, 0 queued" / "Site: offline since 09:12, 14 queued"
+        self.site_label = QLabel(self)
+        self.site_label.hide()
+        self.statusBar().addPermanentWidget(self.site_label)
+        if ctx.start_site_sync():
+            self._site_timer = QTimer(self, interval=SITE_STATUS_MS, timeout=self._show_site)
+            self._site_timer.start()
+            self._show_site()
         self._menus()
 
         self.live.frame.connect(self._on_frame)
@@ -558,6 +567,23 @@ class MainWindow(QMainWindow):
         self.showFullScreen()
         self.raise_()
         self.activateWindow()  # a window manager showing the desktop gives the window back on activation
+
+    def _show_site(self) -> None:
+        """The site sync's state, as the status bar says it (ctx.site_sync runs on its own thread)."""
+        try:
+            st = self.ctx.site_sync().status()
+        except Exception:  # noqa: BLE001 - the local database busy this second: next tick
+            return
+        if st.online is False:
+            since = st.offline_clock or "?"
+            text = self.tr("Site: offline since %1, %2 queued").replace("%1", since).replace("%2", str(st.queued))
+            self.site_label.setStyleSheet("color: #b3261e;")
+        else:
+            text = self.tr("Site: online, %1 queued").replace("%1", str(st.queued))
+            self.site_label.setStyleSheet("")
+        self.site_label.setText(text)
+        self.site_label.setToolTip(st.last_error or "")
+        self.site_label.show()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.kiosk:

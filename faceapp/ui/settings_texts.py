@@ -99,6 +99,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP("Settings", "Network relay (Shelly, Tasmota)"),
     QT_TRANSLATE_NOOP("Settings", "Door stays unlocked for (seconds)"),
     QT_TRANSLATE_NOOP("Settings", "How long the door stays unlocked after someone is let in."),
+    QT_TRANSLATE_NOOP("Settings", "Refuse the door when the site data is older than (hours)"),
+    QT_TRANSLATE_NOOP("Settings", "On a kiosk of a site (several kiosks, one server): after this many hours without reaching the site server the door no longer opens, since someone erased or deactivated at another PC would still be let in here. 0: keep opening, and log how old the data is."),
     QT_TRANSLATE_NOOP("Settings", "USB relay port"),
     QT_TRANSLATE_NOOP("Settings", "Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused."),
     QT_TRANSLATE_NOOP("Settings", "USB relay speed (baud)"),

@@ -1510,34 +1510,35 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>此时间无通行权限</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="25"/>
+        <location filename="../../faceapp/ui/feedback.py" line="26"/>
         <source>Please turn your head slightly</source>
         <translation>请稍微转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="26"/>
+        <location filename="../../faceapp/ui/feedback.py" line="27"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="27"/>
+        <location filename="../../faceapp/ui/feedback.py" line="25"/>
         <location filename="../../faceapp/ui/feedback.py" line="28"/>
-        <location filename="../../faceapp/ui/feedback.py" line="30"/>
+        <location filename="../../faceapp/ui/feedback.py" line="29"/>
+        <location filename="../../faceapp/ui/feedback.py" line="31"/>
         <source>No access - please see reception</source>
         <translation>无通行权限 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="56"/>
+        <location filename="../../faceapp/ui/feedback.py" line="57"/>
         <source>checked in %1</source>
         <translation>%1 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="58"/>
+        <location filename="../../faceapp/ui/feedback.py" line="59"/>
         <source>checked out %1</source>
         <translation>%1 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="69"/>
+        <location filename="../../faceapp/ui/feedback.py" line="70"/>
         <source>Door open - welcome, %1</source>
         <translation>门已打开 - 欢迎，%1</translation>
     </message>
@@ -1827,123 +1828,123 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="67"/>
+        <location filename="../../faceapp/ui/main_window.py" line="68"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="81"/>
+        <location filename="../../faceapp/ui/main_window.py" line="82"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="82"/>
+        <location filename="../../faceapp/ui/main_window.py" line="83"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="83"/>
+        <location filename="../../faceapp/ui/main_window.py" line="84"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="84"/>
+        <location filename="../../faceapp/ui/main_window.py" line="85"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="86"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="86"/>
+        <location filename="../../faceapp/ui/main_window.py" line="87"/>
         <source>Access groups</source>
         <translation>门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="87"/>
+        <location filename="../../faceapp/ui/main_window.py" line="88"/>
         <source>Access log</source>
         <translation>门禁记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="89"/>
+        <location filename="../../faceapp/ui/main_window.py" line="90"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="103"/>
+        <location filename="../../faceapp/ui/main_window.py" line="104"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="152"/>
+        <location filename="../../faceapp/ui/main_window.py" line="161"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="154"/>
+        <location filename="../../faceapp/ui/main_window.py" line="163"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="155"/>
+        <location filename="../../faceapp/ui/main_window.py" line="164"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="156"/>
+        <location filename="../../faceapp/ui/main_window.py" line="165"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="157"/>
+        <location filename="../../faceapp/ui/main_window.py" line="166"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="158"/>
+        <location filename="../../faceapp/ui/main_window.py" line="167"/>
         <source>&amp;Back up now</source>
         <translation>立即备份(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="163"/>
+        <location filename="../../faceapp/ui/main_window.py" line="172"/>
         <source>&amp;Door</source>
         <translation>门禁(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="164"/>
+        <location filename="../../faceapp/ui/main_window.py" line="173"/>
         <source>&amp;Open door now…</source>
         <translation>立即开门(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="166"/>
+        <location filename="../../faceapp/ui/main_window.py" line="175"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="167"/>
+        <location filename="../../faceapp/ui/main_window.py" line="176"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="190"/>
-        <location filename="../../faceapp/ui/main_window.py" line="191"/>
+        <location filename="../../faceapp/ui/main_window.py" line="199"/>
+        <location filename="../../faceapp/ui/main_window.py" line="200"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="196"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="208"/>
+        <location filename="../../faceapp/ui/main_window.py" line="217"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="209"/>
+        <location filename="../../faceapp/ui/main_window.py" line="218"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1954,107 +1955,107 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="222"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="237"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="238"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="239"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="240"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="232"/>
+        <location filename="../../faceapp/ui/main_window.py" line="241"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="233"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="256"/>
+        <location filename="../../faceapp/ui/main_window.py" line="265"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="263"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="263"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="263"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="265"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="288"/>
+        <location filename="../../faceapp/ui/main_window.py" line="297"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="290"/>
+        <location filename="../../faceapp/ui/main_window.py" line="299"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="294"/>
+        <location filename="../../faceapp/ui/main_window.py" line="303"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -2063,7 +2064,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="296"/>
+        <location filename="../../faceapp/ui/main_window.py" line="305"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -2072,14 +2073,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="299"/>
+        <location filename="../../faceapp/ui/main_window.py" line="308"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="301"/>
+        <location filename="../../faceapp/ui/main_window.py" line="310"/>
         <source>No camera found.
 %1
 
@@ -2090,12 +2091,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="304"/>
+        <location filename="../../faceapp/ui/main_window.py" line="313"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="315"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -2106,78 +2107,88 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="308"/>
+        <location filename="../../faceapp/ui/main_window.py" line="317"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="310"/>
+        <location filename="../../faceapp/ui/main_window.py" line="319"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="321"/>
+        <location filename="../../faceapp/ui/main_window.py" line="330"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="414"/>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="426"/>
-        <location filename="../../faceapp/ui/main_window.py" line="432"/>
+        <location filename="../../faceapp/ui/main_window.py" line="435"/>
+        <location filename="../../faceapp/ui/main_window.py" line="441"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="414"/>
-        <location filename="../../faceapp/ui/main_window.py" line="426"/>
+        <location filename="../../faceapp/ui/main_window.py" line="579"/>
+        <source>Site: offline since %1, %2 queued</source>
+        <translation>站点：自 %1 起离线，%2 条待上传</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="582"/>
+        <source>Site: online, %1 queued</source>
+        <translation>站点：在线，%1 条待上传</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="435"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="433"/>
+        <location filename="../../faceapp/ui/main_window.py" line="442"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="439"/>
+        <location filename="../../faceapp/ui/main_window.py" line="448"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="457"/>
+        <location filename="../../faceapp/ui/main_window.py" line="466"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="458"/>
+        <location filename="../../faceapp/ui/main_window.py" line="467"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="468"/>
+        <location filename="../../faceapp/ui/main_window.py" line="477"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="468"/>
+        <location filename="../../faceapp/ui/main_window.py" line="477"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="527"/>
+        <location filename="../../faceapp/ui/main_window.py" line="536"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="527"/>
+        <location filename="../../faceapp/ui/main_window.py" line="536"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -3575,231 +3586,241 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <source>Refuse the door when the site data is older than (hours)</source>
+        <translation>站点数据超过此时长（小时）时拒绝开门</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <source>On a kiosk of a site (several kiosks, one server): after this many hours without reaching the site server the door no longer opens, since someone erased or deactivated at another PC would still be let in here. 0: keep opening, and log how old the data is.</source>
+        <translation>用于站点中的终端（多台终端、一台服务器）：连续这么多小时无法连接站点服务器后，门不再打开，因为在其他电脑上被删除或停用的人员在此处仍会被放行。0：继续开门，并在日志中记录数据的时长。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>sum8</source>
         <translation>sum8（字节和）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>xor8</source>
         <translation>xor8（字节异或）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
         <source>Backups</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
         <source>Back up the database automatically</source>
         <translation>自动备份数据库</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
         <source>The window copies the database on a schedule while it runs, checks each copy and deletes the oldest ones.</source>
         <translation>程序运行时按计划复制数据库，检查每份副本，并删除最旧的副本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
         <source>Folder for the copies, best on another drive. Empty: a folder named backups next to the database.</source>
         <translation>存放副本的文件夹，最好在另一个磁盘上。留空：数据库旁名为 backups 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
         <source>Daily backup at</source>
         <translation>每日备份时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
         <source>Time of day (HH:MM) of the daily backup; a backup missed because the app was closed is taken when it next runs.</source>
         <translation>每日备份的时间（HH:MM）；因程序关闭而错过的备份会在下次运行时进行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
         <source>Or back up every (hours)</source>
         <translation>或每隔（小时）备份一次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
         <source>0: once a day at the time above. Otherwise a backup every this many hours.</source>
         <translation>0：每天在上面的时间备份一次。否则每隔这么多小时备份一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="148"/>
         <source>Copies to keep</source>
         <translation>保留的副本数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="149"/>
         <source>How many checked copies are kept; older ones are deleted after a new copy has been checked.</source>
         <translation>保留多少份已检查的副本；新副本检查通过后才删除较旧的副本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>GET</source>
         <translation>GET 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>POST</source>
         <translation>POST 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
         <source>PUT</source>
         <translation>PUT 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
