@@ -29,10 +29,11 @@ GRANTED = "granted"
 UNKNOWN = "unknown"
 INACTIVE = "inactive"
 LIVENESS_FAILED = "liveness failed"
+PRESENTATION_ATTACK = "photo or screen"  # the passive check refused the face (recognition/passive.py)
 NO_GROUP = "no access group"
 OUTSIDE_SCHEDULE = "outside schedule"
 SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
-REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR)
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, PRESENTATION_ATTACK, NO_GROUP, OUTSIDE_SCHEDULE, SYSTEM_ERROR)
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -175,14 +176,15 @@ class AccessRules:
         return cls(timezone or None)
 
     def evaluate(self, employee: Employee | None, groups: Sequence[AccessGroup], ts: datetime,
-                 liveness_ok: bool | None = None) -> AccessDecision:
+                 liveness_ok: bool | None = None, liveness_reason: str = LIVENESS_FAILED) -> AccessDecision:
         """Deny reasons in order: liveness failed (a photo of a known face is not that
-        person), unknown, inactive, no access group, outside schedule. liveness_ok=None
-        means not checked."""
+        person; liveness_reason says which check: LIVENESS_FAILED for the head turn,
+        PRESENTATION_ATTACK for the passive check), unknown, inactive, no access group,
+        outside schedule. liveness_ok=None means not checked."""
         if ts.tzinfo is None or ts.utcoffset() is None:
             raise ValueError(f"access time must be timezone-aware, got {ts!r}")
         if liveness_ok is False:
-            return AccessDecision(False, LIVENESS_FAILED)
+            return AccessDecision(False, liveness_reason if liveness_reason in REASONS else LIVENESS_FAILED)
         if employee is None:
             return AccessDecision(False, UNKNOWN)
         if not employee.active:

@@ -1263,62 +1263,67 @@ Run &apos;faceapp doctor&apos; for details.</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="221"/>
+        <location filename="../../faceapp/ui/main_window.py" line="200"/>
+        <source>Not let in - this looks like a photo or a screen; please see reception</source>
+        <translation>未放行 - 这看起来是照片或屏幕；请到前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="222"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="228"/>
+        <location filename="../../faceapp/ui/main_window.py" line="229"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="229"/>
+        <location filename="../../faceapp/ui/main_window.py" line="230"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="232"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="253"/>
+        <location filename="../../faceapp/ui/main_window.py" line="254"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="255"/>
+        <location filename="../../faceapp/ui/main_window.py" line="256"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="259"/>
+        <location filename="../../faceapp/ui/main_window.py" line="260"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -1327,7 +1332,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="261"/>
+        <location filename="../../faceapp/ui/main_window.py" line="262"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -1336,14 +1341,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="264"/>
+        <location filename="../../faceapp/ui/main_window.py" line="265"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="267"/>
         <source>No camera found.
 %1
 
@@ -1354,12 +1359,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="269"/>
+        <location filename="../../faceapp/ui/main_window.py" line="270"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="272"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -1370,78 +1375,78 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="276"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="286"/>
+        <location filename="../../faceapp/ui/main_window.py" line="287"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
+        <location filename="../../faceapp/ui/main_window.py" line="371"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
-        <location filename="../../faceapp/ui/main_window.py" line="388"/>
+        <location filename="../../faceapp/ui/main_window.py" line="383"/>
+        <location filename="../../faceapp/ui/main_window.py" line="389"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="370"/>
-        <location filename="../../faceapp/ui/main_window.py" line="382"/>
+        <location filename="../../faceapp/ui/main_window.py" line="371"/>
+        <location filename="../../faceapp/ui/main_window.py" line="383"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="389"/>
+        <location filename="../../faceapp/ui/main_window.py" line="390"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="395"/>
+        <location filename="../../faceapp/ui/main_window.py" line="396"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="412"/>
+        <location filename="../../faceapp/ui/main_window.py" line="413"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="413"/>
+        <location filename="../../faceapp/ui/main_window.py" line="414"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="424"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="424"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="481"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="480"/>
+        <location filename="../../faceapp/ui/main_window.py" line="481"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -1803,80 +1808,80 @@ Retrying automatically…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="110"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="116"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="148"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="182"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="189"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="198"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="224"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="247"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="225"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="233"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="241"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="270"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -2628,316 +2633,371 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
+        <source>Automatic check: pass at</source>
+        <translation>自动检测：通过分数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <source>Automatic check: a face scoring at least this (0 to 1) is taken as a live person without any question. Higher stops more photos and screens, but asks more people to turn their head.</source>
+        <translation>自动检测：得分不低于此值（0 到 1）的人脸直接视为真人，无需任何提示。值越高，拦住的照片和屏幕越多，但需要转头的人也越多。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <source>Automatic check: refuse below</source>
+        <translation>自动检测：低于此值拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <source>Automatic check: a face scoring below this is refused as a photo or screen; between this and the pass score the head turn is asked (when the door asks for it when unsure). Not above the pass score.</source>
+        <translation>自动检测：得分低于此值的人脸作为照片或屏幕被拒绝；介于此值和通过分数之间时要求转头（当此门设置为不确定时转头）。不能高于通过分数。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <source>Automatic check: frames averaged</source>
+        <translation>自动检测：平均的帧数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <source>Camera frames of a person the automatic check looks at and averages; more is steadier, and each frame costs a few milliseconds.</source>
+        <translation>自动检测对一个人查看并平均的摄像头帧数；越多越稳定，每帧需要几毫秒。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
         <source>Frames before the check can pass</source>
         <translation>检测可通过前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
         <source>Frames of a person the check must see before it can pass. Not more than the frames watched.</source>
         <translation>检测通过前需要看到此人的帧数。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
         <source>Frames in a row that must pass</source>
         <translation>需连续通过的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
         <source>Frames in a row that must pass before a person counts as real; 1 would let a single unsteady frame pass a photo. Not more than the frames watched.</source>
         <translation>需要连续通过多少帧，才认为是真人；设为 1 时，单个抖动的帧就可能让照片通过。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
         <source>Frames watched</source>
         <translation>观察的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
         <source>Recent frames the check looks at (about 2-4 s); a person who has not turned by then is refused.</source>
         <translation>检测查看的最近帧数（约 2-4 秒）；在此期间未转头的人会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
         <source>Attendance</source>
         <translation>考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
         <source>Ignore repeat visits for (seconds)</source>
         <translation>忽略重复打卡的时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
         <source>After someone is booked they are not booked again within this time, so standing in front of the camera books them once.</source>
         <translation>某人被记录后，在此时间内不会再次记录，所以站在摄像头前只会记录一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
         <source>How in and out are counted</source>
         <translation>签到和签退的计算方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
         <source>First in, last out: the day&apos;s first visit is &quot;in&quot;, every later one &quot;out&quot; (the last one counts). Alternate: visits alternate in and out through the day, so breaks are not counted as worked time.</source>
         <translation>首次签到、末次签退：当天第一次为“签到”，之后每次都是“签退”（以最后一次为准）。交替：当天的打卡在签到和签退之间交替，因此休息时间不计入工作时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
         <source>First in, last out</source>
         <translation>首次签到、末次签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
         <source>Alternate in and out</source>
         <translation>签到签退交替</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
         <source>Time zone of the site</source>
         <translation>站点时区</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
         <source>Decides which calendar day a visit belongs to, for example Europe/Berlin or Asia/Shanghai. Leave empty to use this PC&apos;s time zone.</source>
         <translation>决定打卡属于哪一天，例如 Europe/Berlin 或 Asia/Shanghai。留空则使用本电脑的时区。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
         <source>Attendance day starts at (hour)</source>
         <translation>考勤日开始时间（时）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
         <source>Hour at which a new attendance day begins. Raise it (for example to 6) when night shifts go past midnight, so a shift stays on one day.</source>
         <translation>新考勤日开始的小时。夜班跨过午夜时请调高（例如 6），使一个班次算在同一天。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
         <source>Say &quot;late N min&quot; when someone checks in late</source>
         <translation>迟到签到时显示“迟到 N 分钟”</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
         <source>The check-in greeting also says how late the person is by their shift, for example &quot;late 12 min&quot; (grace minutes count as on time). Off: the greeting never mentions it.</source>
         <translation>签到问候同时显示按其班次迟到多久，例如“迟到 12 分钟”（宽限分钟内算准时）。关闭时问候中不提迟到。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
         <source>Door</source>
         <translation>门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
         <source>Door relay</source>
         <translation>门禁继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
         <source>What opens the door. Your installer knows which relay is fitted; &quot;Simulated&quot; only writes to the log (for trying the app out).</source>
         <translation>由什么开门。安装人员知道装的是哪种继电器；“模拟”只写入日志（用于试用本程序）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <source>Liveness check at this door</source>
+        <translation>此门的活体检测</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <source>How this door makes sure a real person stands there and not a photo or a phone screen. &quot;Automatic&quot; looks at the face in the camera image without asking anything; &quot;Automatic, head turn when unsure&quot; asks for a head turn only when the automatic check is unsure; &quot;Head turn&quot; asks everyone. The head-turn check must also be switched on (Head-turn check section) for any of these to apply.</source>
+        <translation>此门如何确认站在面前的是真人，而不是照片或手机屏幕。“自动”只看摄像头图像中的人脸，不提出任何要求；“自动，不确定时转头”仅在自动检测不确定时要求转头；“转头”要求每个人转头。这些选项生效还需要开启转头检测（转头检测部分）。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <source>Automatic, head turn when unsure</source>
+        <translation>自动，不确定时转头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <source>Head turn for everyone</source>
+        <translation>所有人都转头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>Door stays unlocked for (seconds)</source>
         <translation>门保持解锁时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>How long the door stays unlocked after someone is let in.</source>
         <translation>放行后门保持解锁的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>sum8</source>
         <translation>sum8（字节和）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>xor8</source>
         <translation>xor8（字节异或）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
         <source>GET</source>
         <translation>GET 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
         <source>POST</source>
         <translation>POST 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
         <source>PUT</source>
         <translation>PUT 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
