@@ -320,34 +320,51 @@ def table(presentations: list[Presentation], accept: float, reject: float, setti
 
 
 def choose_operating_point(presentations: list[Presentation], settings: LivenessSettings,
-                           max_apcer: float = 0.10, max_refused: float = 0.02) -> dict:
-    """On the tune split only. accept: the lowest threshold whose passive-alone APCER is at most
-    max_apcer for every rendered species (the worst species decides: ISO/IEC 30107-3's
-    max over PAIS). reject: the highest threshold (not above accept) that refuses at most
-    max_refused of the bona fide presentations outright (the rest of the unsure go to the head turn)."""
+                           max_refused: float = 0.02) -> dict:
+    """On the tune split only, for the combined policy (passive, head turn when unsure).
+    accept: the lowest pass score (0.01 steps, at most 0.99) at which the worst species'
+    combined APCER is at its minimum over all pass scores: as safe as the data allows, then as
+    few prompts as possible. reject: the highest score, not above accept, that refuses at most
+    max_refused of the bona fide presentations outright (the others in the band are asked to
+    turn their head). The worst species decides, as ISO/IEC 30107-3 reports max over PAIS."""
     tune = [p for p in presentations if p.split == "tune"]
     attacks = [p for p in tune if p.kind == "attack"]
     bona = [p for p in tune if p.kind == "bona_fide"]
     if not attacks or not bona:
         raise PadInputError("the tuning split has no attacks or no bona fide presentations")
-    grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
-    a_scores = {sp: [fused(p, settings.passive_frames).score for p in attacks if p.species == sp]
-                for sp in sorted({p.species for p in attacks})}
-    b_scores = np.array([fused(p, settings.passive_frames).score for p in bona])
-    b_scores = np.nan_to_num(b_scores, nan=-1.0)
+    grid = [round(float(t), 2) for t in np.arange(0.01, 1.0, 0.01)]
+    b_scores = np.nan_to_num(np.array([fused(p, settings.passive_frames).score for p in bona]), nan=-1.0)
 
-    def worst_apcer(t: float) -> float:
-        return max(float(np.mean(np.nan_to_num(np.array(s), nan=-1.0) >= t)) for s in a_scores.values())
+    def reject_for(accept: float) -> float:
+        ok = [t for t in grid if t <= accept and float(np.mean(b_scores < t)) <= max_refused]
+        return max(ok) if ok else 0.0
 
-    accept = next((float(t) for t in grid if worst_apcer(t) <= max_apcer), float(grid[-1]))
-    ok = [float(t) for t in grid if t <= accept and float(np.mean(b_scores < t)) <= max_refused]
-    reject = max(ok) if ok else 0.0
+    species = sorted({p.species for p in attacks})
+    live = {id(p): challenge_live(p, settings) for p in attacks}  # the head turn, once per attack
+
+    def worst(accept: float) -> float:
+        reject = reject_for(accept)
+        rates = []
+        for sp in species:
+            ps = [p for p in attacks if p.species == sp]
+            passed = 0
+            for p in ps:
+                f = fused(p, settings.passive_frames).score
+                passed += f == f and (f >= accept or (f >= reject and live[id(p)]))
+            rates.append(passed / len(ps))
+        return max(rates)
+
+    worst_at = {t: worst(t) for t in grid}
+    best = min(worst_at.values())
+    accept = next(t for t in grid if worst_at[t] <= best)
+    reject = reject_for(accept)
     return {"accept": accept, "reject": reject, "rule": {
-        "accept": f"lowest passive score whose passive-alone APCER <= {max_apcer:.0%} for every species (tune split)",
-        "reject": f"highest score <= accept refusing <= {max_refused:.0%} of bona fide outright (tune split)"},
-        "tune": {"worst_apcer_at_accept": worst_apcer(accept),
-                 "bona_fide_below_accept": float(np.mean(b_scores < accept)),
-                 "bona_fide_below_reject": float(np.mean(b_scores < reject)),
+        "accept": "lowest pass score at which the combined policy's worst-species APCER on the tuning split is "
+                  "at its minimum over all pass scores",
+        "reject": f"highest score <= accept refusing <= {max_refused:.0%} of bona fide outright (tuning split)"},
+        "tune": {"worst_combined_apcer_at_accept": best,
+                 "bona_fide_prompted_or_refused": float(np.mean(b_scores < accept)),
+                 "bona_fide_refused_outright": float(np.mean(b_scores < reject)),
                  "attacks": len(attacks), "bona_fide": len(bona)}}
 
 

@@ -139,9 +139,10 @@ class PassiveLiveness:
 
     def patches(self, image_rgb: np.ndarray, boxes: np.ndarray, scale: float) -> np.ndarray:
         """(N, 80, 80, 3) BGR patches of each MTCNN box at `scale` (upstream's crop rule)."""
-        bgr = np.ascontiguousarray(image_rgb[:, :, ::-1])
-        h, w = bgr.shape[:2]
-        out = [crop_patch(bgr, crop_box(w, h, to_upstream_box(b, self.box_map), scale)) for b in boxes]
+        h, w = image_rgb.shape[:2]
+        # crop and resize in RGB, then swap the 80x80 patch's channels (not the whole frame's)
+        out = [crop_patch(image_rgb, crop_box(w, h, to_upstream_box(b, self.box_map), scale))[:, :, ::-1]
+               for b in boxes]
         return np.stack(out) if out else np.zeros((0, SIZE, SIZE, 3), np.uint8)
 
     def crops(self, image_rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
