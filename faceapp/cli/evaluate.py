@@ -72,8 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the upstream repository's images/sample folder (image_F1.jpg, image_F2.jpg, image_T1.jpg)")
     p.add_argument("--shared", default=None, metavar="DIR",
                    help="shared face data (lfw/, video/short_hamilton_clip.mp4); default $FACEAPP_SHARED_FACES")
-    p.add_argument("--per-species", type=int, default=6, help="rendered attacks per species and split (default 6)")
-    p.add_argument("--photos", type=int, default=30, help="bona fide LFW photos per split (default 30)")
+    p.add_argument("--per-species", type=int, default=12, help="rendered attacks per species and split (default 12)")
+    p.add_argument("--photos", type=int, default=40, help="bona fide LFW photos per split (default 40)")
     p.add_argument("--frames", type=int, default=12, help="frames per rendered attack (default 12)")
     p.add_argument("--min-face", type=int, default=60,
                    help="smallest face the detector looks for, px (default 60: a door camera's faces are larger)")

@@ -193,13 +193,13 @@ class LivenessSettings(SettingsSection):
     # recognition/passive.py); chosen on the tuning split of `faceapp pad-report` (README
     # "Passive liveness"), reported on its separate test split.
     passive_accept: float = option(
-        0.95, 0.05, 0.99,
+        0.93, 0.05, 0.99,
         "Automatic check: a face scoring at least this (0 to 1) is taken as a live person without "
         "any question. Higher stops more photos and screens, but asks more people to turn their head.",
         label="Automatic check: pass at", advanced=True,
     )
     passive_reject: float = option(
-        0.18, 0.0, 0.99,
+        0.01, 0.0, 0.99,
         "Automatic check: a face scoring below this is refused as a photo or screen; between this and "
         "the pass score the head turn is asked (when the door asks for it when unsure). Not above the "
         "pass score.",
