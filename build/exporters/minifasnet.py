@@ -4,7 +4,8 @@ Source: github.com/minivision-ai/Silent-Face-Anti-Spoofing (Apache-2.0), commit 
 files resources/anti_spoof_models/{2.7_80x80_MiniFASNetV2,4_0_0_80x80_MiniFASNetV1SE}.pth
 (state dicts, ~1.8 MB each, committed in git). Needs torch (the `export` extra) and onnx:
 
-    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 onnx numpy opencv-python-headless
+    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 onnx numpy \
+        onnxruntime==1.31.1 "opencv-python-headless<5" platformdirs   # cv2 5 dropped the Caffe importer
     /work/torchvenv/bin/python build/exporters/minifasnet.py --repo /path/to/Silent-Face-Anti-Spoofing/.git
 
 --repo is a clone (or bare git dir) of the upstream repository; the weights are read with

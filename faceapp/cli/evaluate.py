@@ -177,7 +177,7 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     import os
     import pickle
 
-    from .common import EXIT_CHECK, EXIT_USAGE, load_engine
+    from .common import EXIT_CHECK, EXIT_USAGE
     from ..evaluation import pad
     from ..settings import Settings
 
