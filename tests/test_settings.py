@@ -34,6 +34,7 @@ def test_round_trip():
     ({"enrol_min_brightness": 100.0, "enrol_max_brightness": 90.0}, ("enrol_min_brightness", "enrol_max_brightness")),
     ({"liveness_min_frames": 80, "liveness_window_frames": 60}, ("liveness_min_frames", "liveness_window_frames")),
     ({"liveness_confirm_frames": 20, "liveness_window_frames": 10}, ("liveness_confirm_frames", "liveness_window_frames")),
+    ({"liveness_passive_reject": 0.9, "liveness_passive_accept": 0.5}, ("liveness_passive_reject", "liveness_passive_accept")),
 ])
 def test_a_minimum_above_its_maximum_is_refused(data, keys):
     """Issue 13 item 11: enrol_min_brightness above enrol_max_brightness made every photo
@@ -49,7 +50,8 @@ def test_every_pair_is_declared_on_the_minimum():
     assert pairs == {("enrol_min_brightness", "enrol_max_brightness"),
                      ("liveness_min_frames", "liveness_window_frames"),
                      ("liveness_confirm_frames", "liveness_window_frames"),
-                     ("enrol_duplicate_refuse_percent", "enrol_duplicate_ask_percent")}
+                     ("enrol_duplicate_refuse_percent", "enrol_duplicate_ask_percent"),
+                     ("liveness_passive_reject", "liveness_passive_accept")}
     assert Settings.from_dict({"enrol_min_brightness": 225.0}).enrolment.min_brightness == 225.0  # equal is fine
 
 

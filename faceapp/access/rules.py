@@ -31,13 +31,14 @@ GRANTED = "granted"
 UNKNOWN = "unknown"
 INACTIVE = "inactive"
 LIVENESS_FAILED = "liveness failed"
+PRESENTATION_ATTACK = "photo or screen"  # the passive check refused the face (recognition/passive.py)
 NO_GROUP = "no access group"
 OUTSIDE_SCHEDULE = "outside schedule"
 SYSTEM_ERROR = "system error"  # the rights could not be read: fail secure
 HOLIDAY_CLOSED = "closed for holiday"  # inside the schedule, but the group is closed on holidays
 STALE_DATA = "site data out of date"  # a site kiosk offline past door_stale_site_hours
-REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, NO_GROUP, OUTSIDE_SCHEDULE, HOLIDAY_CLOSED, SYSTEM_ERROR,
-           STALE_DATA)
+REASONS = (GRANTED, UNKNOWN, INACTIVE, LIVENESS_FAILED, PRESENTATION_ATTACK, NO_GROUP, OUTSIDE_SCHEDULE, HOLIDAY_CLOSED,
+           SYSTEM_ERROR, STALE_DATA)
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -191,15 +192,17 @@ class AccessRules:
         return cls(timezone or None)
 
     def evaluate(self, employee: Employee | None, groups: Sequence[AccessGroup], ts: datetime,
-                 liveness_ok: bool | None = None, holidays: Container[date] = ()) -> AccessDecision:
+                 liveness_ok: bool | None = None, holidays: Container[date] = (),
+                 liveness_reason: str = LIVENESS_FAILED) -> AccessDecision:
         """Deny reasons in order: liveness failed (a photo of a known face is not that
-        person), unknown, inactive, no access group, outside schedule, closed for holiday
-        (a group's schedule allows the time but the group is closed on `holidays`, local
-        dates). liveness_ok=None means not checked."""
+        person; liveness_reason says which check: LIVENESS_FAILED for the head turn,
+        PRESENTATION_ATTACK for the passive check), unknown, inactive, no access group,
+        outside schedule, closed for holiday (a group's schedule allows the time but the
+        group is closed on `holidays`, local dates). liveness_ok=None means not checked."""
         if ts.tzinfo is None or ts.utcoffset() is None:
             raise ValueError(f"access time must be timezone-aware, got {ts!r}")
         if liveness_ok is False:
-            return AccessDecision(False, LIVENESS_FAILED)
+            return AccessDecision(False, liveness_reason if liveness_reason in REASONS else LIVENESS_FAILED)
         if employee is None:
             return AccessDecision(False, UNKNOWN)
         if not employee.active:

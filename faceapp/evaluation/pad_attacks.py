@@ -21,6 +21,9 @@ import cv2
 import numpy as np
 
 SPECIES = ("print_shift", "print_rotate", "print_tilt_yaw", "print_bent_yaw", "screen_replay")
+# Added for passive liveness (issue 22): a print cut out round the face (no card edge, the room
+# shows round it) and a replay on a monitor (finer, stronger moire, wide glare, thin bezel).
+PASSIVE_SPECIES = SPECIES + ("print_cutout", "monitor_replay")
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,10 @@ def project(points3: np.ndarray, pose: CardPose, focal: float, centre: tuple[flo
 
 
 def render_card(card: np.ndarray, background: np.ndarray, pose: CardPose, focal: float,
-                bend_radius: float | None = None, strips: int = 24) -> np.ndarray:
+                bend_radius: float | None = None, strips: int = 24, alpha: np.ndarray | None = None) -> np.ndarray:
     """Composite `card` (H, W, 3) over `background` at `pose`. bend_radius (card pixels)
-    bends it round a vertical axis, centre nearest the camera (like a face); None = flat."""
+    bends it round a vertical axis, centre nearest the camera (like a face); None = flat.
+    alpha: (H, W) uint8, 0 where the card was cut away (a cut-out), None = the whole card."""
     ch, cw = card.shape[:2]
     out = background.copy()
     centre = (background.shape[1] / 2.0, background.shape[0] / 2.0)
@@ -74,6 +78,8 @@ def render_card(card: np.ndarray, background: np.ndarray, pose: CardPose, focal:
         size = (background.shape[1], background.shape[0])
         mask = np.zeros((ch, cw), np.uint8)
         mask[:, int(math.floor(x0)):int(math.ceil(x1))] = 255
+        if alpha is not None:
+            mask &= alpha
         warped = cv2.warpPerspective(card, h, size, flags=cv2.INTER_LINEAR)
         wmask = cv2.warpPerspective(mask, h, size, flags=cv2.INTER_NEAREST)
         out[wmask > 0] = warped[wmask > 0]
@@ -97,18 +103,21 @@ def as_print(card: np.ndarray) -> np.ndarray:
     return np.clip(c, 0, 255).astype(np.uint8)
 
 
-def as_screen(card: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A phone/monitor: gamma and blue cast, pixel-grid moire, a soft glare and a dark bezel."""
+def as_screen(card: np.ndarray, rng: np.random.Generator, monitor: bool = False) -> np.ndarray:
+    """A phone (or a monitor): gamma and blue cast, pixel-grid moire, a soft glare and a dark
+    bezel; a monitor's moire is finer and stronger, its glare wider, its bezel thinner."""
     c = 255.0 * (card.astype(np.float32) / 255.0) ** 0.8 * np.array([0.92, 0.97, 1.05], np.float32)
     h, w = c.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     a = float(rng.uniform(0, math.pi))
-    period = float(rng.uniform(2.5, 4.0))
-    c *= (1.0 + 0.08 * np.sin(2 * math.pi * (xx * math.cos(a) + yy * math.sin(a)) / period))[..., None]
+    period = float(rng.uniform(1.8, 2.6) if monitor else rng.uniform(2.5, 4.0))
+    depth = 0.12 if monitor else 0.08
+    c *= (1.0 + depth * np.sin(2 * math.pi * (xx * math.cos(a) + yy * math.sin(a)) / period))[..., None]
     gx, gy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
-    c += 60.0 * np.exp(-(((xx - gx) / (0.25 * w)) ** 2 + ((yy - gy) / (0.15 * h)) ** 2))[..., None]
+    spread, strength = ((0.45, 0.3), 80.0) if monitor else ((0.25, 0.15), 60.0)
+    c += strength * np.exp(-(((xx - gx) / (spread[0] * w)) ** 2 + ((yy - gy) / (spread[1] * h)) ** 2))[..., None]
     c = np.clip(c, 0, 255).astype(np.uint8)
-    b = max(4, int(0.06 * max(h, w)))
+    b = max(2, int(0.02 * max(h, w))) if monitor else max(4, int(0.06 * max(h, w)))
     return cv2.copyMakeBorder(c, b, b, b, b, cv2.BORDER_CONSTANT, value=(12, 12, 14))
 
 
@@ -140,7 +149,9 @@ def trajectory(species: str, n: int, rng: np.random.Generator) -> list[CardPose]
             poses.append(CardPose(tx=60 * amp * s, ty=25 * amp * c, z=1.0 + 0.15 * s))
         elif species == "print_rotate":
             poses.append(CardPose(roll=25 * amp * s, tx=10 * c))
-        elif species in ("print_tilt_yaw", "screen_replay", "print_bent_yaw"):
+        elif species == "monitor_replay":  # a monitor is held or set down: small moves
+            poses.append(CardPose(yaw=8 * amp * s, tx=15 * amp * s, ty=6 * amp * c, z=1.0 + 0.05 * s))
+        elif species in ("print_tilt_yaw", "screen_replay", "print_bent_yaw", "print_cutout"):
             poses.append(CardPose(yaw=40 * amp * s, pitch=12 * amp * c, roll=4 * s, tx=15 * s))
         else:
             raise ValueError(f"unknown attack species {species!r}")
@@ -157,10 +168,13 @@ def attack_sequence(photo: np.ndarray, background: np.ndarray, species: str, n_f
     card = card_from_photo(photo, face_box)
     face_side = (max(face_box[2] - face_box[0], face_box[3] - face_box[1]) if face_box is not None
                  else 0.45 * max(card.shape[:2]))
-    if species == "screen_replay":
-        card = as_screen(card, rng)
+    alpha = None
+    if species in ("screen_replay", "monitor_replay"):
+        card = as_screen(card, rng, monitor=species == "monitor_replay")
     else:
         card = as_print(card)
+    if species == "print_cutout" and face_box is not None:
+        alpha = cutout_mask(card.shape[:2], face_side)
     bg = np.ascontiguousarray(background)
     focal = 1.0 * bg.shape[1]
     z0 = focal * float(face_side) / face_px  # depth (card px) that makes the face face_px wide
@@ -170,9 +184,18 @@ def attack_sequence(photo: np.ndarray, background: np.ndarray, species: str, n_f
     for pose in trajectory(species, n_frames, rng):
         p = CardPose(pose.yaw, pose.pitch, pose.roll, pose.tx * face_side / 100.0,
                      pose.ty * face_side / 100.0, z0 * pose.z)
-        frame = render_card(card, bg, p, focal, bend)
+        frame = render_card(card, bg, p, focal, bend, alpha=alpha)
         frames.append(camera_degrade(frame, rng, int(rng.integers(60, 90))))
     return frames
+
+
+def cutout_mask(shape: tuple[int, int], face_side: float) -> np.ndarray:
+    """An oval round the card's centre (the face), a little larger than the face box: the
+    print cut out along the head, as attackers do to hide the paper's edge."""
+    h, w = shape
+    mask = np.zeros((h, w), np.uint8)
+    cv2.ellipse(mask, (w // 2, int(h * 0.5)), (int(0.62 * face_side), int(0.8 * face_side)), 0, 0, 360, 255, -1)
+    return mask
 
 
 def plain_background(shape: tuple[int, int] = (480, 640), seed: int = 0) -> np.ndarray:

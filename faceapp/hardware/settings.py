@@ -8,6 +8,8 @@ from ..shared.options import SettingsSection, option
 from .relay_protocol import CHECKSUMS, LCUS_OFF, LCUS_ON, check_hex_template, check_http_url, check_serial_port
 
 BACKENDS: tuple[str, ...] = ("none", "simulated", "serial", "http")
+# How this door checks that the face is a live person (recognition/passive.py decide()).
+LIVENESS_POLICIES: tuple[str, ...] = ("off", "passive", "passive_then_challenge", "challenge")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,16 @@ class DoorSettings(SettingsSection):
         label="Door relay", choices=BACKENDS,
         choice_labels=("None (attendance only)", "Simulated (no door, for testing)", "USB relay board",
                        "Network relay (Shelly, Tasmota)"),
+    )
+    liveness: str = option(
+        "passive_then_challenge", None, None,
+        "How this door makes sure a real person stands there and not a photo or a phone screen. "
+        "\"Automatic\" looks at the face in the camera image without asking anything; \"Automatic, "
+        "head turn when unsure\" asks for a head turn only when the automatic check is unsure; "
+        "\"Head turn\" asks everyone. The head-turn check must also be switched on (Head-turn check "
+        "section) for any of these to apply.",
+        label="Liveness check at this door", choices=LIVENESS_POLICIES,
+        choice_labels=("Off", "Automatic", "Automatic, head turn when unsure", "Head turn for everyone"),
     )
     pulse_s: float = option(3.0, 0.5, 30.0, "How long the door stays unlocked after someone is let in.",
                             label="Door stays unlocked for (seconds)")

@@ -189,6 +189,28 @@ class LivenessSettings(SettingsSection):
         "flat photo cannot do. Higher stops more photos; lower is easier for people.",
         label="Depth needed", advanced=True,
     )
+    # Fused passive score (mean MiniFASNet "real" probability over a track's first frames,
+    # recognition/passive.py); chosen on the tuning split of `faceapp pad-report` (README
+    # "Passive liveness"), reported on its separate test split.
+    passive_accept: float = option(
+        0.93, 0.05, 0.99,
+        "Automatic check: a face scoring at least this (0 to 1) is taken as a live person without "
+        "any question. Higher stops more photos and screens, but asks more people to turn their head.",
+        label="Automatic check: pass at", advanced=True,
+    )
+    passive_reject: float = option(
+        0.01, 0.0, 0.99,
+        "Automatic check: a face scoring below this is refused as a photo or screen; between this and "
+        "the pass score the head turn is asked (when the door asks for it when unsure). Not above the "
+        "pass score.",
+        label="Automatic check: refuse below", advanced=True, not_above="passive_accept",
+    )
+    passive_frames: int = option(
+        5, 1, 30,
+        "Camera frames of a person the automatic check looks at and averages; more is steadier, "
+        "and each frame costs a few milliseconds.",
+        label="Automatic check: frames averaged", advanced=True,
+    )
     min_frames: int = option(6, 3, 120, "Frames of a person the check must see before it can pass. Not "
                                         "more than the frames watched.",
                              label="Frames before the check can pass", advanced=True, not_above="window_frames")

@@ -12,7 +12,7 @@ import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from ..access.rules import STALE_DATA, SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
+from ..access.rules import LIVENESS_FAILED, STALE_DATA, SYSTEM_ERROR, AccessAttempt, AccessDecision, AccessRules
 from ..hardware.door import DoorConfigError, DoorController, DoorError, RelayBackend
 from ..hardware.relays import HttpRelay, HttpRelayConfig, SerialRelay, SerialRelayConfig, SimulatedRelay
 from ..hardware.settings import DoorSettings
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Liveness verdict of a decision: True live, False spoof, None not checked.
 LivenessCheck = Callable[[Decision], "bool | None"]
+# Which check refused a decision whose liveness is False (access.rules LIVENESS_FAILED or
+# PRESENTATION_ATTACK).
+LivenessReason = Callable[[Decision], str]
 
 
 STALE_NOTE_S = 300.0  # site data older than this is noted in the log on every grant
@@ -39,8 +42,9 @@ class AccessService:
     def __init__(self, repo, settings: Settings, door: DoorController | None = None,  # noqa: ANN001
                  source: str = "camera", liveness: LivenessCheck | None = None,
                  on_result: Callable[[AccessAttempt], None] | None = None,
-                 writes: PendingWrites | None = None) -> None:
+                 writes: PendingWrites | None = None, liveness_reason: LivenessReason | None = None) -> None:
         self.repo = repo
+        self.liveness_reason = liveness_reason
         self.writes = writes or PendingWrites()  # access-log rows wait here while the database is busy
         self.settings = settings
         self.door = door
@@ -64,7 +68,8 @@ class AccessService:
             if decision.employee_id is not None:
                 employee = self.repo.get_employee(decision.employee_id)  # fresh: deactivation applies at once
             groups = self.repo.employee_access_groups(employee.id) if employee is not None else []
-            result = self.rules.evaluate(employee, groups, ts, liveness_ok, self._holidays(groups, ts))
+            why = self._liveness_reason(decision) if liveness_ok is False else LIVENESS_FAILED
+            result = self.rules.evaluate(employee, groups, ts, liveness_ok, self._holidays(groups, ts), why)
         except FaceAppError:  # storage down or a damaged group: fail secure, keep the loop running
             log.exception("cannot read the person's access rights for employee %s; denying", decision.employee_id)
             result = AccessDecision(False, SYSTEM_ERROR)
@@ -122,6 +127,13 @@ class AccessService:
         except Exception:  # noqa: BLE001 - a failing check must deny, not crash the loop
             log.exception("liveness check failed; treating the face as not live")
             return False
+
+    def _liveness_reason(self, decision: Decision) -> str:
+        try:
+            return self.liveness_reason(decision) if self.liveness_reason else LIVENESS_FAILED
+        except Exception:  # noqa: BLE001 - the reason is only words; the denial stands
+            log.exception("liveness reason not available")
+            return LIVENESS_FAILED
 
     def _open(self) -> "RelayOutcome | None":
         """Pulse the door (returns at once); the outcome fills in when the relay answers."""

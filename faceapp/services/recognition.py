@@ -19,6 +19,8 @@ from ..access.rules import AccessDecision
 from ..attendance.rules import AttendanceRules
 from ..recognition.views import Announcement, DoorResult, FrameResult, TrackView
 from ..recognition.liveness import LivenessMonitor
+from ..recognition import passive as policy
+from ..recognition.passive import PassiveFusion, PolicyVerdict
 from ..recognition.gallery import Gallery, Match
 from ..shared.records import Employee
 from .pending_writes import PendingWrites
@@ -63,6 +65,9 @@ class RecognitionService:
         self.units = units_for(engine)  # every distance in the encoder's units (recognition/units.py)
         self.tracker = FaceTracker.from_settings(settings.recognition, self.units)
         self.liveness = LivenessMonitor(settings.liveness)
+        # passive scores of the tracks whose verdict a door reads, fused over their first frames
+        self.passive_fusion = PassiveFusion(settings.liveness.passive_frames)
+        self.passive = None  # vision.liveness_model.PassiveLiveness, loaded when the policy needs it
         self.detection = TrackGuidedDetection(engine)  # near the tracks; the whole frame now and then
         self._frames = 0  # frames processed: the decided tracks' identity re-checks are spread over them
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
@@ -102,6 +107,7 @@ class RecognitionService:
         self.settings = settings
         self.rules = AttendanceRules.from_settings(settings.attendance)
         self.liveness.settings = settings.liveness
+        self.passive_fusion.max_frames = settings.liveness.passive_frames
         log.info("settings reloaded: %s", ", ".join(sorted(changed)))
         if "recognition" not in changed:
             return False
@@ -149,14 +155,25 @@ class RecognitionService:
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         decided_before = {t.track_id for t in self.tracker.tracks() if t.decision is not None}
         decisions = self.tracker.update(frame_id, boxes, observations, self._judge)
-        if self._needs_liveness:
+        mode = self.liveness_policy
+        if mode != policy.OFF:
+            scored = []
             for f, tid in zip(faces, self.tracker.assignment):
-                if self._liveness_pending(tid, decided_before):
+                if not self._liveness_pending(tid, decided_before):
+                    continue
+                if mode != policy.PASSIVE:
                     self.liveness.defer(tid, f.landmarks, f.shape5)  # checked if and when it is read
+                if mode in (policy.PASSIVE, policy.PASSIVE_THEN_CHALLENGE) and self.passive_fusion.wants(tid):
+                    scored.append((tid, f.box))
+            if scored:  # crops now (the frame is gone later), the models only when the verdict is read
+                crops = self.passive_scorer().crops(image, np.stack([b for _, b in scored]))
+                for (tid, _), crop in zip(scored, crops):
+                    self.passive_fusion.defer(tid, crop)
         alive = {t.track_id for t in self.tracker.tracks()}
         anns = [self._act(d, ts) for d in decisions]
         anns += self._resolve_pending(ts, alive)
         self.liveness.keep_only(alive | set(self.pending))
+        self.passive_fusion.keep_only(alive | set(self.pending))
         return self._views(), anns
 
     def finish(self, ts: datetime) -> list[Announcement]:
@@ -165,11 +182,61 @@ class RecognitionService:
         return anns + self._resolve_pending(ts, set())
 
     def liveness_ok(self, decision: Decision) -> bool | None:
-        """The verdict the access service asks for: has this track passed the head turn?
-        None for unknown faces (not checked: they are denied as "unknown" anyway)."""
-        if decision.employee_id is None or not self.settings.liveness.for_door:
+        """The verdict the access service asks for, by the door's policy: the fused passive
+        score and/or the head turn. None for unknown faces (not checked: they are denied as
+        "unknown" anyway) or when the policy is off."""
+        if decision.employee_id is None or self._door_policy() == policy.OFF:
             return None
-        return self.liveness.result(decision.track_id).live
+        v = self.verdict(decision.track_id, final=True)
+        return None if v.state == policy.UNCHECKED else v.state == policy.LIVE
+
+    def liveness_reason(self, decision: Decision) -> str:
+        """Why liveness_ok was False: the passive check (a photo or screen) or the head turn."""
+        from ..access.rules import LIVENESS_FAILED, PRESENTATION_ATTACK
+
+        v = self.verdict(decision.track_id, final=True)
+        return PRESENTATION_ATTACK if v.state == policy.SPOOF and v.by_passive else LIVENESS_FAILED
+
+    def verdict(self, track_id: int, final: bool = False) -> PolicyVerdict:
+        """The policy's verdict for a track now (recognition/passive.py decide). final: the
+        head turn counts as finished (its window ended or it passed)."""
+        live, mode = self.settings.liveness, self.liveness_policy
+        fused = self.passive_fusion.fused(track_id, self._score_crops)
+        v = policy.decide(mode, fused, live.passive_accept, live.passive_reject, 1, None)
+        if v.state != policy.ASK:  # settled without the head turn: its deferred fits are never run
+            return v
+        challenge = self.liveness.result(track_id).live
+        return policy.decide(mode, fused, live.passive_accept, live.passive_reject, 1,
+                             challenge if (challenge or final) else None)
+
+    def _score_crops(self, crops: list) -> list[float]:
+        return [sc.real for sc in self.passive_scorer().score_crops(np.stack(crops))]
+
+    def _door_policy(self) -> str:
+        """The door's liveness policy (DoorSettings.liveness), off when liveness_for_door is off."""
+        return self.settings.door.liveness if self.settings.liveness.for_door else policy.OFF
+
+    @property
+    def liveness_policy(self) -> str:
+        """The policy in force for decisions: the door's when a door hook reads it; otherwise
+        the head turn when attendance asks for liveness; else off."""
+        door = self._door_policy() if self.on_decision is not None else policy.OFF
+        if door != policy.OFF:
+            return door
+        return policy.CHALLENGE if self.settings.liveness.for_attendance else policy.OFF
+
+    def passive_scorer(self):  # noqa: ANN201 - vision.liveness_model.PassiveLiveness
+        """The passive models, loaded on first need (a missing or damaged file raises here,
+        at start-up when prepare_liveness() is called)."""
+        if self.passive is None:
+            self.passive = self.engine.passive_liveness()
+        return self.passive
+
+    def prepare_liveness(self) -> None:
+        """Load the passive models now when the policy in force needs them (start-up, not the
+        first visitor)."""
+        if self.liveness_policy in (policy.PASSIVE, policy.PASSIVE_THEN_CHALLENGE):
+            self.passive_scorer()
 
     def _embed_mask(self, tracks):  # noqa: ANN001, ANN202 - TrackSnapshots -> engine.analyze's embed
         """Which faces of this frame need a descriptor: not one that can only be a decided track
@@ -203,8 +270,7 @@ class RecognitionService:
     @property
     def _needs_liveness(self) -> bool:
         """Something reads the verdict: attendance needs it, or a door hook asks for it."""
-        live = self.settings.liveness
-        return live.for_attendance or (live.for_door and self.on_decision is not None)
+        return self.liveness_policy != policy.OFF
 
     def _resolve_pending(self, ts: datetime, alive: set[int]) -> list[Announcement]:
         """Finish the side effects of people who passed the challenge, or whose track ended /
@@ -214,7 +280,7 @@ class RecognitionService:
             live = self.liveness.result(tid).live
             if live or tid not in alive or waited >= self.settings.liveness.window_frames:
                 del self.pending[tid]
-                out.append(self._side_effects(d, ts, live))
+                out.append(self._side_effects(d, ts, self.verdict(tid, final=True).state == policy.LIVE))
             else:
                 self.pending[tid] = (d, waited + 1)
         return out
@@ -236,14 +302,37 @@ class RecognitionService:
         return out
 
     def _act(self, d: Decision, ts: datetime) -> Announcement:
-        """A new decision: known people who must prove liveness first are asked to turn
-        their head, with every side effect held back until they pass or give up."""
-        if d.employee_id is not None and self._needs_liveness and not self.liveness.result(d.track_id).live:
-            self.pending[d.track_id] = (d, 0)
-            name = self._name(d.employee_id)
-            return Announcement(ts, d.employee_id, name, "challenge",
-                                f"{name}: please turn your head slightly left, then right")
-        return self._side_effects(d, ts, None)
+        """A new decision: a known person whose fused passive score says live goes through
+        without a prompt; one it says is a photo or screen is refused (no attendance, the door
+        denies "photo or screen"); one the policy cannot settle by the passive score (head turn
+        for everyone, or unsure) is asked to turn their head, with every side effect held
+        back until they pass or give up."""
+        if d.employee_id is None or not self._needs_liveness:
+            return self._side_effects(d, ts, None)
+        v = self.verdict(d.track_id)
+        if v.state == policy.PENDING:  # no passive score for this track (never scored): fail secure
+            v = (PolicyVerdict(policy.ASK, "no passive score") if self.liveness_policy == policy.PASSIVE_THEN_CHALLENGE
+                 else PolicyVerdict(policy.SPOOF, "no passive score", True))
+        log.info("liveness track=%s: %s (%s)", d.track_id, v.state, v.why)
+        if v.state == policy.LIVE:
+            return self._side_effects(d, ts, True)
+        if v.state == policy.SPOOF and v.by_passive:
+            return self._refuse(d, ts)
+        self.pending[d.track_id] = (d, 0)
+        name = self._name(d.employee_id)
+        return Announcement(ts, d.employee_id, name, "challenge",
+                            f"{name}: please turn your head slightly left, then right")
+
+    def _refuse(self, d: Decision, ts: datetime) -> Announcement:
+        """The passive check refused a known face: nothing is booked, the door hook is told
+        (its access check reads liveness_ok False, reason "photo or screen")."""
+        ann = Announcement(ts, d.employee_id, self._name(d.employee_id), "spoof",
+                           "Not let in - this looks like a photo or a screen; please see reception")
+        log.info("decision track=%s employee=%s distance=%.3f -> refused by the passive check", d.track_id,
+                 d.employee_id, d.distance)
+        if self.on_decision is not None:
+            self.on_decision(d, ann)
+        return ann
 
     def _side_effects(self, d: Decision, ts: datetime, live: bool | None) -> Announcement:
         """An attendance row (unless in cooldown or liveness failed), then the door hook."""

@@ -24,6 +24,8 @@ DENIED_WORDS: dict[str, str] = {
     access.HOLIDAY_CLOSED: QT_TRANSLATE_NOOP("Kiosk", "No access at this time"),
     access.STALE_DATA: QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception"),
     access.LIVENESS_FAILED: QT_TRANSLATE_NOOP("Kiosk", "Please turn your head slightly"),
+    access.PRESENTATION_ATTACK: QT_TRANSLATE_NOOP(
+        "Kiosk", "Not let in - this looks like a photo or a screen; please see reception"),
     access.UNKNOWN: QT_TRANSLATE_NOOP("Kiosk", "Not recognised - please see reception"),
     access.INACTIVE: QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception"),
     access.SYSTEM_ERROR: QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception"),
@@ -32,7 +34,7 @@ DENIED_OTHER = QT_TRANSLATE_NOOP("Kiosk", "No access - please see reception")
 
 # Attendance kinds without a door decision -> banner colour and sound.
 SOUND_OF_KIND = {"in": "granted", "out": "granted", "repeat": "granted", "queued": "granted",
-                 "unknown": "unknown", "liveness_failed": "denied"}
+                 "unknown": "unknown", "liveness_failed": "denied", "spoof": "denied"}
 
 
 @dataclass(frozen=True)

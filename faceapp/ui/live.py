@@ -307,7 +307,7 @@ class LivePage(QWidget):
 
     def _banner_style(self, kind: str) -> None:
         bg = {"in": "#1b7f3a", "out": "#1d5fa8", "repeat": "#555", "unknown": "#b3261e",
-              "challenge": "#b26a00", "liveness_failed": "#b3261e",
+              "challenge": "#b26a00", "liveness_failed": "#b3261e", "spoof": "#b3261e",
               "granted": "#1b7f3a", "denied": "#b3261e"}.get(kind, "#222")  # granted / denied: the door
         self.banner.setStyleSheet(f"background: {bg}; color: white; font-size: {self.banner_px}px; font-weight: bold; "
                                   "padding: 12px; border-radius: 8px;")

@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
                 else self.tr("Not recognised - please see reception"),
                 "challenge": self.tr("%1: please turn your head slightly left, then right"),
                 "liveness_failed": self.tr("%1: not confirmed - please look at the camera and turn your head"),
+                "spoof": self.tr("Not let in - this looks like a photo or a screen; please see reception"),
                 }.get(ann.kind, ann.message)
         return text.replace("%1", ann.name).replace("%2", local)
 

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -24,9 +25,13 @@ from .encoder import FaceEncoder
 from .imageio import to_rgb
 from .landmarks import ShapePredictor5
 from .models import Manifest
+from ..shared.errors import ModelMissingError
 from .quality import measure
 from .runtime import Runtime
 from .types import Detections, Face
+
+if TYPE_CHECKING:
+    from .liveness_model import PassiveLiveness
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +90,27 @@ class FaceEngine:
         shapes = ShapePredictor5(manifest.entry("shape_predictor_5", verify).path)
         enc = FaceEncoder.from_manifest(manifest, runtime, verify, encoder)
         engine = cls(detector, shapes, enc, runtime, manifest.encoder_entry(encoder, False).model_id, min_score)
+        engine.manifest = manifest
         if warmup:
             engine.warmup()
         log.info("face engine ready on %s (encoder %s)", runtime.provider_in_use, engine.model_id)
         return engine
+
+    manifest: Manifest | None = None  # set by load(): where the optional models come from
+    _passive: "PassiveLiveness | None" = None
+
+    def passive_liveness(self) -> "PassiveLiveness":
+        """The passive-liveness models (MiniFASNet), loaded and checked on first use: only a
+        door whose policy reads them pays for them. Raises ModelMissingError / ModelMismatchError."""
+        if self._passive is None:
+            from .liveness_model import PassiveLiveness
+
+            if self.manifest is None:
+                raise ModelMissingError("passive liveness needs the model manifest (FaceEngine.load)")
+            passive = PassiveLiveness.load(self.manifest, self.runtime)
+            passive.warmup()
+            self._passive = passive
+        return self._passive
 
     @property
     def provider(self) -> str:

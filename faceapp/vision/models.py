@@ -196,6 +196,8 @@ class ModelNotice:
 def _source_text(info: dict[str, Any]) -> str:
     src, prov = info.get("source", {}), info.get("provenance", {})
     where = " ".join(str(src[k]) for k in ("package", "version") if src.get(k))
+    if not where and src.get("repository"):  # weights committed in a git repository
+        where = f"{src['repository']} @ {str(src.get('commit', ''))[:12]}"
     text = f"{where}, {src['file']}" if src.get("file") else where
     upstream = prov.get("upstream") if isinstance(prov, dict) else None
     return f"{text} (upstream: {upstream})" if upstream else text

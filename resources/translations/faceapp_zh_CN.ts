@@ -1515,30 +1515,35 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>请稍微转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="27"/>
+        <location filename="../../faceapp/ui/feedback.py" line="29"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/feedback.py" line="25"/>
-        <location filename="../../faceapp/ui/feedback.py" line="28"/>
-        <location filename="../../faceapp/ui/feedback.py" line="29"/>
+        <location filename="../../faceapp/ui/feedback.py" line="30"/>
         <location filename="../../faceapp/ui/feedback.py" line="31"/>
+        <location filename="../../faceapp/ui/feedback.py" line="33"/>
         <source>No access - please see reception</source>
         <translation>无通行权限 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="57"/>
+        <location filename="../../faceapp/ui/feedback.py" line="27"/>
+        <source>Not let in - this looks like a photo or a screen; please see reception</source>
+        <translation>未放行 - 这看起来是照片或屏幕；请到前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/feedback.py" line="59"/>
         <source>checked in %1</source>
         <translation>%1 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="59"/>
+        <location filename="../../faceapp/ui/feedback.py" line="61"/>
         <source>checked out %1</source>
         <translation>%1 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/feedback.py" line="70"/>
+        <location filename="../../faceapp/ui/feedback.py" line="72"/>
         <source>Door open - welcome, %1</source>
         <translation>门已打开 - 欢迎，%1</translation>
     </message>
@@ -2000,62 +2005,67 @@ Run &apos;faceapp doctor&apos; for details.</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="265"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <source>Not let in - this looks like a photo or a screen; please see reception</source>
+        <translation>未放行 - 这看起来是照片或屏幕；请到前台</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="266"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="272"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="272"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="272"/>
+        <location filename="../../faceapp/ui/main_window.py" line="273"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="274"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="275"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="276"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="297"/>
+        <location filename="../../faceapp/ui/main_window.py" line="298"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="299"/>
+        <location filename="../../faceapp/ui/main_window.py" line="300"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="303"/>
+        <location filename="../../faceapp/ui/main_window.py" line="304"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -2064,7 +2074,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="305"/>
+        <location filename="../../faceapp/ui/main_window.py" line="306"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -2073,14 +2083,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="308"/>
+        <location filename="../../faceapp/ui/main_window.py" line="309"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="310"/>
+        <location filename="../../faceapp/ui/main_window.py" line="311"/>
         <source>No camera found.
 %1
 
@@ -2091,12 +2101,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="313"/>
+        <location filename="../../faceapp/ui/main_window.py" line="314"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="315"/>
+        <location filename="../../faceapp/ui/main_window.py" line="316"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -2107,88 +2117,88 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="317"/>
+        <location filename="../../faceapp/ui/main_window.py" line="318"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="319"/>
+        <location filename="../../faceapp/ui/main_window.py" line="320"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="330"/>
+        <location filename="../../faceapp/ui/main_window.py" line="331"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
+        <location filename="../../faceapp/ui/main_window.py" line="424"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="435"/>
-        <location filename="../../faceapp/ui/main_window.py" line="441"/>
+        <location filename="../../faceapp/ui/main_window.py" line="436"/>
+        <location filename="../../faceapp/ui/main_window.py" line="442"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="579"/>
+        <location filename="../../faceapp/ui/main_window.py" line="580"/>
         <source>Site: offline since %1, %2 queued</source>
         <translation>站点：自 %1 起离线，%2 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="582"/>
+        <location filename="../../faceapp/ui/main_window.py" line="583"/>
         <source>Site: online, %1 queued</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="423"/>
-        <location filename="../../faceapp/ui/main_window.py" line="435"/>
+        <location filename="../../faceapp/ui/main_window.py" line="424"/>
+        <location filename="../../faceapp/ui/main_window.py" line="436"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="442"/>
+        <location filename="../../faceapp/ui/main_window.py" line="443"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="448"/>
+        <location filename="../../faceapp/ui/main_window.py" line="449"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="466"/>
+        <location filename="../../faceapp/ui/main_window.py" line="467"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="467"/>
+        <location filename="../../faceapp/ui/main_window.py" line="468"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="477"/>
+        <location filename="../../faceapp/ui/main_window.py" line="478"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="477"/>
+        <location filename="../../faceapp/ui/main_window.py" line="478"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="536"/>
+        <location filename="../../faceapp/ui/main_window.py" line="537"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="536"/>
+        <location filename="../../faceapp/ui/main_window.py" line="537"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -3446,381 +3456,436 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="74"/>
+        <source>Automatic check: pass at</source>
+        <translation>自动检测：通过分数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <source>Automatic check: a face scoring at least this (0 to 1) is taken as a live person without any question. Higher stops more photos and screens, but asks more people to turn their head.</source>
+        <translation>自动检测：得分不低于此值（0 到 1）的人脸直接视为真人，无需任何提示。值越高，拦住的照片和屏幕越多，但需要转头的人也越多。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <source>Automatic check: refuse below</source>
+        <translation>自动检测：低于此值拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <source>Automatic check: a face scoring below this is refused as a photo or screen; between this and the pass score the head turn is asked (when the door asks for it when unsure). Not above the pass score.</source>
+        <translation>自动检测：得分低于此值的人脸作为照片或屏幕被拒绝；介于此值和通过分数之间时要求转头（当此门设置为不确定时转头）。不能高于通过分数。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <source>Automatic check: frames averaged</source>
+        <translation>自动检测：平均的帧数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <source>Camera frames of a person the automatic check looks at and averages; more is steadier, and each frame costs a few milliseconds.</source>
+        <translation>自动检测对一个人查看并平均的摄像头帧数；越多越稳定，每帧需要几毫秒。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
         <source>Frames before the check can pass</source>
         <translation>检测可通过前的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="75"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
         <source>Frames of a person the check must see before it can pass. Not more than the frames watched.</source>
         <translation>检测通过前需要看到此人的帧数。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="76"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
         <source>Frames in a row that must pass</source>
         <translation>需连续通过的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="77"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
         <source>Frames in a row that must pass before a person counts as real; 1 would let a single unsteady frame pass a photo. Not more than the frames watched.</source>
         <translation>需要连续通过多少帧，才认为是真人；设为 1 时，单个抖动的帧就可能让照片通过。不能多于观察的帧数。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="78"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
         <source>Frames watched</source>
         <translation>观察的帧数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="79"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
         <source>Recent frames the check looks at (about 2-4 s); a person who has not turned by then is refused.</source>
         <translation>检测查看的最近帧数（约 2-4 秒）；在此期间未转头的人会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="80"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
         <source>Attendance</source>
         <translation>考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="81"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
         <source>Ignore repeat visits for (seconds)</source>
         <translation>忽略重复打卡的时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="82"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
         <source>After someone is booked they are not booked again within this time, so standing in front of the camera books them once.</source>
         <translation>某人被记录后，在此时间内不会再次记录，所以站在摄像头前只会记录一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="83"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
         <source>How in and out are counted</source>
         <translation>签到和签退的计算方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="84"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
         <source>First in, last out: the day&apos;s first visit is &quot;in&quot;, every later one &quot;out&quot; (the last one counts). Alternate: visits alternate in and out through the day, so breaks are not counted as worked time.</source>
         <translation>首次签到、末次签退：当天第一次为“签到”，之后每次都是“签退”（以最后一次为准）。交替：当天的打卡在签到和签退之间交替，因此休息时间不计入工作时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="85"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
         <source>First in, last out</source>
         <translation>首次签到、末次签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="86"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
         <source>Alternate in and out</source>
         <translation>签到签退交替</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="87"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
         <source>Time zone of the site</source>
         <translation>站点时区</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="88"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
         <source>Decides which calendar day a visit belongs to, for example Europe/Berlin or Asia/Shanghai. Leave empty to use this PC&apos;s time zone.</source>
         <translation>决定打卡属于哪一天，例如 Europe/Berlin 或 Asia/Shanghai。留空则使用本电脑的时区。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="89"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
         <source>Attendance day starts at (hour)</source>
         <translation>考勤日开始时间（时）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="90"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
         <source>Hour at which a new attendance day begins. Raise it (for example to 6) when night shifts go past midnight, so a shift stays on one day.</source>
         <translation>新考勤日开始的小时。夜班跨过午夜时请调高（例如 6），使一个班次算在同一天。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="91"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
         <source>Say &quot;late N min&quot; when someone checks in late</source>
         <translation>迟到签到时显示“迟到 N 分钟”</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="92"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
         <source>The check-in greeting also says how late the person is by their shift, for example &quot;late 12 min&quot; (grace minutes count as on time). Off: the greeting never mentions it.</source>
         <translation>签到问候同时显示按其班次迟到多久，例如“迟到 12 分钟”（宽限分钟内算准时）。关闭时问候中不提迟到。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="93"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
         <source>Door</source>
         <translation>门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="94"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
         <source>Door relay</source>
         <translation>门禁继电器</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="95"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
         <source>What opens the door. Your installer knows which relay is fitted; &quot;Simulated&quot; only writes to the log (for trying the app out).</source>
         <translation>由什么开门。安装人员知道装的是哪种继电器；“模拟”只写入日志（用于试用本程序）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="96"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
         <source>None (attendance only)</source>
         <translation>无（仅考勤）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="97"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
         <source>Simulated (no door, for testing)</source>
         <translation>模拟（无门，用于测试）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="98"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
         <source>USB relay board</source>
         <translation>USB 继电器板</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="99"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
         <source>Network relay (Shelly, Tasmota)</source>
         <translation>网络继电器（Shelly、Tasmota）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="100"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <source>Liveness check at this door</source>
+        <translation>此门的活体检测</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <source>How this door makes sure a real person stands there and not a photo or a phone screen. &quot;Automatic&quot; looks at the face in the camera image without asking anything; &quot;Automatic, head turn when unsure&quot; asks for a head turn only when the automatic check is unsure; &quot;Head turn&quot; asks everyone. The head-turn check must also be switched on (Head-turn check section) for any of these to apply.</source>
+        <translation>此门如何确认站在面前的是真人，而不是照片或手机屏幕。“自动”只看摄像头图像中的人脸，不提出任何要求；“自动，不确定时转头”仅在自动检测不确定时要求转头；“转头”要求每个人转头。这些选项生效还需要开启转头检测（转头检测部分）。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <source>Automatic, head turn when unsure</source>
+        <translation>自动，不确定时转头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <source>Head turn for everyone</source>
+        <translation>所有人都转头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
         <source>Door stays unlocked for (seconds)</source>
         <translation>门保持解锁时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="101"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
         <source>How long the door stays unlocked after someone is let in.</source>
         <translation>放行后门保持解锁的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="102"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
         <source>Refuse the door when the site data is older than (hours)</source>
         <translation>站点数据超过此时长（小时）时拒绝开门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="103"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
         <source>On a kiosk of a site (several kiosks, one server): after this many hours without reaching the site server the door no longer opens, since someone erased or deactivated at another PC would still be let in here. 0: keep opening, and log how old the data is.</source>
         <translation>用于站点中的终端（多台终端、一台服务器）：连续这么多小时无法连接站点服务器后，门不再打开，因为在其他电脑上被删除或停用的人员在此处仍会被放行。0：继续开门，并在日志中记录数据的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="104"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
         <source>USB relay port</source>
         <translation>USB 继电器端口</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="105"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
         <source>Port of the USB relay board, for example COM3 on Windows or /dev/ttyUSB0 (or /dev/serial/by-id/...) on Linux; other kinds of address are refused.</source>
         <translation>USB 继电器板的端口，例如 Windows 上的 COM3，或 Linux 上的 /dev/ttyUSB0（或 /dev/serial/by-id/...）；其他类型的地址会被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="116"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
         <source>sum8</source>
         <translation>sum8（字节和）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
         <source>xor8</source>
         <translation>xor8（字节异或）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
         <source>Web address that unlocks, for example http://192.168.1.50/relay/0?turn=on&amp;timer={seconds} ({seconds} becomes the unlock time). Prefer a relay that locks again by itself, so a crashed PC cannot leave the door open. A relay with a password: http://USER:PASSWORD@HOST/... (sent as HTTP basic auth).</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="150"/>
         <source>Backups</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="151"/>
         <source>Back up the database automatically</source>
         <translation>自动备份数据库</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="152"/>
         <source>The window copies the database on a schedule while it runs, checks each copy and deletes the oldest ones.</source>
         <translation>程序运行时按计划复制数据库，检查每份副本，并删除最旧的副本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="153"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="154"/>
         <source>Folder for the copies, best on another drive. Empty: a folder named backups next to the database.</source>
         <translation>存放副本的文件夹，最好在另一个磁盘上。留空：数据库旁名为 backups 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="155"/>
         <source>Daily backup at</source>
         <translation>每日备份时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="156"/>
         <source>Time of day (HH:MM) of the daily backup; a backup missed because the app was closed is taken when it next runs.</source>
         <translation>每日备份的时间（HH:MM）；因程序关闭而错过的备份会在下次运行时进行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="157"/>
         <source>Or back up every (hours)</source>
         <translation>或每隔（小时）备份一次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="158"/>
         <source>0: once a day at the time above. Otherwise a backup every this many hours.</source>
         <translation>0：每天在上面的时间备份一次。否则每隔这么多小时备份一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="148"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="159"/>
         <source>Copies to keep</source>
         <translation>保留的副本数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="149"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="160"/>
         <source>How many checked copies are kept; older ones are deleted after a new copy has been checked.</source>
         <translation>保留多少份已检查的副本；新副本检查通过后才删除较旧的副本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="106"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
         <source>Speed of the USB relay board; most boards use 9600.</source>
         <translation>USB 继电器板的通信速率；大多数板子使用 9600。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
         <source>Relay number on the board</source>
         <translation>板上的继电器编号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="109"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="120"/>
         <source>Which relay on the board switches the door (1 on single-relay boards).</source>
         <translation>板上哪个继电器控制门（单路继电器板为 1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="110"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
         <source>USB relay unlock command</source>
         <translation>USB 继电器解锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="111"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
         <source>Bytes sent to unlock, in hex; {ch} is the relay number and {sum} a checksum. The default suits common LCUS boards (A0 01 01 A2); change it only if your installer says so.</source>
         <translation>解锁时发送的字节（十六进制）；{ch} 为继电器编号，{sum} 为校验和。默认值适用于常见的 LCUS 板（A0 01 01 A2）；仅在安装人员要求时更改。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="112"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
         <source>USB relay lock command</source>
         <translation>USB 继电器上锁命令</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="113"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
         <source>Bytes sent to lock again (LCUS boards: A0 01 00 A1).</source>
         <translation>重新上锁时发送的字节（LCUS 板：A0 01 00 A1）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="114"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
         <source>USB relay checksum</source>
         <translation>USB 继电器校验和</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="115"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
         <source>How {sum} in the commands is worked out: sum8 (sum of the bytes), xor8 or none.</source>
         <translation>命令中 {sum} 的计算方式：sum8（字节之和）、xor8 或 none（无）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="119"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
         <source>Network relay: unlock address</source>
         <translation>网络继电器：解锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="121"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
         <source>Network relay: lock address</source>
         <translation>网络继电器：上锁地址</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="122"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
         <source>Web address that locks again, for example http://192.168.1.50/relay/0?turn=off (Tasmota: http://HOST/cm?cmnd=Power%20Off).</source>
         <translation>用于重新上锁的网址，例如 http://192.168.1.50/relay/0?turn=off（Tasmota：http://HOST/cm?cmnd=Power%20Off）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="123"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
         <source>Network relay: request type</source>
         <translation>网络继电器：请求方式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="124"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
         <source>How the addresses are called; most relays use GET.</source>
         <translation>调用这些地址的方式；大多数继电器使用 GET。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="125"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
         <source>GET</source>
         <translation>GET 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="126"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
         <source>POST</source>
         <translation>POST 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="127"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
         <source>PUT</source>
         <translation>PUT 请求</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="128"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="139"/>
         <source>Network relay: unlock message</source>
         <translation>网络继电器：解锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="129"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="140"/>
         <source>Only for POST or PUT: text sent with the unlock request; {seconds} becomes the unlock time.</source>
         <translation>仅用于 POST 或 PUT：随解锁请求发送的文本；{seconds} 会替换为解锁时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="130"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="141"/>
         <source>Network relay: lock message</source>
         <translation>网络继电器：上锁消息</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="131"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="142"/>
         <source>Only for POST or PUT: text sent with the lock request.</source>
         <translation>仅用于 POST 或 PUT：随上锁请求发送的文本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="132"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="143"/>
         <source>Network relay: wait for an answer (seconds)</source>
         <translation>网络继电器：等待响应（秒）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="133"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="144"/>
         <source>How long to wait for the network relay before reporting it unreachable.</source>
         <translation>报告网络继电器无法连接前等待的时长。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="134"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="145"/>
         <source>Privacy</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="135"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="136"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="137"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="148"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="138"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="149"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>

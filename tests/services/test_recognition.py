@@ -71,7 +71,8 @@ def test_door_waits_for_head_turn_and_denies_a_still_photo(ctx, astronaut):
     g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
     ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
-    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8))
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", door_liveness="challenge",
+                                           liveness_window_frames=8))
     svc = ctx.recognition(source="test", access=True)
     kinds = []
     for i in range(20):
@@ -125,7 +126,8 @@ def test_head_turn_is_only_checked_where_its_verdict_is_read(ctx, astronaut):
         svc.process(astronaut, i, T0)
     assert seen == []
 
-    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8))
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", door_liveness="challenge",
+                                           liveness_window_frames=8))
     g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
     ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
@@ -247,3 +249,76 @@ def test_the_door_decision_goes_out_with_the_announcement(ctx, astronaut, grace_
     for i in range(ctx.settings.recognition.min_decision_frames):
         anns += plain.process(astronaut, i, T0 + timedelta(minutes=10))[1]
     assert [a.door for a in anns] == [None]
+def _door(ctx, **settings):
+    g = ctx.repo.create_access_group("Always", {d: ["00:00-24:00"] for d in
+                                                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, actor="t")
+    ctx.repo.set_employee_access_groups(ctx.repo.find_employee("7").id, [g.id], actor="t")
+    ctx.save_settings(ctx.settings.replace(door_backend="simulated", liveness_window_frames=8, **settings))
+    return ctx.recognition(source="test", access=True)
+
+
+def _decide(ctx) -> int:
+    return ctx.settings.recognition.min_decision_frames
+
+
+def _run(svc, image, frames=20):
+    kinds = []
+    for i in range(frames):
+        kinds += [a.kind for a in svc.process(image, i, T0 + timedelta(seconds=i))[1]]
+    return kinds
+
+
+# The astronaut photo's fused passive score is 0.66 (MiniFASNet on the packaged photo): the
+# thresholds below put it above, below or inside the unsure band.
+
+def test_passive_score_above_the_pass_score_opens_without_a_prompt(ctx, astronaut):
+    svc = _door(ctx, door_liveness="passive_then_challenge", liveness_passive_accept=0.5,
+                liveness_passive_reject=0.2)
+    assert _run(svc, astronaut, _decide(ctx)) == ["in"]  # no "challenge"
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(True, "granted")]
+
+
+def test_passive_score_below_the_refuse_score_is_refused_as_a_photo_or_screen(ctx, astronaut):
+    svc = _door(ctx, door_liveness="passive_then_challenge", liveness_passive_accept=0.95,
+                liveness_passive_reject=0.9)
+    assert _run(svc, astronaut, _decide(ctx)) == ["spoof"]
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "photo or screen")]
+    assert ctx.repo.events(None, None) == []  # a photo books no attendance
+    assert ctx.door().backend.pulses == 0
+
+
+def test_unsure_passive_score_asks_for_the_head_turn(ctx, astronaut):
+    svc = _door(ctx, door_liveness="passive_then_challenge", liveness_passive_accept=0.9,
+                liveness_passive_reject=0.3)
+    assert _run(svc, astronaut, _decide(ctx) + 9) == ["challenge", "in"]  # a still photo never turns: refused by the head turn
+    assert [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)] == [(False, "liveness failed")]
+
+
+def test_passive_alone_and_off(ctx, astronaut):
+    svc = _door(ctx, door_liveness="passive", liveness_passive_accept=0.9)
+    assert _run(svc, astronaut, _decide(ctx)) == ["spoof"]  # passive alone: below the pass score is refused
+    ctx.save_settings(ctx.settings.replace(door_liveness="off"))
+    svc = ctx.recognition(source="test", access=True)
+    assert _run(svc, astronaut, _decide(ctx)) == ["in"]
+    assert sorted((a.granted, a.reason) for a in ctx.repo.access_log(None, None)) == [
+        (False, "photo or screen"), (True, "granted")]
+
+
+def test_passive_scores_only_tracks_whose_verdict_is_read(ctx, astronaut, grace_hopper):
+    """No door: nothing is cropped or scored. With one: the undecided track's first
+    liveness_passive_frames faces are cropped, and scored in one batch only when a known
+    person's decision reads them; a stranger's never are."""
+    svc = ctx.recognition(source="test", access=True)  # door backend none
+    _run(svc, astronaut, 2)
+    assert svc.passive is None  # the models were not even loaded
+
+    svc = _door(ctx, door_liveness="passive_then_challenge", liveness_passive_accept=0.5,
+                liveness_passive_reject=0.2, liveness_passive_frames=3)
+    calls = []
+    score = svc.passive_scorer().score_crops
+    svc.passive.score_crops = lambda crops: (calls.append(len(crops)), score(crops))[1]
+    _run(svc, grace_hopper, _decide(ctx) + 2)
+    svc.finish(T0)
+    assert calls == []  # a stranger: denied as unknown, never scored
+    _run(svc, astronaut, _decide(ctx) + 3)
+    assert calls == [3]

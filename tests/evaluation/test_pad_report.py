@@ -1,0 +1,60 @@
+"""faceapp pad-report: ISO/IEC 30107-3 figures from scored presentations, the operating point
+chosen on the tuning split only, and one-line errors with the documented exit codes."""
+
+import numpy as np
+import pytest
+
+from faceapp.cli import main
+from faceapp.evaluation import pad
+from faceapp.evaluation.pad import Presentation, choose_operating_point, clopper_pearson, table
+from faceapp.recognition.settings import LivenessSettings
+
+
+def test_clopper_pearson_matches_the_exact_binomial_bounds():
+    lo, hi = clopper_pearson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 10), abs=1e-9)  # 0.3085
+    lo, hi = clopper_pearson(5, 10)
+    assert (round(lo, 4), round(hi, 4)) == (0.1871, 0.8129)
+
+
+def _p(kind, species, split, score, frames=5):
+    return Presentation(kind, species, "x", split, "rendered" if kind == "attack" else "real", [score] * frames,
+                        [(np.zeros((5, 2), np.float32), np.zeros((5, 2), np.float32))] * frames)
+
+
+def test_operating_point_is_chosen_on_the_tuning_split_and_reported_on_the_test_split():
+    s = LivenessSettings()
+    tune = [_p("attack", "print", "tune", v) for v in (0.1, 0.2, 0.3, 0.45)]
+    tune += [_p("bona_fide", "clip", "tune", v) for v in (0.5, 0.7, 0.8, 0.9)]
+    test = [_p("attack", "print", "test", 0.99), _p("bona_fide", "clip", "test", 0.05)]  # would move both if tuned on
+    op = choose_operating_point(tune + test, s, max_refused=0.0)
+    # the lowest pass score above every tuning attack (none can turn its head), refuse below the
+    # lowest tuning bona fide score but not above the pass score
+    assert (op["accept"], op["reject"]) == (0.46, 0.46)
+    t = table(tune + test, op["accept"], op["reject"], s)
+    assert t["passive"]["apcer"]["print"]["n"] == 1 and t["passive"]["apcer"]["print"]["errors"] == 1
+    assert t["passive"]["bpcer"]["clip"]["errors"] == 1
+    # the frozen landmarks never turn: the challenge refuses every presentation
+    assert t["challenge"]["apcer"]["print"]["errors"] == 0 and t["challenge"]["bpcer"]["clip"]["errors"] == 1
+
+
+def test_bad_input_is_one_line_with_its_exit_code(tmp_path, capsys):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    cases = [
+        (["pad-report", str(tmp_path / "r.txt"), "--samples", str(tmp_path / "nowhere")], 3, "is not a folder"),
+        (["pad-report", str(tmp_path / "r.txt"), "--samples", str(samples), "--shared", str(tmp_path)], 3,
+         "people_official_set1.txt not found"),
+        (["pad-report", str(tmp_path / "no" / "r.txt"), "--samples", str(samples)], 1, "cannot write"),
+        (["pad-report", str(tmp_path / "r.txt"), "--samples", str(samples), "--accept", "0.8"], 2,
+         "give --accept and --reject together"),
+    ]
+    for argv, code, text in cases:
+        assert main(argv) == code, argv
+        err = capsys.readouterr().err.strip()
+        assert text in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_upstream_samples_missing_from_the_folder_is_an_input_error(tmp_path):
+    with pytest.raises(pad.PadInputError, match="image_F1.jpg not found"):
+        pad.upstream_samples(None, None, tmp_path)
