@@ -190,4 +190,9 @@ def _initial() -> tuple[str, ...]:
 
 PG_MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration("0001_site", _initial()),
+    # SQLite 0009_access_holidays: a group may be closed on the site's holidays.
+    PgMigration("0002_access_holidays", (
+        "ALTER TABLE faceapp.access_groups ADD COLUMN holidays_closed INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (holidays_closed IN (0, 1))",
+    )),
 )
