@@ -257,8 +257,9 @@ def share_vendored_runtimes(internal: Path) -> list[str]:
     return changed
 
 
-def _has_debug_info(path: Path) -> bool:
-    """An ELF file with .debug_* sections (symbols for debuggers, unused at run time)."""
+def _has_strippable_sections(path: Path) -> bool:
+    """An ELF file with .debug_* sections or a static symbol table (.symtab): both are for
+    debuggers and linkers only; the loader uses the dynamic symbol table, which stays."""
     with open(path, "rb") as f:
         if f.read(4) != b"\x7fELF":
             return False
@@ -274,14 +275,16 @@ def _has_debug_info(path: Path) -> bool:
     names_at = struct.unpack_from(end + "Q", data, shoff + shstrndx * shentsize + 0x18)[0]
     for i in range(shnum):
         name_off = struct.unpack_from(end + "I", data, shoff + i * shentsize)[0]
-        if data[names_at + name_off:names_at + name_off + 7] == b".debug_":
+        name = data[names_at + name_off:names_at + name_off + 8]
+        if name.startswith(b".debug_") or name == b".symtab\0":
             return True
     return False
 
 
 def strip_debug(folder: Path) -> int:
-    """Remove debug sections (`strip --strip-debug`) from the bundle's ELF files that carry
-    them (libpython alone has 16 MiB); symbols and code stay. Libraries that auditwheel
+    """Remove debug sections and static symbol tables (`strip --strip-unneeded`) from the
+    bundle's ELF files that carry them (libpython alone has 16 MiB of debug data); code and
+    the dynamic symbols the loader and LD_BIND_NOW resolve stay. Libraries that auditwheel
     vendored into *.libs folders are left as they are (patched by patchelf, not worth the
     risk). Returns the bytes saved; nothing happens where `strip` is missing."""
     tool = shutil.which("strip")
@@ -292,10 +295,10 @@ def strip_debug(folder: Path) -> int:
     for p in sorted(folder.rglob("*")):
         if p.is_symlink() or not p.is_file() or any(part.endswith(".libs") for part in p.parts):
             continue
-        if not _has_debug_info(p):
+        if not _has_strippable_sections(p):
             continue
         before = p.stat().st_size
-        subprocess.run([tool, "--strip-debug", str(p)], check=True)
+        subprocess.run([tool, "--strip-unneeded", str(p)], check=True)
         saved += before - p.stat().st_size
     return saved
 

@@ -3,6 +3,7 @@ self-test and desktop app from the built folder (one build: it takes minutes).""
 
 from __future__ import annotations
 
+import ctypes.util
 import importlib.util
 import subprocess
 import sys
@@ -41,6 +42,17 @@ def test_bundle_builds_and_passes_self_test(tmp_path, figure):
     assert "[ok] desktop toolkit" in r.stdout
     figure("desktop bundle", f"{dist.name} (CPU), {size / 2**20:.0f} MiB on disk, self-test from the built folder passed "
            f"({r.stdout.splitlines()[0].split('(')[-1].rstrip(')')})")
+
+    # a site kiosk's PostgreSQL driver: on Linux psycopg uses the system's libpq (no second
+    # OpenSSL in the bundle); the site command reaches the connection step, or names the package
+    if sys.platform.startswith("linux"):
+        assert not list((dist / "_internal").glob("psycopg_binary*")), "psycopg_binary is left to the system's libpq"
+        r = subprocess.run([str(package.cli_executable(dist)), "--db", str(tmp_path / "site.db"), "site", "init",
+                            "--dsn", "host=/nonexistent dbname=site connect_timeout=2"],
+                           capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "LD_BIND_NOW": "1"})
+        has_libpq = ctypes.util.find_library("pq") is not None
+        assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stdout + r.stderr
+        assert ("libpq5" in r.stderr) != has_libpq, r.stderr  # reached the server step when libpq is there
 
     # the frozen desktop app itself: window up, models loaded on its worker, log file written
     log_dir = tmp_path / "log"

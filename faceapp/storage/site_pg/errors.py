@@ -9,6 +9,10 @@ class SiteError(StorageError):
     """The site server could not do what was asked."""
 
 
+class SiteDriverMissingError(SiteError):
+    """psycopg or the libpq it needs is not installed on this PC."""
+
+
 class SiteUnreachableError(SiteError):
     """The site server cannot be reached (network down, server stopped, wrong address)."""
 

@@ -13,12 +13,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator, Sequence
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 from ..errors import DuplicateEmployeeError
-from .errors import SiteError, SiteRefusedError, SiteStaleError, SiteUnreachableError
+from .errors import SiteDriverMissingError, SiteError, SiteRefusedError, SiteStaleError, SiteUnreachableError
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+except ImportError as exc:  # e.g. the Linux bundle, which uses the system's libpq (libpq5)
+    raise SiteDriverMissingError(
+        f"cannot use a site server: the PostgreSQL client library is missing ({exc}); install libpq "
+        "(Debian/Ubuntu: apt install libpq5; Fedora: dnf install libpq)") from exc
 from .records import MasterChange, PullBatch
 from .schema import MASTER_CHANNEL, MASTER_LOCK, PG_MIGRATIONS, PgMigration
 from .tables import EVENT_TABLES, MASTER_TABLES, SyncedTable, table
