@@ -153,7 +153,7 @@ def test_restore_refuses_a_newer_schema(run, tmp_path):
 
 
 HOLDER = """
-import os, sys
+import sys, time
 from faceapp.storage.db import open_db
 db = open_db(sys.argv[1])
 db.execute("SELECT count(*) FROM employees").fetchall()
