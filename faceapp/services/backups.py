@@ -88,16 +88,19 @@ class BackupService:
             slot -= timedelta(days=1)
         return last.taken < slot
 
-    def run(self, folder: str | Path | None = None, scheduled: bool = False) -> BackupOutcome:
+    def run(self, folder: str | Path | None = None, scheduled: bool = False,
+            log_failure: bool = True) -> BackupOutcome:
         """Back up now into `folder` (default: the configured one), verify, rotate. A failure
-        is logged as an error and kept in `error` for the status bar, then raised."""
+        is logged as an error (unless the caller reports it itself: the CLI's one `error:`
+        line) and kept in `error` for the status bar, then raised."""
         target = Path(folder).expanduser() if folder else self.folder()
         keep = self.settings().keep
         try:
             copy, check, removed = backup_database(self.db_path, target, keep, now=self.clock())
         except BackupError as exc:
             self.error, self.failed_at = str(exc), self.clock()
-            log.error("BACKUP FAILED%s: %s", " (scheduled)" if scheduled else "", exc)
+            if log_failure or scheduled:
+                log.error("BACKUP FAILED%s: %s", " (scheduled)" if scheduled else "", exc)
             raise
         self.error, self.failed_at = "", None
         KnownDatabases.default().note_backup_folder(self.db_path, target)

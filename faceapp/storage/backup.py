@@ -101,7 +101,9 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
     """Open a (not live) database file read-only: integrity_check, schema version, row counts."""
     path = Path(path)
     if not path.is_file():
-        return CopyCheck(path, False, "no such file")
+        problem = ("it is a folder, not a backup file" if path.is_dir()
+                   else "not a regular file" if path.exists() else "no such file")
+        return CopyCheck(path, False, problem)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -109,7 +111,8 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
     try:
         result = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
         if result != ["ok"]:
-            return CopyCheck(path, False, f"integrity_check: {'; '.join(map(str, result))}")
+            found = "; ".join(" ".join(str(r).split()) for r in result)  # its rows hold newlines: one line
+            return CopyCheck(path, False, f"integrity_check: {found}")
         try:
             applied = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
         except sqlite3.Error:

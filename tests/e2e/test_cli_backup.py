@@ -178,3 +178,35 @@ def test_restore_refuses_while_another_process_has_the_database_open(run, tmp_pa
     assert "open in another program" in err and err.count("\n") == 1
     assert _unchanged(run) == before and not list(run.db.parent.glob("*before-restore*"))
     assert run("restore", str(copy))[0] == 0  # once it is closed
+
+
+def test_restore_of_a_folder_or_a_device_says_what_it_is(run, tmp_path):
+    code, out, err = run("restore", str(tmp_path))
+    assert code == EXIT_INPUT and "is a folder" in err and "no such file" not in err
+    code, out, err = run("restore", "/dev/null")
+    assert code == EXIT_INPUT and "not a regular file" in err and "no such file" not in err
+
+
+def test_restore_of_a_file_with_damaged_pages_is_refused_in_one_line(run, tmp_path):
+    import random
+    run("backup", "--to", str(tmp_path / "bk"))
+    data = bytearray(list_backups(tmp_path / "bk")[0].path.read_bytes())
+    page = 4096
+    assert len(data) >= 16 * page
+    data[10 * page:15 * page] = random.Random(21).randbytes(5 * page)  # header intact, b-tree pages garbage
+    bad = tmp_path / "damaged.db"
+    bad.write_bytes(bytes(data))
+    code, out, err = run("restore", str(bad))
+    assert code == EXIT_INPUT, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err  # integrity_check's rows hold newlines
+
+
+def test_backup_failure_is_one_line_on_stderr_of_the_real_command(run, tmp_path):
+    """In a real process the console log handler is live: the failure is not also logged there."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "FACEAPP_STATE_DIR": str(tmp_path / "state")}
+    proc = subprocess.run([sys.executable, "-m", "faceapp", "--db", str(run.db), "backup", "--to", str(blocker)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == EXIT_CHECK
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
