@@ -155,34 +155,38 @@ def backup_database(db_path: str | Path, folder: str | Path, keep: int, now: dat
         raise BackupError(f"cannot create the backup folder {folder}: {exc.strerror or exc}", folder) from exc
     target = _unique(folder, now)
     tmp = target.with_name(f".{target.name}.part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # names and templates: the owner only
-        os.close(fd)
-        src = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000)
+    try:  # whatever stops it (Ctrl+C, SIGTERM) leaves no half-written .part in the backup folder
         try:
-            dst = sqlite3.connect(str(tmp))
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # names and templates: the owner only
+            os.close(fd)
+            src = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000)
             try:
-                src.backup(dst)  # pages=-1: the whole database from one read snapshot
-                dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+                dst = sqlite3.connect(str(tmp))
+                try:
+                    src.backup(dst)  # pages=-1: the whole database from one read snapshot
+                    dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+                finally:
+                    dst.close()
             finally:
-                dst.close()
-        finally:
-            src.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-    except (sqlite3.Error, OSError) as exc:
+                src.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        except (sqlite3.Error, OSError) as exc:
+            _remove(tmp)
+            raise BackupError(f"backup of {db_path} to {folder} failed: {exc}; older backups were kept", folder) from exc
+        check = verify_copy(tmp)
+        if not check.ok:
+            _remove(tmp)
+            raise BackupError(f"the backup copy of {db_path} did not verify ({check.problem}); it was deleted and "
+                              "older backups were kept", folder)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            _remove(tmp)
+            raise BackupError(f"cannot name the backup {target}: {exc.strerror or exc}", folder) from exc
+    except BaseException:
         _remove(tmp)
-        raise BackupError(f"backup of {db_path} to {folder} failed: {exc}; older backups were kept", folder) from exc
-    check = verify_copy(tmp)
-    if not check.ok:
-        _remove(tmp)
-        raise BackupError(f"the backup copy of {db_path} did not verify ({check.problem}); it was deleted and "
-                          "older backups were kept", folder)
-    try:
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise BackupError(f"cannot name the backup {target}: {exc.strerror or exc}", folder) from exc
+        raise
     removed = rotate(folder, keep, protect=target)
     log.info("backed up %s to %s (integrity ok, %d schema changes); %d old backup(s) removed",
              db_path, target, check.migrations, len(removed))
@@ -283,7 +287,11 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
         _remove(tmp)
         raise StorageError(f"cannot write the restored database next to {db_path}: {exc}; nothing was changed",
                            db_path) from exc
+    except BaseException:  # Ctrl+C, SIGTERM mid-copy: no half-written .restoring left beside the database
+        _remove(tmp)
+        raise
     aside: list[Path] = []
+    moved: list[tuple[Path, Path]] = []
     stamp = now.strftime(STAMP)
     try:
         for f, suffix in zip(database_files(db_path), ("", "-wal", "-shm", "-journal")):
@@ -291,11 +299,21 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
                 dest = db_path.with_name(f"{db_path.name}{ASIDE}{stamp}{suffix}")
                 os.replace(f, dest)
                 aside.append(dest)
+                moved.append((f, dest))
         os.replace(tmp, db_path)
-    except OSError as exc:
+    except BaseException as exc:  # an error or a stop between the renames: the database goes back in place
         _remove(tmp)
-        raise StorageError(f"restoring {db_path} failed: {exc.strerror or exc}; the files kept aside are "
-                           f"{', '.join(map(str, aside)) or 'none'}", db_path) from exc
+        for f, dest in reversed(moved):
+            try:
+                os.replace(dest, f)
+                aside.remove(dest)
+            except OSError:
+                pass
+        if not isinstance(exc, OSError):
+            raise
+        raise StorageError(f"restoring {db_path} failed: {exc.strerror or exc}; "
+                           + (f"the files kept aside are {', '.join(map(str, aside))}" if aside
+                              else "nothing was changed"), db_path) from exc
     log.info("restored %s from %s; the previous files were kept as %s", db_path, backup,
                 ", ".join(map(str, aside)) or "(none: there was no database)")
     return RestoreResult(db_path, aside, check)

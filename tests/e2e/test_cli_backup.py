@@ -4,6 +4,9 @@ refuses damaged or newer files and a database open in another process, with its 
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -210,3 +213,73 @@ def test_backup_failure_is_one_line_on_stderr_of_the_real_command(run, tmp_path)
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == EXIT_CHECK
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def _pad(db: Path, mib: int) -> None:
+    """Make the database big enough that copying it takes a moment (a stop can land mid-copy)."""
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE IF NOT EXISTS zz_pad (b BLOB)")
+    con.executemany("INSERT INTO zz_pad VALUES (?)", ((random.Random(n).randbytes(1 << 20),) for n in range(mib)))
+    con.commit()
+    con.close()
+
+
+def _interrupt_mid_copy(argv: list[str], folder: Path, pattern: str, tmp_path: Path) -> int:
+    """Run the real command; Ctrl+C (SIGINT) as soon as its temporary copy (`pattern` in
+    `folder`) exists. Its exit code; never a traceback."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FACEAPP_STATE_DIR": str(tmp_path / "state")}
+    proc = subprocess.Popen([sys.executable, "-m", "faceapp", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(pattern)) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert list(folder.glob(pattern)), "the command never started its copy"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    return proc.returncode
+
+
+def test_ctrl_c_during_backup_leaves_no_partial_copy(run, tmp_path):
+    _pad(run.db, 64)
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    code = _interrupt_mid_copy(["--db", str(run.db), "backup", "--to", str(folder)], folder, ".*.part", tmp_path)
+    if code == 130:  # stopped mid-copy: nothing half-written stays in the backup folder
+        assert list(folder.iterdir()) == []
+    else:  # it finished first on a fast machine: then the copy is complete and verified
+        assert code == 0 and all(verify_copy(b.path).ok for b in list_backups(folder))
+
+
+def test_ctrl_c_during_restore_leaves_the_database_in_place(run, tmp_path):
+    _pad(run.db, 64)
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    before = run.db.read_bytes()
+    code = _interrupt_mid_copy(["--db", str(run.db), "restore", str(copy)], run.db.parent, ".*.restoring", tmp_path)
+    left = sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups")
+    if code == 130:  # stopped: the database from before is in place, nothing half-written beside it
+        assert left == ["faceapp.db"], left
+        assert run.db.read_bytes() == before
+    else:
+        assert code == 0 and verify_copy(run.db).ok
+
+
+def test_a_restore_that_fails_between_its_renames_puts_the_database_back(run, tmp_path, monkeypatch):
+    from faceapp.storage import backup as backup_module
+    from faceapp.storage.errors import StorageError
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    before = run.db.read_bytes()
+    real_replace = os.replace
+
+    def replace(src, dst):  # the database was moved aside; putting the restored copy in place fails
+        if str(src).endswith(".restoring"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(backup_module.os, "replace", replace)
+    with pytest.raises(StorageError, match="nothing was changed"):
+        backup_module.restore_database(copy, run.db)
+    assert run.db.read_bytes() == before
+    assert sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups") == ["faceapp.db"]
