@@ -283,3 +283,19 @@ def test_a_restore_that_fails_between_its_renames_puts_the_database_back(run, tm
         backup_module.restore_database(copy, run.db)
     assert run.db.read_bytes() == before
     assert sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups") == ["faceapp.db"]
+
+
+def test_ctrl_c_while_the_command_line_is_being_built_is_exit_130(monkeypatch, capsys):
+    """Ctrl+C in the first second (the modules are still loading) ends like any other Ctrl+C."""
+    import faceapp.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        code = cli.main(["backup"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl+C came out of main() (a traceback on the console)")
+    assert code == 130
+    assert "Traceback" not in capsys.readouterr().err
