@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..shared.database_files import database_files
 from ..shared.errors import InputFileError
+from .db import refuse_folder
 from .errors import SchemaTooNewError, StorageError
 from .migrations import MIGRATIONS, Migration
 
@@ -260,6 +261,7 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
     backup API and renamed into place."""
     backup, db_path = Path(backup), Path(db_path)
     now = now or datetime.now()
+    refuse_folder(db_path)  # a folder given as the database would be moved aside whole
     check = verify_copy(backup, migrations)
     if check.newer:
         raise BackupTooNewError(f"{backup} was {check.problem}; install that version to restore it", backup)

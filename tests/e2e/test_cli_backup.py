@@ -299,3 +299,14 @@ def test_ctrl_c_while_the_command_line_is_being_built_is_exit_130(monkeypatch, c
         pytest.fail("Ctrl+C came out of main() (a traceback on the console)")
     assert code == 130
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_restore_onto_a_folder_given_as_the_database_moves_nothing(run, tmp_path):
+    """`--db DIR` by mistake: the folder (and the backups in it) must not be moved aside and replaced by a file."""
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    folder = tmp_path / "site"
+    code = main(["--db", str(folder), "restore", str(copy)])
+    assert code == EXIT_CHECK
+    assert folder.is_dir() and (folder / "faceapp.db").is_file()
+    assert not list(tmp_path.glob("site.before-restore-*"))
