@@ -59,12 +59,12 @@ class BackupService:
         return self.db_path.parent / DEFAULT_FOLDER
 
     def latest(self, folder: Path | None = None) -> BackupCopy | None:
-        found = list_backups(folder or self.folder())
+        found = list_backups(folder or self.folder(), self.db_path)
         return found[0] if found else None
 
     def status(self) -> BackupStatus:
         folder = self.folder()
-        found = list_backups(folder)
+        found = list_backups(folder, self.db_path)
         return BackupStatus(folder, found[0].taken if found else None, len(found), self.error)
 
     def due(self, now: datetime | None = None) -> bool:
@@ -104,7 +104,7 @@ class BackupService:
             raise
         self.error, self.failed_at = "", None
         KnownDatabases.default().note_backup_folder(self.db_path, target)
-        return BackupOutcome(copy, check, removed, len(list_backups(target)))
+        return BackupOutcome(copy, check, removed, len(list_backups(target, self.db_path)))
 
 
 def restore_backup(backup: str | Path, db_path: str | Path) -> RestoreResult:
@@ -123,7 +123,7 @@ def restorable_backup(db_path: str | Path) -> BackupCopy | None:
     folders = [f for f in (KnownDatabases.default().backup_folder(db_path), db_path.parent / DEFAULT_FOLDER) if f]
     found: list[BackupCopy] = []
     for folder in dict.fromkeys(Path(f).absolute() for f in folders):
-        for copy in list_backups(folder):
+        for copy in list_backups(folder, db_path):
             check = verify_copy(copy.path)
             if check.ok:
                 found.append(copy)

@@ -32,10 +32,10 @@ from .migrations import MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
 
-PREFIX = "faceapp-backup-"
+PREFIX = "faceapp-backup-"  # of faceapp.db's backups: <database name>-backup-<time>.db
 SUFFIX = ".db"
 STAMP = "%Y%m%d-%H%M%S"
-NAME_RE = re.compile(rf"^{re.escape(PREFIX)}(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(SUFFIX)}$")
+NAME_RE = re.compile(rf"^(.+)-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(SUFFIX)}$")
 ASIDE = ".before-restore-"  # faceapp.db -> faceapp.db.before-restore-20261206-051500
 
 
@@ -74,12 +74,20 @@ class BackupCopy:
     serial: int = 0  # the second, third... backup within one second
 
 
-def backup_name(now: datetime) -> str:
-    return f"{PREFIX}{now.strftime(STAMP)}{SUFFIX}"
+def backup_prefix(db_path: str | Path | None) -> str:
+    """Backups carry their database's name: two databases in one folder (faceapp.db and a
+    training.db) share its backups/ folder, and one's rotation must never delete the other's
+    copies, nor the start-up offer restore the other's copy."""
+    return f"{Path(db_path).stem}-backup-" if db_path is not None else PREFIX
 
 
-def list_backups(folder: str | Path) -> list[BackupCopy]:
-    """The backups in `folder` (by their name), newest first; a missing folder has none."""
+def backup_name(now: datetime, db_path: str | Path | None = None) -> str:
+    return f"{backup_prefix(db_path)}{now.strftime(STAMP)}{SUFFIX}"
+
+
+def list_backups(folder: str | Path, db_path: str | Path | None = None) -> list[BackupCopy]:
+    """The backups in `folder` (by their name), newest first; only `db_path`'s when given; a
+    missing folder has none."""
     out: list[BackupCopy] = []
     try:
         entries = list(Path(folder).iterdir())
@@ -87,8 +95,8 @@ def list_backups(folder: str | Path) -> list[BackupCopy]:
         return []
     for p in entries:
         m = NAME_RE.match(p.name)
-        if m and p.is_file():
-            out.append(BackupCopy(p, datetime.strptime(m.group(1), STAMP), int(m.group(2) or 0)))
+        if m and p.is_file() and (db_path is None or m.group(1) == Path(db_path).stem):
+            out.append(BackupCopy(p, datetime.strptime(m.group(2), STAMP), int(m.group(3) or 0)))
     return sorted(out, key=lambda b: (b.taken, b.serial), reverse=True)
 
 
@@ -129,11 +137,11 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
         conn.close()
 
 
-def _unique(folder: Path, now: datetime) -> Path:
-    target = folder / backup_name(now)
+def _unique(folder: Path, now: datetime, db_path: Path) -> Path:
+    target = folder / backup_name(now, db_path)
     n = 1
     while target.exists():  # two backups within one second
-        target = folder / f"{PREFIX}{now.strftime(STAMP)}-{n}{SUFFIX}"
+        target = folder / f"{backup_prefix(db_path)}{now.strftime(STAMP)}-{n}{SUFFIX}"
         n += 1
     return target
 
@@ -154,7 +162,7 @@ def backup_database(db_path: str | Path, folder: str | Path, keep: int, now: dat
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise BackupError(f"cannot create the backup folder {folder}: {exc.strerror or exc}", folder) from exc
-    target = _unique(folder, now)
+    target = _unique(folder, now, db_path)
     tmp = target.with_name(f".{target.name}.part")
     try:  # whatever stops it (Ctrl+C, SIGTERM) leaves no half-written .part in the backup folder
         try:
@@ -188,17 +196,18 @@ def backup_database(db_path: str | Path, folder: str | Path, keep: int, now: dat
     except BaseException:
         _remove(tmp)
         raise
-    removed = rotate(folder, keep, protect=target)
+    removed = rotate(folder, keep, protect=target, db_path=db_path)
     log.info("backed up %s to %s (integrity ok, %d schema changes); %d old backup(s) removed",
              db_path, target, check.migrations, len(removed))
     return BackupCopy(target, now.replace(microsecond=0)), CopyCheck(target, True, "", False, check.migrations,
                                                                       check.counts), removed
 
 
-def rotate(folder: str | Path, keep: int, protect: Path | None = None) -> list[Path]:
-    """Delete all but the `keep` newest backups in folder (never `protect`, the one just made)."""
+def rotate(folder: str | Path, keep: int, protect: Path | None = None,
+           db_path: str | Path | None = None) -> list[Path]:
+    """Delete all but the `keep` newest backups (of `db_path`) in folder (never `protect`, the one just made)."""
     removed: list[Path] = []
-    for old in list_backups(folder)[keep:]:
+    for old in list_backups(folder, db_path)[keep:]:
         if protect is not None and old.path == protect:
             continue
         try:
