@@ -258,11 +258,12 @@ def test_ctrl_c_during_restore_leaves_the_database_in_place(run, tmp_path):
     before = run.db.read_bytes()
     code = _interrupt_mid_copy(["--db", str(run.db), "restore", str(copy)], run.db.parent, ".*.restoring", tmp_path)
     left = sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups")
-    if code == 130:  # stopped: the database from before is in place, nothing half-written beside it
-        assert left == ["faceapp.db"], left
-        assert run.db.read_bytes() == before
-    else:
-        assert code == 0 and verify_copy(run.db).ok
+    assert code in (0, 130) and not [n for n in left if n.endswith(".restoring")], left
+    if left == ["faceapp.db"]:  # stopped mid-copy: the database from before is in place
+        assert code == 130 and run.db.read_bytes() == before
+    else:  # the stop came after the last rename: restored, the old file kept aside
+        aside = [p for p in run.db.parent.glob("faceapp.db.before-restore-*")]
+        assert len(aside) == 1 and aside[0].read_bytes() == before and verify_copy(run.db).ok
 
 
 def test_a_restore_that_fails_between_its_renames_puts_the_database_back(run, tmp_path, monkeypatch):
