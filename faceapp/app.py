@@ -22,6 +22,8 @@ __all__ = ["AppContext", "DatabaseCorruptError", "DatabaseMissingError", "Encode
            "build_context", "choose_encoder"]
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .services.templates import CropEncoder, TemplateService
     from .access.pin import PinGuard
     from .access.rules import AccessDecision
@@ -516,8 +518,17 @@ class AppContext:
         if self._backups is None:
             from .services.backups import BackupService
 
-            self._backups = BackupService(self.db_path, lambda: self.settings.backup)
+            self._backups = BackupService(self.db_path, lambda: self.settings.backup, clock=self._site_now)
         return self._backups
+
+    def _site_now(self) -> datetime:
+        """Now on the site's clock (naive): backup names, the daily backup time and "Last backup
+        02:00" read like every other time in the window, also on a PC set to another zone."""
+        from datetime import datetime as _datetime
+
+        from .attendance.rules import AttendanceRules
+
+        return _datetime.now(AttendanceRules.from_settings(self.settings.attendance).tz).replace(tzinfo=None)
 
     def timekeeping(self) -> "TimekeepingService":
         from .services.timekeeping import TimekeepingService

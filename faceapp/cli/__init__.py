@@ -78,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _main(argv)
         finally:
             sys.stdout.flush()  # a reader that went away shows here, also after --help (SystemExit)
+    except KeyboardInterrupt:  # Ctrl+C before a command ran (while the modules load): no traceback
+        return 130
     except BrokenPipeError:
         _stdout_gone()
         if code is None:  # while the command ran: its doors are still to be locked

@@ -35,7 +35,7 @@ def _counts(counts: tuple[tuple[str, int], ...]) -> str:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     ctx = context(args, reads_only=True)
-    out = ctx.backups().run(args.to)
+    out = ctx.backups().run(args.to, log_failure=False)  # a failure is the one `error:` line, not also a log line
     print(f"backed up {ctx.db_path} to {out.copy.path} (integrity ok; {_counts(out.check.counts)})")
     print(f"{out.kept} backup(s) kept in {out.copy.path.parent}"
           + (f"; {len(out.removed)} older removed" if out.removed else ""))

@@ -59,12 +59,12 @@ class BackupService:
         return self.db_path.parent / DEFAULT_FOLDER
 
     def latest(self, folder: Path | None = None) -> BackupCopy | None:
-        found = list_backups(folder or self.folder())
+        found = list_backups(folder or self.folder(), self.db_path)
         return found[0] if found else None
 
     def status(self) -> BackupStatus:
         folder = self.folder()
-        found = list_backups(folder)
+        found = list_backups(folder, self.db_path)
         return BackupStatus(folder, found[0].taken if found else None, len(found), self.error)
 
     def due(self, now: datetime | None = None) -> bool:
@@ -88,20 +88,23 @@ class BackupService:
             slot -= timedelta(days=1)
         return last.taken < slot
 
-    def run(self, folder: str | Path | None = None, scheduled: bool = False) -> BackupOutcome:
+    def run(self, folder: str | Path | None = None, scheduled: bool = False,
+            log_failure: bool = True) -> BackupOutcome:
         """Back up now into `folder` (default: the configured one), verify, rotate. A failure
-        is logged as an error and kept in `error` for the status bar, then raised."""
+        is logged as an error (unless the caller reports it itself: the CLI's one `error:`
+        line) and kept in `error` for the status bar, then raised."""
         target = Path(folder).expanduser() if folder else self.folder()
         keep = self.settings().keep
         try:
             copy, check, removed = backup_database(self.db_path, target, keep, now=self.clock())
         except BackupError as exc:
             self.error, self.failed_at = str(exc), self.clock()
-            log.error("BACKUP FAILED%s: %s", " (scheduled)" if scheduled else "", exc)
+            if log_failure or scheduled:
+                log.error("BACKUP FAILED%s: %s", " (scheduled)" if scheduled else "", exc)
             raise
         self.error, self.failed_at = "", None
         KnownDatabases.default().note_backup_folder(self.db_path, target)
-        return BackupOutcome(copy, check, removed, len(list_backups(target)))
+        return BackupOutcome(copy, check, removed, len(list_backups(target, self.db_path)))
 
 
 def restore_backup(backup: str | Path, db_path: str | Path) -> RestoreResult:
@@ -120,7 +123,7 @@ def restorable_backup(db_path: str | Path) -> BackupCopy | None:
     folders = [f for f in (KnownDatabases.default().backup_folder(db_path), db_path.parent / DEFAULT_FOLDER) if f]
     found: list[BackupCopy] = []
     for folder in dict.fromkeys(Path(f).absolute() for f in folders):
-        for copy in list_backups(folder):
+        for copy in list_backups(folder, db_path):
             check = verify_copy(copy.path)
             if check.ok:
                 found.append(copy)

@@ -76,12 +76,20 @@ class AccessRepositoryMixin:
             schedule = WeeklySchedule.from_dict(schedule)  # ScheduleError (a ValueError) if malformed
         return schedule.to_json()
 
+    def _refuse_name_in_use(self, c: sqlite3.Connection, name: str, group_id: int | None = None) -> None:
+        """Names are looked up in any case (`faceapp access assign 1001 office`), so "office" next to
+        "Office" would be a group the command line can never name: refused like an exact duplicate."""
+        for gid, other in c.execute("SELECT id, name FROM access_groups").fetchall():
+            if gid != group_id and other.casefold() == name.casefold():
+                raise DuplicateAccessGroupError(other, self.path)
+
     def create_access_group(self, name: str, schedule: WeeklySchedule | dict, actor: str = "admin",
                             holidays_closed: bool = False) -> AccessGroup:
         """A named weekly schedule, e.g. "Office" Mon-Fri 07:00-19:00 (closed on holidays)."""
         name = _group_name(name)
         text, now = self._schedule_json(schedule), self._now()
         with self._write(f"creating access group {name}") as c:
+            self._refuse_name_in_use(c, name)
             try:
                 cur = c.execute("INSERT INTO access_groups (name, schedule, holidays_closed, created_at, updated_at) "
                                 "VALUES (?, ?, ?, ?, ?)", (name, text, 1 if holidays_closed else 0, now, now))
@@ -102,6 +110,8 @@ class AccessRepositoryMixin:
         closed = None if holidays_closed is None else (1 if holidays_closed else 0)
         with self._write(f"updating access group {group_id}") as c:
             old = self._require_group(c, group_id)
+            if new_name is not None:
+                self._refuse_name_in_use(c, new_name, old.id)
             try:
                 c.execute("UPDATE access_groups SET name = coalesce(?, name), schedule = coalesce(?, schedule), "
                           "holidays_closed = coalesce(?, holidays_closed), updated_at = ? WHERE id = ?",

@@ -26,15 +26,16 @@ from pathlib import Path
 
 from ..shared.database_files import database_files
 from ..shared.errors import InputFileError
+from .db import refuse_folder
 from .errors import SchemaTooNewError, StorageError
 from .migrations import MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
 
-PREFIX = "faceapp-backup-"
+PREFIX = "faceapp-backup-"  # of faceapp.db's backups: <database name>-backup-<time>.db
 SUFFIX = ".db"
 STAMP = "%Y%m%d-%H%M%S"
-NAME_RE = re.compile(rf"^{re.escape(PREFIX)}(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(SUFFIX)}$")
+NAME_RE = re.compile(rf"^(.+)-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(SUFFIX)}$")
 ASIDE = ".before-restore-"  # faceapp.db -> faceapp.db.before-restore-20261206-051500
 
 
@@ -73,12 +74,20 @@ class BackupCopy:
     serial: int = 0  # the second, third... backup within one second
 
 
-def backup_name(now: datetime) -> str:
-    return f"{PREFIX}{now.strftime(STAMP)}{SUFFIX}"
+def backup_prefix(db_path: str | Path | None) -> str:
+    """Backups carry their database's name: two databases in one folder (faceapp.db and a
+    training.db) share its backups/ folder, and one's rotation must never delete the other's
+    copies, nor the start-up offer restore the other's copy."""
+    return f"{Path(db_path).stem}-backup-" if db_path is not None else PREFIX
 
 
-def list_backups(folder: str | Path) -> list[BackupCopy]:
-    """The backups in `folder` (by their name), newest first; a missing folder has none."""
+def backup_name(now: datetime, db_path: str | Path | None = None) -> str:
+    return f"{backup_prefix(db_path)}{now.strftime(STAMP)}{SUFFIX}"
+
+
+def list_backups(folder: str | Path, db_path: str | Path | None = None) -> list[BackupCopy]:
+    """The backups in `folder` (by their name), newest first; only `db_path`'s when given; a
+    missing folder has none."""
     out: list[BackupCopy] = []
     try:
         entries = list(Path(folder).iterdir())
@@ -86,8 +95,8 @@ def list_backups(folder: str | Path) -> list[BackupCopy]:
         return []
     for p in entries:
         m = NAME_RE.match(p.name)
-        if m and p.is_file():
-            out.append(BackupCopy(p, datetime.strptime(m.group(1), STAMP), int(m.group(2) or 0)))
+        if m and p.is_file() and (db_path is None or m.group(1) == Path(db_path).stem):
+            out.append(BackupCopy(p, datetime.strptime(m.group(2), STAMP), int(m.group(3) or 0)))
     return sorted(out, key=lambda b: (b.taken, b.serial), reverse=True)
 
 
@@ -101,7 +110,9 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
     """Open a (not live) database file read-only: integrity_check, schema version, row counts."""
     path = Path(path)
     if not path.is_file():
-        return CopyCheck(path, False, "no such file")
+        problem = ("it is a folder, not a backup file" if path.is_dir()
+                   else "not a regular file" if path.exists() else "no such file")
+        return CopyCheck(path, False, problem)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -109,7 +120,8 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
     try:
         result = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
         if result != ["ok"]:
-            return CopyCheck(path, False, f"integrity_check: {'; '.join(map(str, result))}")
+            found = "; ".join(" ".join(str(r).split()) for r in result)  # its rows hold newlines: one line
+            return CopyCheck(path, False, f"integrity_check: {found}")
         try:
             applied = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
         except sqlite3.Error:
@@ -125,11 +137,11 @@ def verify_copy(path: str | Path, migrations: tuple[Migration, ...] = MIGRATIONS
         conn.close()
 
 
-def _unique(folder: Path, now: datetime) -> Path:
-    target = folder / backup_name(now)
+def _unique(folder: Path, now: datetime, db_path: Path) -> Path:
+    target = folder / backup_name(now, db_path)
     n = 1
     while target.exists():  # two backups within one second
-        target = folder / f"{PREFIX}{now.strftime(STAMP)}-{n}{SUFFIX}"
+        target = folder / f"{backup_prefix(db_path)}{now.strftime(STAMP)}-{n}{SUFFIX}"
         n += 1
     return target
 
@@ -150,47 +162,52 @@ def backup_database(db_path: str | Path, folder: str | Path, keep: int, now: dat
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise BackupError(f"cannot create the backup folder {folder}: {exc.strerror or exc}", folder) from exc
-    target = _unique(folder, now)
+    target = _unique(folder, now, db_path)
     tmp = target.with_name(f".{target.name}.part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # names and templates: the owner only
-        os.close(fd)
-        src = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000)
+    try:  # whatever stops it (Ctrl+C, SIGTERM) leaves no half-written .part in the backup folder
         try:
-            dst = sqlite3.connect(str(tmp))
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # names and templates: the owner only
+            os.close(fd)
+            src = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000)
             try:
-                src.backup(dst)  # pages=-1: the whole database from one read snapshot
-                dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+                dst = sqlite3.connect(str(tmp))
+                try:
+                    src.backup(dst)  # pages=-1: the whole database from one read snapshot
+                    dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+                finally:
+                    dst.close()
             finally:
-                dst.close()
-        finally:
-            src.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-    except (sqlite3.Error, OSError) as exc:
+                src.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        except (sqlite3.Error, OSError) as exc:
+            _remove(tmp)
+            raise BackupError(f"backup of {db_path} to {folder} failed: {exc}; older backups were kept", folder) from exc
+        check = verify_copy(tmp)
+        if not check.ok:
+            _remove(tmp)
+            raise BackupError(f"the backup copy of {db_path} did not verify ({check.problem}); it was deleted and "
+                              "older backups were kept", folder)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            _remove(tmp)
+            raise BackupError(f"cannot name the backup {target}: {exc.strerror or exc}", folder) from exc
+    except BaseException:
         _remove(tmp)
-        raise BackupError(f"backup of {db_path} to {folder} failed: {exc}; older backups were kept", folder) from exc
-    check = verify_copy(tmp)
-    if not check.ok:
-        _remove(tmp)
-        raise BackupError(f"the backup copy of {db_path} did not verify ({check.problem}); it was deleted and "
-                          "older backups were kept", folder)
-    try:
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise BackupError(f"cannot name the backup {target}: {exc.strerror or exc}", folder) from exc
-    removed = rotate(folder, keep, protect=target)
+        raise
+    removed = rotate(folder, keep, protect=target, db_path=db_path)
     log.info("backed up %s to %s (integrity ok, %d schema changes); %d old backup(s) removed",
              db_path, target, check.migrations, len(removed))
     return BackupCopy(target, now.replace(microsecond=0)), CopyCheck(target, True, "", False, check.migrations,
                                                                       check.counts), removed
 
 
-def rotate(folder: str | Path, keep: int, protect: Path | None = None) -> list[Path]:
-    """Delete all but the `keep` newest backups in folder (never `protect`, the one just made)."""
+def rotate(folder: str | Path, keep: int, protect: Path | None = None,
+           db_path: str | Path | None = None) -> list[Path]:
+    """Delete all but the `keep` newest backups (of `db_path`) in folder (never `protect`, the one just made)."""
     removed: list[Path] = []
-    for old in list_backups(folder)[keep:]:
+    for old in list_backups(folder, db_path)[keep:]:
         if protect is not None and old.path == protect:
             continue
         try:
@@ -253,6 +270,7 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
     backup API and renamed into place."""
     backup, db_path = Path(backup), Path(db_path)
     now = now or datetime.now()
+    refuse_folder(db_path)  # a folder given as the database would be moved aside whole
     check = verify_copy(backup, migrations)
     if check.newer:
         raise BackupTooNewError(f"{backup} was {check.problem}; install that version to restore it", backup)
@@ -280,7 +298,11 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
         _remove(tmp)
         raise StorageError(f"cannot write the restored database next to {db_path}: {exc}; nothing was changed",
                            db_path) from exc
+    except BaseException:  # Ctrl+C, SIGTERM mid-copy: no half-written .restoring left beside the database
+        _remove(tmp)
+        raise
     aside: list[Path] = []
+    moved: list[tuple[Path, Path]] = []
     stamp = now.strftime(STAMP)
     try:
         for f, suffix in zip(database_files(db_path), ("", "-wal", "-shm", "-journal")):
@@ -288,11 +310,21 @@ def restore_database(backup: str | Path, db_path: str | Path, now: datetime | No
                 dest = db_path.with_name(f"{db_path.name}{ASIDE}{stamp}{suffix}")
                 os.replace(f, dest)
                 aside.append(dest)
+                moved.append((f, dest))
         os.replace(tmp, db_path)
-    except OSError as exc:
+    except BaseException as exc:  # an error or a stop between the renames: the database goes back in place
         _remove(tmp)
-        raise StorageError(f"restoring {db_path} failed: {exc.strerror or exc}; the files kept aside are "
-                           f"{', '.join(map(str, aside)) or 'none'}", db_path) from exc
+        for f, dest in reversed(moved):
+            try:
+                os.replace(dest, f)
+                aside.remove(dest)
+            except OSError:
+                pass
+        if not isinstance(exc, OSError):
+            raise
+        raise StorageError(f"restoring {db_path} failed: {exc.strerror or exc}; "
+                           + (f"the files kept aside are {', '.join(map(str, aside))}" if aside
+                              else "nothing was changed"), db_path) from exc
     log.info("restored %s from %s; the previous files were kept as %s", db_path, backup,
                 ", ".join(map(str, aside)) or "(none: there was no database)")
     return RestoreResult(db_path, aside, check)

@@ -46,6 +46,14 @@ def _make_private_folder(folder: Path) -> None:
         os.chmod(folder, PRIVATE_FOLDER)
 
 
+def refuse_folder(path: Path) -> None:
+    """`--db /srv/faceapp` (the folder, not the file in it): say so before anything touches
+    it (the privacy chmod would make the folder 0600, a restore would move it aside)."""
+    if path.is_dir():
+        raise StorageError(f"the attendance database {path} is a folder, not a database file; give the file in "
+                           f"it (e.g. {path / 'faceapp.db'}) with --db or FACEAPP_DB", path)
+
+
 def _make_private_files(path: Path) -> None:
     """The database file is created 0600 before SQLite opens it: SQLite then gives its
     -wal/-shm/-journal files the database file's mode. Existing files (an older version,
@@ -56,7 +64,7 @@ def _make_private_files(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))  # an empty database
     for f in database_files(path):
         try:
-            if f.exists() and f.stat().st_mode & 0o077:
+            if f.is_file() and f.stat().st_mode & 0o077:  # never a folder or a device in its place
                 os.chmod(f, PRIVATE_FILE)
         except OSError as exc:  # not ours (shared folder): the data is still usable
             log.warning("cannot make %s private: %s", f, exc)
@@ -133,6 +141,7 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     path = Path(path)
     if busy_timeout_ms < 0:
         raise ValueError("busy_timeout_ms must be >= 0")
+    refuse_folder(path)
     try:
         _make_private_folder(path.parent)
         _make_private_files(path)

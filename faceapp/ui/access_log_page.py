@@ -34,6 +34,7 @@ class AccessLogPage(QWidget):
         self.ctx = ctx
         self.rows: list = []
         today = self._today()
+        self._today_shown = today  # the To date follows the calendar while it is left on today
         self.first = date_edit(self, today - timedelta(days=6))
         self.last = date_edit(self, today)
         self.result = QComboBox(self)
@@ -92,10 +93,25 @@ class AccessLogPage(QWidget):
         self.person.setCurrentIndex(max(i, 0))
         self.person.blockSignals(False)
 
+    def _follow_today(self) -> None:
+        """A front-desk window runs for days: a To date left on the day it opened would hide every
+        later attempt. While To is on "today", a new day moves the range along with it."""
+        today = self._today()
+        if today == self._today_shown:
+            return
+        if pydate(self.last.date()) == self._today_shown:
+            shift = (today - self._today_shown).days
+            for d in (self.first, self.last):
+                d.blockSignals(True)
+                d.setDate(d.date().addDays(shift))
+                d.blockSignals(False)
+        self._today_shown = today
+
     def refresh(self) -> None:
         if self._loading:
             self._again = True
             return
+        self._follow_today()
         first, last = pydate(self.first.date()), pydate(self.last.date())
         if first > last:
             self.table.setRowCount(0)
@@ -149,5 +165,6 @@ class AccessLogPage(QWidget):
 
     def on_event(self) -> None:
         """A new attempt was logged (the live page): show it if the page is on today."""
+        self._follow_today()
         if pydate(self.last.date()) >= self._today():
             self.refresh()

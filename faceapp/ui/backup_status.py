@@ -9,7 +9,6 @@ a site whose backups stopped must see it, not find out on the day it needs one.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
@@ -75,7 +74,7 @@ class BackupStatus(QLabel):
         if st.last is None:
             text = self.tr("No backup yet")
         else:
-            when = st.last.strftime("%H:%M") if st.last.date() == datetime.now().date() else \
+            when = st.last.strftime("%H:%M") if st.last.date() == self.service.clock().date() else \
                 st.last.strftime("%Y-%m-%d %H:%M")
             text = self.tr("Last backup %1, %2 kept").replace("%1", when).replace("%2", str(st.kept))
         if not self.service.settings().enabled:

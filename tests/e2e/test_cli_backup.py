@@ -4,6 +4,9 @@ refuses damaged or newer files and a database open in another process, with its 
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -178,3 +181,133 @@ def test_restore_refuses_while_another_process_has_the_database_open(run, tmp_pa
     assert "open in another program" in err and err.count("\n") == 1
     assert _unchanged(run) == before and not list(run.db.parent.glob("*before-restore*"))
     assert run("restore", str(copy))[0] == 0  # once it is closed
+
+
+def test_restore_of_a_folder_or_a_device_says_what_it_is(run, tmp_path):
+    code, out, err = run("restore", str(tmp_path))
+    assert code == EXIT_INPUT and "is a folder" in err and "no such file" not in err
+    code, out, err = run("restore", "/dev/null")
+    assert code == EXIT_INPUT and "not a regular file" in err and "no such file" not in err
+
+
+def test_restore_of_a_file_with_damaged_pages_is_refused_in_one_line(run, tmp_path):
+    import random
+    run("backup", "--to", str(tmp_path / "bk"))
+    data = bytearray(list_backups(tmp_path / "bk")[0].path.read_bytes())
+    page = 4096
+    assert len(data) >= 16 * page
+    data[10 * page:15 * page] = random.Random(21).randbytes(5 * page)  # header intact, b-tree pages garbage
+    bad = tmp_path / "damaged.db"
+    bad.write_bytes(bytes(data))
+    code, out, err = run("restore", str(bad))
+    assert code == EXIT_INPUT, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err  # integrity_check's rows hold newlines
+
+
+def test_backup_failure_is_one_line_on_stderr_of_the_real_command(run, tmp_path):
+    """In a real process the console log handler is live: the failure is not also logged there."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "FACEAPP_STATE_DIR": str(tmp_path / "state")}
+    proc = subprocess.run([sys.executable, "-m", "faceapp", "--db", str(run.db), "backup", "--to", str(blocker)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == EXIT_CHECK
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def _pad(db: Path, mib: int) -> None:
+    """Make the database big enough that copying it takes a moment (a stop can land mid-copy)."""
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE IF NOT EXISTS zz_pad (b BLOB)")
+    con.executemany("INSERT INTO zz_pad VALUES (?)", ((random.Random(n).randbytes(1 << 20),) for n in range(mib)))
+    con.commit()
+    con.close()
+
+
+def _interrupt_mid_copy(argv: list[str], folder: Path, pattern: str, tmp_path: Path) -> int:
+    """Run the real command; Ctrl+C (SIGINT) as soon as its temporary copy (`pattern` in
+    `folder`) exists. Its exit code; never a traceback."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FACEAPP_STATE_DIR": str(tmp_path / "state")}
+    proc = subprocess.Popen([sys.executable, "-m", "faceapp", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(pattern)) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert list(folder.glob(pattern)), "the command never started its copy"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    return proc.returncode
+
+
+def test_ctrl_c_during_backup_leaves_no_partial_copy(run, tmp_path):
+    _pad(run.db, 64)
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    code = _interrupt_mid_copy(["--db", str(run.db), "backup", "--to", str(folder)], folder, ".*.part", tmp_path)
+    if code == 130:  # stopped mid-copy: nothing half-written stays in the backup folder
+        assert list(folder.iterdir()) == []
+    else:  # it finished first on a fast machine: then the copy is complete and verified
+        assert code == 0 and all(verify_copy(b.path).ok for b in list_backups(folder))
+
+
+def test_ctrl_c_during_restore_leaves_the_database_in_place(run, tmp_path):
+    _pad(run.db, 64)
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    before = run.db.read_bytes()
+    code = _interrupt_mid_copy(["--db", str(run.db), "restore", str(copy)], run.db.parent, ".*.restoring", tmp_path)
+    left = sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups")
+    assert code in (0, 130) and not [n for n in left if n.endswith(".restoring")], left
+    if left == ["faceapp.db"]:  # stopped mid-copy: the database from before is in place
+        assert code == 130 and run.db.read_bytes() == before
+    else:  # the stop came after the last rename: restored, the old file kept aside
+        aside = [p for p in run.db.parent.glob("faceapp.db.before-restore-*")]
+        assert len(aside) == 1 and aside[0].read_bytes() == before and verify_copy(run.db).ok
+
+
+def test_a_restore_that_fails_between_its_renames_puts_the_database_back(run, tmp_path, monkeypatch):
+    from faceapp.storage import backup as backup_module
+    from faceapp.storage.errors import StorageError
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    before = run.db.read_bytes()
+    real_replace = os.replace
+
+    def replace(src, dst):  # the database was moved aside; putting the restored copy in place fails
+        if str(src).endswith(".restoring"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(backup_module.os, "replace", replace)
+    with pytest.raises(StorageError, match="nothing was changed"):
+        backup_module.restore_database(copy, run.db)
+    assert run.db.read_bytes() == before
+    assert sorted(p.name for p in run.db.parent.iterdir() if p.name != "backups") == ["faceapp.db"]
+
+
+def test_ctrl_c_while_the_command_line_is_being_built_is_exit_130(monkeypatch, capsys):
+    """Ctrl+C in the first second (the modules are still loading) ends like any other Ctrl+C."""
+    import faceapp.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        code = cli.main(["backup"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl+C came out of main() (a traceback on the console)")
+    assert code == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_restore_onto_a_folder_given_as_the_database_moves_nothing(run, tmp_path):
+    """`--db DIR` by mistake: the folder (and the backups in it) must not be moved aside and replaced by a file."""
+    assert run("backup", "--to", str(tmp_path / "bk"))[0] == 0
+    copy = list_backups(tmp_path / "bk")[0].path
+    folder = tmp_path / "site"
+    code = main(["--db", str(folder), "restore", str(copy)])
+    assert code == EXIT_CHECK
+    assert folder.is_dir() and (folder / "faceapp.db").is_file()
+    assert not list(tmp_path.glob("site.before-restore-*"))

@@ -75,3 +75,23 @@ def test_a_copy_that_does_not_verify_rotates_nothing_away(db, tmp_path, monkeypa
     with pytest.raises(BackupError, match="did not verify"):
         backup_database(db, folder, keep=1, now=datetime(2026, 12, 6, 3, 0))
     assert len(list_backups(folder)) == 3 and not list(folder.glob(".*"))
+
+
+def test_two_databases_in_one_folder_keep_their_own_backups(tmp_path):
+    """faceapp.db and a training.db side by side share backups/: the training database's
+    rotation must not delete the site's copies, nor the start-up offer give the site the
+    training database's copy."""
+    from faceapp.services.backups import restorable_backup
+
+    site, training = tmp_path / "faceapp.db", tmp_path / "training.db"
+    for path in (site, training):
+        open_db(path).conn.close()
+    folder = tmp_path / "backups"
+    mine, _, _ = backup_database(site, folder, keep=7, now=datetime(2026, 12, 6, 2, 0))
+    for minute in range(1, 4):
+        backup_database(training, folder, keep=1, now=datetime(2026, 12, 6, 3, minute))
+    assert mine.path.exists() and mine.path.name == "faceapp-backup-20261206-020000.db"
+    assert [b.path for b in list_backups(folder, site)] == [mine.path]
+    assert [b.path.name for b in list_backups(folder, training)] == ["training-backup-20261206-030300.db"]
+    site.unlink()
+    assert restorable_backup(site).path == mine.path  # not the newer copy of training.db

@@ -276,3 +276,15 @@ def test_erasure_leaves_no_template_bytes_in_the_files(db_path: Path, monkeypatc
     repo.close()
     assert not any(b[:64] in raw for b in blobs)
     assert b"Ada Lovelace" not in raw and b"E001" not in raw
+
+
+def test_a_group_name_differing_only_in_case_is_a_duplicate(repo: Repository) -> None:
+    """The command line finds groups in any case: "office" beside "Office" could never be named."""
+    office = repo.create_access_group("Office", OFFICE)
+    night = repo.create_access_group("Night", {})
+    with pytest.raises(DuplicateAccessGroupError, match="'Office' already exists"):
+        repo.create_access_group("office", {})
+    with pytest.raises(DuplicateAccessGroupError, match="'Office' already exists"):
+        repo.update_access_group(night.id, name="OFFICE")
+    assert repo.update_access_group(office.id, name="OFFICE").name == "OFFICE"  # its own name, in another case
+    assert [g.name for g in repo.list_access_groups()] == ["Night", "OFFICE"]

@@ -64,3 +64,16 @@ def test_the_cli_creates_a_private_data_folder(tmp_path):
     assert mode(tmp_path / "p") == 0o700
     files = {p.name: oct(mode(p)) for p in (tmp_path / "p").iterdir()}
     assert "f.db" in files and set(files.values()) == {"0o600"}, files
+
+
+def test_a_folder_given_as_the_database_is_refused_and_left_as_it_was(tmp_path, umask022):
+    """`--db /srv/faceapp` (the folder): refused by name, and its mode is not made 0600 (which
+    locked even its owner out of it: nothing inside could be opened any more)."""
+    from faceapp.storage import StorageError
+
+    folder = tmp_path / "faceapp"
+    folder.mkdir(mode=0o755)
+    (folder / "faceapp.db").write_bytes(b"")
+    with pytest.raises(StorageError, match="is a folder, not a database file"):
+        open_db(folder)
+    assert mode(folder) == 0o755 and (folder / "faceapp.db").exists()

@@ -124,3 +124,21 @@ def test_quit_at_the_offer_changes_nothing(monkeypatch, tmp_path, qtbot):
     args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
     assert launch.main_from_args(args) == 1
     assert not db.exists()
+
+
+def test_backup_times_are_on_the_sites_clock_not_the_pcs(ctx, qtbot):
+    """Every time in the window is the site's (Settings > Attendance > time zone); the backup's
+    name, its schedule and "Last backup 02:00" too, also on a PC set to another zone."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = "Pacific/Kiritimati" if datetime.now().astimezone().utcoffset() != timedelta(hours=14) else "Etc/GMT+12"
+    ctx.save_settings(ctx.settings.replace(timezone=zone))
+    label = BackupStatus(ctx, check_ms=3_600_000)
+    qtbot.addWidget(label)
+    with qtbot.waitSignal(label.finished, timeout=10000):
+        label.back_up_now()
+    site_now = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    taken = list_backups(ctx.backups().folder())[0].taken
+    assert abs(site_now - taken) < timedelta(minutes=2), (taken, site_now)
+    assert label.text().startswith(f"Last backup {taken:%H:%M}, ")  # today on the site's clock: no date

@@ -228,3 +228,21 @@ def test_door_pages_are_chinese(ctx, window_factory, qtbot, tmp_path, lang):
     finally:
         for tr in getattr(app, "_faceapp_translators", []):
             app.removeTranslator(tr)
+
+
+def test_access_log_left_on_today_follows_the_next_day(ctx, window_factory, qtbot, tmp_path, monkeypatch):
+    """The front-desk window runs for days: opened yesterday, its To date must not hide today's attempts."""
+    from faceapp.ui.access_log_page import AccessLogPage
+
+    (ana,) = _people(ctx, "Ana Silva")
+    real_today = AccessLogPage._today
+    monkeypatch.setattr(AccessLogPage, "_today", lambda self: real_today(self) - timedelta(days=1))
+    w = _window(ctx, window_factory, tmp_path)  # the window was opened yesterday
+    page = w.access_log_page
+    monkeypatch.setattr(AccessLogPage, "_today", real_today)  # ... and now it is the next day
+    ctx.repo.add_access_attempt(AccessAttempt(datetime.now(timezone.utc), ana.id, True, "granted", 0.3, "camera 0",
+                                              relay="opened"))
+    w.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    assert page.last.date().toPython() == real_today(page)
+    assert (page.last.date().toPython() - page.first.date().toPython()).days == 6  # still a week
