@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .services.timekeeping import TimekeepingService
+    from .services.unknown_review import UnknownReviewService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .vision.engine import FaceEngine
@@ -404,6 +405,12 @@ class AppContext:
         from .services.employees import EmployeeService
 
         return EmployeeService(self.repo)
+
+    def unknown_review(self) -> "UnknownReviewService":
+        """Unknown faces grouped for review, in this database's encoder's distance units."""
+        from .services.unknown_review import UnknownReviewService
+
+        return UnknownReviewService(self.repo, self.model_id, self.encoder_units(), self.settings.enrolment)
 
     def reports(self) -> "ReportService":
         from .services.reports import ReportService
