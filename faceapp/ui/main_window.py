@@ -21,6 +21,7 @@ from ..shared.records import Employee
 from . import window_place
 from .database_alert import DatabaseAlert
 from .employees import EmployeesPage
+from .unknown_page import UnknownFacesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
 from .log_page import LogPage
@@ -65,12 +66,14 @@ class MainWindow(QMainWindow):
         self.log_page = LogPage(ctx, self)
         self.schedules_page = SchedulesPage(ctx, self)
         self.reports_page = ReportsPage(ctx, self)
+        self.unknown_page = UnknownFacesPage(ctx, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
         self.tabs.addTab(self.log_page, self.tr("Attendance log"))
         self.tabs.addTab(self.schedules_page, self.tr("Schedules"))
         self.tabs.addTab(self.reports_page, self.tr("Reports"))
+        self.tabs.addTab(self.unknown_page, self.tr("Unknown faces"))
         self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
         self.db_alert.problem_changed.connect(self._database_problem)
         central = QWidget(self)
@@ -108,6 +111,8 @@ class MainWindow(QMainWindow):
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
         self.employees_page.import_requested.connect(self.import_employees)
+        self.unknown_page.enrol_requested.connect(lambda group, faces: self._run_wizard(None, faces, group.sighting_ids))
+        self.unknown_page.changed.connect(self._employees_changed)
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
@@ -336,6 +341,8 @@ class MainWindow(QMainWindow):
             self.schedules_page.refresh()
         elif self.tabs.widget(index) is self.reports_page:
             self.reports_page.load_people()
+        elif self.tabs.widget(index) is self.unknown_page:
+            self.unknown_page.refresh()
         elif self.tabs.widget(index) is self.employees_page:
             self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
 
@@ -347,12 +354,12 @@ class MainWindow(QMainWindow):
         self.reports_page.load_people()
 
     # enrolment ------------------------------------------------------------------------
-    def make_wizard(self, employee=None):
+    def make_wizard(self, employee=None, samples=None, sightings=()):
         """The wizard reads the live camera through a tap (one owner of the device); recognition
         pauses while it is open, so the person enrolling is not logged as a stranger."""
         from .wizard import EnrolWizard
 
-        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.live.tap, employee, self)
+        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.live.tap, employee, self, samples, sightings)
         wiz.enrolled.connect(self._enrolled)
         self.live.pause_recognition()
         wiz.finished.connect(lambda _: self.live.resume_recognition())
@@ -377,12 +384,13 @@ class MainWindow(QMainWindow):
         """Employees > Re-enrol face: new samples replace this person's templates."""
         self._run_wizard(employee)
 
-    def _run_wizard(self, employee: Employee | None) -> None:
+    def _run_wizard(self, employee: Employee | None, samples: list | None = None,
+                    sightings: tuple[int, ...] = ()) -> None:
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return
         try:
-            wiz = self.make_wizard(employee)
+            wiz = self.make_wizard(employee, samples, sightings)
         except Exception as exc:  # noqa: BLE001 - shown, never a silent dead menu item
             log.exception("cannot open the enrolment wizard")
             QMessageBox.critical(self, self.tr("Enrol employee"),
@@ -394,6 +402,7 @@ class MainWindow(QMainWindow):
     def _enrolled(self, emp) -> None:
         self.statusBar().showMessage(self.tr("Enrolled %1").replace("%1", emp.name), 5000)
         self.employees_page.refresh()
+        self.unknown_page.refresh()
         self._employees_changed()
 
     # settings -------------------------------------------------------------------------
