@@ -71,7 +71,7 @@ class RecognitionService:
         self.pending: dict[int, tuple[Decision, int]] = {}
         # Undecided tracks' best faces so far with their frames (retention_keep_unknown_pictures):
         # a track decided unknown keeps them as its sighting's pictures and face data.
-        self._best_faces: dict[int, list[tuple[float, int, Face, np.ndarray]]] = {}
+        self._best_faces: dict[int, list[tuple[float, int, Face, np.ndarray]]] = {}  # the face around its region
         self._lock = threading.Lock()
         self.gallery = Gallery.empty()
         self.operating_point: OperatingPoint | None = None
@@ -163,6 +163,8 @@ class RecognitionService:
         anns = [self._act(d, ts) for d in decisions]
         for tid in [t for t in self._best_faces if t not in alive]:  # ended (and acted on above)
             del self._best_faces[tid]
+        for d in decisions:  # a known person's faces are not kept
+            self._best_faces.pop(d.track_id, None)
         anns += self._resolve_pending(ts, alive)
         self.liveness.keep_only(alive | set(self.pending))
         return self._views(), anns
@@ -175,12 +177,16 @@ class RecognitionService:
 
     def _keep_best_faces(self, faces: list[Face], image: np.ndarray, decided_before: set[int]) -> None:
         """Remember each undecided track's FACES_PER_SIGHTING best faces (face_score) with
-        their frames; crops are made only if the track is decided unknown."""
+        the part of the frame around them (not whole frames: a few KB per face); crops are
+        made only if the track is decided unknown."""
         for f, tid in zip(faces, self.tracker.assignment):
             if tid in decided_before or f.embedding is None or f.quality is None:
                 continue
+            score = face_score(dataclasses.asdict(f.quality), self.units)
             kept = self._best_faces.setdefault(tid, [])
-            kept.append((face_score(dataclasses.asdict(f.quality), self.units), self._frames, f, image))
+            if len(kept) >= FACES_PER_SIGHTING and score <= kept[-1][0]:
+                continue
+            kept.append((score, self._frames, *_face_region(image, f)))
             kept.sort(key=lambda k: (-k[0], k[1]))
             del kept[FACES_PER_SIGHTING:]
 
@@ -324,6 +330,25 @@ class RecognitionService:
         if self.on_decision is not None:
             self.on_decision(d, ann)
         return ann
+
+
+# The part of the frame kept around a face: the enrolment crop reaches CROP_PADDING (0.6) of
+# the face square beyond it on each side, rotated up to 45 degrees; 1.6 face sizes cover that.
+REGION_MARGIN = 1.6
+
+
+def _face_region(image: np.ndarray, face: Face) -> tuple[Face, np.ndarray]:
+    """A copy of the frame around the face, and the face with its landmarks in that copy's
+    pixels: what make_crop needs, without holding the whole frame."""
+    x1, y1, x2, y2 = (float(v) for v in face.box)
+    m = REGION_MARGIN * max(x2 - x1, y2 - y1)
+    h, w = image.shape[:2]
+    x0, y0 = max(0, int(x1 - m)), max(0, int(y1 - m))
+    xe, ye = min(w, int(np.ceil(x2 + m))), min(h, int(np.ceil(y2 + m)))
+    shift = np.array([x0, y0], np.float32)
+    moved = dataclasses.replace(face, shape5=np.asarray(face.shape5, np.float32) - shift,
+                                landmarks=np.asarray(face.landmarks, np.float32) - shift)
+    return moved, image[y0:ye, x0:xe].copy()
 
 
 class LiveLoop:

@@ -76,3 +76,20 @@ def test_faces_failing_the_quality_gates_are_not_enrolled(ctx, grace_hopper):
     assert faces == [] and refused == FACES_PER_SIGHTING
     with pytest.raises(EnrolmentError):
         ctx.enrolment().enrol("2", "Nobody", "", faces, consent_at=consent_now())
+
+
+def test_the_region_kept_around_a_face_gives_the_same_crop_as_the_whole_frame(engine, grace_hopper):
+    """Only a few KB around each candidate face is held while a track is undecided, not the
+    frame; the picture made from it must be the one the whole frame gives."""
+    import cv2
+    import numpy as np
+
+    from faceapp.services.recognition import _face_region
+
+    canvas = np.zeros((1501, 1333, 3), np.uint8)
+    canvas[401:701, 333:589] = cv2.resize(grace_hopper, (256, 300))  # odd offsets
+    face = engine.analyze(canvas)[0]
+    moved, region = _face_region(canvas, face)
+    assert region.size < canvas.size / 4
+    whole, part = engine.make_crop(canvas, face).crop, engine.make_crop(region, moved).crop
+    assert whole.data == part.data and np.allclose(whole.points, part.points)
