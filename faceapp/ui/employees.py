@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..attendance.rules import AttendanceRules
@@ -188,7 +188,7 @@ class EmployeesPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(self.edit_selected)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()  # two rows: one row of eight would not fit an 800 px wide screen
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot, tip in [
                 ("enrol", self.tr("Enrol new…"), self.enrol_requested.emit, ""),
@@ -207,7 +207,7 @@ class EmployeesPage(QWidget):
             b = QPushButton(text, self)
             b.clicked.connect(lambda _=False, s=slot: s())
             b.setToolTip(tip)
-            buttons.addWidget(b)
+            buttons.addWidget(b, len(self.buttons) // 4, len(self.buttons) % 4)
             self.buttons[key] = b
         self.photo = QLabel(self)  # the selected person's enrolment face crop
         self.photo.setFixedSize(PHOTO_PX, PHOTO_PX)
