@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .services.recognition import RecognitionService
     from .services.reports import ReportService
     from .services.timekeeping import TimekeepingService
+    from .services.unknown_review import UnknownReviewService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
     from .sync import SiteSync
@@ -437,6 +438,12 @@ class AppContext:
         from .services.employees import EmployeeService
 
         return EmployeeService(self.repo)
+
+    def unknown_review(self) -> "UnknownReviewService":
+        """Unknown faces grouped for review, in this database's encoder's distance units."""
+        from .services.unknown_review import UnknownReviewService
+
+        return UnknownReviewService(self.repo, self.model_id, self.encoder_units(), self.settings.enrolment)
 
     def reports(self) -> "ReportService":
         """Attendance reports: a joined kiosk's come from the site server, the whole site's,

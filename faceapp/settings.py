@@ -60,6 +60,11 @@ class RetentionSettings(SettingsSection):
     TITLE = "Privacy"
     PREFIX = "retention_"
 
+    keep_unknown_pictures: bool = option(
+        True, None, None,
+        "A face nobody recognised is kept with a small picture and its face data, so it can be "
+        "reviewed (Unknown faces page: enrol, add to an employee, dismiss). Off: only the time is kept.",
+        label="Keep pictures of unknown faces")
     unknown_days: int = option(30, 1, 3650, "Pictures of faces nobody recognised are deleted after this many "
                                             "days.", label="Keep pictures of unknown faces for (days)")
     inactive_days: int = option(

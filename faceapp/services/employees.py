@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shared.records import Employee
 from ..storage.errors import EmployeeNotFoundError
+from ..storage.rows import EmployeeOverview  # noqa: F401 - the pages' row type, re-exported
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -38,6 +39,14 @@ class EmployeeService:
 
     def get(self, employee_id: int) -> Employee | None:
         return self.repo.get_employee(employee_id)
+
+    def overview(self) -> "list[EmployeeOverview]":
+        """Every employee with sample count, first enrolment, access groups and erased flag."""
+        return self.repo.employee_overview()
+
+    def photos(self) -> dict[int, bytes]:
+        """Each person's photo (their sharpest enrolment crop, JPEG) by employee id."""
+        return self.repo.photo_crops()
 
     def template_counts(self) -> dict[int, int]:
         """Face templates per employee id."""

@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from ..shared.errors import FaceAppError, ImageReadError
+from ..storage.errors import EmployeeNotFoundError
 from ..vision.imageio import read_image
 from ..recognition.calibration import impostor_tail
 from ..recognition.duplicates import DuplicateCheck, DuplicateGallery
@@ -31,6 +33,14 @@ class EnrolmentError(FaceAppError):
     """Enrolment refused: too few good samples, or the person is already enrolled."""
 
     personal = True  # "already enrolled as <name> (no. <number>)"
+
+
+class UnlikePersonError(EnrolmentError):
+    """Samples to add to a person do not clearly look like them: the admin must confirm."""
+
+    def __init__(self, message: str, person: Employee) -> None:
+        super().__init__(message)
+        self.person = person
 
 
 class SimilarPersonError(EnrolmentError):
@@ -294,8 +304,9 @@ class EnrolmentService:
 
     def enrol(self, number: str, name: str, department: str, samples: list[Face],
               consent_at: datetime | None = None, actor: str = "admin", allow_similar: bool = False,
-              gallery: "DuplicateGallery | LiveGallery | None" = None) -> Employee:
-        """Save a new person. A clear duplicate is refused; a similar one raises
+              gallery: "DuplicateGallery | LiveGallery | None" = None, sightings: Sequence[int] = ()) -> Employee:
+        """Save a new person (`sightings`: the unknown-face sightings the samples came from,
+        marked enrolled in the same transaction). A clear duplicate is refused; a similar one raises
         SimilarPersonError unless allow_similar (the admin confirmed: audited).
 
         The duplicate check and the insert are one serialised step (CLI enroll, bulk import,
@@ -326,7 +337,7 @@ class EnrolmentService:
         qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
         emp = self.repo.enrol(number=number, name=name, department=department, consent_at=consent_at,
                               embeddings=emb, qualities=qual, model_id=self.engine.model_id, actor=actor,
-                              guard=guard, crops=[f.crop for f in good])
+                              guard=guard, crops=[f.crop for f in good], sightings=sightings)
         if live is not None and current:
             live.gallery = current[-1].adding(emp.id, emb)
         log.info("enrolled employee id %d with %d samples%s", emp.id, len(good),  # ids only: the log outlives erasure
@@ -351,6 +362,42 @@ class EnrolmentService:
         self.repo.add_templates(employee_id, emb, qual, self.engine.model_id, actor=actor, replace=True,
                                 guard=guard, crops=[f.crop for f in good])
         log.info("re-enrolled employee %s with %d samples", employee_id, len(good))
+        return self.repo.get_employee(employee_id)
+
+
+    def add_samples(self, employee_id: int, samples: list[Face], sightings: Sequence[int] = (),
+                    actor: str = "admin", confirmed: bool = False) -> Employee:
+        """Add samples (an unknown face's sightings) to an enrolled person, after the
+        same-person check inside the write transaction: refused when they clearly belong to
+        someone else; when they are not near this person (nobody or someone else is nearer,
+        but not clearly), UnlikePersonError unless the admin `confirmed` (audited)."""
+        good = self._good(samples)
+        base = self.duplicate_gallery()
+        target = self.repo.get_employee(employee_id)
+        if target is None:
+            raise EmployeeNotFoundError(f"no employee with id {employee_id}", self.repo.path)
+
+        def guard() -> dict:
+            gallery = self._current(base)
+            emb, w = sample_matrix(good)
+            verdict = gallery.check(emb, w)
+            if verdict.employee_id == target.id and verdict.kind != "new":
+                return {"same_person_distance": round(verdict.distance, 4)}
+            other = self.repo.get_employee(verdict.employee_id) if verdict.employee_id is not None else None
+            if verdict.kind == "duplicate" and other is not None:
+                raise EnrolmentError(f"these faces are {other.name} (no. {other.number}), not {target.name}; "
+                                     "nothing was added")
+            if not confirmed:
+                raise UnlikePersonError(f"these faces do not clearly look like {target.name} (no. {target.number}); "
+                                        "confirm they are this person to add them", target)
+            return {"confirmed_same_person": True, "nearest": verdict.employee_id,
+                    "distance": round(verdict.distance, 4)}
+
+        emb, _ = sample_matrix(good)
+        qual = [float(f.quality.blur) if f.quality else 0.0 for f in good]
+        self.repo.add_templates(employee_id, emb, qual, self.engine.model_id, actor=actor, guard=guard,
+                                crops=[f.crop for f in good], sightings=sightings)
+        log.info("added %d samples of unknown sightings to employee %s", len(good), employee_id)
         return self.repo.get_employee(employee_id)
 
 

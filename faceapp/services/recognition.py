@@ -6,6 +6,7 @@ tests prove on a video file is what the front desk runs.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -30,6 +31,9 @@ from ..recognition.fusion import frame_weight
 from ..recognition.quality_model import COME_CLOSER
 from ..recognition.tracker import Decision, FaceTracker, Observation, iou_matrix
 from ..recognition.units import units_for
+from ..recognition.unknown_groups import FACES_PER_SIGHTING, face_score
+from ..storage.rows import UnknownFace
+from ..vision.types import Face
 from ..vision.tracked import TrackGuidedDetection
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,9 @@ class RecognitionService:
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
+        # Undecided tracks' best faces so far with their frames (retention_keep_unknown_pictures):
+        # a track decided unknown keeps them as its sighting's pictures and face data.
+        self._best_faces: dict[int, list[tuple[float, int, Face, np.ndarray]]] = {}  # the face around its region
         self._lock = threading.Lock()
         self.gallery = Gallery.empty()
         self.operating_point: OperatingPoint | None = None
@@ -170,7 +177,13 @@ class RecognitionService:
                 for (tid, _), crop in zip(scored, crops):
                     self.passive_fusion.defer(tid, crop)
         alive = {t.track_id for t in self.tracker.tracks()}
+        if self.settings.retention.keep_unknown_pictures:
+            self._keep_best_faces(faces, image, decided_before)
         anns = [self._act(d, ts) for d in decisions]
+        for tid in [t for t in self._best_faces if t not in alive]:  # ended (and acted on above)
+            del self._best_faces[tid]
+        for d in decisions:  # a known person's faces are not kept
+            self._best_faces.pop(d.track_id, None)
         anns += self._resolve_pending(ts, alive)
         self.liveness.keep_only(alive | set(self.pending))
         self.passive_fusion.keep_only(alive | set(self.pending))
@@ -179,7 +192,40 @@ class RecognitionService:
     def finish(self, ts: datetime) -> list[Announcement]:
         """End of stream: tracks still open are decided (or dropped) now."""
         anns = [self._act(d, ts) for d in self.tracker.flush(self._judge)]
+        self._best_faces.clear()
         return anns + self._resolve_pending(ts, set())
+
+    def _keep_best_faces(self, faces: list[Face], image: np.ndarray, decided_before: set[int]) -> None:
+        """Remember each undecided track's FACES_PER_SIGHTING best faces (face_score) with
+        the part of the frame around them (not whole frames: a few KB per face); crops are
+        made only if the track is decided unknown."""
+        for f, tid in zip(faces, self.tracker.assignment):
+            if tid in decided_before or f.embedding is None or f.quality is None:
+                continue
+            score = face_score(dataclasses.asdict(f.quality), self.units)
+            kept = self._best_faces.setdefault(tid, [])
+            if len(kept) >= FACES_PER_SIGHTING and score <= kept[-1][0]:
+                continue
+            kept.append((score, self._frames, *_face_region(image, f)))
+            kept.sort(key=lambda k: (-k[0], k[1]))
+            del kept[FACES_PER_SIGHTING:]
+
+    def _unknown_faces(self, track_id: int) -> list[UnknownFace]:
+        """The sighting's faces for a track decided unknown, best first (none when pictures
+        of unknown faces are not kept, or no face of the track was embedded)."""
+        kept = self._best_faces.pop(track_id, [])
+        if not self.settings.retention.keep_unknown_pictures:
+            return []
+        out = []
+        for score, _, face, image in kept:
+            try:
+                crop = self.engine.make_crop(image, face).crop
+            except (ValueError, AttributeError) as exc:  # the picture is a courtesy, the sighting counts anyway
+                log.warning("no picture kept of an unknown face (track %s): %s", track_id, exc)
+                continue
+            out.append(UnknownFace(crop.data, crop.points, face.embedding, self.engine.model_id,
+                                   dataclasses.asdict(face.quality), score))
+        return out
 
     def liveness_ok(self, decision: Decision) -> bool | None:
         """The verdict the access service asks for, by the door's policy: the fused passive
@@ -344,8 +390,9 @@ class RecognitionService:
             text = ("Not recognised - please come closer to the camera" if d.reason == COME_CLOSER
                     else "Not recognised - please see reception")
             ann = Announcement(ts, None, "Unknown", "unknown", text, d.reason)
+            faces = self._unknown_faces(d.track_id)
             self.writes.submit(f"unknown face at {ts.isoformat()}",
-                               lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, None))
+                               lambda: self.repo.add_unknown_sighting(ts, self.source, d.distance, faces=faces))
         else:
             name = self._name(d.employee_id)
             local = ts.astimezone(self.rules.tz).strftime("%H:%M")
@@ -377,6 +424,25 @@ class RecognitionService:
             if isinstance(verdict, AccessDecision):  # the kiosk says what the door did, not only the booking
                 ann = replace(ann, door=DoorResult(verdict.granted, verdict.reason))
         return ann
+
+
+# The part of the frame kept around a face: the enrolment crop reaches CROP_PADDING (0.6) of
+# the face square beyond it on each side, rotated up to 45 degrees; 1.6 face sizes cover that.
+REGION_MARGIN = 1.6
+
+
+def _face_region(image: np.ndarray, face: Face) -> tuple[Face, np.ndarray]:
+    """A copy of the frame around the face, and the face with its landmarks in that copy's
+    pixels: what make_crop needs, without holding the whole frame."""
+    x1, y1, x2, y2 = (float(v) for v in face.box)
+    m = REGION_MARGIN * max(x2 - x1, y2 - y1)
+    h, w = image.shape[:2]
+    x0, y0 = max(0, int(x1 - m)), max(0, int(y1 - m))
+    xe, ye = min(w, int(np.ceil(x2 + m))), min(h, int(np.ceil(y2 + m)))
+    shift = np.array([x0, y0], np.float32)
+    moved = dataclasses.replace(face, shape5=np.asarray(face.shape5, np.float32) - shift,
+                                landmarks=np.asarray(face.landmarks, np.float32) - shift)
+    return moved, image[y0:ye, x0:xe].copy()
 
 
 class LiveLoop:

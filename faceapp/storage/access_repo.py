@@ -20,6 +20,7 @@ from ..access.rules import AccessAttempt, AccessGroup, ScheduleError, WeeklySche
 from .convert import float_or_nan, nan_to_none, ts_from_db, ts_to_db
 from .errors import AccessGroupNotFoundError, CorruptRowError, DuplicateAccessGroupError
 from .rows import ErasureResult, PurgeResult
+from .unknown_repo import purge_faces_before
 
 if TYPE_CHECKING:  # the host class provides these
     from contextlib import AbstractContextManager
@@ -269,8 +270,7 @@ class AccessRepositoryMixin:
         thumb_cut = ts_to_db(now - timedelta(days=unknown_days), "now")
         tpl_cut = ts_to_db(now - timedelta(days=inactive_days), "now")
         with self._write("purging expired personal data") as c:
-            thumbs = c.execute("UPDATE unknown_sightings SET thumbnail = NULL WHERE ts < ? AND thumbnail IS NOT NULL",
-                               (thumb_cut,)).rowcount
+            thumbs = purge_faces_before(c, thumb_cut)  # the sightings' pictures and face data
             people = [int(r[0]) for r in c.execute(
                 "SELECT e.id FROM employees e WHERE e.active = 0 AND e.deactivated_at IS NOT NULL "
                 "AND e.deactivated_at < ? AND (EXISTS (SELECT 1 FROM templates t WHERE t.employee_id = e.id) "

@@ -87,6 +87,14 @@ class CropRepositoryMixin:
                             "ORDER BY quality DESC, id LIMIT 1", (int(employee_id),)).fetchone()
         return self._crop(row) if row else None
 
+    def photo_crops(self) -> dict[int, bytes]:
+        """Every person's photo crop (their sharpest sample, JPEG) by employee id, one query."""
+        with self._read("reading face crops") as c:
+            rows = c.execute("SELECT employee_id, image FROM (SELECT employee_id, image, row_number() OVER "
+                             "(PARTITION BY employee_id ORDER BY quality DESC, id) AS n FROM enrolment_crops) "
+                             "WHERE n = 1").fetchall()
+        return {int(e): bytes(img) for e, img in rows}
+
     def crop_counts(self) -> dict[int, int]:
         """Crops per employee id."""
         with self._read("counting face crops") as c:

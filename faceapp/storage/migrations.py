@@ -240,6 +240,30 @@ _TIMEKEEPING: tuple[Step, ...] = (
        BEGIN SELECT RAISE(ABORT, 'punch corrections are append-only'); END""",
 )
 
+# Unknown-face review: a sighting (one visit of a face nobody matched) keeps up to a few of
+# its best faces, what is needed to show, group and enrol them: the face crop in the
+# enrolment crop format with its 5 points, the descriptor and the model that made it, the
+# quality measures. Biometric data, kept and erased like templates (retention, secure
+# deletion on review). A review (dismissed, enrolled as or added to an employee) deletes the
+# faces; only the fact, the time and the person stay on the sighting.
+_UNKNOWN_REVIEW: tuple[Step, ...] = (
+    """CREATE TABLE unknown_faces (
+        id INTEGER PRIMARY KEY,
+        sighting_id INTEGER NOT NULL REFERENCES unknown_sightings(id) ON DELETE CASCADE,
+        image BLOB NOT NULL,
+        points TEXT NOT NULL CHECK (json_valid(points)),
+        embedding BLOB NOT NULL,
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        model_id TEXT NOT NULL,
+        quality TEXT NOT NULL CHECK (json_valid(quality)),
+        score REAL NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX unknown_faces_sighting ON unknown_faces(sighting_id)",
+    "ALTER TABLE unknown_sightings ADD COLUMN reviewed TEXT CHECK (reviewed IN ('dismissed', 'enrolled', 'added'))",
+    "ALTER TABLE unknown_sightings ADD COLUMN reviewed_at TEXT",
+    "ALTER TABLE unknown_sightings ADD COLUMN employee_id INTEGER REFERENCES employees(id) ON DELETE SET NULL",
+)
+
 # Access groups that are closed on the time-keeping holiday list (access.rules).
 _ACCESS_HOLIDAYS = (
     "ALTER TABLE access_groups ADD COLUMN holidays_closed INTEGER NOT NULL DEFAULT 0 "
@@ -254,6 +278,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_access_relay", _ACCESS_RELAY),
     Migration("0006_enrolment_crops", _ENROLMENT_CROPS),
     Migration("0007_timekeeping", _TIMEKEEPING),
+    Migration("0008_unknown_review", _UNKNOWN_REVIEW),
     Migration("0009_access_holidays", _ACCESS_HOLIDAYS),
 )
 

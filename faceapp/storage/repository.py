@@ -29,6 +29,7 @@ from ..shared.text import control_characters
 from .access_repo import AccessRepositoryMixin
 from .audit_repo import AuditRepositoryMixin
 from .crops_repo import CropLike, CropRepositoryMixin, insert_crops
+from .unknown_repo import UnknownRepositoryMixin, purge_faces_before, resolve_sightings
 from .attendance_writes import AttendanceWriteMixin
 from .pin_repo import PinRepositoryMixin
 from ..shared.database_files import is_database_file
@@ -37,7 +38,7 @@ from .convert import (EMBEDDING_DTYPE, embedding_to_blob, embeddings_array, floa
                       nan_to_none, ts_from_db, ts_to_db)
 from .errors import (CorruptRowError, DatabaseFileError, DuplicateEmployeeError, EmployeeNotFoundError, StorageError,
                      translate)
-from .rows import AuditEntry
+from .rows import AuditEntry, EmployeeOverview
 
 if TYPE_CHECKING:
     from .watch import ChangeMarks
@@ -78,7 +79,7 @@ def _event(row: Sequence[Any]) -> AttendanceEvent:
 
 
 class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixin, PinRepositoryMixin, AttendanceWriteMixin,
-                 TimekeepingRepositoryMixin):
+                 TimekeepingRepositoryMixin, UnknownRepositoryMixin):
     """The only place with SQL. Methods raise StorageError subclasses, never sqlite3 errors."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -222,11 +223,13 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
               embeddings: np.ndarray, qualities: Sequence[float], model_id: str,
               actor: str = "admin", audit_extra: dict[str, Any] | None = None,
               guard: Callable[[], dict[str, Any] | None] | None = None,
-              crops: Sequence[CropLike | None] | None = None) -> Employee:
+              crops: Sequence[CropLike | None] | None = None, sightings: Sequence[int] = ()) -> Employee:
         """Write the employee, all K templates and the audit row in one transaction, so a
         crash or error never leaves a person without templates (or templates without consent).
         `audit_extra` joins the audit row (e.g. an admin's "different person" confirmation);
         `crops` (one per sample, or None) are the samples' face crops, kept for rebuilds.
+        `sightings`: the unknown-face sightings the samples came from, marked enrolled (and
+        their face data deleted from them) in the same transaction.
 
         `guard` (the duplicate check) runs inside the same BEGIN IMMEDIATE transaction, before
         the insert: what it reads through this repository is the database as it is now, and no
@@ -257,6 +260,9 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
                 self._after_employee_insert(emp_id)
             crop_ids = insert_crops(c, emp_id, self._crops(crops, emb.shape[0]), qual, now)
             self._insert_templates(c, emp_id, emb, qual, model_id, now, crop_ids)
+            if sightings:
+                audit_extra = {**(audit_extra or {}),
+                               "unknown_sightings": resolve_sightings(c, sightings, "enrolled", emp_id, now)}
             self._audit(c, actor, "employee.enrol", {"employee_id": emp_id, "number": number,
                                                      "templates": int(emb.shape[0]), "model_id": model_id,
                                                      **(audit_extra or {})})
@@ -266,10 +272,11 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
                       model_id: str, actor: str = "admin", replace: bool = False,
                       audit_extra: dict[str, Any] | None = None,
                       guard: Callable[[], dict[str, Any] | None] | None = None,
-                      crops: Sequence[CropLike | None] | None = None) -> int:
+                      crops: Sequence[CropLike | None] | None = None, sightings: Sequence[int] = ()) -> int:
         """Add samples to an existing person; replace=True is re-enrolment: the old
         templates (of any model) and crops go in the same transaction, so a failure keeps them.
-        `guard`: the duplicate check inside the write transaction, as for enrol()."""
+        `guard`: the duplicate check inside the write transaction, as for enrol(); `sightings`
+        are marked added to this person, as for enrol()."""
         emb = embeddings_array(embeddings)
         qual = self._qualities(qualities, emb.shape[0])
         model_id = _text(model_id, "model id")
@@ -283,6 +290,9 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
             now = self._now()
             crop_ids = insert_crops(c, emp.id, self._crops(crops, emb.shape[0]), qual, now)
             self._insert_templates(c, emp.id, emb, qual, model_id, now, crop_ids)
+            if sightings:
+                audit_extra = {**(audit_extra or {}),
+                               "unknown_sightings": resolve_sightings(c, sightings, "added", emp.id, now)}
             self._audit(c, actor, "employee.reenrol" if replace else "employee.add_templates",
                         {"employee_id": emp.id, "number": emp.number, "templates": int(emb.shape[0]),
                          "replaced": removed, "model_id": model_id, **(audit_extra or {})})
@@ -519,6 +529,21 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
         with self._read("counting face templates") as c:
             return {int(e): int(n) for e, n in c.execute(sql + " GROUP BY employee_id", args)}
 
+    def employee_overview(self) -> list[EmployeeOverview]:
+        """Every employee with their sample count, first enrolment, access groups and
+        whether they were erased (the Employees page), by name, in one read."""
+        sql = (f"SELECT {_EMP_COLS}, (SELECT count(*) FROM templates t WHERE t.employee_id = e.id), "
+               "(SELECT min(t.created_at) FROM templates t WHERE t.employee_id = e.id), "
+               "(SELECT json_group_array(g.name) FROM employee_access_groups m JOIN access_groups g "
+               " ON g.id = m.group_id WHERE m.employee_id = e.id), e.anonymised_at IS NOT NULL "
+               "FROM employees e ORDER BY e.name COLLATE NOCASE, e.number")
+        with self._read("listing employees") as c:
+            rows = c.execute(sql).fetchall()
+        n = len(_EMP_COLS.split(","))
+        return [EmployeeOverview(_employee(r[:n]), int(r[n]), ts_from_db(r[n + 1]),
+                                 tuple(sorted(json.loads(r[n + 2] or "[]"), key=str.casefold)), bool(r[n + 3]))
+                for r in rows]
+
     # -- attendance and sightings -------------------------------------------------------
 
     def add_attendance(self, event: AttendanceEvent) -> AttendanceEvent:
@@ -567,22 +592,12 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
         with self._read("reading attendance events") as c:
             return [_event(r) for r in c.execute(sql + " ORDER BY a.ts, a.id", args)]
 
-    def add_unknown_sighting(self, ts: datetime, source: str, score: float | None,
-                             thumbnail_jpeg: bytes | None = None) -> int:
-        """A face nobody matched; the optional thumbnail is personal data, see purge_unknown_thumbnails."""
-        value = ts_to_db(ts, "sighting ts")
-        with self._write("recording an unknown face") as c:
-            cur = c.execute("INSERT INTO unknown_sightings (ts, source, score, thumbnail) VALUES (?, ?, ?, ?)",
-                            (value, source or "", nan_to_none(score),
-                             sqlite3.Binary(thumbnail_jpeg) if thumbnail_jpeg else None))
-        return int(cur.lastrowid)
-
     def purge_unknown_thumbnails(self, older_than: datetime, actor: str = "system") -> int:
-        """Drop thumbnails of strangers older than the retention limit; returns how many."""
+        """Drop the face data (thumbnail, descriptor) of strangers older than the retention
+        limit; returns how many sightings."""
         cutoff = ts_to_db(older_than, "older_than")
         with self._write("purging old unknown-face thumbnails") as c:
-            n = c.execute("UPDATE unknown_sightings SET thumbnail = NULL WHERE ts < ? AND thumbnail IS NOT NULL",
-                          (cutoff,)).rowcount
+            n = purge_faces_before(c, cutoff)
             if n:
                 self._audit(c, actor, "unknown.purge_thumbnails", {"older_than": cutoff, "count": n})
         return int(n)

@@ -58,3 +58,41 @@ class TemplateStatus:
     people_per_model: dict[str, int]  # model id -> people with templates of it
     people_with_crops: int
     people_total: int  # not anonymised
+
+
+@dataclass(frozen=True)
+class UnknownFace:
+    """One face of an unknown-face sighting (migration 0008): the crop (enrolment crop
+    format) and its 5 points, the descriptor of `model_id`, the quality measures
+    (vision.types.Quality's fields) and its face score. Biometric data: see unknown_repo."""
+
+    crop: bytes = field(repr=False)
+    points: Any  # (5, 2) float32, crop pixels
+    embedding: Any = field(repr=False)  # (dim,) float32
+    model_id: str
+    quality: dict[str, float]
+    score: float = 0.0
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredSighting:
+    """One unreviewed unknown-face sighting with its faces, best first."""
+
+    id: int
+    ts: Any  # aware datetime
+    source: str
+    score: float | None
+    faces: tuple[UnknownFace, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmployeeOverview:
+    """One row of the Employees page: the person, their samples, first enrolment, access
+    groups and whether they were erased (anonymised)."""
+
+    employee: Any  # shared.records.Employee
+    samples: int
+    enrolled_at: Any  # aware datetime or None (no templates)
+    groups: tuple[str, ...]
+    erased: bool

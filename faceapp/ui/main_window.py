@@ -28,6 +28,7 @@ from .door_widgets import open_door_now
 from .employees import EmployeesPage
 from .feedback import feedback
 from .first_run import FirstRunChecklist
+from .unknown_page import UnknownFacesPage
 from .kiosk import KeySwallower, ask_pin
 from .live import LiveController, LivePage
 from .log_page import LogPage
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.access_groups_page = AccessGroupsPage(ctx, self)
         self.access_log_page = AccessLogPage(ctx, self)
         self.audit_page = AuditPage(ctx, self)
+        self.unknown_page = UnknownFacesPage(ctx, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.live_page, self.tr("Live"))
         self.tabs.addTab(self.employees_page, self.tr("Employees"))
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.access_log_page, self.tr("Access log"))
         self.access_log_page.open_door_requested.connect(self.open_door)
         self.tabs.addTab(self.audit_page, self.tr("Audit log"))
+        self.tabs.addTab(self.unknown_page, self.tr("Unknown faces"))
         self.db_alert = DatabaseAlert(ctx, self)  # the database file deleted or replaced under the app
         self.db_alert.problem_changed.connect(self._database_problem)
         central = QWidget(self)
@@ -143,6 +146,8 @@ class MainWindow(QMainWindow):
         self.employees_page.reenrol_requested.connect(self.reenrol)
         self.employees_page.enrol_requested.connect(lambda: self.enrol())
         self.employees_page.import_requested.connect(self.import_employees)
+        self.unknown_page.enrol_requested.connect(lambda group, faces: self._run_wizard(None, faces, group.sighting_ids))
+        self.unknown_page.changed.connect(self._employees_changed)
         self.employees_page.refresh()
         self.log_page.load_employees()
         self.log_page.refresh()
@@ -385,6 +390,8 @@ class MainWindow(QMainWindow):
         elif self.tabs.widget(index) is self.audit_page:
             self.audit_page.load_choices()
             self.audit_page.refresh()
+        elif self.tabs.widget(index) is self.unknown_page:
+            self.unknown_page.refresh()
         elif self.tabs.widget(index) is self.employees_page:
             self.employees_page.refresh()  # people enrolled meanwhile by the CLI or another PC
         elif self.tabs.widget(index) is self.access_groups_page:
@@ -401,12 +408,12 @@ class MainWindow(QMainWindow):
         self.reports_page.load_people()
 
     # enrolment ------------------------------------------------------------------------
-    def make_wizard(self, employee=None):
+    def make_wizard(self, employee=None, samples=None, sightings=()):
         """The wizard reads the live camera through a tap (one owner of the device); recognition
         pauses while it is open, so the person enrolling is not logged as a stranger."""
         from .wizard import EnrolWizard
 
-        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.live.tap, employee, self)
+        wiz = EnrolWizard(self.ctx, self.ctx.enrolment(), self.live.tap, employee, self, samples, sightings)
         wiz.enrolled.connect(self._enrolled)
         self.live.pause_recognition()
         wiz.finished.connect(lambda _: self.live.resume_recognition())
@@ -431,12 +438,13 @@ class MainWindow(QMainWindow):
         """Employees > Re-enrol face: new samples replace this person's templates."""
         self._run_wizard(employee)
 
-    def _run_wizard(self, employee: Employee | None) -> None:
+    def _run_wizard(self, employee: Employee | None, samples: list | None = None,
+                    sightings: tuple[int, ...] = ()) -> None:
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return
         try:
-            wiz = self.make_wizard(employee)
+            wiz = self.make_wizard(employee, samples, sightings)
         except Exception as exc:  # noqa: BLE001 - shown, never a silent dead menu item
             log.exception("cannot open the enrolment wizard")
             QMessageBox.critical(self, self.tr("Enrol employee"),
@@ -448,6 +456,7 @@ class MainWindow(QMainWindow):
     def _enrolled(self, emp) -> None:
         self.statusBar().showMessage(self.tr("Enrolled %1").replace("%1", emp.name), 5000)
         self.employees_page.refresh()
+        self.unknown_page.refresh()
         self._employees_changed()
 
     # settings -------------------------------------------------------------------------

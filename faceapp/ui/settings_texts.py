@@ -143,6 +143,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP("Settings", "Network relay: wait for an answer (seconds)"),
     QT_TRANSLATE_NOOP("Settings", "How long to wait for the network relay before reporting it unreachable."),
     QT_TRANSLATE_NOOP("Settings", "Privacy"),
+    QT_TRANSLATE_NOOP("Settings", "Keep pictures of unknown faces"),
+    QT_TRANSLATE_NOOP("Settings", "A face nobody recognised is kept with a small picture and its face data, so it can be reviewed (Unknown faces page: enrol, add to an employee, dismiss). Off: only the time is kept."),
     QT_TRANSLATE_NOOP("Settings", "Keep pictures of unknown faces for (days)"),
     QT_TRANSLATE_NOOP("Settings", "Pictures of faces nobody recognised are deleted after this many days."),
     QT_TRANSLATE_NOOP("Settings", "Keep face data of deactivated employees for (days)"),

@@ -404,7 +404,7 @@ class SavePage(QWizardPage):
                 emp = w.service.enrol(str(self.field("number")).strip(), str(self.field("name")).strip(),
                                       str(self.field("department") or "").strip(), w.samples,
                                       consent_at=consent_now(), actor="admin",
-                                      allow_similar=self.different.isChecked())
+                                      allow_similar=self.different.isChecked(), sightings=w.sightings)
             else:
                 emp = w.reenrol(w.employee, w.samples, allow_similar=self.different.isChecked())
         except FaceAppError as exc:
@@ -420,10 +420,13 @@ class EnrolWizard(QWizard):
     enrolled = Signal(object)  # Employee
 
     def __init__(self, ctx, service, frames: Callable[[], FrameTap], employee: Employee | None = None,
-                 parent=None) -> None:
+                 parent=None, samples: list | None = None, sightings: tuple[int, ...] = ()) -> None:
         super().__init__(parent)
         self.ctx, self.service, self.frames, self.employee = ctx, service, frames, employee
-        self.samples: list = []
+        # `samples` given: an unknown face's pictures (Unknown faces page), already through the
+        # quality gates; `sightings` are marked enrolled with the person, in the same transaction
+        self.samples: list = list(samples or [])
+        self.sightings = tuple(sightings)
         self.saved: Employee | None = None
         self.setWindowTitle(self.tr("Enrol employee") if employee is None
                             else self.tr("Re-enrol %1").replace("%1", employee.name))

@@ -191,112 +191,112 @@
 <context>
     <name>AccessLogPage</name>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
         <source>All results</source>
         <translation>全部结果</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
         <source>Granted</source>
         <translation>已放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="40"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
         <source>Denied</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="43"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="44"/>
         <source>All reasons</source>
         <translation>全部原因</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="47"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="48"/>
         <source>Everyone</source>
         <translation>所有人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="48"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="49"/>
         <source>Unknown faces</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="49"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="50"/>
         <source>Open door now…</source>
         <translation>立即开门…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="52"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="53"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="52"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="53"/>
         <source>To</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
         <source>Person</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="58"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Door</source>
         <translation>门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="61"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="102"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="118"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="131"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="147"/>
         <source>unknown face</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="133"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
         <source>granted</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="133"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
         <source>denied</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="143"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="159"/>
         <source>%1 attempts: %2 granted, %3 denied</source>
         <translation>共 %1 次通行尝试：放行 %2 次，拒绝 %3 次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="146"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="162"/>
         <source>only the newest %1 shown; narrow the dates</source>
         <translation>仅显示最新的 %1 条；请缩小日期范围</translation>
     </message>
@@ -520,32 +520,32 @@
 <context>
     <name>BackupStatus</name>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="50"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="49"/>
         <source>Backing up…</source>
         <translation>正在备份…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="70"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="69"/>
         <source>Backup failed - see the log</source>
         <translation>备份失败 - 请查看日志</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="74"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="73"/>
         <source>Backups in %1</source>
         <translation>备份位于 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="76"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="75"/>
         <source>No backup yet</source>
         <translation>尚无备份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="80"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="79"/>
         <source>Last backup %1, %2 kept</source>
         <translation>上次备份 %1，保留 %2 份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/backup_status.py" line="82"/>
+        <location filename="../../faceapp/ui/backup_status.py" line="81"/>
         <source>(automatic backups off)</source>
         <translation>（自动备份已关闭）</translation>
     </message>
@@ -802,7 +802,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="100"/>
+        <location filename="../../faceapp/ui/employees.py" line="104"/>
         <location filename="../../faceapp/ui/wizard.py" line="105"/>
         <source>Employee number %1 is already used by %2. Choose another number, or re-enrol that employee from the Employees page.</source>
         <translation>工号 %1 已被 %2 使用。请选择其他工号，或在“员工”页面为该员工重新登记。</translation>
@@ -1032,52 +1032,52 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EditDialog</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="38"/>
+        <location filename="../../faceapp/ui/employees.py" line="42"/>
         <source>Edit employee</source>
         <translation>编辑员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="43"/>
+        <location filename="../../faceapp/ui/employees.py" line="47"/>
         <source>Employee number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="44"/>
+        <location filename="../../faceapp/ui/employees.py" line="48"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="45"/>
+        <location filename="../../faceapp/ui/employees.py" line="49"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="49"/>
+        <location filename="../../faceapp/ui/employees.py" line="53"/>
         <source>Access groups</source>
         <translation>门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="82"/>
+        <location filename="../../faceapp/ui/employees.py" line="86"/>
         <source>Number and name are required.</source>
         <translation>工号和姓名为必填项。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="90"/>
+        <location filename="../../faceapp/ui/employees.py" line="94"/>
         <source>Checking the employee number…</source>
         <translation>正在检查员工编号…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="106"/>
+        <location filename="../../faceapp/ui/employees.py" line="110"/>
         <source>Change employee number</source>
         <translation>更改工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="107"/>
+        <location filename="../../faceapp/ui/employees.py" line="111"/>
         <source>Change the employee number of %1 from %2 to %3? Their attendance history stays with them and will be shown and exported with the new number.</source>
         <translation>将 %1 的工号从 %2 改为 %3？其考勤记录仍属于此人，并将以新工号显示和导出。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="115"/>
+        <location filename="../../faceapp/ui/employees.py" line="119"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -1085,17 +1085,17 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>EmployeesPage</name>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="161"/>
+        <location filename="../../faceapp/ui/employees.py" line="181"/>
         <source>Search by name, number or department</source>
         <translation>按姓名、工号或部门搜索</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="164"/>
+        <location filename="../../faceapp/ui/employees.py" line="163"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="164"/>
+        <location filename="../../faceapp/ui/employees.py" line="163"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -1105,82 +1105,179 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="165"/>
+        <location filename="../../faceapp/ui/employees.py" line="164"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="172"/>
+        <location filename="../../faceapp/ui/employees.py" line="208"/>
         <source>Enrol new…</source>
         <translation>新登记…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="173"/>
+        <location filename="../../faceapp/ui/employees.py" line="210"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="173"/>
+        <location filename="../../faceapp/ui/employees.py" line="209"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="174"/>
-        <location filename="../../faceapp/ui/employees.py" line="261"/>
+        <location filename="../../faceapp/ui/employees.py" line="165"/>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="165"/>
+        <source>Enrolled on</source>
+        <translation>登记日期</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="166"/>
+        <source>Access groups</source>
+        <translation>门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="168"/>
+        <source>Current employees</source>
+        <translation>当前员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="169"/>
+        <source>Active</source>
+        <translation>在职</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="170"/>
+        <source>Inactive</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="171"/>
+        <source>Erased</source>
+        <translation>已抹除</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="172"/>
+        <source>Everyone</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="186"/>
+        <source>Erased people (right to erasure) are shown only under Erased or Everyone.</source>
+        <translation>已抹除的人员（被遗忘权）只在“已抹除”或“全部”下显示。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="190"/>
+        <location filename="../../faceapp/ui/employees.py" line="254"/>
+        <source>All access groups</source>
+        <translation>所有门禁组</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="211"/>
+        <location filename="../../faceapp/ui/employees.py" line="361"/>
         <source>Activate / deactivate</source>
         <translation>启用 / 停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="175"/>
+        <location filename="../../faceapp/ui/employees.py" line="212"/>
         <source>Re-enrol face…</source>
         <translation>重新登记人脸…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="175"/>
+        <location filename="../../faceapp/ui/employees.py" line="213"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="176"/>
+        <location filename="../../faceapp/ui/employees.py" line="214"/>
+        <source>Removes the person from the list with their face data; their attendance rows stay but no longer belong to anyone. For someone who was entered by mistake.</source>
+        <translation>将此人连同人脸数据从列表中移除；其考勤记录保留，但不再属于任何人。用于误录入的人员。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="216"/>
+        <source>Erase…</source>
+        <translation>抹除…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="217"/>
+        <source>Right to erasure: face data, name, number, department and consent are deleted; attendance and door history stay with an anonymous code, so totals still add up. For someone who left and asked to be forgotten.</source>
+        <translation>被遗忘权：删除人脸数据、姓名、工号、部门和同意记录；考勤和门禁历史以匿名代码保留，因此合计仍然一致。用于已离职并要求被遗忘的人员。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="220"/>
         <source>Rebuild templates…</source>
         <translation>重建模板…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="201"/>
+        <location filename="../../faceapp/ui/employees.py" line="233"/>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="286"/>
         <source>active</source>
         <translation>在职</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="201"/>
+        <location filename="../../faceapp/ui/employees.py" line="286"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="224"/>
+        <location filename="../../faceapp/ui/employees.py" line="286"/>
+        <source>erased</source>
+        <translation>已抹除</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="320"/>
         <source>No photo (enrolled before photos were kept)</source>
         <translation>无照片（在保存照片之前登记）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="273"/>
-        <location filename="../../faceapp/ui/employees.py" line="277"/>
+        <location filename="../../faceapp/ui/employees.py" line="373"/>
+        <location filename="../../faceapp/ui/employees.py" line="378"/>
         <source>Delete employee</source>
         <translation>删除员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/employees.py" line="274"/>
+        <location filename="../../faceapp/ui/employees.py" line="374"/>
         <source>Delete %1 (no. %2)? Their face templates are erased; attendance history is kept without the name. This cannot be undone.</source>
         <translation>删除 %1（工号 %2）？其人脸模板将被清除；考勤历史将保留但不含姓名。此操作无法撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="376"/>
+        <source>To keep the attendance totals of a person who left, use Erase instead.</source>
+        <translation>如需保留离职人员的考勤合计，请改用“抹除”。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="387"/>
+        <location filename="../../faceapp/ui/employees.py" line="394"/>
+        <source>Erase employee</source>
+        <translation>抹除员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="388"/>
+        <source>Erase %1 (no. %2)? Their face data, name, number, department and consent are deleted and replaced by an anonymous code; their attendance and door history stay under that code, so totals still add up. This cannot be undone.</source>
+        <translation>抹除 %1（工号 %2）？其人脸数据、姓名、工号、部门和同意记录将被删除并替换为匿名代码；考勤和门禁历史以该代码保留，因此合计仍然一致。此操作无法撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/employees.py" line="392"/>
+        <source>Delete instead removes the person from the list altogether.</source>
+        <translation>而“删除”会将此人从列表中完全移除。</translation>
     </message>
 </context>
 <context>
     <name>EnrolWizard</name>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="428"/>
+        <location filename="../../faceapp/ui/wizard.py" line="431"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/wizard.py" line="429"/>
+        <location filename="../../faceapp/ui/wizard.py" line="432"/>
         <source>Re-enrol %1</source>
         <translation>重新登记 %1</translation>
     </message>
@@ -1833,123 +1930,128 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="68"/>
+        <location filename="../../faceapp/ui/main_window.py" line="69"/>
         <source>faceapp - attendance and door access</source>
         <translation>faceapp - 考勤与门禁</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="82"/>
+        <location filename="../../faceapp/ui/main_window.py" line="84"/>
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="83"/>
+        <location filename="../../faceapp/ui/main_window.py" line="85"/>
         <source>Employees</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="84"/>
+        <location filename="../../faceapp/ui/main_window.py" line="86"/>
         <source>Attendance log</source>
         <translation>考勤记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="85"/>
+        <location filename="../../faceapp/ui/main_window.py" line="87"/>
         <source>Schedules</source>
         <translation>排班</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="86"/>
+        <location filename="../../faceapp/ui/main_window.py" line="88"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="87"/>
+        <location filename="../../faceapp/ui/main_window.py" line="89"/>
         <source>Access groups</source>
         <translation>门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="88"/>
+        <location filename="../../faceapp/ui/main_window.py" line="90"/>
         <source>Access log</source>
         <translation>门禁记录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="90"/>
+        <location filename="../../faceapp/ui/main_window.py" line="92"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="104"/>
+        <location filename="../../faceapp/ui/main_window.py" line="93"/>
+        <source>Unknown faces</source>
+        <translation>陌生人脸</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="107"/>
         <source>Database: %1</source>
         <translation>数据库：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="161"/>
+        <location filename="../../faceapp/ui/main_window.py" line="166"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="163"/>
+        <location filename="../../faceapp/ui/main_window.py" line="168"/>
         <source>&amp;Enrol employee…</source>
         <translation>登记员工(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="164"/>
+        <location filename="../../faceapp/ui/main_window.py" line="169"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="165"/>
+        <location filename="../../faceapp/ui/main_window.py" line="170"/>
         <source>&amp;Kiosk mode</source>
         <translation>自助终端模式(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="166"/>
+        <location filename="../../faceapp/ui/main_window.py" line="171"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="167"/>
+        <location filename="../../faceapp/ui/main_window.py" line="172"/>
         <source>&amp;Back up now</source>
         <translation>立即备份(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="172"/>
+        <location filename="../../faceapp/ui/main_window.py" line="177"/>
         <source>&amp;Door</source>
         <translation>门禁(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="173"/>
+        <location filename="../../faceapp/ui/main_window.py" line="178"/>
         <source>&amp;Open door now…</source>
         <translation>立即开门(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="175"/>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="176"/>
+        <location filename="../../faceapp/ui/main_window.py" line="181"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="199"/>
-        <location filename="../../faceapp/ui/main_window.py" line="200"/>
+        <location filename="../../faceapp/ui/main_window.py" line="204"/>
+        <location filename="../../faceapp/ui/main_window.py" line="205"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <location filename="../../faceapp/ui/main_window.py" line="210"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="217"/>
+        <location filename="../../faceapp/ui/main_window.py" line="222"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="218"/>
+        <location filename="../../faceapp/ui/main_window.py" line="223"/>
         <source>The face models could not be loaded:
 %1
 
@@ -1960,112 +2062,112 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="230"/>
+        <location filename="../../faceapp/ui/main_window.py" line="235"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="231"/>
+        <location filename="../../faceapp/ui/main_window.py" line="236"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="237"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="237"/>
+        <location filename="../../faceapp/ui/main_window.py" line="242"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="238"/>
+        <location filename="../../faceapp/ui/main_window.py" line="243"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="239"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="240"/>
+        <location filename="../../faceapp/ui/main_window.py" line="245"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="241"/>
+        <location filename="../../faceapp/ui/main_window.py" line="246"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="242"/>
+        <location filename="../../faceapp/ui/main_window.py" line="247"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="248"/>
         <source>Not let in - this looks like a photo or a screen; please see reception</source>
         <translation>未放行 - 这看起来是照片或屏幕；请到前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="266"/>
+        <location filename="../../faceapp/ui/main_window.py" line="271"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="273"/>
+        <location filename="../../faceapp/ui/main_window.py" line="278"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="274"/>
+        <location filename="../../faceapp/ui/main_window.py" line="279"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="275"/>
+        <location filename="../../faceapp/ui/main_window.py" line="280"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="276"/>
+        <location filename="../../faceapp/ui/main_window.py" line="281"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="298"/>
+        <location filename="../../faceapp/ui/main_window.py" line="303"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="300"/>
+        <location filename="../../faceapp/ui/main_window.py" line="305"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="304"/>
+        <location filename="../../faceapp/ui/main_window.py" line="309"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -2074,7 +2176,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="306"/>
+        <location filename="../../faceapp/ui/main_window.py" line="311"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -2083,14 +2185,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="309"/>
+        <location filename="../../faceapp/ui/main_window.py" line="314"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="311"/>
+        <location filename="../../faceapp/ui/main_window.py" line="316"/>
         <source>No camera found.
 %1
 
@@ -2101,12 +2203,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="314"/>
+        <location filename="../../faceapp/ui/main_window.py" line="319"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="316"/>
+        <location filename="../../faceapp/ui/main_window.py" line="321"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -2117,88 +2219,88 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="318"/>
+        <location filename="../../faceapp/ui/main_window.py" line="323"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="320"/>
+        <location filename="../../faceapp/ui/main_window.py" line="325"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="331"/>
+        <location filename="../../faceapp/ui/main_window.py" line="336"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="424"/>
+        <location filename="../../faceapp/ui/main_window.py" line="431"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="436"/>
-        <location filename="../../faceapp/ui/main_window.py" line="442"/>
+        <location filename="../../faceapp/ui/main_window.py" line="444"/>
+        <location filename="../../faceapp/ui/main_window.py" line="450"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="580"/>
+        <location filename="../../faceapp/ui/main_window.py" line="589"/>
         <source>Site: offline since %1, %2 queued</source>
         <translation>站点：自 %1 起离线，%2 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="583"/>
+        <location filename="../../faceapp/ui/main_window.py" line="592"/>
         <source>Site: online, %1 queued</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="424"/>
-        <location filename="../../faceapp/ui/main_window.py" line="436"/>
+        <location filename="../../faceapp/ui/main_window.py" line="431"/>
+        <location filename="../../faceapp/ui/main_window.py" line="444"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="443"/>
+        <location filename="../../faceapp/ui/main_window.py" line="451"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="449"/>
+        <location filename="../../faceapp/ui/main_window.py" line="457"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="467"/>
+        <location filename="../../faceapp/ui/main_window.py" line="476"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="468"/>
+        <location filename="../../faceapp/ui/main_window.py" line="477"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="478"/>
+        <location filename="../../faceapp/ui/main_window.py" line="487"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="478"/>
+        <location filename="../../faceapp/ui/main_window.py" line="487"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="537"/>
+        <location filename="../../faceapp/ui/main_window.py" line="546"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="537"/>
+        <location filename="../../faceapp/ui/main_window.py" line="546"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -3690,57 +3792,67 @@ Retrying automatically…</source>
         <translation>开锁的网址，例如 http://192.168.1.50/relay/0?turn=on&amp;timer={seconds}（{seconds} 会替换为开锁时间）。最好使用能自行重新上锁的继电器，这样电脑崩溃也不会让门一直开着。带密码的继电器：http://用户名:密码@主机/...（以 HTTP 基本认证发送）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="150"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
+        <source>Keep pictures of unknown faces</source>
+        <translation>保留陌生人脸照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
+        <source>A face nobody recognised is kept with a small picture and its face data, so it can be reviewed (Unknown faces page: enrol, add to an employee, dismiss). Off: only the time is kept.</source>
+        <translation>未被识别的人脸会保存一张小照片及其人脸数据，以便审核（“陌生人脸”页面：登记、加入某员工、忽略）。关闭时只保存时间。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="152"/>
         <source>Backups</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="151"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="153"/>
         <source>Back up the database automatically</source>
         <translation>自动备份数据库</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="152"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="154"/>
         <source>The window copies the database on a schedule while it runs, checks each copy and deletes the oldest ones.</source>
         <translation>程序运行时按计划复制数据库，检查每份副本，并删除最旧的副本。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="153"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="155"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="154"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="156"/>
         <source>Folder for the copies, best on another drive. Empty: a folder named backups next to the database.</source>
         <translation>存放副本的文件夹，最好在另一个磁盘上。留空：数据库旁名为 backups 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="155"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="157"/>
         <source>Daily backup at</source>
         <translation>每日备份时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="156"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="158"/>
         <source>Time of day (HH:MM) of the daily backup; a backup missed because the app was closed is taken when it next runs.</source>
         <translation>每日备份的时间（HH:MM）；因程序关闭而错过的备份会在下次运行时进行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="157"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="159"/>
         <source>Or back up every (hours)</source>
         <translation>或每隔（小时）备份一次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="158"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="160"/>
         <source>0: once a day at the time above. Otherwise a backup every this many hours.</source>
         <translation>0：每天在上面的时间备份一次。否则每隔这么多小时备份一次。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="159"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="161"/>
         <source>Copies to keep</source>
         <translation>保留的副本数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="160"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="162"/>
         <source>How many checked copies are kept; older ones are deleted after a new copy has been checked.</source>
         <translation>保留多少份已检查的副本；新副本检查通过后才删除较旧的副本。</translation>
     </message>
@@ -3870,22 +3982,22 @@ Retrying automatically…</source>
         <translation>隐私</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="146"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="148"/>
         <source>Keep pictures of unknown faces for (days)</source>
         <translation>未识别人脸图片保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="147"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="149"/>
         <source>Pictures of faces nobody recognised are deleted after this many days.</source>
         <translation>未被识别的人脸图片在这么多天后删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="148"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="150"/>
         <source>Keep face data of deactivated employees for (days)</source>
         <translation>停用员工的人脸数据保留（天）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="149"/>
+        <location filename="../../faceapp/ui/settings_texts.py" line="151"/>
         <source>After an employee is deactivated, their face data is deleted after this many days; their attendance stays. Activating them again then needs a new enrolment.</source>
         <translation>员工被停用后，其人脸数据在这么多天后删除；考勤记录保留。之后重新启用需要重新登记。</translation>
     </message>
@@ -4375,6 +4487,125 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="171"/>
         <source>nearest</source>
         <translation>四舍五入</translation>
+    </message>
+</context>
+<context>
+    <name>UnknownFacesPage</name>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="41"/>
+        <source>Picture</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="41"/>
+        <source>Times seen</source>
+        <translation>出现次数</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="41"/>
+        <source>First seen</source>
+        <translation>首次出现</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="42"/>
+        <source>Last seen</source>
+        <translation>最近出现</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="42"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="52"/>
+        <source>Enrol as new employee…</source>
+        <translation>登记为新员工…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="53"/>
+        <source>Opens the enrolment wizard with this person&apos;s pictures as samples; pictures that fail the quality checks are left out.</source>
+        <translation>以此人的照片作为样本打开登记向导；未通过质量检查的照片不会使用。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="55"/>
+        <source>Add to employee…</source>
+        <translation>加入某员工…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="56"/>
+        <source>Adds these pictures to an enrolled employee&apos;s face samples, after checking that they look like that employee.</source>
+        <translation>在确认这些照片像某位已登记员工后，将其加入该员工的人脸样本。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="58"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="180"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="186"/>
+        <source>Dismiss</source>
+        <translation>忽略</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="59"/>
+        <source>Not someone to enrol: the pictures and face data are deleted; the sightings stay counted.</source>
+        <translation>不需要登记的人：删除照片和人脸数据；出现次数仍保留统计。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="61"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="91"/>
+        <source>%1 people not recognised, seen %2 times in all.</source>
+        <translation>%1 人未被识别，共出现 %2 次。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="94"/>
+        <source>%1 more sightings have no picture (pictures of unknown faces not kept, or older than the privacy limit).</source>
+        <translation>另有 %1 次出现没有照片（未开启保留陌生人脸照片，或已超过隐私保留期限）。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="127"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="132"/>
+        <source>Enrol as new employee</source>
+        <translation>登记为新员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="133"/>
+        <source>None of the %1 pictures of this person passes the quality checks (too small, dark, blurred or turned). Enrol them at the camera instead.</source>
+        <translation>此人的 %1 张照片都未通过质量检查（过小、过暗、模糊或侧脸）。请改为在摄像头前登记。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="146"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="149"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="168"/>
+        <location filename="../../faceapp/ui/unknown_page.py" line="174"/>
+        <source>Add to employee</source>
+        <translation>加入某员工</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="146"/>
+        <source>Nobody is enrolled yet.</source>
+        <translation>尚未登记任何人。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="150"/>
+        <source>Whose pictures are these?</source>
+        <translation>这些是谁的照片？</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="162"/>
+        <source>Pictures added to %1.</source>
+        <translation>照片已加入 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="169"/>
+        <source>These pictures do not clearly look like %1 (no. %2). Add them anyway? Only if you are sure it is the same person (recorded in the audit log).</source>
+        <translation>这些照片看起来不明显像 %1（工号 %2）。仍要加入吗？仅在确定是同一人时才加入（将记入审计日志）。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/unknown_page.py" line="181"/>
+        <source>Dismiss this person (seen %1 times)? Their pictures and face data are deleted; the sightings stay counted.</source>
+        <translation>忽略此人（出现 %1 次）？其照片和人脸数据将被删除；出现次数仍保留统计。</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 
@@ -203,3 +204,62 @@ def test_a_number_in_use_is_refused_before_asking_and_the_reason_is_shown_whole(
     assert "already used by Someone With A Really Rather Long Name Indeed" in seen["error"] and seen["open"]
     assert seen["shown"] >= seen["needed"], f"the reason is clipped: {seen['shown']} px of {seen['needed']}"
     assert ctx.repo.find_employee("20").name == "Gus Hale"
+
+
+def _enrol_with_photo(ctx, number: str, name: str, k: int, seed: int):
+    import cv2
+
+    from faceapp.vision.crops import FaceCrop
+
+    rng = np.random.default_rng(seed)
+    ok, jpeg = cv2.imencode(".jpg", np.full((64, 64, 3), 30 * seed % 255, np.uint8))
+    crops = [FaceCrop(jpeg.tobytes(), np.zeros((5, 2), np.float32), 64) for _ in range(k)]
+    return ctx.repo.enrol(number=number, name=name, department="Ops", consent_at=datetime.now(timezone.utc),
+                          embeddings=rng.normal(size=(k, 128)).astype(np.float32), qualities=[50.0] * k,
+                          model_id="test-model", actor="test", crops=crops)
+
+
+def test_list_shows_photo_samples_enrolled_on_groups_sorts_filters_and_erases(ctx, window_factory, qtbot, tmp_path,
+                                                                             monkeypatch):
+    """Issue 21: the list had no photo, sample count, enrolment date or access groups; an
+    erased person cluttered it; Erase was not next to Delete."""
+    ann = _enrol_with_photo(ctx, "1", "Ann", 3, 1)
+    bea = _enrol_with_photo(ctx, "2", "Bea", 5, 2)
+    _enrol(ctx, "3", "Cal", "Ops")  # enrolled before photos were kept: 2 samples, no photo
+    office = ctx.repo.create_access_group("Office", {})
+    ctx.repo.set_employee_access_groups(bea.id, [office.id])
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 3, timeout=5000)
+    headers = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
+    assert headers == ["Number", "Name", "Department", "Status", "Samples", "Enrolled on", "Access groups"]
+
+    def row(name: str) -> list:
+        r = next(r for r in range(page.table.rowCount()) if page.table.item(r, 1).text() == name)
+        return [page.table.item(r, c) for c in range(page.table.columnCount())]
+
+    today = datetime.now().astimezone().strftime("%Y-%m-%d")
+    assert [i.text() for i in row("Bea")[3:]] == ["active", "5", today, "Office"]
+    assert not row("Ann")[1].icon().isNull() and row("Cal")[1].icon().isNull()  # photo when there is one
+
+    page.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # most samples first, as a number
+    assert [page.table.item(r, 1).text() for r in range(3)] == ["Bea", "Ann", "Cal"]
+    page.table.selectRow(0)
+    assert page.selected().id == bea.id  # the selection follows the sorted rows
+    page.group_filter.setCurrentIndex(page.group_filter.findData("Office"))
+    assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Bea"
+    page.group_filter.setCurrentIndex(0)
+
+    erase, delete = page.buttons["erase"], page.buttons["delete"]
+    assert "anonymous" in erase.toolTip() and "no longer belong to anyone" in delete.toolTip()
+    asked: list = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    page.table.selectRow([page.table.item(r, 1).text() for r in range(3)].index("Ann"))
+    erase.click()
+    assert "anonymous code" in asked[0] and "Delete instead" in asked[0]
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=5000)  # erased: hidden by default
+    assert ctx.repo.photo_crop(ann.id) is None
+    page.show_filter.setCurrentIndex(page.show_filter.findData("erased"))
+    assert page.table.rowCount() == 1 and page.table.item(0, 3).text() == "erased"
+    assert page.table.item(0, 4).text() == "0" and page.table.item(0, 1).text().startswith("anon")

@@ -42,7 +42,10 @@ EVENT_TABLES: tuple[SyncedTable, ...] = (
     SyncedTable("attendance", "event"),
     SyncedTable("access_log", "event"),
     SyncedTable("audit_log", "event"),
-    SyncedTable("unknown_sightings", "event", local_only=("thumbnail",)),
+    # An unknown face's picture, its kept faces (table unknown_faces, never synced) and their
+    # review stay on the kiosk that saw it: biometric data of people who never consented,
+    # reviewed and purged where it was taken; the server gets the sighting's time and camera.
+    SyncedTable("unknown_sightings", "event", local_only=("thumbnail", "reviewed", "reviewed_at", "employee_id")),
     SyncedTable("punch_corrections", "event"),
 )
 
