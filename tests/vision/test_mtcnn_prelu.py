@@ -1,6 +1,7 @@
-"""The shipped MTCNN graphs compute PReLU as Relu(x) + slope * Min(x, 0) (issue 19: ONNX
-Runtime's PRelu kernel was their slowest op); their outputs must be bit for bit those of the
-same weights with ONNX Runtime's own PRelu."""
+"""The shipped MTCNN graphs compute PReLU without ONNX Runtime's PRelu kernel, their slowest op
+(issue 19): Relu(1*x) + (-slope) * Relu(-1*x) as depthwise 1x1 convolutions after a
+convolution, Relu(x) + slope * Min(x, 0) after a dense layer (build/exporters/mtcnn.py
+split_prelu). Their outputs must be bit for bit those of the same weights with PRelu."""
 
 from __future__ import annotations
 
@@ -28,14 +29,22 @@ def _split_prelu():
 
 
 def _joined(model):
-    """The inverse of split_prelu: each Relu/Min/Mul/Add quartet back to one PRelu node."""
+    """The inverse of split_prelu: each rewritten group back to one PRelu node."""
+    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     nodes = list(model.graph.node)
     out, i = [], 0
     while i < len(nodes):
         n = nodes[i]
-        if n.op_type == "Relu" and i + 3 < len(nodes) and [m.op_type for m in nodes[i + 1:i + 4]] == ["Min", "Mul", "Add"]:
-            x, slope, y = n.input[0], nodes[i + 2].input[1], nodes[i + 3].output[0]
-            out.append(helper.make_node("PRelu", [x, slope], [y], name=n.name.removesuffix("_Relu")))
+        ops = [m.op_type for m in nodes[i:i + 6]]
+        if ops == ["Conv", "Relu", "Conv", "Relu", "Conv", "Add"] and n.name.endswith("_Conv_one"):
+            minus_slope = init[nodes[i + 4].input[1]]
+            slope = f"{n.name}_slope"
+            model.graph.initializer.append(numpy_helper.from_array(
+                (-minus_slope).reshape(-1, 1, 1).astype(np.float32), slope))
+            out.append(helper.make_node("PRelu", [n.input[0], slope], [nodes[i + 5].output[0]]))
+            i += 6
+        elif ops[:4] == ["Relu", "Min", "Mul", "Add"]:
+            out.append(helper.make_node("PRelu", [n.input[0], nodes[i + 2].input[1]], [nodes[i + 3].output[0]]))
             i += 4
         else:
             out.append(n)
@@ -54,8 +63,8 @@ def _session(model):
 @pytest.mark.parametrize("net, shape", [("pnet", (1, 3, 61, 83)), ("rnet", (9, 3, 24, 24)), ("onet", (5, 3, 48, 48))])
 def test_shipped_graph_equals_prelu_graph_bit_for_bit(net, shape):
     shipped = onnx.load(str(models_dir() / f"mtcnn_{net}.onnx"))
-    ops = {n.op_type for n in shipped.graph.node}
-    assert "PRelu" not in ops and {"Relu", "Min", "Mul", "Add"} <= ops
+    ops = [n.op_type for n in shipped.graph.node]
+    assert "PRelu" not in ops and ops.count("Conv") >= 6 and "Relu" in ops
     reference = _joined(onnx.load(str(models_dir() / f"mtcnn_{net}.onnx")))
     assert sum(n.op_type == "PRelu" for n in reference.graph.node) >= 3
     # net inputs as the detector makes them: (pixel mean - 127.5) * 0.0078125
@@ -65,23 +74,29 @@ def test_shipped_graph_equals_prelu_graph_bit_for_bit(net, shape):
         assert np.array_equal(a, b)
 
 
-def test_split_is_exact_for_every_sign_and_slope():
-    """Negative slopes, slopes above 1, zeros, signed zero, large and tiny values."""
+@pytest.mark.parametrize("conv", [True, False])
+def test_split_is_exact_for_every_sign_and_slope(conv):
+    """Negative slopes, slopes above 1, zeros, signed zero, large and tiny values; the slope
+    of a convolution's PReLU (C, 1, 1) and of a dense layer's (C,)."""
     c = 6
     slope = np.array([-1.28, -0.2, 0.0, 0.25, 1.0, 1.3], np.float32).reshape(c, 1, 1)
-    x_info = helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, c, 4, 5])
-    y_info = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, c, 4, 5])
+    shape = [1, c, 4, 5] if conv else [20, c]
+    x_info = helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, shape)
+    y_info = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, shape)
     graph = helper.make_graph([helper.make_node("PRelu", ["x", "s"], ["y"], name="p")], "g", [x_info], [y_info],
-                              [numpy_helper.from_array(slope, "s")])
+                              [numpy_helper.from_array(slope if conv else slope.reshape(c), "s")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     split = onnx.load_from_string(model.SerializeToString())
     _split_prelu()(split)
-    assert [n.op_type for n in split.graph.node] == ["Relu", "Min", "Mul", "Add"]
+    assert [n.op_type for n in split.graph.node] == (["Conv", "Relu", "Conv", "Relu", "Conv", "Add"] if conv
+                                                     else ["Relu", "Min", "Mul", "Add"])
     onnx.checker.check_model(split, full_check=True)
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((1, c, 4, 5)) * 10.0 ** rng.integers(-30, 30, (1, c, 4, 5))).astype(np.float32)
     x[0, :, 0, 0], x[0, :, 0, 1] = 0.0, -0.0
     want = np.where(x >= 0, x, slope[None] * x)
+    if not conv:  # the same numbers as 20 rows of a dense layer's output
+        x, want = (a.transpose(0, 2, 3, 1).reshape(20, c) for a in (x, want))
     got = _session(split).run(None, {"x": x})[0]
     ref = _session(model).run(None, {"x": x})[0]
     assert np.array_equal(got, ref) and np.array_equal(got, want)
