@@ -8,7 +8,8 @@ Per checkout (its own PYTHONPATH, whole-frame FaceEngine.detect at the app's def
   * lfw (1,369 photos, one labelled person each): photos with at least one face;
   * group_photos: faces per photo;
   * the Hamilton clip: faces over its 275 frames;
-and whether every box equals the other checkout's.
+and whether every box equals the other checkout's (to 0.001 px, and exactly with scores and
+landmarks).
 
     python build/bench_detection.py --base /work/wt/base-75080fe
 """
@@ -34,9 +35,11 @@ from faceapp.vision.engine import FaceEngine
 from faceapp.vision.imageio import read_image
 faces, out = Path(sys.argv[1]), Path(sys.argv[2])
 engine = FaceEngine.load(provider="cpu")
-boxes = {}
+boxes, exact = {}, {}
 def det(key, image):
-    boxes[key] = engine.detect(image).boxes.round(3).tolist()
+    d = engine.detect(image)
+    boxes[key] = d.boxes.round(3).tolist()
+    exact[key] = [d.boxes.tolist(), d.scores.tolist(), d.landmarks.tolist()]  # float32 values, exactly
 for p in sorted((faces / "detection_dlib_voc").glob("*.jpg")):
     det("voc/" + p.name, read_image(p))
 for p in sorted((faces / "lfw" / "images").glob("*/*.jpg")):
@@ -51,7 +54,7 @@ while True:
         break
     det(f"clip/{i:04d}", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
     i += 1
-out.write_text(json.dumps(boxes))
+out.write_text(json.dumps({"boxes": boxes, "exact": exact}))
 """
 
 
@@ -95,10 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, "-c", _WORKER, str(FACES), str(out)], check=True, cwd=path,
                            env={**os.environ, "PYTHONPATH": str(path)})
             results[name] = json.loads(out.read_text())
-    for name, boxes in results.items():
-        print(f"{name}: {json.dumps(summary(boxes))}")
-    same = sum(results["base"][k] == results["this"].get(k) for k in results["base"])
-    print(f"identical boxes: {same} of {len(results['base'])} images/frames")
+    for name, res in results.items():
+        print(f"{name}: {json.dumps(summary(res['boxes']))}")
+    base, this = results["base"], results["this"]
+    same = sum(base["boxes"][k] == this["boxes"].get(k) for k in base["boxes"])
+    print(f"identical boxes (to 0.001 px): {same} of {len(base['boxes'])} images/frames")
+    if "exact" in base:
+        same = sum(base["exact"][k] == this["exact"].get(k) for k in base["exact"])
+        print(f"identical boxes, scores and landmarks (float32, exactly): {same} of {len(base['exact'])}")
     return 0
 
 

@@ -12,6 +12,8 @@ the 4-face 800x524 sofa photo (group_photos/packt_sample4.jpg) as it is, each an
 (a still); and the first one-face frame as a video stream in steady state: a decided track
 there, so this checkout searches near its box (the whole frame every 5th frame) and embeds
 it every 5th frame, while a checkout without vision/tracked.py analyses every frame whole.
+Besides wall-clock medians it prints the median CPU time per frame (every thread of the
+worker): on a machine loaded by others, that is the steadier measure of the work done.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ for line in sys.stdin:
     key, n = line.split()
     stream = key.startswith("stream-")
     f = frames[key.removeprefix("stream-")]
-    out = []
+    out, cpu = [], []
     for _ in range(int(n)):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         if stream and TrackGuidedDetection is not None:
             # a decided track in the frame: searched near its box, embedded every RECHECK_EVERY frames
             st = streams.setdefault(key, {"g": TrackGuidedDetection(engine), "boxes": [], "i": 0})
@@ -65,7 +67,8 @@ for line in sys.stdin:
         else:
             engine.analyze(f)
         out.append(time.perf_counter() - t)
-    print(json.dumps(out), flush=True)
+        cpu.append(time.process_time() - c)
+    print(json.dumps([out, cpu]), flush=True)
 """
 
 
@@ -94,10 +97,12 @@ class Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=path)
         self.info = json.loads(self.proc.stdout.readline())
 
-    def run(self, key: str, n: int) -> list[float]:
+    def run(self, key: str, n: int) -> tuple[list[float], list[float]]:
+        """Wall-clock and CPU seconds (all threads of the process) per frame."""
         self.proc.stdin.write(f"{key} {n}\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        wall, cpu = json.loads(self.proc.stdout.readline())
+        return wall, cpu
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -123,24 +128,30 @@ def main(argv: list[str] | None = None) -> int:
                           paths),
                    Worker("this", ROOT, {"encoder": args.encoder} if args.encoder else {}, paths)]
         print("faces found:", {w.name: w.info["faces"] for w in workers})
-        times = {w.name: {"one": [], "group": [], "stream": [], "stream4": []} for w in workers}
+        kinds = ("one", "group", "stream", "stream4")
+        times = {w.name: {k: [] for k in kinds} for w in workers}
+        cpus = {w.name: {k: [] for k in kinds} for w in workers}
         loads = []
         for r in range(args.rounds):
             order = workers if r % 2 == 0 else workers[::-1]
             for w in order:
-                for i in range(4):
-                    times[w.name]["one"] += w.run(f"one{i}", max(1, args.frames // 4))
-                times[w.name]["group"] += w.run("group", args.frames)
-                times[w.name]["stream"] += w.run("stream-one0", args.frames)
-                times[w.name]["stream4"] += w.run("stream-group", args.frames)
+                runs = [("one", f"one{i}", max(1, args.frames // 4)) for i in range(4)]
+                runs += [("group", "group", args.frames), ("stream", "stream-one0", args.frames),
+                         ("stream4", "stream-group", args.frames)]
+                for kind, key, n in runs:
+                    wall, cpu = w.run(key, n)
+                    times[w.name][kind] += wall
+                    cpus[w.name][kind] += cpu
             loads.append(os.getloadavg()[0])
         for w in workers:
             w.close()
     med = {n: {k: 1000 * float(np.median(v)) for k, v in t.items()} for n, t in times.items()}
+    cmed = {n: {k: 1000 * float(np.median(v)) for k, v in t.items()} for n, t in cpus.items()}
     for k, label in (("one", "one face 640x480"), ("group", "4 faces 800x524"),
                      ("stream", "one face 640x480, video"), ("stream4", "4 faces 800x524, video")):
         print(f"{label:18s} base {med['base'][k]:6.1f} ms  this {med['this'][k]:6.1f} ms  "
-              f"speed-up x{med['base'][k] / med['this'][k]:.2f}  ({len(times['this'][k])} frames each)")
+              f"speed-up x{med['base'][k] / med['this'][k]:.2f}  ({len(times['this'][k])} frames each); "
+              f"CPU time {cmed['base'][k]:6.1f} vs {cmed['this'][k]:6.1f} ms, x{cmed['base'][k] / cmed['this'][k]:.2f}")
     print(f"load average (1 min) during the run: min {min(loads):.1f} median {float(np.median(loads)):.1f} "
           f"max {max(loads):.1f}; {os.cpu_count()} cores")
     return 0

@@ -131,7 +131,8 @@ def mobilefacenet_entry(out_dir: Path, npm_tarball: Path | None, tf_python: str,
             "inputs": {"input": {"shape": [None, 112, 112, 3], "dtype": "float32", "layout": "NHWC",
                                  "colour": "RGB", "range": "(pixel - 127.5) / 128 (by faceapp, see preprocess)"}},
             "outputs": {"embedding": {"shape": [None, 192], "dtype": "float32",
-                                      "note": "raw (norm about 60); faceapp L2-normalises it"}}}
+                                      "note": "raw (norm about 60); faceapp L2-normalises it"}},
+            "same_outputs_as": mobilefacenet.SAME_OUTPUTS_AS}
 
 
 def minifasnet_entries(out_dir: Path, repo: Path | None, work: Path) -> dict:

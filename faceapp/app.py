@@ -190,13 +190,27 @@ class AppContext:
             vision = self.settings.vision
             provider = choose_provider(self.provider, vision.provider)
             choice = self.encoder_choice()
-            self._engine = FaceEngine.load(self.models_dir, provider=provider, min_face_px=vision.min_face_px,
+            self._engine = FaceEngine.load(self.models_dir, provider=provider, min_face_px=self.detector_min_face(choice),
                                            min_score=vision.min_detection_score, encoder=choice.encoder)
             if choice.other:  # people with only another encoder's templates
                 log.warning("people with templates of another face model only %s are not recognised: rebuild "
                             "their templates for this one (faceapp templates rebuild --encoder %s) or re-enrol "
                             "them", choice.other, choice.encoder)
         return self._engine
+
+    def detector_min_face(self, choice: "EncoderChoice | None" = None) -> int:
+        """The detector's pyramid start: from the smallest face decided on, raised by the
+        site's vision.min_face_px (recognition/search_size.py)."""
+        from .recognition.search_size import decision_floor, detector_min_face
+
+        choice = choice or self.encoder_choice()
+        site = self.settings.vision.min_face_px
+        start = detector_min_face(decision_floor(self.settings.recognition.threshold_mode, choice.encoder,
+                                                 self.models_dir), site)
+        if start != site:
+            log.info("faces are looked for from a %d px pyramid (down to about %d px, the quality rule's reach); "
+                     "vision.min_face_px %d can only raise it", start, start // 2, site)
+        return start
 
     def encoder_choice(self) -> "EncoderChoice":
         """Which encoder this database uses, and why (doctor, Settings, the engine)."""

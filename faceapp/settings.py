@@ -32,9 +32,12 @@ class VisionSettings(SettingsSection):
     TITLE = "Camera and detection"
 
     # MTCNN's pyramid starts at this box side; faces down to about half of it are still found.
+    # Raise-only under the calibrated threshold: recognition/search_size.py (issue 19).
     min_face_px: int = option(40, 20, 400, "Faces smaller than about half of this are not looked for. Raise "
-                                           "it when people stand close to the camera (faster); lower it when "
-                                           "faces are small in the picture.",
+                                           "it when people stand close to the camera (faster). With the "
+                                           "calibrated matching distance, faces are always looked for down to "
+                                           "a little under the smallest face the app decides on, so a lower "
+                                           "value has no effect there.",
                               label="Smallest face to look for (pixels)", advanced=True)
     # MTCNN's last stage accepts from 0.7; hair, hands and posters score 0.7-0.9, real faces
     # at a desk about 0.99.

@@ -219,11 +219,69 @@ def export(weights_dir: Path, out_dir: Path) -> dict[str, dict]:
 
 
 def _normalise(data: bytes, key: str) -> bytes:
-    """Check the graph and pin the fields that could vary between runs (graph name, doc)."""
+    """Check the graph and pin the fields that could vary between runs (graph name, doc);
+    PReLU split into ops ONNX Runtime runs fast (split_prelu)."""
     import onnx
 
     model = onnx.load_from_string(data)
     model.graph.name = key
     model.doc_string = ""
+    split_prelu(model)
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString(deterministic=True)
+
+
+def split_prelu(model) -> None:  # noqa: ANN001
+    """Every PRelu(x, slope) rewritten in place into ops ONNX Runtime runs fast (issue 19).
+
+    ONNX Runtime's CPU PRelu with a per-channel slope was the slowest kernel of these nets
+    (3-4x the convolution before it): it cannot stay in the blocked NCHWc layout the
+    convolutions use, so every PReLU also costs a reorder out of it and back. After a
+    convolution (slope (C, 1, 1)) it becomes three depthwise 1x1 convolutions, which stay
+    in NCHWc (ONNX Runtime fuses the Relus and the Add into them):
+        Relu(1 * x) + (-slope) * Relu(-1 * x)
+    After a dense layer (slope (C,)), Relu(x) + slope * Min(x, 0). Both are PReLU exactly:
+    for every element one of the two terms is zero and the other is x or the one rounding
+    of slope * x, so the outputs equal ONNX Runtime's PRelu bit for bit (zeros' signs
+    aside; tests/vision/test_mtcnn_prelu.py).
+    """
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    slopes = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    nodes, used = [], set()
+    for node in graph.node:
+        if node.op_type != "PRelu":
+            nodes.append(node)
+            continue
+        (x, slope), (y,), name = node.input, node.output, node.name
+        s = slopes[slope].astype(np.float32)
+        used.add(slope)
+        if s.ndim == 3 and s.shape[1:] == (1, 1):
+            c = s.shape[0]
+            for suffix, w in (("one", np.ones(c)), ("minus_one", -np.ones(c)), ("minus_slope", -s.reshape(c))):
+                graph.initializer.append(numpy_helper.from_array(w.astype(np.float32).reshape(c, 1, 1, 1),
+                                                                 f"{name}_{suffix}"))
+            dw = {"group": c, "kernel_shape": [1, 1]}
+            nodes += [helper.make_node("Conv", [x, f"{name}_one"], [f"{name}_x"], name=f"{name}_Conv_one", **dw),
+                      helper.make_node("Relu", [f"{name}_x"], [f"{name}_pos"], name=f"{name}_Relu_pos"),
+                      helper.make_node("Conv", [x, f"{name}_minus_one"], [f"{name}_minus_x"],
+                                       name=f"{name}_Conv_minus_one", **dw),
+                      helper.make_node("Relu", [f"{name}_minus_x"], [f"{name}_neg"], name=f"{name}_Relu_neg"),
+                      helper.make_node("Conv", [f"{name}_neg", f"{name}_minus_slope"], [f"{name}_scaled"],
+                                       name=f"{name}_Conv_minus_slope", **dw),
+                      helper.make_node("Add", [f"{name}_scaled", f"{name}_pos"], [y], name=f"{name}_Add")]
+        else:
+            zero = f"{name}_zero"
+            graph.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
+            nodes += [helper.make_node("Relu", [x], [f"{name}_pos"], name=f"{name}_Relu"),
+                      helper.make_node("Min", [x, zero], [f"{name}_neg"], name=f"{name}_Min"),
+                      helper.make_node("Mul", [f"{name}_neg", slope], [f"{name}_scaled"], name=f"{name}_Mul"),
+                      helper.make_node("Add", [f"{name}_pos", f"{name}_scaled"], [y], name=f"{name}_Add")]
+            used.discard(slope)  # still read by the Mul
+    del graph.node[:]
+    graph.node.extend(nodes)
+    keep = [i for i in graph.initializer if i.name not in used]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 TEXTS = (
     QT_TRANSLATE_NOOP("Settings", "Camera and detection"),
     QT_TRANSLATE_NOOP("Settings", "Smallest face to look for (pixels)"),
-    QT_TRANSLATE_NOOP("Settings", "Faces smaller than about half of this are not looked for. Raise it when people stand close to the camera (faster); lower it when faces are small in the picture."),
+    QT_TRANSLATE_NOOP("Settings", "Faces smaller than about half of this are not looked for. Raise it when people stand close to the camera (faster). With the calibrated matching distance, faces are always looked for down to a little under the smallest face the app decides on, so a lower value has no effect there."),
     QT_TRANSLATE_NOOP("Settings", "Certainty needed to see a face"),
     QT_TRANSLATE_NOOP("Settings", "How sure the camera must be that something is a face. Lower finds faces in poor light but also takes hair, hands or posters for faces."),
     QT_TRANSLATE_NOOP("Settings", "Run recognition on"),

@@ -43,9 +43,12 @@ class ModelEntry:
     def model_id(self) -> str:
         """Stable id stored beside templates: name plus a short hash of the exact weights, plus
         "+flip" when the pack averages each chip with its mirror (other descriptors, so templates
-        made without it are not mixed with probes made with it)."""
+        made without it are not mixed with probes made with it). A graph rewritten for speed
+        whose outputs are bit for bit an earlier file's names that file ("same_outputs_as" in
+        the manifest) and keeps its id, so the templates made with it stay valid."""
         flip = "+flip" if self.info.get("preprocess", {}).get("flip_average") else ""
-        return f"{self.info.get('id', self.key)}@{self.sha256[:12]}{flip}"
+        sha = str(self.info.get("same_outputs_as") or self.sha256)
+        return f"{self.info.get('id', self.key)}@{sha[:12]}{flip}"
 
 
 def encoder_of(model_id: str) -> str:

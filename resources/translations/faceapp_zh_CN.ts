@@ -3248,8 +3248,8 @@ Retrying automatically…</source>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="12"/>
-        <source>Faces smaller than about half of this are not looked for. Raise it when people stand close to the camera (faster); lower it when faces are small in the picture.</source>
-        <translation>小于此值约一半的人脸不会被查找。人离摄像头很近时可调高（更快）；画面中人脸较小时请调低。</translation>
+        <source>Faces smaller than about half of this are not looked for. Raise it when people stand close to the camera (faster). With the calibrated matching distance, faces are always looked for down to a little under the smallest face the app decides on, so a lower value has no effect there.</source>
+        <translation>小于此值约一半的人脸不会被查找。人离摄像头很近时可调高（更快）。使用校准的匹配距离时，系统始终会查找略小于其可判定的最小人脸的人脸，因此在该模式下调低此值无效。</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="13"/>
