@@ -8,7 +8,9 @@ from typing import Literal
 
 import numpy as np
 
-TrackState = Literal["identifying", "known", "unknown", "closer"]  # closer: too small/poor to decide yet
+# closer: too small/poor to decide yet; refused: recognised, but refused as a photo/screen or by the
+# head-turn challenge (never drawn as that person: the view shows a name only when a decision made it)
+TrackState = Literal["identifying", "known", "unknown", "closer", "refused"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class TrackView:
     track_id: int
     box: np.ndarray  # (4,) x1, y1, x2, y2 in frame pixels
     state: TrackState
-    label: str  # employee name, "Unknown", "Identifying…" or "Please come closer"
+    label: str  # employee name, "Unknown", "Identifying…", "Please come closer" or "Not let in"
     distance: float = float("nan")
 
 

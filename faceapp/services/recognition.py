@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from ..access.rules import AccessDecision
+from ..access.rules import LIVENESS_FAILED, PRESENTATION_ATTACK, AccessDecision
 from ..attendance.rules import AttendanceRules
 from ..recognition.views import Announcement, DoorResult, FrameResult, TrackView
 from ..recognition.liveness import LivenessMonitor
@@ -77,6 +77,8 @@ class RecognitionService:
         self.writes = PendingWrites()  # decided events wait here while the database is busy (app.py shares one)
         # Known people waiting for the head-turn challenge: track id -> (decision, frames waited)
         self.pending: dict[int, tuple[Decision, int]] = {}
+        # Known faces refused as a photo/screen or by the head turn: drawn "Not let in", never by name
+        self.refused: set[int] = set()
         # Undecided tracks' best faces so far with their frames (retention_keep_unknown_pictures):
         # a track decided unknown keeps them as its sighting's pictures and face data.
         self._best_faces: dict[int, list[tuple[float, int, Face, np.ndarray]]] = {}  # the face around its region
@@ -187,6 +189,7 @@ class RecognitionService:
         anns += self._resolve_pending(ts, alive)
         self.liveness.keep_only(alive | set(self.pending))
         self.passive_fusion.keep_only(alive | set(self.pending))
+        self.refused &= alive
         return self._views(), anns
 
     def finish(self, ts: datetime) -> list[Announcement]:
@@ -342,6 +345,8 @@ class RecognitionService:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "identifying", "Identifying…"))
             elif d.employee_id is None:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "unknown", "Unknown", d.distance))
+            elif t.track_id in self.refused:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "refused", "Not let in", d.distance))
             else:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "known",
                                      self._name(d.employee_id), d.distance))
@@ -376,6 +381,7 @@ class RecognitionService:
                            "Not let in - this looks like a photo or a screen; please see reception")
         log.info("decision track=%s employee=%s distance=%.3f -> refused by the passive check", d.track_id,
                  d.employee_id, d.distance)
+        self.refused.add(d.track_id)
         if self.on_decision is not None:
             self.on_decision(d, ann)
         return ann
@@ -423,6 +429,10 @@ class RecognitionService:
             verdict = self.on_decision(d, ann)
             if isinstance(verdict, AccessDecision):  # the kiosk says what the door did, not only the booking
                 ann = replace(ann, door=DoorResult(verdict.granted, verdict.reason))
+        if d.employee_id is not None and (ann.kind == "liveness_failed" or (
+                ann.door is not None and not ann.door.granted and ann.door.reason in (LIVENESS_FAILED,
+                                                                                      PRESENTATION_ATTACK))):
+            self.refused.add(d.track_id)  # the banner refuses: the box must not greet them by name
         return ann
 
 

@@ -1721,7 +1721,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="286"/>
+        <location filename="../../faceapp/ui/live.py" line="290"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -4611,19 +4611,24 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="228"/>
+        <location filename="../../faceapp/ui/live.py" line="230"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <location filename="../../faceapp/ui/live.py" line="232"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="232"/>
+        <location filename="../../faceapp/ui/live.py" line="234"/>
         <source>Please come closer</source>
         <translation>请靠近一点</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/live.py" line="236"/>
+        <source>Not let in</source>
+        <translation>未放行</translation>
     </message>
 </context>
 <context>

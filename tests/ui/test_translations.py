@@ -69,8 +69,9 @@ def test_box_labels_prompt_and_errors_are_chinese(ctx, qtbot, chinese):
     qtbot.addWidget(video)
     box = np.array([10, 10, 60, 60], np.float32)
     tracks = [TrackView(1, box, "unknown", "Unknown"), TrackView(2, box, "identifying", "Identifying…"),
-              TrackView(3, box, "known", "Ana"), TrackView(4, box, "closer", "Please come closer")]
-    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana", "请靠近一点"]
+              TrackView(3, box, "known", "Ana"), TrackView(4, box, "closer", "Please come closer"),
+              TrackView(5, box, "refused", "Not let in")]
+    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana", "请靠近一点", "未放行"]
     video.show_result(FrameResult(0, np.zeros((120, 160, 3), np.uint8), tracks, [], 10.0, 0, 1.0))
 
     w = MainWindow(ctx, UiPrefs(sound=False), translated=True, autostart=False)
