@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..access.rules import AccessRules
+from .date_range import FollowToday, site_today
 from .door_widgets import reason_text, relay_text
 from .messages import error_text
 from .schedule_dialogs import date_edit, pydate
@@ -34,9 +35,9 @@ class AccessLogPage(QWidget):
         self.ctx = ctx
         self.rows: list = []
         today = self._today()
-        self._today_shown = today  # the To date follows the calendar while it is left on today
         self.first = date_edit(self, today - timedelta(days=6))
         self.last = date_edit(self, today)
+        self.dates = FollowToday(self.first, self.last, lambda: self._today())  # To on today follows the calendar
         self.result = QComboBox(self)
         for text, value in [(self.tr("All results"), None), (self.tr("Granted"), True), (self.tr("Denied"), False)]:
             self.result.addItem(text, value)
@@ -76,7 +77,7 @@ class AccessLogPage(QWidget):
         self._again = False
 
     def _today(self) -> date:
-        return datetime.now(AccessRules.from_timezone(self.ctx.settings.attendance.timezone).tz).date()
+        return site_today(AccessRules.from_timezone(self.ctx.settings.attendance.timezone).tz)
 
     def load_people(self) -> None:
         svc = self.ctx.access_admin()
@@ -93,25 +94,11 @@ class AccessLogPage(QWidget):
         self.person.setCurrentIndex(max(i, 0))
         self.person.blockSignals(False)
 
-    def _follow_today(self) -> None:
-        """A front-desk window runs for days: a To date left on the day it opened would hide every
-        later attempt. While To is on "today", a new day moves the range along with it."""
-        today = self._today()
-        if today == self._today_shown:
-            return
-        if pydate(self.last.date()) == self._today_shown:
-            shift = (today - self._today_shown).days
-            for d in (self.first, self.last):
-                d.blockSignals(True)
-                d.setDate(d.date().addDays(shift))
-                d.blockSignals(False)
-        self._today_shown = today
-
     def refresh(self) -> None:
         if self._loading:
             self._again = True
             return
-        self._follow_today()
+        self.dates.follow()
         first, last = pydate(self.first.date()), pydate(self.last.date())
         if first > last:
             self.table.setRowCount(0)
@@ -165,6 +152,5 @@ class AccessLogPage(QWidget):
 
     def on_event(self) -> None:
         """A new attempt was logged (the live page): show it if the page is on today."""
-        self._follow_today()
-        if pydate(self.last.date()) >= self._today():
+        if self.dates.shows_today():
             self.refresh()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 from ..attendance.rules import AttendanceRules
 from . import file_dialogs
 from .correction_dialog import CorrectionDialog, admin_actor
+from .date_range import FollowToday, site_today
 from .messages import error_text
 from .workers import run_in_thread
 
@@ -49,11 +50,12 @@ class LogPage(QWidget):
         self.shown: list = []  # the table's rows in order: AttendanceEvent (raw) or DailySummary
         self.marks: dict[int, str] = {}  # attendance id -> "void" / "corrected"
         self.actor = admin_actor  # who corrects, for the audit (the window may set another)
-        today = QDate.currentDate()
-        self.first = QDateEdit(today, self, calendarPopup=True)
-        self.last = QDateEdit(today, self, calendarPopup=True)
+        today = self._today()
+        self.first = QDateEdit(QDate(today.year, today.month, today.day), self, calendarPopup=True)
+        self.last = QDateEdit(QDate(today.year, today.month, today.day), self, calendarPopup=True)
         for d in (self.first, self.last):
             d.setDisplayFormat("yyyy-MM-dd")
+        self.dates = FollowToday(self.first, self.last, lambda: self._today())  # To on today follows the calendar
         self.employee = QComboBox(self)
         self.department = QLineEdit(self)
         self.department.setPlaceholderText(self.tr("any department"))
@@ -109,6 +111,9 @@ class LogPage(QWidget):
     def rules(self) -> AttendanceRules:
         return AttendanceRules.from_settings(self.ctx.settings.attendance)
 
+    def _today(self) -> date:
+        return site_today(self.rules().tz)
+
     def filters(self) -> tuple[date, date, list[int] | None, str | None]:
         """First day, last day, employee ids, and a part of the department name (any case)."""
         emp = self.employee.currentData()
@@ -145,6 +150,7 @@ class LogPage(QWidget):
         if self._loading:
             self._again = True
             return
+        self.dates.follow()
         if not self._dates_ok():
             return
         self._loading = True
@@ -289,9 +295,8 @@ class LogPage(QWidget):
 
     def on_event(self) -> None:
         """A new attendance event was recorded by the live view: show it (today in range)."""
-        if self.last.date() < QDate.currentDate():
-            return
-        self.refresh()
+        if self.dates.shows_today():
+            self.refresh()
 
     def export_name(self) -> str:
         """attendance-events-<days>.csv or attendance-summary-<days>.csv: the two never share a name."""

@@ -130,3 +130,20 @@ def test_raw_and_summary_exports_have_their_own_names_and_an_excel_layout(ctx, w
     with open(out, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["employee_number"] == '="0042"' and len(rows[0]["first_in"]) == 8  # HH:MM:SS
+
+
+def test_log_left_on_today_follows_the_next_day(ctx, window_factory, qtbot, tmp_path, monkeypatch):
+    """The front-desk window runs overnight: opened yesterday, its To date must not hide today's
+    punches (the same as the access log page, ui/date_range.FollowToday)."""
+    from faceapp.ui.log_page import LogPage
+
+    ana = _person(ctx, "44", "Ana", "Ops")
+    real_today = LogPage._today
+    monkeypatch.setattr(LogPage, "_today", lambda self: real_today(self) - timedelta(days=1))
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)  # opened yesterday
+    page = w.log_page
+    monkeypatch.setattr(LogPage, "_today", real_today)  # ... and now it is the next day
+    ctx.repo.add_attendance(AttendanceEvent(ana.id, datetime.now(timezone.utc), "in", "cam"))
+    page.on_event()  # the live view booked a punch
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    assert page.last.date().toPython() == page.first.date().toPython() == real_today(page)
