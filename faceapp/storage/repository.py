@@ -125,7 +125,8 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
         """What storage.watch.ChangeWatch compares to tell which kind of data another process
         changed. People: counts, id sums and the last update of employees and templates, and
         the newest audited employee/privacy action (every such change is audited, so even an
-        edit stamped with a clock that went back shows). Attendance: the newest rows."""
+        edit stamped with a clock that went back shows). Attendance: the newest rows. Audit: the
+        newest audit row (any admin action, for the audit page)."""
         from .watch import ChangeMarks
 
         with self._read("checking the database for changes") as c:
@@ -138,7 +139,8 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
             settings = tuple(c.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
             attendance = (c.execute("SELECT max(id) FROM attendance").fetchone()[0],
                           c.execute("SELECT max(id) FROM access_log").fetchone()[0])
-        return ChangeMarks(version, people, settings, attendance)
+            audit = (c.execute("SELECT max(id) FROM audit_log").fetchone()[0],)
+        return ChangeMarks(version, people, settings, attendance, audit)
 
     def save_copy(self, target: str | Path) -> Path:
         """Write what this connection holds to a new database file (SQLite's backup API,

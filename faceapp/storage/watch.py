@@ -115,6 +115,7 @@ class ChangeMarks:
     people: tuple  # employees and templates: count, ids, last update; audited employee/privacy actions
     settings: tuple  # every settings row as stored
     attendance: tuple  # newest attendance and access-log rows
+    audit: tuple = ()  # newest audit-log row (the audit page shows every action, also those of other kinds)
 
 
 @dataclass(frozen=True)
@@ -176,11 +177,11 @@ class ChangeWatch:
             return None
         marks = self.repo.change_marks()
         old, self.marks = self.marks, marks
-        topics = frozenset(t for t in ("people", "settings", "attendance") if getattr(old, t) != getattr(marks, t))
+        topics = frozenset(t for t in ("people", "settings", "attendance", "audit") if getattr(old, t) != getattr(marks, t))
         if not topics:
             return None
         changes = DatabaseChanges(topics, marks)
-        log.log(logging.DEBUG if topics == {"attendance"} else logging.INFO,  # another kiosk's bookings: routine
+        log.log(logging.DEBUG if topics <= {"attendance", "audit"} else logging.INFO,  # bookings: routine
                 "database changed by another program: %s", ", ".join(sorted(topics)))
         with self._lock:
             listeners = [r() for r in self._listeners]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 
 from ..services.audit import AuditFilter, details_text
 from . import file_dialogs
+from .date_range import FollowToday, site_today
 from .log_page import default_export_path
 from .messages import error_text
 from .workers import run_in_thread
@@ -35,10 +36,12 @@ class AuditPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.entries: list = []
-        today = QDate.currentDate()
+        today = self._today()
+        today = QDate(today.year, today.month, today.day)
         self.use_dates = QCheckBox(self.tr("From"), self)
         self.first = QDateEdit(today.addDays(-30), self, calendarPopup=True)
         self.last = QDateEdit(today, self, calendarPopup=True)
+        self.dates = FollowToday(self.first, self.last, lambda: self._today())  # To on today follows the calendar
         for d in (self.first, self.last):
             d.setDisplayFormat("yyyy-MM-dd")
             d.dateChanged.connect(self.refresh)
@@ -84,6 +87,17 @@ class AuditPage(QWidget):
         self._loading = False
         self._again = False
 
+    def _today(self) -> date:
+        """The site's day (settings `timezone`), as the rows' times are shown: not the PC's."""
+        return site_today(self.ctx.audit().tz)
+
+    def on_database_change(self) -> None:
+        """Another process wrote to the database (storage.watch.ChangeWatch, via the window):
+        a shown page follows at once, a hidden one when its tab is chosen."""
+        if self.isVisible():
+            self.load_choices()
+            self.refresh()
+
     def current_filter(self) -> AuditFilter:
         dated = self.use_dates.isChecked()
         return AuditFilter(self.action.currentData() or "", self.actor.currentData() or "", self.person.text().strip(),
@@ -110,6 +124,7 @@ class AuditPage(QWidget):
             self._again = True
             return
         self._loading = True
+        self.dates.follow()
         f = self.current_filter()
         run_in_thread(lambda: self.ctx.audit().entries(f), self._show, self._failed)
 

@@ -349,7 +349,9 @@ class MainWindow(QMainWindow):
     def _on_database_changed(self, changes) -> None:  # noqa: ANN001 - storage.watch.DatabaseChanges
         """Another process changed the database: the employees list, the log (names, new
         rows) and the status bar follow; new settings restart the camera pipeline when the
-        door changed (as Settings OK does), desktop preferences are read again."""
+        door changed (as Settings OK does), desktop preferences are read again. The audit page
+        follows any change (every topic may come with audit rows)."""
+        self.audit_page.on_database_change()
         if "people" in changes:
             self.employees_page.refresh()
             self.log_page.load_employees()

@@ -114,7 +114,9 @@ def test_change_watch_names_what_another_process_changed(repo: Repository, db_pa
     assert watch.poll().topics == {"settings"}
     _in_other_process(db_path, f"repo.add_attendance(AttendanceEvent({emp.id}, datetime.now(timezone.utc), 'in'))")
     assert watch.poll().topics == {"attendance"}
-    assert [c.topics for c in seen][1:] == [{"settings"}, {"attendance"}]
+    _in_other_process(db_path, "repo.audit('cli', 'access.group.update', {'name': 'Night'})")
+    assert watch.poll().topics == {"audit"}  # any admin action: the audit page shows it
+    assert [c.topics for c in seen][1:] == [{"settings"}, {"attendance"}, {"audit"}]
     assert watch.poll() is None
 
 

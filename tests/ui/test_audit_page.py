@@ -85,3 +85,30 @@ def test_export_csv_neutralises_formulas(ctx, qtbot, tmp_path):
     assert rows[0] == ["id", "timestamp", "actor", "action", "person", "details"]
     actors = [r[2] for r in rows[1:]]
     assert "'=HYPERLINK(\"http://x\")" in actors and not any(a.startswith("=") for a in actors)
+
+
+def test_the_page_is_on_the_site_day_and_shows_rows_another_process_writes(ctx, window_factory, qtbot, tmp_path):
+    """The date range is the site's (settings timezone), not the PC's; an admin action of another
+    process (the CLI, another kiosk) appears without switching tabs (storage.watch.ChangeWatch)."""
+    from zoneinfo import ZoneInfo
+
+    from faceapp.storage.db import open_db
+    from faceapp.storage.repository import Repository
+
+    site = next(z for z in ("Etc/GMT+12", "Etc/GMT-14") if datetime.now(ZoneInfo(z)).date() != date.today())
+    ctx.save_settings(ctx.settings.replace(timezone=site))
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.audit_page
+    assert page.last.date().toPython() == datetime.now(ZoneInfo(site)).date()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        w.tabs.setCurrentWidget(page)
+    shown = page.table.rowCount()
+    ctx.changes().poll()  # nothing new yet
+    other = Repository(open_db(str(ctx.db_path)))
+    try:
+        other.audit("cli", "access.group.update", {"name": "Night"})
+    finally:
+        other.close()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        ctx.changes().poll()  # what the watcher's thread does every second
+    assert page.table.rowCount() == shown + 1 and page.table.item(0, 2).text() == "access.group.update"
