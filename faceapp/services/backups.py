@@ -115,6 +115,17 @@ def restore_backup(backup: str | Path, db_path: str | Path) -> RestoreResult:
     return result
 
 
+def note_ui_language(db_path: str | Path, language: str) -> None:
+    """Remember the window's language outside the database, for the start-up offer of a backup
+    when the database (which holds the preference) is missing or damaged."""
+    KnownDatabases.default().note_language(db_path, language)
+
+
+def ui_language_of(db_path: str | Path) -> str | None:
+    """The window's language last used with `db_path` (None: never recorded)."""
+    return KnownDatabases.default().language(db_path)
+
+
 def restorable_backup(db_path: str | Path) -> BackupCopy | None:
     """The newest backup of `db_path` that verifies, for the start-up offer when the database is
     missing or damaged: looked for where its last backup went (remembered outside the

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "databases.json"
 MAX_REMEMBERED = 50  # test runs and trials make many; the oldest are forgotten
+KEPT = ("backup_folder", "language")  # noted by other means than opening: kept when the file is remembered again
 
 
 class KnownDatabases:
@@ -83,7 +84,7 @@ class KnownDatabases:
         old = data.get(self.key(path)) if isinstance(data.get(self.key(path)), dict) else {}
         data[self.key(path)] = {"dev": identity.dev, "ino": identity.ino, "employees": employees,
                                 "last_opened": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                **({"backup_folder": old["backup_folder"]} if "backup_folder" in old else {})}
+                                **{k: old[k] for k in KEPT if k in old}}
         self._save(data, path)
 
     def note_backup_folder(self, path: str | Path, folder: str | Path) -> None:
@@ -95,6 +96,21 @@ class KnownDatabases:
             return
         entry["backup_folder"] = str(Path(folder).absolute())
         self._save(data, path)
+
+    def note_language(self, path: str | Path, language: str) -> None:
+        """The window's language for `path` (a desktop preference stored in the database): the
+        start-up offer of a backup speaks it when the database is missing or damaged."""
+        data = self._load()
+        entry = data.get(self.key(path))
+        if not isinstance(entry, dict) or entry.get("language") == language:
+            return
+        entry["language"] = language
+        self._save(data, path)
+
+    def language(self, path: str | Path) -> str | None:
+        entry = self.get(path)
+        language = entry.get("language") if entry else None
+        return language if isinstance(language, str) else None
 
     def backup_folder(self, path: str | Path) -> Path | None:
         entry = self.get(path)

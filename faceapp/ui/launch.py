@@ -27,6 +27,9 @@ def install_translator(app, language: str) -> bool:
     when faceapp's is missing. Qt's missing only costs its buttons, with a warning."""
     from PySide6.QtCore import QTranslator
 
+    for old in getattr(app, "_faceapp_translators", []):  # the start-up offer's, before the window's
+        app.removeTranslator(old)
+    app._faceapp_translators = []
     if language in ("", "en"):
         return False
     tr = QTranslator(app)
@@ -59,6 +62,7 @@ def run_gui(ctx, kiosk: bool = False) -> int:
     restore = _stop_on_signals(app)
     try:
         prefs = UiPrefs.load(ctx)
+        _note_language(ctx.db_path, prefs.language)
         translated = install_translator(app, prefs.language)
         win = MainWindow(ctx, prefs, translated=translated)
         win.show()
@@ -68,6 +72,34 @@ def run_gui(ctx, kiosk: bool = False) -> int:
         return int(app.exec())
     finally:
         restore()
+
+
+def _note_language(db_path, language: str) -> None:  # noqa: ANN001
+    from ..services.backups import note_ui_language
+
+    note_ui_language(db_path, language)
+
+
+def startup_language(db_path) -> str:  # noqa: ANN001
+    """The language of the start-up questions, asked before any database is open (it may be
+    missing or damaged, and the language preference lives in it): the one last recorded for
+    this database outside it (databases.json), else Chinese on a Chinese system, else English."""
+    from PySide6.QtCore import QLocale
+
+    from ..services.backups import ui_language_of
+    from .prefs import LANGUAGES
+
+    recorded = ui_language_of(db_path) if db_path else None
+    if recorded in LANGUAGES:
+        return recorded
+    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+def _translate_start_up(db_path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_translator(app, startup_language(db_path))
 
 
 def _stop_on_signals(app):  # noqa: ANN001, ANN202 - returns the restore function
@@ -117,6 +149,7 @@ def main_from_args(args) -> int:
         except DatabaseMissingError as exc:  # never a silent new, empty database: the admin decides
             log.error("cannot start: %s", exc)
             backup = _restorable(exc)
+            _translate_start_up(exc.path)
             choice = ask_restore_backup(exc, backup, True, log_path) if backup else \
                 ("new" if ask_new_database(exc, log_path) else "quit")
             if choice == "quit":
@@ -132,6 +165,7 @@ def main_from_args(args) -> int:
             if backup is None:
                 raise
             log.error("cannot start: %s", exc)
+            _translate_start_up(exc.path)
             if ask_restore_backup(exc, backup, False, log_path) != "restore":
                 log.info("the admin chose to quit rather than restore a backup of the damaged database")
                 return 1
@@ -139,6 +173,7 @@ def main_from_args(args) -> int:
             ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)
     except FaceAppError as exc:  # locked, damaged or newer database, full disk: say so, in a window
         log.error("cannot start: %s", exc)
+        _translate_start_up(getattr(exc, "path", None) or getattr(args, "db", None))
         show_fatal(error_text(exc), log_path)
         return 1
     return run_gui(ctx, kiosk=bool(getattr(args, "kiosk", False)))

@@ -16,6 +16,8 @@ from faceapp.storage.backup import list_backups
 from faceapp.ui import launch
 from faceapp.ui.backup_status import BackupStatus
 
+_REAL_INSTALL = launch.install_translator
+
 
 @pytest.fixture(autouse=True)
 def _own_log_file():
@@ -142,3 +144,69 @@ def test_backup_times_are_on_the_sites_clock_not_the_pcs(ctx, qtbot):
     taken = list_backups(ctx.backups().folder())[0].taken
     assert abs(site_now - taken) < timedelta(minutes=2), (taken, site_now)
     assert label.text().startswith(f"Last backup {taken:%H:%M}, ")  # today on the site's clock: no date
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _remove_translators() -> None:
+    app = QApplication.instance()
+    for tr in getattr(app, "_faceapp_translators", []):
+        app.removeTranslator(tr)
+    app._faceapp_translators = []
+
+
+@pytest.fixture()
+def _no_translators_left():
+    yield
+    _remove_translators()
+
+
+def test_the_offer_speaks_the_sites_language_when_the_database_holding_it_is_gone(monkeypatch, tmp_path, qtbot,
+                                                                                 _no_translators_left):
+    """The language preference lives in the database: a Chinese site's offer to restore it was
+    in English. The language is recorded outside it (databases.json) at each start."""
+    from faceapp.ui.prefs import UiPrefs
+
+    db, _ = _site_with_backup(tmp_path)
+    ctx = build_context(db, provider="cpu")
+    UiPrefs(language="zh_CN").save(ctx)
+    ctx.close()
+    seen = _answer(monkeypatch, "")
+    monkeypatch.setattr(launch, "install_translator", _REAL_INSTALL)  # _answer turned it off
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 0  # a normal start in Chinese records the language
+    _remove_translators()  # the next start is a new process
+    db.unlink()
+
+    def quit_box(box) -> int:
+        seen["text"], seen["buttons"] = box.text(), [b.text() for b in box.buttons()]
+        box.escapeButton().click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", quit_box)
+    assert launch.main_from_args(args) == 1
+    assert _chinese(seen["text"]) and all(_chinese(b) for b in seen["buttons"]), seen
+
+
+def test_the_offer_speaks_chinese_on_a_chinese_system_when_nothing_was_recorded(monkeypatch, tmp_path, qtbot,
+                                                                                _no_translators_left):
+    from PySide6.QtCore import QLocale
+
+    db, _ = _site_with_backup(tmp_path)  # never opened by the window: no language recorded
+    db.unlink()
+    seen = {}
+
+    def quit_box(box) -> int:
+        seen["text"] = box.text()
+        box.escapeButton().click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", quit_box)
+    monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale(QLocale.Language.Chinese,
+                                                                         QLocale.Country.China)))
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    assert launch.main_from_args(args) == 1
+    assert _chinese(seen["text"]), seen
+
