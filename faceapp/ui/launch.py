@@ -147,13 +147,17 @@ def main_from_args(args) -> int:
         try:
             ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)
         except DatabaseMissingError as exc:  # never a silent new, empty database: the admin decides
-            log.error("cannot start: %s", exc)
             backup = _restorable(exc)
+            # not an error yet: the window asks first (and may restore); an error only if the admin quits
+            log.warning("%s; asking the admin: %s", exc, f"restore the backup {backup.path}, start a new, "
+                        "empty database or quit" if backup else "start a new, empty database or quit")
             _translate_start_up(exc.path)
             choice = ask_restore_backup(exc, backup, True, log_path) if backup else \
                 ("new" if ask_new_database(exc, log_path) else "quit")
             if choice == "quit":
-                log.info("the admin chose to quit rather than start a new, empty database")
+                log.error("cannot start: %s; the admin chose to quit rather than %s", exc,
+                          "restore the backup or start a new, empty database" if backup
+                          else "start a new, empty database")
                 return 1
             if choice == "restore":
                 _restore(backup, exc)
@@ -164,10 +168,11 @@ def main_from_args(args) -> int:
             backup = _restorable(exc)
             if backup is None:
                 raise
-            log.error("cannot start: %s", exc)
+            log.warning("%s; offering the backup %s to the admin", exc, backup.path)
             _translate_start_up(exc.path)
             if ask_restore_backup(exc, backup, False, log_path) != "restore":
-                log.info("the admin chose to quit rather than restore a backup of the damaged database")
+                log.error("cannot start: %s; the admin chose to quit rather than restore the backup %s", exc,
+                          backup.path)
                 return 1
             _restore(backup, exc)
             ctx = build_context(args.db, args.provider, args.models_dir, allow_new_db=allow_new)

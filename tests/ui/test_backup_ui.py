@@ -210,3 +210,25 @@ def test_the_offer_speaks_chinese_on_a_chinese_system_when_nothing_was_recorded(
     assert launch.main_from_args(args) == 1
     assert _chinese(seen["text"]), seen
 
+
+
+def test_the_start_up_log_says_a_backup_is_offered_not_that_faceapp_cannot_start(monkeypatch, tmp_path, qtbot,
+                                                                               caplog):
+    """'ERROR cannot start ... --new-db' was logged before the window offered (and made) a
+    restore: an admin reading the log took a good start for a failed one."""
+    db, _ = _site_with_backup(tmp_path)
+    db.unlink()
+    _answer(monkeypatch, "Restore the backup")
+    args = argparse.Namespace(db=str(db), provider="cpu", models_dir=None, kiosk=False)
+    with caplog.at_level(logging.INFO, logger="faceapp.ui.launch"):
+        assert launch.main_from_args(args) == 0
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any(r.levelno == logging.WARNING and "asking the admin: restore the backup" in r.getMessage()
+               for r in caplog.records)
+    caplog.clear()
+    db.write_bytes(b"damaged" * 100)
+    _answer(monkeypatch, "Quit")
+    with caplog.at_level(logging.INFO, logger="faceapp.ui.launch"):
+        assert launch.main_from_args(args) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "cannot start" in errors[0] and "chose to quit" in errors[0]
