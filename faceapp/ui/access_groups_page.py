@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout,
-                               QHeaderView, QInputDialog, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..access.rules import DAYS, AccessGroup, ScheduleError, WeeklySchedule
@@ -22,6 +23,7 @@ from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
+TITLE_BAR_EXTRA_PX = 160  # a title bar's icon, close/maximise/minimise buttons and margins
 NEW_GROUP_SCHEDULE = {d: ["08:00-18:00"] for d in DAYS[:5]}  # a start to edit; a new group has no members
 
 
@@ -132,8 +134,11 @@ class AccessGroupsPage(QWidget):
         split = QSplitter(self)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
-        split.setSizes([340, 860])
+        split.setStretchFactor(1, 3)
+        # the group list narrow by default: at 800 px the schedule grid's cells must show whole
+        # time ranges ("06:00-14:00", not "06:00…"); the admin can widen it
+        split.setSizes([220, 880])
+        self.splitter = split
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -248,8 +253,23 @@ class AccessGroupsPage(QWidget):
         self._write(lambda: svc.create_group(name, WeeklySchedule.from_dict(NEW_GROUP_SCHEDULE), actor=actor),
                     self.tr("Group %1 created: set its schedule and add people.").replace("%1", name))
 
+    def _ask_name(self, title: str, label: str, text: str = "") -> tuple[str, bool]:
+        """QInputDialog.getText is as narrow as its field (188 px): a window manager then clips
+        the title ("New a... group"). Wide enough for the title and its title-bar buttons."""
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle(title)
+        dlg.setLabelText(label)
+        dlg.setTextValue(text)
+        bold = QFont(dlg.font())
+        bold.setBold(True)  # title bars often are
+        # on the field: the dialog's own minimum is replaced by its layout's when it is shown
+        dlg.findChild(QLineEdit).setMinimumWidth(max(300, QFontMetrics(bold).horizontalAdvance(title)
+                                                     + TITLE_BAR_EXTRA_PX))
+        ok = dlg.exec() == QDialog.DialogCode.Accepted
+        return dlg.textValue(), ok
+
     def ask_new(self) -> None:
-        name, ok = QInputDialog.getText(self, self.tr("New access group"), self.tr("Name of the group:"))
+        name, ok = self._ask_name(self.tr("New access group"), self.tr("Name of the group:"))
         if ok and name.strip():
             self.create_group(name.strip())
 
@@ -263,8 +283,7 @@ class AccessGroupsPage(QWidget):
     def ask_rename(self) -> None:
         if self.current is None:
             return
-        name, ok = QInputDialog.getText(self, self.tr("Rename access group"), self.tr("New name:"),
-                                        text=self.current.name)
+        name, ok = self._ask_name(self.tr("Rename access group"), self.tr("New name:"), self.current.name)
         if ok and name.strip() and name.strip() != self.current.name:
             self.rename_group(name.strip())
 

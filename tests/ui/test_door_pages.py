@@ -246,3 +246,48 @@ def test_access_log_left_on_today_follows_the_next_day(ctx, window_factory, qtbo
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
     assert page.last.date().toPython() == real_today(page)
     assert (page.last.date().toPython() - page.first.date().toPython()).days == 6  # still a week
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_new_group_dialog_and_the_schedule_grid_are_not_cut_at_800_px(ctx, window_factory, qtbot, tmp_path, lang):
+    """"New a... group": the name dialog was as narrow as its field; at 800 px the group list
+    took so much room that the grid's cells showed "06:00…"."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QApplication
+
+    from faceapp.ui.launch import install_translator
+
+    app = QApplication.instance()
+    install_translator(app, lang)
+    try:
+        ctx.access_admin().create_group("Morning", WeeklySchedule.from_dict({"mon": ["06:00-14:00", "22:00-06:00"]}),
+                                        actor="t")
+        w = _window(ctx, window_factory, tmp_path)
+        w.resize(800, 600)
+        page = w.access_groups_page
+        w.tabs.setCurrentWidget(page)
+        qtbot.waitUntil(lambda: page.groups.rowCount() == 1, timeout=5000)
+        page.groups.selectRow(0)
+        qtbot.waitUntil(lambda: page.grid.cell_text(0, 1) == "22:00-06:00", timeout=5000)
+        fm = page.grid.fontMetrics()
+        need = fm.horizontalAdvance("22:00-06:00") + 2 * fm.horizontalAdvance("0")  # the cell's margins
+        assert min(page.grid.columnWidth(c) for c in range(page.grid.columnCount())) >= need
+
+        seen = {}
+
+        def look() -> None:
+            d = QApplication.activeModalWidget()
+            bold = QFont(d.font())
+            bold.setBold(True)
+            seen["title"], seen["min"] = d.windowTitle(), d.minimumWidth()
+            seen["need"] = QFontMetrics(bold).horizontalAdvance(d.windowTitle()) + 150  # the title bar's buttons
+            d.reject()
+
+        QTimer.singleShot(100, look)
+        page.ask_new()
+        assert seen["min"] >= seen["need"], seen
+    finally:
+        for tr in getattr(app, "_faceapp_translators", []):
+            app.removeTranslator(tr)
+        app._faceapp_translators = []
