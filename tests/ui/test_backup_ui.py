@@ -226,7 +226,9 @@ def test_the_start_up_log_says_a_backup_is_offered_not_that_faceapp_cannot_start
     assert any(r.levelno == logging.WARNING and "asking the admin: restore the backup" in r.getMessage()
                for r in caplog.records)
     caplog.clear()
+    db, _ = _site_with_backup(tmp_path / "second")  # (the first one's window left its change watch running)
     db.write_bytes(b"damaged" * 100)
+    args.db = str(db)
     _answer(monkeypatch, "Quit")
     with caplog.at_level(logging.INFO, logger="faceapp.ui.launch"):
         assert launch.main_from_args(args) == 1
