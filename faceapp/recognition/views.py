@@ -8,9 +8,10 @@ from typing import Literal
 
 import numpy as np
 
-# closer: too small/poor to decide yet; refused: recognised, but refused as a photo/screen or by the
-# head-turn challenge (never drawn as that person: the view shows a name only when a decision made it)
-TrackState = Literal["identifying", "known", "unknown", "closer", "refused"]
+# closer: too small/poor to decide yet; turn_head: recognised, waiting for the head-turn challenge;
+# refused: recognised, but refused as a photo/screen or by the head turn (neither is drawn as that
+# person: the view shows a name only when a decision let them through)
+TrackState = Literal["identifying", "known", "unknown", "closer", "turn_head", "refused"]
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class TrackView:
     track_id: int
     box: np.ndarray  # (4,) x1, y1, x2, y2 in frame pixels
     state: TrackState
-    label: str  # employee name, "Unknown", "Identifying…", "Please come closer" or "Not let in"
+    label: str  # employee name, "Unknown", "Identifying…", "Please come closer", "Please turn your head"
+    # or "Not let in"
     distance: float = float("nan")
 
 

@@ -347,6 +347,9 @@ class RecognitionService:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "unknown", "Unknown", d.distance))
             elif t.track_id in self.refused:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "refused", "Not let in", d.distance))
+            elif t.track_id in self.pending:
+                out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "turn_head", "Please turn your head",
+                                     d.distance))
             else:
                 out.append(TrackView(t.track_id, np.asarray(t.box, np.float32), "known",
                                      self._name(d.employee_id), d.distance))

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 STATE_COLOURS = {"identifying": QColor(255, 176, 0), "known": QColor(0, 200, 80), "unknown": QColor(230, 40, 40),
                  "closer": QColor(255, 176, 0),  # closer: amber like identifying, it is not a verdict
+                 "turn_head": QColor(255, 176, 0),  # amber: waiting for the head turn, not let in yet
                  "refused": QColor(230, 40, 40)}  # a photo/screen or a failed head turn: not drawn as that person
 IDLE_AFTER_S = 5.0  # nobody in view this long: the idle screen (clock, site, "look at the camera")
 
@@ -225,13 +226,15 @@ class VideoWidget(QLabel):
 
     def label_of(self, track) -> str:
         """The box label: the person's name (only when a decision let them through), or "Unknown" /
-        "Identifying…" / "Not let in" in the UI's language."""
+        "Identifying…" / "Please turn your head" / "Not let in" in the UI's language."""
         if track.state == "unknown":
             return self.tr("Unknown")
         if track.state == "identifying":
             return self.tr("Identifying…")
         if track.state == "closer":
             return self.tr("Please come closer")
+        if track.state == "turn_head":
+            return self.tr("Please turn your head")
         if track.state == "refused":
             return self.tr("Not let in")
         return track.label

@@ -27,163 +27,163 @@
 <context>
     <name>AccessGroupsPage</name>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="68"/>
         <source>Group</source>
         <translation>组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="112"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="68"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="114"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="66"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="68"/>
         <source>Holidays</source>
         <translation>节假日</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="74"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="76"/>
         <source>New group…</source>
         <translation>新建组…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="75"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="77"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="76"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="78"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="89"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="91"/>
         <source>Weekly schedule</source>
         <translation>每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="91"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="93"/>
         <source>Closed on public holidays (the list on Schedules &gt; Holidays)</source>
         <translation>公共节假日关闭（见“排班 &gt; 节假日”中的列表）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="93"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="95"/>
         <source>Copy Monday to Tuesday-Friday</source>
         <translation>将周一复制到周二至周五</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="94"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="96"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="95"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="97"/>
         <source>Save schedule</source>
         <translation>保存时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="115"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="117"/>
         <source>Add people…</source>
         <translation>添加人员…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="116"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="118"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="155"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="160"/>
         <source>closed</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="155"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="160"/>
         <source>open</source>
         <translation>开放</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="170"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="175"/>
         <source>No access groups yet: nobody is let in until a group is created and people are added to it.</source>
         <translation>尚无门禁组：在创建组并添加人员之前，任何人都无法通行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="183"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="188"/>
         <source>Unsaved schedule</source>
         <translation>未保存的时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="184"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="189"/>
         <source>The schedule of %1 has changes that are not saved. Discard them?</source>
         <translation>%1 的时间表有未保存的更改。要放弃这些更改吗？</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="195"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="200"/>
         <source>Weekly schedule of %1</source>
         <translation>%1 的每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="196"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="201"/>
         <source>Members of %1</source>
         <translation>%1 的成员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="210"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="215"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="249"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="254"/>
         <source>Group %1 created: set its schedule and add people.</source>
         <translation>已创建组 %1：请设置时间表并添加人员。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="252"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="272"/>
         <source>New access group</source>
         <translation>新建门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="252"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="272"/>
         <source>Name of the group:</source>
         <translation>组名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="261"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="281"/>
         <source>Group renamed to %1.</source>
         <translation>组已重命名为 %1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="266"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="286"/>
         <source>Rename access group</source>
         <translation>重命名门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="266"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="286"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="276"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="295"/>
         <source>Group %1 deleted.</source>
         <translation>组 %1 已删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="282"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="301"/>
         <source>Delete access group</source>
         <translation>删除门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="283"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="302"/>
         <source>Delete the group %1? Its %2 member(s) lose the door access it gave.</source>
         <translation>删除组 %1？其 %2 名成员将失去该组授予的门禁权限。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="299"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="318"/>
         <source>Schedule saved.</source>
         <translation>时间表已保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="306"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="325"/>
         <source>Members saved.</source>
         <translation>成员已保存。</translation>
     </message>
@@ -191,112 +191,112 @@
 <context>
     <name>AccessLogPage</name>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="42"/>
         <source>All results</source>
         <translation>全部结果</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="42"/>
         <source>Granted</source>
         <translation>已放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="41"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="42"/>
         <source>Denied</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="44"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="45"/>
         <source>All reasons</source>
         <translation>全部原因</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="48"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="49"/>
         <source>Everyone</source>
         <translation>所有人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="49"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="50"/>
         <source>Unknown faces</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="50"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="51"/>
         <source>Open door now…</source>
         <translation>立即开门…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="53"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="54"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="53"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="54"/>
         <source>To</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Person</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="61"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="61"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="60"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="61"/>
         <source>Door</source>
         <translation>门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="61"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="62"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="118"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="105"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="147"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="134"/>
         <source>unknown face</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="136"/>
         <source>granted</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="136"/>
         <source>denied</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="159"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="146"/>
         <source>%1 attempts: %2 granted, %3 denied</source>
         <translation>共 %1 次通行尝试：放行 %2 次，拒绝 %3 次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="162"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
         <source>only the newest %1 shown; narrow the dates</source>
         <translation>仅显示最新的 %1 条；请缩小日期范围</translation>
     </message>
@@ -440,79 +440,79 @@
 <context>
     <name>AuditPage</name>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="39"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="41"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="49"/>
-        <location filename="../../faceapp/ui/audit_page.py" line="100"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="52"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="114"/>
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="52"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="55"/>
         <source>number or name</source>
         <translation>工号或姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="55"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="58"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="61"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="64"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="66"/>
-        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="69"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="74"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="66"/>
-        <location filename="../../faceapp/ui/audit_page.py" line="72"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="69"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="75"/>
         <source>Person</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="67"/>
-        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="70"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="74"/>
         <source>Admin</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="71"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="74"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="72"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="75"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/audit_page.py" line="132"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="147"/>
         <source>%n entries</source>
         <translation>
             <numerusform>%n 条记录</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="147"/>
-        <location filename="../../faceapp/ui/audit_page.py" line="160"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="162"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="175"/>
         <source>Export audit log</source>
         <translation>导出审计日志</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="148"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="163"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/audit_page.py" line="156"/>
+        <location filename="../../faceapp/ui/audit_page.py" line="171"/>
         <source>Exported %1 rows to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
@@ -1721,7 +1721,7 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LivePage</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="290"/>
+        <location filename="../../faceapp/ui/live.py" line="293"/>
         <source>Choose camera…</source>
         <translation>选择摄像头…</translation>
     </message>
@@ -1729,200 +1729,200 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
 <context>
     <name>LogPage</name>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="59"/>
+        <location filename="../../faceapp/ui/log_page.py" line="61"/>
         <source>any department</source>
         <translation>任意部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="60"/>
+        <location filename="../../faceapp/ui/log_page.py" line="62"/>
         <source>Daily summary</source>
         <translation>每日汇总</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="67"/>
+        <location filename="../../faceapp/ui/log_page.py" line="69"/>
         <source>For Excel</source>
         <translation>用于 Excel</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="68"/>
+        <location filename="../../faceapp/ui/log_page.py" line="70"/>
         <source>Date and time in separate columns and employee numbers kept as text (0042), for spreadsheets; without it: ISO timestamps, for programs</source>
         <translation>日期和时间分列，工号保留为文本（0042），适合电子表格；不勾选则为 ISO 时间戳，适合程序读取</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="71"/>
+        <location filename="../../faceapp/ui/log_page.py" line="73"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="79"/>
+        <location filename="../../faceapp/ui/log_page.py" line="81"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="79"/>
+        <location filename="../../faceapp/ui/log_page.py" line="81"/>
         <source>To</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="80"/>
+        <location filename="../../faceapp/ui/log_page.py" line="82"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="80"/>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="82"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
+        <location filename="../../faceapp/ui/log_page.py" line="199"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="125"/>
+        <location filename="../../faceapp/ui/log_page.py" line="130"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="133"/>
+        <location filename="../../faceapp/ui/log_page.py" line="138"/>
         <source>All employees</source>
         <translation>全部员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="169"/>
+        <location filename="../../faceapp/ui/log_page.py" line="175"/>
         <source>Could not load the log: %1</source>
         <translation>无法加载考勤记录：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
+        <location filename="../../faceapp/ui/log_page.py" line="199"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
+        <location filename="../../faceapp/ui/log_page.py" line="199"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
         <source>First in</source>
         <translation>首次签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
         <source>Last out</source>
         <translation>最后签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
         <source>Worked</source>
         <translation>工作时长</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="199"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="199"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="194"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="194"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Distance</source>
         <translation>距离</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
-        <location filename="../../faceapp/ui/log_page.py" line="197"/>
+        <location filename="../../faceapp/ui/log_page.py" line="183"/>
+        <location filename="../../faceapp/ui/log_page.py" line="203"/>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="221"/>
+        <location filename="../../faceapp/ui/log_page.py" line="227"/>
         <source>in</source>
         <translation>签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="221"/>
+        <location filename="../../faceapp/ui/log_page.py" line="227"/>
         <source>out</source>
         <translation>签退</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/log_page.py" line="214"/>
+        <location filename="../../faceapp/ui/log_page.py" line="220"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="224"/>
+        <location filename="../../faceapp/ui/log_page.py" line="230"/>
         <source>%1 - voided</source>
         <translation>%1 - 已作废</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="226"/>
+        <location filename="../../faceapp/ui/log_page.py" line="232"/>
         <source>%1 - corrected</source>
         <translation>%1 - 已更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="241"/>
+        <location filename="../../faceapp/ui/log_page.py" line="247"/>
         <source>Void punch…</source>
         <translation>作废打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="242"/>
+        <location filename="../../faceapp/ui/log_page.py" line="248"/>
         <source>Restore punch…</source>
         <translation>恢复打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="243"/>
+        <location filename="../../faceapp/ui/log_page.py" line="249"/>
         <source>Add missing punch…</source>
         <translation>补打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="281"/>
+        <location filename="../../faceapp/ui/log_page.py" line="287"/>
         <source>Correction saved</source>
         <translation>更正已保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="286"/>
+        <location filename="../../faceapp/ui/log_page.py" line="292"/>
         <source>Punch correction</source>
         <translation>打卡更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="303"/>
-        <location filename="../../faceapp/ui/log_page.py" line="329"/>
+        <location filename="../../faceapp/ui/log_page.py" line="308"/>
+        <location filename="../../faceapp/ui/log_page.py" line="334"/>
         <source>Export attendance</source>
         <translation>导出考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="304"/>
+        <location filename="../../faceapp/ui/log_page.py" line="309"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="315"/>
+        <location filename="../../faceapp/ui/log_page.py" line="320"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="321"/>
+        <location filename="../../faceapp/ui/log_page.py" line="326"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
@@ -2236,71 +2236,71 @@ Retrying automatically…</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="431"/>
+        <location filename="../../faceapp/ui/main_window.py" line="433"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="444"/>
-        <location filename="../../faceapp/ui/main_window.py" line="450"/>
+        <location filename="../../faceapp/ui/main_window.py" line="446"/>
+        <location filename="../../faceapp/ui/main_window.py" line="452"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="589"/>
+        <location filename="../../faceapp/ui/main_window.py" line="591"/>
         <source>Site: offline since %1, %2 queued</source>
         <translation>站点：自 %1 起离线，%2 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="592"/>
+        <location filename="../../faceapp/ui/main_window.py" line="594"/>
         <source>Site: online, %1 queued</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="431"/>
-        <location filename="../../faceapp/ui/main_window.py" line="444"/>
+        <location filename="../../faceapp/ui/main_window.py" line="433"/>
+        <location filename="../../faceapp/ui/main_window.py" line="446"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="451"/>
+        <location filename="../../faceapp/ui/main_window.py" line="453"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="457"/>
+        <location filename="../../faceapp/ui/main_window.py" line="459"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="476"/>
+        <location filename="../../faceapp/ui/main_window.py" line="478"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="477"/>
+        <location filename="../../faceapp/ui/main_window.py" line="479"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="487"/>
+        <location filename="../../faceapp/ui/main_window.py" line="489"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="487"/>
+        <location filename="../../faceapp/ui/main_window.py" line="489"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="546"/>
+        <location filename="../../faceapp/ui/main_window.py" line="548"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="546"/>
+        <location filename="../../faceapp/ui/main_window.py" line="548"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -2356,12 +2356,12 @@ Retrying automatically…</source>
 <context>
     <name>PeoplePicker</name>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="33"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="35"/>
         <source>Add people</source>
         <translation>添加人员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="36"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="38"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
@@ -4611,22 +4611,27 @@ Retrying automatically…</source>
 <context>
     <name>VideoWidget</name>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="230"/>
+        <location filename="../../faceapp/ui/live.py" line="231"/>
         <source>Unknown</source>
         <translation>未识别</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="232"/>
+        <location filename="../../faceapp/ui/live.py" line="233"/>
         <source>Identifying…</source>
         <translation>识别中…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="234"/>
+        <location filename="../../faceapp/ui/live.py" line="235"/>
         <source>Please come closer</source>
         <translation>请靠近一点</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/live.py" line="236"/>
+        <location filename="../../faceapp/ui/live.py" line="237"/>
+        <source>Please turn your head</source>
+        <translation>请转动头部</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/live.py" line="239"/>
         <source>Not let in</source>
         <translation>未放行</translation>
     </message>
@@ -4634,35 +4639,35 @@ Retrying automatically…</source>
 <context>
     <name>launch</name>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="154"/>
-        <location filename="../../faceapp/ui/launch.py" line="195"/>
+        <location filename="../../faceapp/ui/launch.py" line="194"/>
+        <location filename="../../faceapp/ui/launch.py" line="235"/>
         <source>The attendance database %1 that faceapp used before is missing.</source>
         <translation>faceapp 之前使用的考勤数据库 %1 不见了。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="156"/>
+        <location filename="../../faceapp/ui/launch.py" line="196"/>
         <source>If the drive holding it is not connected, connect it and start faceapp again, or restore the file from a backup. A new, empty database starts without employees, attendance or settings.</source>
         <translation>如果存放它的磁盘未连接，请连接后重新启动 faceapp，或从备份恢复该文件。新的空数据库中没有员工、考勤记录和设置。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="160"/>
-        <location filename="../../faceapp/ui/launch.py" line="208"/>
+        <location filename="../../faceapp/ui/launch.py" line="200"/>
+        <location filename="../../faceapp/ui/launch.py" line="248"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="161"/>
-        <location filename="../../faceapp/ui/launch.py" line="206"/>
+        <location filename="../../faceapp/ui/launch.py" line="201"/>
+        <location filename="../../faceapp/ui/launch.py" line="246"/>
         <source>Start with a new, empty database</source>
         <translation>使用新的空数据库启动</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="197"/>
+        <location filename="../../faceapp/ui/launch.py" line="237"/>
         <source>The attendance database %1 is damaged.</source>
         <translation>考勤数据库 %1 已损坏。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="199"/>
+        <location filename="../../faceapp/ui/launch.py" line="239"/>
         <source>A checked backup from %1 was found:
 %2
 
@@ -4673,17 +4678,17 @@ Restore it? Changes made after that time are not in it. The current file, if any
 要恢复它吗？此时间之后的更改不在其中。当前文件（如有）会另行保留。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="203"/>
+        <location filename="../../faceapp/ui/launch.py" line="243"/>
         <source>Restore the backup</source>
         <translation>恢复备份</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="227"/>
+        <location filename="../../faceapp/ui/launch.py" line="267"/>
         <source>faceapp cannot start:</source>
         <translation>faceapp 无法启动：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/launch.py" line="229"/>
+        <location filename="../../faceapp/ui/launch.py" line="269"/>
         <source>Log file: %1</source>
         <translation>日志文件：%1</translation>
     </message>

@@ -332,14 +332,18 @@ def _last_views(svc, image, frames):
 
 
 def test_a_face_refused_as_a_photo_or_by_the_head_turn_is_not_drawn_as_that_person(ctx, astronaut):
-    """The banner refuses ("photo or screen", "liveness failed"): the box must not greet the
-    person by name in green meanwhile; it says "Not let in" instead."""
+    """The banner refuses ("photo or screen", "liveness failed") or asks for the head turn: the
+    box must not greet the person by name in green meanwhile; it says "Not let in" / "Please turn
+    your head" instead."""
     svc = _door(ctx, door_liveness="passive", liveness_passive_accept=0.9)
     views = _last_views(svc, astronaut, _decide(ctx) + 2)
     assert [(v.state, v.label) for v in views] == [("refused", "Not let in")]
 
     ctx.save_settings(ctx.settings.replace(door_liveness="challenge"))  # a still photo never turns its head
     svc = ctx.recognition(source="test", access=True)
-    views = _last_views(svc, astronaut, _decide(ctx) + 12)
+    views = _last_views(svc, astronaut, _decide(ctx))  # recognised: asked to turn their head, not let in yet
+    assert [(v.state, v.label) for v in views] == [("turn_head", "Please turn your head")]
+    for i in range(_decide(ctx), _decide(ctx) + 12):
+        views = svc.process(astronaut, i, T0 + timedelta(seconds=i))[0]
     assert (False, "liveness failed") in [(a.granted, a.reason) for a in ctx.repo.access_log(None, None)]
     assert [(v.state, v.label) for v in views] == [("refused", "Not let in")]

@@ -70,8 +70,8 @@ def test_box_labels_prompt_and_errors_are_chinese(ctx, qtbot, chinese):
     box = np.array([10, 10, 60, 60], np.float32)
     tracks = [TrackView(1, box, "unknown", "Unknown"), TrackView(2, box, "identifying", "Identifying…"),
               TrackView(3, box, "known", "Ana"), TrackView(4, box, "closer", "Please come closer"),
-              TrackView(5, box, "refused", "Not let in")]
-    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana", "请靠近一点", "未放行"]
+              TrackView(5, box, "refused", "Not let in"), TrackView(6, box, "turn_head", "Please turn your head")]
+    assert [video.label_of(t) for t in tracks] == ["未识别", "识别中…", "Ana", "请靠近一点", "未放行", "请转动头部"]
     video.show_result(FrameResult(0, np.zeros((120, 160, 3), np.uint8), tracks, [], 10.0, 0, 1.0))
 
     w = MainWindow(ctx, UiPrefs(sound=False), translated=True, autostart=False)
