@@ -662,12 +662,24 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
 def _guard_master_writes(repo: "Repository") -> None:
     """A joined kiosk's master-data writes go to the site server before they commit here
     (storage.site_local.gate): enrolment, editing and erasure need the server."""
-    from .storage.site_local import gate
+    from .storage.site_local import gate, retry_when_behind
     from .sync import admin_publisher, site_setting_keys
 
     keys = site_setting_keys()
     defaults = {k: v for k, v in Settings().to_dict().items() if k in keys}
     repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, keys, defaults)
+    retry_when_behind(repo, lambda: _pull_once(repo.path))
+
+
+def _pull_once(path: str) -> None:
+    """One sync round on a connection of its own: the replica catches up with the site."""
+    from .sync import SiteSync
+
+    sync = SiteSync(path, SETTINGS_KEY)
+    try:
+        sync.sync_once()
+    finally:
+        sync.close()
 
 
 def _parse_stored(raw: Any) -> Settings | None:
