@@ -201,7 +201,15 @@ class SiteSync:
 
         self._thread = threading.Thread(target=loop, name="site-sync", daemon=True)
         self._thread.start()
-        self._listener = threading.Thread(target=self._listen, args=(interval_s,), name="site-listen", daemon=True)
+        self.listen(interval_s)
+
+    def listen(self, retry_s: float = 5.0) -> None:
+        """Set `wake` whenever the server notifies a master-data change (a thread of its own;
+        `faceapp sync` waits on it between rounds, as the background loop does)."""
+        if self._listener is not None:
+            return
+        self._stop.clear()
+        self._listener = threading.Thread(target=self._listen, args=(retry_s,), name="site-listen", daemon=True)
         self._listener.start()
 
     def _listen(self, retry_s: float) -> None:
