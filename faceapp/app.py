@@ -474,7 +474,7 @@ class AppContext:
         def site_events(start, end, ids):  # noqa: ANN001, ANN202
             return site_cooldown(sync.site_events(start, end, ids), cooldown)
 
-        return ReportService(self.repo, site_events=site_events)
+        return ReportService(self.repo, site_events=site_events, went_offline=sync.went_offline)
 
     def start_site_sync(self, interval_s: float = 5.0) -> bool:
         """A joined kiosk syncs in the background (every interval_s, and at once when the
@@ -556,7 +556,9 @@ class AppContext:
 
         if not self.site:
             return TimekeepingService(self.repo, self.settings.attendance)
-        return TimekeepingService(self.repo, self.settings.attendance, site_punches=self.site_sync().site_punches)
+        sync = self.site_sync()
+        return TimekeepingService(self.repo, self.settings.attendance, site_punches=sync.site_punches,
+                                  went_offline=sync.went_offline)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService

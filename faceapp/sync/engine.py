@@ -168,6 +168,12 @@ class SiteSync:
                           r.get("last_pull_at"), r.get("last_push_at"), r.last_rev,
                           float(skew) if skew else None, r.get("last_error"))
 
+    def went_offline(self, exc: SiteError) -> str:
+        """Record that a read from the server failed; local HH:MM since when it is away."""
+        with self._lock:
+            self._offline(exc)
+        return self.status().offline_clock
+
     def reachable(self) -> bool:
         """Whether the server answers now (recorded: the status says offline since when)."""
         try:

@@ -98,3 +98,14 @@ def operating_point_text(point: "OperatingPoint") -> str:
             rule += QCoreApplication.translate("OperatingPoint", "; smaller faces need down to %1").replace(
                 "%1", f"{lowest:.2f}")
     return f"{who}, {per} ({source}){rule}"
+
+
+def site_offline_note(since: str | None) -> str:
+    """" - site server unreachable - ..." beside a site kiosk's report that fell back to the
+    kiosk's own records (since: local HH:MM; None: the site's data, no note)."""
+    if since is None:
+        return ""
+    if since:
+        return " - " + QCoreApplication.translate(
+            "SiteOffline", "site server unreachable - showing this kiosk's records only (since %1)").replace("%1", since)
+    return " - " + QCoreApplication.translate("SiteOffline", "site server unreachable - showing this kiosk's records only")

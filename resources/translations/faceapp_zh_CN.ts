@@ -1770,8 +1770,8 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
     </message>
     <message>
         <location filename="../../faceapp/ui/log_page.py" line="80"/>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
@@ -1786,143 +1786,143 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>全部员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="169"/>
+        <location filename="../../faceapp/ui/log_page.py" line="170"/>
         <source>Could not load the log: %1</source>
         <translation>无法加载考勤记录：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="189"/>
+        <location filename="../../faceapp/ui/log_page.py" line="190"/>
         <source>First in</source>
         <translation>首次签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="191"/>
         <source>Last out</source>
         <translation>最后签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="191"/>
         <source>Worked</source>
         <translation>工作时长</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="190"/>
+        <location filename="../../faceapp/ui/log_page.py" line="191"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="193"/>
+        <location filename="../../faceapp/ui/log_page.py" line="194"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="194"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="194"/>
+        <location filename="../../faceapp/ui/log_page.py" line="195"/>
         <source>Distance</source>
         <translation>距离</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="177"/>
-        <location filename="../../faceapp/ui/log_page.py" line="197"/>
+        <location filename="../../faceapp/ui/log_page.py" line="178"/>
+        <location filename="../../faceapp/ui/log_page.py" line="198"/>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="221"/>
+        <location filename="../../faceapp/ui/log_page.py" line="222"/>
         <source>in</source>
         <translation>签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="221"/>
+        <location filename="../../faceapp/ui/log_page.py" line="222"/>
         <source>out</source>
         <translation>签退</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/log_page.py" line="214"/>
+        <location filename="../../faceapp/ui/log_page.py" line="215"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="224"/>
+        <location filename="../../faceapp/ui/log_page.py" line="225"/>
         <source>%1 - voided</source>
         <translation>%1 - 已作废</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="226"/>
+        <location filename="../../faceapp/ui/log_page.py" line="227"/>
         <source>%1 - corrected</source>
         <translation>%1 - 已更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="241"/>
+        <location filename="../../faceapp/ui/log_page.py" line="242"/>
         <source>Void punch…</source>
         <translation>作废打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="242"/>
+        <location filename="../../faceapp/ui/log_page.py" line="243"/>
         <source>Restore punch…</source>
         <translation>恢复打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="243"/>
+        <location filename="../../faceapp/ui/log_page.py" line="244"/>
         <source>Add missing punch…</source>
         <translation>补打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="281"/>
+        <location filename="../../faceapp/ui/log_page.py" line="282"/>
         <source>Correction saved</source>
         <translation>更正已保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="286"/>
+        <location filename="../../faceapp/ui/log_page.py" line="287"/>
         <source>Punch correction</source>
         <translation>打卡更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="303"/>
-        <location filename="../../faceapp/ui/log_page.py" line="329"/>
+        <location filename="../../faceapp/ui/log_page.py" line="304"/>
+        <location filename="../../faceapp/ui/log_page.py" line="330"/>
         <source>Export attendance</source>
         <translation>导出考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="304"/>
+        <location filename="../../faceapp/ui/log_page.py" line="305"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="315"/>
+        <location filename="../../faceapp/ui/log_page.py" line="316"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="321"/>
+        <location filename="../../faceapp/ui/log_page.py" line="322"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
@@ -2635,120 +2635,120 @@ Retrying automatically…</source>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="91"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="92"/>
         <source>any department</source>
         <translation>任意部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Time card</source>
         <translation>考勤卡</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Monthly summary</source>
         <translation>月度汇总</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="99"/>
         <source>Exceptions</source>
         <translation>异常</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="99"/>
         <source>Payroll</source>
         <translation>工资</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="100"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="103"/>
         <source>Print / PDF…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="114"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="119"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="151"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="187"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="194"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="203"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="205"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="229"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="252"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="230"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="238"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="246"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="275"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -4298,6 +4298,19 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="254"/>
         <source>Day off</source>
         <translation>休息日</translation>
+    </message>
+</context>
+<context>
+    <name>SiteOffline</name>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="109"/>
+        <source>site server unreachable - showing this kiosk&apos;s records only (since %1)</source>
+        <translation>无法连接站点服务器 - 仅显示本终端的记录（自 %1 起）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="111"/>
+        <source>site server unreachable - showing this kiosk&apos;s records only</source>
+        <translation>无法连接站点服务器 - 仅显示本终端的记录</translation>
     </message>
 </context>
 <context>

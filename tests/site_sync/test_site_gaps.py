@@ -70,3 +70,46 @@ def test_the_sync_command_wakes_on_the_servers_notification(site, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_reports_fall_back_to_the_kiosks_own_records_while_the_server_is_away(pg, site, tmp_path, qtbot, capsys):
+    """The Attendance log, the Reports tab and export-csv of a joined kiosk show its own
+    events (with a note saying since when the server is away) instead of an error."""
+    from faceapp.cli import main
+    from faceapp.sync import SiteSync
+    from faceapp.ui.log_page import LogPage
+    from faceapp.ui.reports_page import ReportsPage
+
+    from .helpers import book
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    emp = enrol_synthetic(k, site, "E1")
+    book(k, emp.id, 2)
+    s = SiteSync(k)
+    s.sync_once()
+    s.close()
+    ctx = context(k)
+    pg.stop()
+    try:
+        log_page = LogPage(ctx)
+        qtbot.addWidget(log_page)
+        log_page.refresh()
+        qtbot.waitUntil(lambda: "unreachable" in log_page.status.text(), timeout=15000)
+        since = ctx.site_sync().status().offline_clock
+        assert since and log_page.status.text().endswith(
+            f"site server unreachable - showing this kiosk's records only (since {since})")
+        assert log_page.table.rowCount() == 2
+        reports = ReportsPage(ctx)
+        qtbot.addWidget(reports)
+        reports.refresh()
+        qtbot.waitUntil(lambda: "unreachable" in reports.status.text(), timeout=15000)
+        assert reports.tables
+        capsys.readouterr()
+        out = tmp_path / "site.csv"
+        assert main(["--db", str(k), "export-csv", "--out", str(out)]) == 0
+        err = capsys.readouterr().err
+        assert f"warning: site server unreachable - showing this kiosk's records only (since {since})" in err
+        assert len(out.read_text().splitlines()) == 3  # the header and the kiosk's two events
+    finally:
+        pg.start()
+        ctx.close()
