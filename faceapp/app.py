@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .services.unknown_review import UnknownReviewService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
-    from .sync import SiteSync
+    from .sync import AdminLogin, SiteSync
     from .vision.engine import FaceEngine
     from .vision.models import Manifest, ModelNotice
 
@@ -180,6 +180,7 @@ class AppContext:
     _backups: "BackupService | None" = field(default=None, repr=False)
     site: dict[str, str] = field(default_factory=dict)  # the site this kiosk joined (empty: standalone)
     _sync: "SiteSync | None" = field(default=None, repr=False)
+    _site_admin: "AdminLogin | None" = field(default=None, repr=False)  # the window's sign-in (memory only)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -484,6 +485,29 @@ class AppContext:
         self.site_sync().start(interval_s)
         return True
 
+    def site_sign_in(self, dsn: str = "", user: str = "", password: str = "") -> None:
+        """Sign in as the site admin for this session (the window's dialog): an admin DSN, or
+        a user and password on the kiosk's own server and database. Checked by connecting;
+        kept in memory only. SiteError when refused or unreachable."""
+        if self._site_admin is None:
+            from .storage.site_pg.errors import SiteError
+
+            raise SiteError(f"{self.db_path} has not joined a site: there is no site admin to sign in as")
+        if not dsn:
+            from .storage.site_pg.server import with_login
+
+            dsn = with_login(self.site.get("dsn", ""), user, password)
+        self._site_admin.sign_in(dsn)
+
+    def site_sign_out(self) -> None:
+        if self._site_admin is not None:
+            self._site_admin.sign_out()
+
+    @property
+    def site_admin_signed_in(self) -> bool:
+        """Whether master writes have an admin login: signed in, or $FACEAPP_SITE_ADMIN_DSN."""
+        return bool(self._site_admin is not None and self._site_admin.dsn) or _site_admin()
+
     def site_sync(self) -> "SiteSync":
         """The sync with the site server of a joined kiosk (its own database connection)."""
         if not self.site:
@@ -643,8 +667,7 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     try:
         known.remember(path, employees=len(repo.list_employees()))
         site = repo.site_state()
-        if site and not read_only:
-            _guard_master_writes(repo)
+        admin = _guard_master_writes(repo) if site and not read_only else None
         settings, problems = _stored_settings(repo, repair_settings)
         # never purge by default retention periods that replaced damaged ones; a site kiosk's
         # people are the server's: retention runs where the admin login is (it publishes there)
@@ -658,19 +681,23 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     ctx.settings_problems = problems
     ctx.read_only = read_only
     ctx.site = site
+    ctx._site_admin = admin
     return ctx
 
 
-def _guard_master_writes(repo: "Repository") -> None:
+def _guard_master_writes(repo: "Repository") -> "AdminLogin":
     """A joined kiosk's master-data writes go to the site server before they commit here
-    (storage.site_local.gate): enrolment, editing and erasure need the server."""
+    (storage.site_local.gate): enrolment, editing and erasure need the server and the admin
+    login (the returned sign-in of the window, or $FACEAPP_SITE_ADMIN_DSN)."""
     from .storage.site_local import gate, retry_when_behind
-    from .sync import admin_publisher, site_setting_keys
+    from .sync import AdminLogin, admin_publisher, site_setting_keys
 
     keys = site_setting_keys()
     defaults = {k: v for k, v in Settings().to_dict().items() if k in keys}
-    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, keys, defaults)
+    login = AdminLogin()
+    repo.before_commit = gate(admin_publisher(login=login), SETTINGS_KEY, keys, defaults)
     retry_when_behind(repo, lambda: _pull_once(repo.path))
+    return login
 
 
 def _pull_once(path: str) -> None:

@@ -67,6 +67,10 @@ def summary(exc: BaseException) -> str | None:
 
 def error_text(exc: BaseException) -> str:
     """What a message box or status line says for an error."""
+    if any(cls.__name__ == "SiteAdminRequiredError" for cls in type(exc).__mro__):
+        # the CLI's message names an environment variable; the window has its sign-in
+        return QCoreApplication.translate("Errors", "Sign in as the site admin to enrol on a site kiosk (File > Sign in "
+                                                    "as site admin…). Nothing was changed.")
     detail = sentence(str(exc) or type(exc).__name__)
     translated = summary(exc)
     return f"{translated}\n{detail}" if translated else detail

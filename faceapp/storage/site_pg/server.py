@@ -46,6 +46,16 @@ def redacted_dsn(dsn: str) -> str:
     return make_conninfo(**parts)
 
 
+def with_login(dsn: str, user: str, password: str) -> str:
+    """`dsn` (the kiosk's: server, database, TLS settings) with another login, the site admin's."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise SiteError(f"not a PostgreSQL connection string: {exc}") from None
+    parts.update(user=user, password=password)
+    return make_conninfo(**parts)
+
+
 def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return SiteRefusedError(f"the site server refused {doing}: {exc.diag.message_primary or exc}")
@@ -195,6 +205,12 @@ class SiteServer:
     def site_id(self) -> str:
         with self._tx("reading the site id") as cur:
             return str(cur.execute("SELECT value FROM faceapp.meta WHERE key = 'site_id'").fetchone()[0])
+
+    def may_write_master(self) -> bool:
+        """Whether this login may change the site's master data (the admin's; a kiosk's may not)."""
+        with self._tx("checking this login's rights") as cur:
+            row = cur.execute("SELECT has_table_privilege('faceapp.employees', 'UPDATE')").fetchone()
+        return bool(row and row[0])
 
     def kiosk_name(self) -> str | None:
         with self._tx("reading this login's kiosk") as cur:
