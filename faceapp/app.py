@@ -670,9 +670,11 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
         admin = _guard_master_writes(repo) if site and not read_only else None
         settings, problems = _stored_settings(repo, repair_settings)
         # never purge by default retention periods that replaced damaged ones; a site kiosk's
-        # people are the server's: retention runs where the admin login is (it publishes there)
-        if not problems and not read_only and (not site or _site_admin()):
-            _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
+        # people are the server's: their retention runs where the admin login is (it publishes
+        # there); its unknown faces are its own (never sent): every kiosk purges those
+        if not problems and not read_only:
+            people = not site or _site_admin()
+            _purge_if_free(repo, settings, lambda r, s: purge_expired(r, s, templates=people))
     except BaseException:
         repo.close()
         raise

@@ -113,3 +113,22 @@ def test_reports_fall_back_to_the_kiosks_own_records_while_the_server_is_away(pg
     finally:
         pg.start()
         ctx.close()
+
+
+def test_a_kiosk_without_the_admin_login_still_purges_its_own_old_unknown_faces(site, tmp_path, monkeypatch):
+    """Unknown faces' pictures stay on the kiosk that took them (never sent to the server), so
+    their retention must run on every kiosk, not only where the admin login is."""
+    from datetime import datetime, timedelta, timezone
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    monkeypatch.delenv(ADMIN_ENV, raising=False)
+    ctx = context(k)
+    old = ctx.repo.add_unknown_sighting(datetime.now(timezone.utc) - timedelta(days=400), "cam", 0.5, b"\xff\xd8old")
+    new = ctx.repo.add_unknown_sighting(datetime.now(timezone.utc), "cam", 0.5, b"\xff\xd8new")
+    ctx.close()
+    ctx = context(k)  # start-up retention (retention_unknown_days: 30)
+    try:
+        thumbs = dict(ctx.repo._conn.execute("SELECT id, thumbnail FROM unknown_sightings"))
+    finally:
+        ctx.close()
+    assert thumbs[old] is None and thumbs[new] == b"\xff\xd8new"
