@@ -110,6 +110,11 @@ def test_reports_fall_back_to_the_kiosks_own_records_while_the_server_is_away(pg
         err = capsys.readouterr().err
         assert f"warning: site server unreachable - showing this kiosk's records only (since {since})" in err
         assert len(out.read_text().splitlines()) == 3  # the header and the kiosk's two events
+        from datetime import date
+
+        today = date.today().isoformat()
+        assert main(["--db", str(k), "report", "timecard", "--from", today, "--to", today]) == 0
+        assert "warning: site server unreachable - showing this kiosk's records only" in capsys.readouterr().err
     finally:
         pg.start()
         ctx.close()
