@@ -430,10 +430,6 @@ class MainWindow(QMainWindow):
 
     def enrol(self) -> None:
         """File > Enrol employee / Employees > Enrol new: the wizard for a new person."""
-        if self.ctx.site and not self.ctx.site_admin_signed_in:
-            QMessageBox.information(self, self.tr("Enrol employee"), self.tr(
-                "Sign in as the site admin to enrol on a site kiosk (File > Sign in as site admin…)."))
-            return
         self._run_wizard(None)
 
     def site_sign_in(self) -> bool:
@@ -470,6 +466,10 @@ class MainWindow(QMainWindow):
 
     def _run_wizard(self, employee: Employee | None, samples: list | None = None,
                     sightings: tuple[int, ...] = ()) -> None:
+        if self.ctx.site and not self.ctx.site_admin_signed_in:  # before the samples are taken, not after
+            QMessageBox.information(self, self.tr("Enrol employee"), self.tr(
+                "Sign in as the site admin to enrol on a site kiosk (File > Sign in as site admin…)."))
+            return
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return

@@ -2251,17 +2251,17 @@ Retrying automatically…</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="435"/>
+        <location filename="../../faceapp/ui/main_window.py" line="471"/>
         <source>Sign in as the site admin to enrol on a site kiosk (File &gt; Sign in as site admin…).</source>
         <translation>请以站点管理员身份登录后再在站点终端上登记（文件 &gt; 以站点管理员身份登录…）。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="461"/>
+        <location filename="../../faceapp/ui/main_window.py" line="457"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="434"/>
+        <location filename="../../faceapp/ui/main_window.py" line="470"/>
         <location filename="../../faceapp/ui/main_window.py" line="474"/>
         <location filename="../../faceapp/ui/main_window.py" line="480"/>
         <source>Enrol employee</source>
@@ -2278,7 +2278,7 @@ Retrying automatically…</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="461"/>
+        <location filename="../../faceapp/ui/main_window.py" line="457"/>
         <location filename="../../faceapp/ui/main_window.py" line="474"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
