@@ -46,6 +46,9 @@ def test_site_admin_signs_in_from_the_window_and_out_again(site, tmp_path, qtbot
         dlg.sign_in()
         assert dlg.result() != SiteAdminDialog.DialogCode.Accepted and dlg.error.isVisibleTo(dlg)
         assert not ctx.site_admin_signed_in
+        dlg.user.setText("nobody")  # no such login: refused by the server, not 'unreachable'
+        dlg.sign_in()
+        assert "refused the login" in dlg.error.text() and "unreachable" not in dlg.error.text()
         dlg.user.setText("postgres")
         dlg.password.setText(MARKER)
         dlg.sign_in()

@@ -46,6 +46,10 @@ def redacted_dsn(dsn: str) -> str:
     return make_conninfo(**parts)
 
 
+_LOGIN_REFUSED = re.compile(r"FATAL:\s+(password authentication failed|role \S+ does not exist|no pg_hba\.conf entry"
+                            r"|Ident authentication failed|Peer authentication failed)")
+
+
 def with_login(dsn: str, user: str, password: str) -> str:
     """`dsn` (the kiosk's: server, database, TLS settings) with another login, the site admin's."""
     try:
@@ -62,9 +66,13 @@ def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
     if isinstance(exc, psycopg.errors.UniqueViolation) and "employees_number_key" in str(exc):
         found = re.search(r"=\((.*)\)", exc.diag.message_detail or "")
         return DuplicateEmployeeError(found.group(1) if found else "?", "the site server")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.OperationalError) and _LOGIN_REFUSED.search(first):
+        # the server answered: a wrong user or password is not a network problem
+        return SiteRefusedError(f"the site server {redacted_dsn(dsn)} refused the login ({doing}): "
+                                f"{first.split('FATAL:', 1)[-1].strip()}")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
-        return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): "
-                                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
+        return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): {first}")
     return SiteError(f"the site server failed {doing}: {exc}")
 
 
