@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .services.unknown_review import UnknownReviewService
     from .storage.repository import Repository
     from .storage.watch import ChangeWatch, DatabaseChanges, DatabaseProblem, DatabaseWatch
-    from .sync import SiteSync
+    from .sync import AdminLogin, SiteSync
     from .vision.engine import FaceEngine
     from .vision.models import Manifest, ModelNotice
 
@@ -180,6 +180,7 @@ class AppContext:
     _backups: "BackupService | None" = field(default=None, repr=False)
     site: dict[str, str] = field(default_factory=dict)  # the site this kiosk joined (empty: standalone)
     _sync: "SiteSync | None" = field(default=None, repr=False)
+    _site_admin: "AdminLogin | None" = field(default=None, repr=False)  # the window's sign-in (memory only)
 
     @property
     def engine(self) -> "FaceEngine":
@@ -474,7 +475,7 @@ class AppContext:
         def site_events(start, end, ids):  # noqa: ANN001, ANN202
             return site_cooldown(sync.site_events(start, end, ids), cooldown)
 
-        return ReportService(self.repo, site_events=site_events)
+        return ReportService(self.repo, site_events=site_events, went_offline=sync.went_offline)
 
     def start_site_sync(self, interval_s: float = 5.0) -> bool:
         """A joined kiosk syncs in the background (every interval_s, and at once when the
@@ -483,6 +484,29 @@ class AppContext:
             return False
         self.site_sync().start(interval_s)
         return True
+
+    def site_sign_in(self, dsn: str = "", user: str = "", password: str = "") -> None:
+        """Sign in as the site admin for this session (the window's dialog): an admin DSN, or
+        a user and password on the kiosk's own server and database. Checked by connecting;
+        kept in memory only. SiteError when refused or unreachable."""
+        if self._site_admin is None:
+            from .storage.site_pg.errors import SiteError
+
+            raise SiteError(f"{self.db_path} has not joined a site: there is no site admin to sign in as")
+        if not dsn:
+            from .storage.site_pg.server import with_login
+
+            dsn = with_login(self.site.get("dsn", ""), user, password)
+        self._site_admin.sign_in(dsn)
+
+    def site_sign_out(self) -> None:
+        if self._site_admin is not None:
+            self._site_admin.sign_out()
+
+    @property
+    def site_admin_signed_in(self) -> bool:
+        """Whether master writes have an admin login: signed in, or $FACEAPP_SITE_ADMIN_DSN."""
+        return bool(self._site_admin is not None and self._site_admin.dsn) or _site_admin()
 
     def site_sync(self) -> "SiteSync":
         """The sync with the site server of a joined kiosk (its own database connection)."""
@@ -556,7 +580,9 @@ class AppContext:
 
         if not self.site:
             return TimekeepingService(self.repo, self.settings.attendance)
-        return TimekeepingService(self.repo, self.settings.attendance, site_punches=self.site_sync().site_punches)
+        sync = self.site_sync()
+        return TimekeepingService(self.repo, self.settings.attendance, site_punches=sync.site_punches,
+                                  went_offline=sync.went_offline)
 
     def enrolment(self) -> "EnrolmentService":
         from .services.enrolment import EnrolmentService
@@ -641,13 +667,14 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     try:
         known.remember(path, employees=len(repo.list_employees()))
         site = repo.site_state()
-        if site and not read_only:
-            _guard_master_writes(repo)
+        admin = _guard_master_writes(repo) if site and not read_only else None
         settings, problems = _stored_settings(repo, repair_settings)
         # never purge by default retention periods that replaced damaged ones; a site kiosk's
-        # people are the server's: retention runs where the admin login is (it publishes there)
-        if not problems and not read_only and (not site or _site_admin()):
-            _purge_if_free(repo, settings, purge_expired)  # retention: old thumbnails, templates of leavers
+        # people are the server's: their retention runs where the admin login is (it publishes
+        # there); its unknown faces are its own (never sent): every kiosk purges those
+        if not problems and not read_only:
+            people = not site or _site_admin()
+            _purge_if_free(repo, settings, lambda r, s: purge_expired(r, s, templates=people))
     except BaseException:
         repo.close()
         raise
@@ -656,18 +683,34 @@ def build_context(db_path: str | Path | None = None, provider: str | None = None
     ctx.settings_problems = problems
     ctx.read_only = read_only
     ctx.site = site
+    ctx._site_admin = admin
     return ctx
 
 
-def _guard_master_writes(repo: "Repository") -> None:
+def _guard_master_writes(repo: "Repository") -> "AdminLogin":
     """A joined kiosk's master-data writes go to the site server before they commit here
-    (storage.site_local.gate): enrolment, editing and erasure need the server."""
-    from .storage.site_local import gate
-    from .sync import admin_publisher, site_setting_keys
+    (storage.site_local.gate): enrolment, editing and erasure need the server and the admin
+    login (the returned sign-in of the window, or $FACEAPP_SITE_ADMIN_DSN)."""
+    from .storage.site_local import gate, retry_when_behind
+    from .sync import AdminLogin, admin_publisher, site_setting_keys
 
     keys = site_setting_keys()
     defaults = {k: v for k, v in Settings().to_dict().items() if k in keys}
-    repo.before_commit = gate(admin_publisher(), SETTINGS_KEY, keys, defaults)
+    login = AdminLogin()
+    repo.before_commit = gate(admin_publisher(login=login), SETTINGS_KEY, keys, defaults)
+    retry_when_behind(repo, lambda: _pull_once(repo.path))
+    return login
+
+
+def _pull_once(path: str) -> None:
+    """One sync round on a connection of its own: the replica catches up with the site."""
+    from .sync import SiteSync
+
+    sync = SiteSync(path, SETTINGS_KEY)
+    try:
+        sync.sync_once()
+    finally:
+        sync.close()
 
 
 def _parse_stored(raw: Any) -> Settings | None:

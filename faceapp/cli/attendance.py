@@ -217,7 +217,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     ctx = context(args, reads_only=True)
     rules = AttendanceRules.from_settings(ctx.settings.attendance)
     ids = [_find(ctx, n).id for n in args.employee] if args.employee else None
-    n = ctx.reports().export_csv(rules, args.out, first, last, ids, args.department, args.summary,
-                                 layout=args.layout)
+    reports = ctx.reports()
+    n = reports.export_csv(rules, args.out, first, last, ids, args.department, args.summary, layout=args.layout)
     print(f"wrote {n} row(s) to {args.out}")
+    if reports.site.offline_since is not None:  # a site kiosk, the server away: its own events (exit 0)
+        from ..services.site_fallback import offline_note
+
+        print(f"warning: {offline_note(reports.site.offline_since)}", file=sys.stderr)
     return 0

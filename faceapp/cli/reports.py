@@ -7,6 +7,7 @@ Qt's printing, by faceapp.ui.report_pdf, imported only when a .pdf is asked for.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -45,6 +46,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_period(first, last)  # before the database is opened
     svc = context(args, reads_only=True).timekeeping()
     period = svc.period(first, last, args.employee, args.department)
+    if svc.site.offline_since is not None:  # a site kiosk, the server away: its own punches (exit 0)
+        from ..services.site_fallback import offline_note
+
+        print(f"warning: {offline_note(svc.site.offline_since)}", file=sys.stderr)
     tables = svc.report_tables(args.report, period)
     if not args.out:
         for t in tables:

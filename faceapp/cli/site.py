@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from .common import EXIT_CHECK, context
 
@@ -116,6 +115,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"clock offset from the server: {st.skew_s:+.1f} s{warn}")
         return 0 if reachable else EXIT_CHECK
     offline = False
+    if not args.once:
+        sync.listen(max(0.5, args.interval))  # a master change (an erasure) wakes the loop at once
     while True:  # a service: one line when something moved or the server went away / came back
         try:
             r = sync.sync_once()
@@ -133,4 +134,5 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if args.once:
             return 0
         sys.stdout.flush()
-        time.sleep(max(0.5, args.interval))
+        sync.wake.wait(max(0.5, args.interval))
+        sync.wake.clear()

@@ -217,10 +217,11 @@ def build_door(settings: DoorSettings,
 
 
 def purge_expired(repo, settings: RetentionSettings, now: datetime | None = None,  # noqa: ANN001
-                  actor: str = "system") -> PurgeResult:
-    """Apply the retention settings once (call at start-up and daily)."""
+                  actor: str = "system", templates: bool = True) -> PurgeResult:
+    """Apply the retention settings once (call at start-up and daily); templates=False:
+    the unknown faces only."""
     result = repo.purge_expired(now or datetime.now(timezone.utc), settings.unknown_days,
-                                settings.inactive_days, actor)
+                                settings.inactive_days, actor, templates=templates)
     if result.thumbnails or result.templates:
         log.info("retention: %d unknown-face thumbnails and %d templates of %d deactivated people deleted",
                  result.thumbnails, result.templates, result.employees)

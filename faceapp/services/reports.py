@@ -12,9 +12,11 @@ from ..shared.errors import FaceAppError, InvalidValueError
 from ..shared.records import AttendanceEvent, DailySummary
 from ..shared.text import department_matches
 from ..shared.timezones import day_bounds
+from .site_fallback import SiteFallback
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
+    from .site_fallback import WentOffline
 
 
 class DateRangeError(FaceAppError):
@@ -41,11 +43,13 @@ class ReportService:
 
     def __init__(self, repo: "Repository",
                  site_events: "Callable[[datetime | None, datetime | None, list[int] | None], list[AttendanceEvent]]"
-                 " | None" = None) -> None:
+                 " | None" = None, went_offline: "WentOffline | None" = None) -> None:
         self.repo = repo
         # A joined kiosk reads the whole site's attendance from the server (faceapp.sync),
-        # the site's cooldown applied: two kiosks seeing someone at once give one booking.
+        # the site's cooldown applied: two kiosks seeing someone at once give one booking;
+        # its own events while the server is unreachable (self.site.offline_since says so).
         self.site_events = site_events
+        self.site = SiteFallback(went_offline)
 
     def query_events(self, rules: AttendanceRules, first_day: date | None, last_day: date | None,
                      employee_ids: list[int] | None = None, department: str | None = None,
@@ -57,7 +61,9 @@ class ReportService:
         end = _bounds(last_day, rules)[1] if last_day else None
         wanted = department_contains or department
         if self.site_events is not None:
-            events = self.site_events(start, end, employee_ids)
+            site_events = self.site_events
+            events = self.site.read(lambda: site_events(start, end, employee_ids),
+                                    lambda: self.repo.events(start, end, employee_ids=employee_ids))
         else:
             events = self.repo.events(start, end, employee_ids=employee_ids)
         if not wanted:

@@ -26,9 +26,11 @@ from ..timekeeping import reports
 from ..timekeeping.daily import DayResult, Schedules, compute_results
 from ..timekeeping.rules import Assignment, Holiday, Leave, Punch, Shift, Timetable
 from ..timekeeping.xlsx import write_xlsx
+from .site_fallback import SiteFallback
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
+    from .site_fallback import WentOffline
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +65,14 @@ def check_period(first: date, last: date) -> None:
 
 class TimekeepingService:
     def __init__(self, repo: "Repository", attendance: AttendanceSettings,
-                 site_punches: "Callable[[datetime, datetime], list[Punch]] | None" = None) -> None:
+                 site_punches: "Callable[[datetime, datetime], list[Punch]] | None" = None,
+                 went_offline: "WentOffline | None" = None) -> None:
         self.repo = repo
-        # A site kiosk's reports: the whole site's punches from the server (faceapp.sync);
+        # A site kiosk's reports: the whole site's punches from the server (faceapp.sync),
+        # its own while the server is unreachable (self.site.offline_since says so);
         # the kiosk banner's "late 12 min" stays on local data (it must work offline)
         self.site_punches = site_punches
+        self.site = SiteFallback(went_offline)
         self.tz = resolve_timezone(attendance.timezone or None)
         self.day_change_hour = attendance.day_start_hour
 
@@ -204,8 +209,12 @@ class TimekeepingService:
         start = day_bounds(first - timedelta(days=2), self.tz, self.day_change_hour)[0]
         end = day_bounds(last + timedelta(days=2), self.tz, self.day_change_hour)[1]
         wanted = {e.id for e in people}
-        source = self.site_punches if site and self.site_punches is not None else self.repo.punches
-        punches = [p for p in source(start, end) if p.employee_id in wanted]
+        site_punches = self.site_punches
+        if site and site_punches is not None:
+            every = self.site.read(lambda: site_punches(start, end), lambda: self.repo.punches(start, end))
+        else:
+            every = self.repo.punches(start, end)
+        punches = [p for p in every if p.employee_id in wanted]
         schedules = Schedules(self.repo.timetables(), self.repo.shifts(), self.repo.assignments(),
                               self.repo.holidays(first - timedelta(days=1), last),
                               [lv for lv in self.repo.leave(first - timedelta(days=1), last) if lv.employee_id in wanted])

@@ -262,16 +262,18 @@ class AccessRepositoryMixin:
                   "ELSE coalesce(deactivated_at, ?) END WHERE id = ?", (self._now(), int(employee_id)))
 
     def purge_expired(self, now: datetime, unknown_days: int, inactive_days: int,
-                      actor: str = "system") -> PurgeResult:
+                      actor: str = "system", templates: bool = True) -> PurgeResult:
         """Retention: drop unknown-face thumbnails older than unknown_days and the face
-        templates of people deactivated more than inactive_days ago (attendance stays)."""
+        templates of people deactivated more than inactive_days ago (attendance stays).
+        templates=False: the unknown faces only (a site kiosk without the admin login: its
+        people are the server's, its unknown faces its own)."""
         if unknown_days < 1 or inactive_days < 1:
             raise ValueError("retention periods must be at least 1 day")
         thumb_cut = ts_to_db(now - timedelta(days=unknown_days), "now")
         tpl_cut = ts_to_db(now - timedelta(days=inactive_days), "now")
         with self._write("purging expired personal data") as c:
             thumbs = purge_faces_before(c, thumb_cut)  # the sightings' pictures and face data
-            people = [int(r[0]) for r in c.execute(
+            people = [] if not templates else [int(r[0]) for r in c.execute(
                 "SELECT e.id FROM employees e WHERE e.active = 0 AND e.deactivated_at IS NOT NULL "
                 "AND e.deactivated_at < ? AND (EXISTS (SELECT 1 FROM templates t WHERE t.employee_id = e.id) "
                 "OR EXISTS (SELECT 1 FROM enrolment_crops k WHERE k.employee_id = e.id)) ORDER BY e.id", (tpl_cut,))]

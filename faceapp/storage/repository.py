@@ -99,6 +99,9 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
         # A joined site kiosk's gate (storage.site_local.gate): runs inside every write
         # transaction just before COMMIT; raising rolls the whole transaction back.
         self.before_commit: Callable[[sqlite3.Connection], None] | None = None
+        # Write transactions committed by this connection (site_local.retry_when_behind: a
+        # call is retried only when nothing of it was committed yet).
+        self.commits = 0
 
     def close(self) -> None:
         with self._lock:
@@ -193,6 +196,7 @@ class Repository(AccessRepositoryMixin, AuditRepositoryMixin, CropRepositoryMixi
                 if self.before_commit is not None:
                     self.before_commit(self._conn)
                 self._conn.execute("COMMIT")
+                self.commits += 1
             except sqlite3.Error as exc:
                 self._rollback()
                 raise translate(exc, self.path, doing, self.busy_timeout_ms) from exc

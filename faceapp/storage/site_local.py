@@ -371,3 +371,45 @@ def joined_state(conn: sqlite3.Connection) -> dict[str, str]:
     if not is_joined(conn):
         return {}
     return {k: v for k, v in conn.execute("SELECT key, value FROM site_state") if v is not None}
+
+
+def retry_when_behind(repo: Any, pull: Callable[[], None]) -> None:
+    """A master write refused because another PC changed master data since this kiosk's last
+    pull (SiteStaleError) is pulled for and retried once, whole: the repository call ran in
+    one local transaction that rolled back, so running it again after the pull redoes its
+    checks (the duplicate check sees the person the other PC enrolled). Only the outermost
+    call retries, and only when none of its transactions had committed."""
+    import functools
+    import inspect
+    import threading
+    from types import FunctionType
+
+    from .site_pg.errors import SiteStaleError
+
+    depth = threading.local()
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if getattr(depth, "n", 0):
+                return fn(*args, **kwargs)
+            depth.n = 1
+            try:
+                before = repo.commits
+                try:
+                    return fn(*args, **kwargs)
+                except SiteStaleError as exc:
+                    if repo.commits != before:
+                        raise
+                    log.info("%s; pulling and trying once more", exc)
+                    pull()
+                    return fn(*args, **kwargs)
+            finally:
+                depth.n = 0
+        return call
+
+    for name in dir(type(repo)):
+        if name.startswith("_") or name == "close":
+            continue
+        if isinstance(inspect.getattr_static(type(repo), name), FunctionType):
+            setattr(repo, name, wrap(getattr(repo, name)))

@@ -21,7 +21,7 @@ from ..shared.records import AttendanceEvent
 if TYPE_CHECKING:
     from ..timekeeping.rules import Punch
 from ..storage.site_local import LocalReplica, Publisher
-from ..storage.site_pg.errors import SiteAdminRequiredError, SiteError, SiteUnreachableError
+from ..storage.site_pg.errors import SiteAdminRequiredError, SiteError, SiteRefusedError, SiteUnreachableError
 from ..storage.site_pg.records import MasterChange
 from ..storage.site_pg.server import SiteServer
 from .scope import site_setting_keys
@@ -168,6 +168,12 @@ class SiteSync:
                           r.get("last_pull_at"), r.get("last_push_at"), r.last_rev,
                           float(skew) if skew else None, r.get("last_error"))
 
+    def went_offline(self, exc: SiteError) -> str:
+        """Record that a read from the server failed; local HH:MM since when it is away."""
+        with self._lock:
+            self._offline(exc)
+        return self.status().offline_clock
+
     def reachable(self) -> bool:
         """Whether the server answers now (recorded: the status says offline since when)."""
         try:
@@ -201,7 +207,15 @@ class SiteSync:
 
         self._thread = threading.Thread(target=loop, name="site-sync", daemon=True)
         self._thread.start()
-        self._listener = threading.Thread(target=self._listen, args=(interval_s,), name="site-listen", daemon=True)
+        self.listen(interval_s)
+
+    def listen(self, retry_s: float = 5.0) -> None:
+        """Set `wake` whenever the server notifies a master-data change (a thread of its own;
+        `faceapp sync` waits on it between rounds, as the background loop does)."""
+        if self._listener is not None:
+            return
+        self._stop.clear()
+        self._listener = threading.Thread(target=self._listen, args=(retry_s,), name="site-listen", daemon=True)
         self._listener.start()
 
     def _listen(self, retry_s: float) -> None:
@@ -281,12 +295,39 @@ def site_cooldown(events: list[AttendanceEvent], cooldown_s: float) -> list[Atte
     return out
 
 
-def admin_publisher(dsn: str | None = None, connect: Connect = SiteServer.connect) -> Publisher:
+class AdminLogin:
+    """The site admin's login signed in from the window: kept in memory for this session
+    only (never written to disk), until sign_out."""
+
+    def __init__(self, connect: Connect = SiteServer.connect) -> None:
+        self._connect = connect
+        self._dsn = ""
+
+    @property
+    def dsn(self) -> str:
+        return self._dsn
+
+    def sign_in(self, dsn: str) -> None:
+        """Check the login by connecting: SiteRefusedError when it may not change master data
+        (a kiosk's), SiteUnreachableError when the server or the login is refused."""
+        with self._connect(dsn) as server:
+            if not server.may_write_master():
+                raise SiteRefusedError("this login may not change the site's people and settings: sign in with the "
+                                       "site admin's login (the one given to `faceapp site init`)")
+        self._dsn = dsn
+
+    def sign_out(self) -> None:
+        self._dsn = ""
+
+
+def admin_publisher(dsn: str | None = None, connect: Connect = SiteServer.connect,
+                    login: AdminLogin | None = None) -> Publisher:
     """The publisher of the before-commit gate: master changes go to the server with the
-    admin login ($FACEAPP_SITE_ADMIN_DSN), or the local change is refused."""
+    admin login (signed in from the window, or $FACEAPP_SITE_ADMIN_DSN), or the local change
+    is refused."""
 
     def publish(changes: Sequence[MasterChange], expected_rev: int, erased: Sequence[int]) -> int:
-        admin = dsn or os.environ.get(ADMIN_DSN_ENV, "")
+        admin = dsn or (login.dsn if login is not None else "") or os.environ.get(ADMIN_DSN_ENV, "")
         if not admin:
             raise SiteAdminRequiredError(
                 "this PC is a kiosk of a site: people, face templates, access groups, schedules and site-wide "

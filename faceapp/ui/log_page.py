@@ -22,7 +22,7 @@ from ..attendance.rules import AttendanceRules
 from . import file_dialogs
 from .correction_dialog import CorrectionDialog, admin_actor
 from .date_range import FollowToday, site_today
-from .messages import error_text
+from .messages import error_text, site_offline_note
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -161,9 +161,10 @@ class LogPage(QWidget):
 
         def query():
             if summary:
-                return True, reports.summaries(rules, first, last, ids, department_contains=dept), {}
+                rows = reports.summaries(rules, first, last, ids, department_contains=dept)
+                return True, rows, {}, reports.site.offline_since
             events = reports.query_events(rules, first, last, ids, department_contains=dept)
-            return False, events, tk.punch_marks(first, last) if events else {}
+            return False, events, tk.punch_marks(first, last) if events else {}, reports.site.offline_since
 
         run_in_thread(query, self._show, self._failed)
 
@@ -189,7 +190,7 @@ class LogPage(QWidget):
 
     def _show(self, result) -> None:
         self._loading = False
-        summary, rows, self.marks = result
+        summary, rows, self.marks, offline_since = result
         tz = self.rules().tz
         if summary:
             heads = [self.tr("Day"), self.tr("Number"), self.tr("Name"), self.tr("Department"), self.tr("First in"),
@@ -217,7 +218,7 @@ class LogPage(QWidget):
                     font.setStrikeOut(True)
                     item.setFont(font)
                 self.table.setItem(r, c, item)
-        self.status.setText(self.tr("%n row(s)", "", len(data)))
+        self.status.setText(self.tr("%n row(s)", "", len(data)) + site_offline_note(offline_since))
         if self._again:
             self._again = False
             self.refresh()

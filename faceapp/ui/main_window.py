@@ -174,6 +174,15 @@ class MainWindow(QMainWindow):
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         for a in (self.act_enrol, self.act_settings, self.act_backup, self.act_kiosk, self.act_quit):
             file_.addAction(a)
+        # a site kiosk: master writes need the site admin's login (memory only, this session)
+        self.act_site_sign_in = QAction(self.tr("Sign &in as site admin…"), self,
+                                        triggered=lambda _c=False: self.site_sign_in())
+        self.act_site_sign_out = QAction(self.tr("Sign &out (site admin)"), self,
+                                         triggered=lambda _c=False: self.site_sign_out())
+        for a in (self.act_site_sign_in, self.act_site_sign_out):
+            a.setVisible(bool(self.ctx.site))
+            file_.insertAction(self.act_quit, a)
+        self._site_admin_changed()
         door = m.addMenu(self.tr("&Door"))
         self.act_open_door = QAction(self.tr("&Open door now…"), self, triggered=lambda _c=False: self.open_door())
         door.addAction(self.act_open_door)
@@ -425,6 +434,23 @@ class MainWindow(QMainWindow):
         """File > Enrol employee / Employees > Enrol new: the wizard for a new person."""
         self._run_wizard(None)
 
+    def site_sign_in(self) -> bool:
+        """File > Sign in as site admin: the login enrolling, editing and erasing publish with."""
+        from .site_admin_dialog import SiteAdminDialog
+
+        ok = SiteAdminDialog(self.ctx, self).exec() == SiteAdminDialog.DialogCode.Accepted
+        self._site_admin_changed()
+        return ok
+
+    def site_sign_out(self) -> None:
+        self.ctx.site_sign_out()
+        self._site_admin_changed()
+
+    def _site_admin_changed(self) -> None:
+        signed_in = bool(self.ctx.site) and self.ctx.site_admin_signed_in
+        self.act_site_sign_in.setEnabled(not signed_in)
+        self.act_site_sign_out.setEnabled(signed_in)
+
     def import_employees(self) -> None:
         """Employees > Import...: many people from a CSV list of photos."""
         from .import_dialog import ImportDialog
@@ -442,6 +468,10 @@ class MainWindow(QMainWindow):
 
     def _run_wizard(self, employee: Employee | None, samples: list | None = None,
                     sightings: tuple[int, ...] = ()) -> None:
+        if self.ctx.site and not self.ctx.site_admin_signed_in:  # before the samples are taken, not after
+            QMessageBox.information(self, self.tr("Enrol employee"), self.tr(
+                "Sign in as the site admin to enrol on a site kiosk (File > Sign in as site admin…)."))
+            return
         if self.engine is None:
             QMessageBox.information(self, self.tr("Enrol employee"), self.tr("The face models are still loading."))
             return

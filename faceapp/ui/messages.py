@@ -67,6 +67,10 @@ def summary(exc: BaseException) -> str | None:
 
 def error_text(exc: BaseException) -> str:
     """What a message box or status line says for an error."""
+    if any(cls.__name__ == "SiteAdminRequiredError" for cls in type(exc).__mro__):
+        # the CLI's message names an environment variable; the window has its sign-in
+        return QCoreApplication.translate("Errors", "Sign in as the site admin to enrol on a site kiosk (File > Sign in "
+                                                    "as site admin…). Nothing was changed.")
     detail = sentence(str(exc) or type(exc).__name__)
     translated = summary(exc)
     return f"{translated}\n{detail}" if translated else detail
@@ -98,3 +102,14 @@ def operating_point_text(point: "OperatingPoint") -> str:
             rule += QCoreApplication.translate("OperatingPoint", "; smaller faces need down to %1").replace(
                 "%1", f"{lowest:.2f}")
     return f"{who}, {per} ({source}){rule}"
+
+
+def site_offline_note(since: str | None) -> str:
+    """" - site server unreachable - ..." beside a site kiosk's report that fell back to the
+    kiosk's own records (since: local HH:MM; None: the site's data, no note)."""
+    if since is None:
+        return ""
+    if since:
+        return " - " + QCoreApplication.translate(
+            "SiteOffline", "site server unreachable - showing this kiosk's records only (since %1)").replace("%1", since)
+    return " - " + QCoreApplication.translate("SiteOffline", "site server unreachable - showing this kiosk's records only")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
 from ..timekeeping.reports import Table, cell_text
 from . import file_dialogs
 from .log_page import default_export_path
-from .messages import error_text
+from .messages import error_text, site_offline_note
 from .report_pdf import tables_html, write_pdf
 from .schedule_dialogs import date_edit, pydate
 from .workers import run_in_thread
@@ -82,6 +82,7 @@ class ReportsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.tables: list[Table] = []
+        self.offline_since: str | None = None  # set by a report computed from this kiosk only
         self.title = ""
         today = date.today()
         self.first = date_edit(self, today.replace(day=1))
@@ -173,7 +174,9 @@ class ReportsPage(QWidget):
         tk = self.ctx.timekeeping()
 
         def work():
-            return tk.report_tables(kind, tk.period(first, last, numbers, dept)), self.report_title(kind, first, last)
+            period = tk.period(first, last, numbers, dept)
+            self.offline_since = tk.site.offline_since
+            return tk.report_tables(kind, period), self.report_title(kind, first, last)
 
         return work
 
@@ -200,7 +203,7 @@ class ReportsPage(QWidget):
         text = self.tr("%n row(s)", "", rows)
         if any(len(t.rows) > PREVIEW_ROWS for t in self.tables):
             text += " - " + self.tr("the preview shows the first %1; Export writes all").replace("%1", str(PREVIEW_ROWS))
-        self.status.setText(text)
+        self.status.setText(text + site_offline_note(self.offline_since))
 
     def _table_widget(self, t: Table) -> QTableWidget:
         w = QTableWidget(min(len(t.rows), PREVIEW_ROWS), len(t.columns), self.previews)

@@ -1404,6 +1404,11 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <source>No employee matches the chosen filter.</source>
         <translation>没有员工符合所选条件。</translation>
     </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="72"/>
+        <source>Sign in as the site admin to enrol on a site kiosk (File &gt; Sign in as site admin…). Nothing was changed.</source>
+        <translation>请以站点管理员身份登录后再在站点终端上登记（文件 &gt; 以站点管理员身份登录…）。未做任何更改。</translation>
+    </message>
 </context>
 <context>
     <name>FirstRunChecklist</name>
@@ -1770,8 +1775,8 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
     </message>
     <message>
         <location filename="../../faceapp/ui/log_page.py" line="82"/>
-        <location filename="../../faceapp/ui/log_page.py" line="195"/>
-        <location filename="../../faceapp/ui/log_page.py" line="199"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
@@ -1786,143 +1791,143 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>全部员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="175"/>
+        <location filename="../../faceapp/ui/log_page.py" line="176"/>
         <source>Could not load the log: %1</source>
         <translation>无法加载考勤记录：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="195"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="195"/>
-        <location filename="../../faceapp/ui/log_page.py" line="199"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Number</source>
         <translation>工号</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="195"/>
-        <location filename="../../faceapp/ui/log_page.py" line="199"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="195"/>
+        <location filename="../../faceapp/ui/log_page.py" line="196"/>
         <source>First in</source>
         <translation>首次签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="197"/>
         <source>Last out</source>
         <translation>最后签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="197"/>
         <source>Worked</source>
         <translation>工作时长</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="196"/>
+        <location filename="../../faceapp/ui/log_page.py" line="197"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="199"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="199"/>
+        <location filename="../../faceapp/ui/log_page.py" line="200"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="200"/>
+        <location filename="../../faceapp/ui/log_page.py" line="201"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="200"/>
+        <location filename="../../faceapp/ui/log_page.py" line="201"/>
         <source>Distance</source>
         <translation>距离</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="183"/>
-        <location filename="../../faceapp/ui/log_page.py" line="203"/>
+        <location filename="../../faceapp/ui/log_page.py" line="184"/>
+        <location filename="../../faceapp/ui/log_page.py" line="204"/>
         <source>(deleted)</source>
         <translation>（已删除）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="227"/>
+        <location filename="../../faceapp/ui/log_page.py" line="228"/>
         <source>in</source>
         <translation>签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="227"/>
+        <location filename="../../faceapp/ui/log_page.py" line="228"/>
         <source>out</source>
         <translation>签退</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/log_page.py" line="220"/>
+        <location filename="../../faceapp/ui/log_page.py" line="221"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="230"/>
+        <location filename="../../faceapp/ui/log_page.py" line="231"/>
         <source>%1 - voided</source>
         <translation>%1 - 已作废</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="232"/>
+        <location filename="../../faceapp/ui/log_page.py" line="233"/>
         <source>%1 - corrected</source>
         <translation>%1 - 已更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="247"/>
+        <location filename="../../faceapp/ui/log_page.py" line="248"/>
         <source>Void punch…</source>
         <translation>作废打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="248"/>
+        <location filename="../../faceapp/ui/log_page.py" line="249"/>
         <source>Restore punch…</source>
         <translation>恢复打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="249"/>
+        <location filename="../../faceapp/ui/log_page.py" line="250"/>
         <source>Add missing punch…</source>
         <translation>补打卡…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="287"/>
+        <location filename="../../faceapp/ui/log_page.py" line="288"/>
         <source>Correction saved</source>
         <translation>更正已保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="292"/>
+        <location filename="../../faceapp/ui/log_page.py" line="293"/>
         <source>Punch correction</source>
         <translation>打卡更正</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="308"/>
-        <location filename="../../faceapp/ui/log_page.py" line="334"/>
+        <location filename="../../faceapp/ui/log_page.py" line="309"/>
+        <location filename="../../faceapp/ui/log_page.py" line="335"/>
         <source>Export attendance</source>
         <translation>导出考勤</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="309"/>
+        <location filename="../../faceapp/ui/log_page.py" line="310"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="320"/>
+        <location filename="../../faceapp/ui/log_page.py" line="321"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/log_page.py" line="326"/>
+        <location filename="../../faceapp/ui/log_page.py" line="327"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
@@ -2015,43 +2020,53 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>立即备份(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="177"/>
+        <location filename="../../faceapp/ui/main_window.py" line="178"/>
+        <source>Sign &amp;in as site admin…</source>
+        <translation>以站点管理员身份登录(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="180"/>
+        <source>Sign &amp;out (site admin)</source>
+        <translation>注销站点管理员(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="186"/>
         <source>&amp;Door</source>
         <translation>门禁(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="178"/>
+        <location filename="../../faceapp/ui/main_window.py" line="187"/>
         <source>&amp;Open door now…</source>
         <translation>立即开门(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="180"/>
+        <location filename="../../faceapp/ui/main_window.py" line="189"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="181"/>
+        <location filename="../../faceapp/ui/main_window.py" line="190"/>
         <source>&amp;About faceapp…</source>
         <translation>关于 faceapp(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="204"/>
-        <location filename="../../faceapp/ui/main_window.py" line="205"/>
+        <location filename="../../faceapp/ui/main_window.py" line="213"/>
+        <location filename="../../faceapp/ui/main_window.py" line="214"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="210"/>
+        <location filename="../../faceapp/ui/main_window.py" line="219"/>
         <source>Provider: %1</source>
         <translation>执行后端：%1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="222"/>
+        <location filename="../../faceapp/ui/main_window.py" line="231"/>
         <source>Face models unavailable</source>
         <translation>人脸模型不可用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="223"/>
+        <location filename="../../faceapp/ui/main_window.py" line="232"/>
         <source>The face models could not be loaded:
 %1
 
@@ -2062,112 +2077,112 @@ Run &apos;faceapp doctor&apos; for details.</source>
 运行 &apos;faceapp doctor&apos; 查看详情。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="235"/>
+        <location filename="../../faceapp/ui/main_window.py" line="244"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="236"/>
+        <location filename="../../faceapp/ui/main_window.py" line="245"/>
         <source>, %1 dropped</source>
         <translation>，丢弃 %1 帧</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="242"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>Welcome, %1 - checked in %2</source>
         <translation>欢迎，%1 - %2 已签到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="242"/>
+        <location filename="../../faceapp/ui/main_window.py" line="251"/>
         <source>Goodbye, %1 - checked out %2</source>
         <translation>再见，%1 - %2 已签退</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="243"/>
+        <location filename="../../faceapp/ui/main_window.py" line="252"/>
         <source>Hello again, %1 - already recorded</source>
         <translation>您好，%1 - 已记录过</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="244"/>
+        <location filename="../../faceapp/ui/main_window.py" line="253"/>
         <source>Not recognised - please come closer to the camera</source>
         <translation>无法识别 - 请靠近摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="245"/>
+        <location filename="../../faceapp/ui/main_window.py" line="254"/>
         <source>Not recognised - please see reception</source>
         <translation>无法识别 - 请联系前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="246"/>
+        <location filename="../../faceapp/ui/main_window.py" line="255"/>
         <source>%1: please turn your head slightly left, then right</source>
         <translation>%1：请将头稍微向左转，再向右转</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="247"/>
+        <location filename="../../faceapp/ui/main_window.py" line="256"/>
         <source>%1: not confirmed - please look at the camera and turn your head</source>
         <translation>%1：未能确认 - 请看向摄像头并转动头部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="248"/>
+        <location filename="../../faceapp/ui/main_window.py" line="257"/>
         <source>Not let in - this looks like a photo or a screen; please see reception</source>
         <translation>未放行 - 这看起来是照片或屏幕；请到前台</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="271"/>
+        <location filename="../../faceapp/ui/main_window.py" line="280"/>
         <source>late %1 min</source>
         <translation>迟到 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="287"/>
         <source>opening</source>
         <translation>正在打开</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="287"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="278"/>
+        <location filename="../../faceapp/ui/main_window.py" line="287"/>
         <source>reconnecting…</source>
         <translation>正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="279"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>video ended</source>
         <translation>视频已结束</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="279"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="279"/>
+        <location filename="../../faceapp/ui/main_window.py" line="288"/>
         <source>no camera</source>
         <translation>无摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="280"/>
+        <location filename="../../faceapp/ui/main_window.py" line="289"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="281"/>
+        <location filename="../../faceapp/ui/main_window.py" line="290"/>
         <source>Camera %1: %2</source>
         <translation>摄像头 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="303"/>
+        <location filename="../../faceapp/ui/main_window.py" line="312"/>
         <source>Camera not available - please see reception</source>
         <translation>摄像头不可用 - 请到前台办理</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="305"/>
+        <location filename="../../faceapp/ui/main_window.py" line="314"/>
         <source>Retrying automatically…</source>
         <translation>正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="309"/>
+        <location filename="../../faceapp/ui/main_window.py" line="318"/>
         <source>The video file %1 does not exist.
 
 Choose another source in Settings.</source>
@@ -2176,7 +2191,7 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="311"/>
+        <location filename="../../faceapp/ui/main_window.py" line="320"/>
         <source>The video file %1 could not be opened.
 
 Choose another source in Settings.</source>
@@ -2185,14 +2200,14 @@ Choose another source in Settings.</source>
 请在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="314"/>
+        <location filename="../../faceapp/ui/main_window.py" line="323"/>
         <source>Recognition could not start:
 %1</source>
         <translation>识别无法启动：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="316"/>
+        <location filename="../../faceapp/ui/main_window.py" line="325"/>
         <source>No camera found.
 %1
 
@@ -2203,12 +2218,12 @@ Connect a camera or choose another source in Settings.</source>
 请连接摄像头，或在设置中选择其他来源。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="319"/>
+        <location filename="../../faceapp/ui/main_window.py" line="328"/>
         <source>The video %1 has ended.</source>
         <translation>视频 %1 已播放结束。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="321"/>
+        <location filename="../../faceapp/ui/main_window.py" line="330"/>
         <source>The camera stopped because of an error:
 %1
 
@@ -2219,88 +2234,94 @@ Retrying automatically…</source>
 正在自动重试…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="323"/>
+        <location filename="../../faceapp/ui/main_window.py" line="332"/>
         <source>The video stopped because of an error:
 %1</source>
         <translation>视频因错误而停止：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="325"/>
+        <location filename="../../faceapp/ui/main_window.py" line="334"/>
         <source>Camera lost - reconnecting…</source>
         <translation>摄像头断开 - 正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="336"/>
+        <location filename="../../faceapp/ui/main_window.py" line="345"/>
         <source>Database busy - %1 events waiting, saved automatically</source>
         <translation>数据库忙 - %1 条记录等待中，将自动保存</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="433"/>
+        <location filename="../../faceapp/ui/main_window.py" line="459"/>
         <source>Import employees</source>
         <translation>导入员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="446"/>
-        <location filename="../../faceapp/ui/main_window.py" line="452"/>
+        <location filename="../../faceapp/ui/main_window.py" line="472"/>
+        <location filename="../../faceapp/ui/main_window.py" line="476"/>
+        <location filename="../../faceapp/ui/main_window.py" line="482"/>
         <source>Enrol employee</source>
         <translation>登记员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="591"/>
+        <location filename="../../faceapp/ui/main_window.py" line="473"/>
+        <source>Sign in as the site admin to enrol on a site kiosk (File &gt; Sign in as site admin…).</source>
+        <translation>请以站点管理员身份登录后再在站点终端上登记（文件 &gt; 以站点管理员身份登录…）。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/main_window.py" line="621"/>
         <source>Site: offline since %1, %2 queued</source>
         <translation>站点：自 %1 起离线，%2 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="594"/>
+        <location filename="../../faceapp/ui/main_window.py" line="624"/>
         <source>Site: online, %1 queued</source>
         <translation>站点：在线，%1 条待上传</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="433"/>
-        <location filename="../../faceapp/ui/main_window.py" line="446"/>
+        <location filename="../../faceapp/ui/main_window.py" line="459"/>
+        <location filename="../../faceapp/ui/main_window.py" line="476"/>
         <source>The face models are still loading.</source>
         <translation>人脸模型仍在加载中。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="453"/>
+        <location filename="../../faceapp/ui/main_window.py" line="483"/>
         <source>The enrolment wizard could not be opened:
 %1</source>
         <translation>无法打开登记向导：
 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="459"/>
+        <location filename="../../faceapp/ui/main_window.py" line="489"/>
         <source>Enrolled %1</source>
         <translation>已登记 %1</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="478"/>
+        <location filename="../../faceapp/ui/main_window.py" line="508"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="479"/>
+        <location filename="../../faceapp/ui/main_window.py" line="509"/>
         <source>Language and provider changes take effect after a restart.</source>
         <translation>语言和执行后端的更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="489"/>
+        <location filename="../../faceapp/ui/main_window.py" line="519"/>
         <source>Kiosk mode</source>
         <translation>自助终端模式</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="489"/>
+        <location filename="../../faceapp/ui/main_window.py" line="519"/>
         <source>Set an admin PIN in Settings first.</source>
         <translation>请先在设置中设置管理员 PIN。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="548"/>
+        <location filename="../../faceapp/ui/main_window.py" line="578"/>
         <source>Wrong PIN</source>
         <translation>PIN 错误</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/main_window.py" line="548"/>
+        <location filename="../../faceapp/ui/main_window.py" line="578"/>
         <source>Locked for %1 s</source>
         <translation>已锁定 %1 秒</translation>
     </message>
@@ -2308,47 +2329,47 @@ Retrying automatically…</source>
 <context>
     <name>OperatingPoint</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="78"/>
+        <location filename="../../faceapp/ui/messages.py" line="82"/>
         <source>%1 enrolled: threshold %2</source>
         <translation>已登记 %1 人：阈值 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="81"/>
+        <location filename="../../faceapp/ui/messages.py" line="85"/>
         <source> (fixed by the administrator; strangers accepted not controlled)</source>
         <translation>（由管理员固定；不控制陌生人误识率）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="84"/>
+        <location filename="../../faceapp/ui/messages.py" line="88"/>
         <source>about 1 stranger in %1 accepted</source>
         <translation>约每 %1 名陌生人误识 1 名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="86"/>
+        <location filename="../../faceapp/ui/messages.py" line="90"/>
         <source>no stranger expected to pass</source>
         <translation>预计不会误识陌生人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="87"/>
+        <location filename="../../faceapp/ui/messages.py" line="91"/>
         <source>from this gallery</source>
         <translation>按本库人员计算</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="88"/>
+        <location filename="../../faceapp/ui/messages.py" line="92"/>
         <source>from the shipped model: too few people enrolled to measure</source>
         <translation>按内置模型：登记人数太少，无法测量</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="91"/>
+        <location filename="../../faceapp/ui/messages.py" line="95"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="94"/>
+        <location filename="../../faceapp/ui/messages.py" line="98"/>
         <source>faces under %1 px: please come closer</source>
         <translation>小于 %1 像素的人脸：请靠近</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="98"/>
+        <location filename="../../faceapp/ui/messages.py" line="102"/>
         <source>; smaller faces need down to %1</source>
         <translation>；较小的人脸需低于 %1</translation>
     </message>
@@ -2635,120 +2656,120 @@ Retrying automatically…</source>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="91"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="92"/>
         <source>any department</source>
         <translation>任意部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Time card</source>
         <translation>考勤卡</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="97"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
         <source>Monthly summary</source>
         <translation>月度汇总</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="99"/>
         <source>Exceptions</source>
         <translation>异常</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="98"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="99"/>
         <source>Payroll</source>
         <translation>工资</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="100"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="101"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="102"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="103"/>
         <source>Print / PDF…</source>
         <translation>打印 / PDF…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="111"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="112"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="113"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="114"/>
         <source>Employee</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="118"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="119"/>
         <source>Report</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="150"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="151"/>
         <source>All employees</source>
         <translation>所有员工</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="184"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="187"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="191"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="194"/>
         <source>No report: %1</source>
         <translation>无报表：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../faceapp/ui/reports_page.py" line="200"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="203"/>
         <source>%n row(s)</source>
         <translation>
             <numerusform>%n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="202"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="205"/>
         <source>the preview shows the first %1; Export writes all</source>
         <translation>预览显示前 %1 行；导出包含全部</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="226"/>
-        <location filename="../../faceapp/ui/reports_page.py" line="249"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="229"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="252"/>
         <source>Export report</source>
         <translation>导出报表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="227"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="230"/>
         <source>Excel workbook (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</source>
         <translation>Excel 工作簿 (*.xlsx);;CSV (*.csv);;PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="235"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="238"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="243"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="246"/>
         <source>Exported %1 row(s) to %2</source>
         <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/reports_page.py" line="272"/>
+        <location filename="../../faceapp/ui/reports_page.py" line="275"/>
         <source>Print report</source>
         <translation>打印报表</translation>
     </message>
@@ -4298,6 +4319,57 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/schedule_dialogs.py" line="254"/>
         <source>Day off</source>
         <translation>休息日</translation>
+    </message>
+</context>
+<context>
+    <name>SiteAdminDialog</name>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="17"/>
+        <source>Sign in as site admin</source>
+        <translation>以站点管理员身份登录</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="19"/>
+        <source>The site admin&apos;s login on the site server: a user and password (on this kiosk&apos;s server and database), or a whole connection string (DSN). It is kept until you sign out or close faceapp, never saved.</source>
+        <translation>站点服务器上的站点管理员登录信息：用户名和密码（使用本终端的服务器和数据库），或完整的连接字符串 (DSN)。登录信息仅保留到注销或关闭 faceapp 为止，绝不保存。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="30"/>
+        <source>or: host=... dbname=... user=... password=...</source>
+        <translation>或：host=... dbname=... user=... password=...</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="31"/>
+        <source>User</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="32"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="33"/>
+        <source>DSN</source>
+        <translation>连接字符串 (DSN)</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="48"/>
+        <source>Enter the site admin&apos;s user and password, or a DSN.</source>
+        <translation>请输入站点管理员的用户名和密码，或 DSN。</translation>
+    </message>
+</context>
+<context>
+    <name>SiteOffline</name>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="113"/>
+        <source>site server unreachable - showing this kiosk&apos;s records only (since %1)</source>
+        <translation>无法连接站点服务器 - 仅显示本终端的记录（自 %1 起）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="115"/>
+        <source>site server unreachable - showing this kiosk&apos;s records only</source>
+        <translation>无法连接站点服务器 - 仅显示本终端的记录</translation>
     </message>
 </context>
 <context>

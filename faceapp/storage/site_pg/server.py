@@ -46,15 +46,33 @@ def redacted_dsn(dsn: str) -> str:
     return make_conninfo(**parts)
 
 
+_LOGIN_REFUSED = re.compile(r"FATAL:\s+(password authentication failed|role \S+ does not exist|no pg_hba\.conf entry"
+                            r"|Ident authentication failed|Peer authentication failed)")
+
+
+def with_login(dsn: str, user: str, password: str) -> str:
+    """`dsn` (the kiosk's: server, database, TLS settings) with another login, the site admin's."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise SiteError(f"not a PostgreSQL connection string: {exc}") from None
+    parts.update(user=user, password=password)
+    return make_conninfo(**parts)
+
+
 def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return SiteRefusedError(f"the site server refused {doing}: {exc.diag.message_primary or exc}")
     if isinstance(exc, psycopg.errors.UniqueViolation) and "employees_number_key" in str(exc):
         found = re.search(r"=\((.*)\)", exc.diag.message_detail or "")
         return DuplicateEmployeeError(found.group(1) if found else "?", "the site server")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.OperationalError) and _LOGIN_REFUSED.search(first):
+        # the server answered: a wrong user or password is not a network problem
+        return SiteRefusedError(f"the site server {redacted_dsn(dsn)} refused the login ({doing}): "
+                                f"{first.split('FATAL:', 1)[-1].strip()}")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
-        return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): "
-                                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
+        return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): {first}")
     return SiteError(f"the site server failed {doing}: {exc}")
 
 
@@ -195,6 +213,12 @@ class SiteServer:
     def site_id(self) -> str:
         with self._tx("reading the site id") as cur:
             return str(cur.execute("SELECT value FROM faceapp.meta WHERE key = 'site_id'").fetchone()[0])
+
+    def may_write_master(self) -> bool:
+        """Whether this login may change the site's master data (the admin's; a kiosk's may not)."""
+        with self._tx("checking this login's rights") as cur:
+            row = cur.execute("SELECT has_table_privilege('faceapp.employees', 'UPDATE')").fetchone()
+        return bool(row and row[0])
 
     def kiosk_name(self) -> str | None:
         with self._tx("reading this login's kiosk") as cur:
