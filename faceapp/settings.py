@@ -103,7 +103,7 @@ class BackupSettings(SettingsSection):
                                           "the app was closed is taken when it next runs.",
                      label="Daily backup at", check=_check_time_of_day)
     every_hours: int = option(0, 0, 168, "0: once a day at the time above. Otherwise a backup every this many "
-                                         "hours.", label="Or back up every (hours)")
+                                         "hours.", label="Or back up every (hours)", advanced=True)
     keep: int = option(7, 1, 365, "How many checked copies are kept; older ones are deleted after a new copy "
                                   "has been checked.", label="Copies to keep")
 

@@ -10,9 +10,9 @@ import logging
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFrame, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..access.rules import DAYS, AccessGroup, ScheduleError, WeeklySchedule
 from .correction_dialog import admin_actor
@@ -131,9 +131,15 @@ class AccessGroupsPage(QWidget):
         right_lay.setContentsMargins(0, 0, 0, 0)
         right_lay.addWidget(self.schedule_box, 3)
         right_lay.addWidget(self.members_box, 2)
+        # scrolled rather than stacked at full height: the grid, its preview and the members
+        # list would otherwise make the whole window taller than a 1366x768 screen
+        scroll = QScrollArea(self)
+        scroll.setWidget(right)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         split = QSplitter(self)
         split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(scroll)
         split.setStretchFactor(1, 3)
         # the group list narrow by default: at 800 px the schedule grid's cells must show whole
         # time ranges ("06:00-14:00", not "06:00…"); the admin can widen it

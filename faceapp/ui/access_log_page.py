@@ -71,6 +71,9 @@ class AccessLogPage(QWidget):
         lay.addWidget(self.status)
         for combo in (self.result, self.reason, self.person):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        for combo in (self.reason, self.person):  # long reasons and names scroll in the list, not widen the window
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         for d in (self.first, self.last):
             d.dateChanged.connect(lambda _d: self.refresh())
         self._loading = False

@@ -93,97 +93,97 @@
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="160"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="166"/>
         <source>closed</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="160"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="166"/>
         <source>open</source>
         <translation>开放</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="175"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="181"/>
         <source>No access groups yet: nobody is let in until a group is created and people are added to it.</source>
         <translation>尚无门禁组：在创建组并添加人员之前，任何人都无法通行。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="188"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="194"/>
         <source>Unsaved schedule</source>
         <translation>未保存的时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="189"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="195"/>
         <source>The schedule of %1 has changes that are not saved. Discard them?</source>
         <translation>%1 的时间表有未保存的更改。要放弃这些更改吗？</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="200"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="206"/>
         <source>Weekly schedule of %1</source>
         <translation>%1 的每周时间表</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="201"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="207"/>
         <source>Members of %1</source>
         <translation>%1 的成员</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="215"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="221"/>
         <source>inactive</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="254"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="260"/>
         <source>Group %1 created: set its schedule and add people.</source>
         <translation>已创建组 %1：请设置时间表并添加人员。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="272"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="278"/>
         <source>New access group</source>
         <translation>新建门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="272"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="278"/>
         <source>Name of the group:</source>
         <translation>组名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="281"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="287"/>
         <source>Group renamed to %1.</source>
         <translation>组已重命名为 %1。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="286"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="292"/>
         <source>Rename access group</source>
         <translation>重命名门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="286"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="292"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="295"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="301"/>
         <source>Group %1 deleted.</source>
         <translation>组 %1 已删除。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="301"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="307"/>
         <source>Delete access group</source>
         <translation>删除门禁组</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="302"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="308"/>
         <source>Delete the group %1? Its %2 member(s) lose the door access it gave.</source>
         <translation>删除组 %1？其 %2 名成员将失去该组授予的门禁权限。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="318"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="324"/>
         <source>Schedule saved.</source>
         <translation>时间表已保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_groups_page.py" line="325"/>
+        <location filename="../../faceapp/ui/access_groups_page.py" line="331"/>
         <source>Members saved.</source>
         <translation>成员已保存。</translation>
     </message>

@@ -79,11 +79,14 @@ def test_wrong_models_dir_is_a_model_error(tmp_path, photos, capsys):
 
 
 def test_doctor_lists_versions_models_and_provider(capsys):
+    from faceapp.shared.paths import models_dir
+
     assert main(["--provider", "cpu", "doctor", "--json", "--no-cameras"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["provider_in_use"] == "CPU"
     assert all(m["status"] == "ok" for m in rep["models"].values())
-    assert len(rep["models"]) == 6  # two encoder packs
+    manifest = json.loads((models_dir() / "manifest.json").read_text())["models"]
+    assert set(rep["models"]) == set(manifest) and len(manifest) == 8  # two encoder packs, two passive-liveness nets
 
 
 def test_doctor_flags_a_damaged_model(tmp_path, capsys):
