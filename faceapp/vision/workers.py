@@ -33,7 +33,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ENV = "FACEAPP_WORKERS"
+MAX_DEFAULT = 8  # each worker holds its own models (about 250 MiB): more only when asked for
 _POLL_S = 0.2  # how often a wait looks at the cancel flag
+_HEAD_START = True  # this process works on the first items while the workers load (tests: off)
+_READY = -2  # the sequence number of a worker's "engine loaded" message
 _STOP_S = 2.0  # a worker asked to stop after the last item gets this long before it is terminated
 
 
@@ -43,8 +46,8 @@ class WorkerError(FaceAppError):
 
 def worker_count(requested: int | None = None, engine: Any = None) -> int:
     """Worker processes to use: `requested` (a --workers flag) if given, else $FACEAPP_WORKERS,
-    else one per core on the CPU and 1 on a GPU (one card is not faster from several
-    processes); 1 means in this process, no pool."""
+    else one per core (at most MAX_DEFAULT) on the CPU and 1 on a GPU (one card is not
+    faster from several processes); 1 means in this process, no pool."""
     if requested is not None:
         if requested < 1:
             raise ValueError(f"workers must be at least 1 (got {requested})")
@@ -54,7 +57,7 @@ def worker_count(requested: int | None = None, engine: Any = None) -> int:
         return int(env)
     if engine is not None and "CPU" not in str(getattr(engine, "provider", "CPU")).upper():
         return 1
-    return max(1, os.cpu_count() or 1)
+    return max(1, min(MAX_DEFAULT, os.cpu_count() or 1))
 
 
 def map_on_engines(engine: Any, fn: Callable[[Any, T], R], items: Iterable[T], workers: int = 1,
@@ -71,7 +74,7 @@ def map_on_engines(engine: Any, fn: Callable[[Any, T], R], items: Iterable[T], w
         return
     pool = _Pool(engine.spec, fn, workers, what)
     try:
-        yield from pool.map(iter(items), cancel, ahead)
+        yield from pool.map(iter(items), cancel, ahead, engine, fn)
         pool.close(graceful=cancel is None or not cancel.is_set())
     finally:
         pool.close(graceful=False)  # no-op after a graceful close
@@ -99,25 +102,60 @@ class _Pool:
             raise
         log.info("%s: %d worker processes", what, workers)
 
-    def map(self, items: Iterator, cancel: threading.Event | None, ahead: int) -> Iterator:
+    def map(self, items: Iterator, cancel: threading.Event | None, ahead: int, engine: Any = None,
+            fn: Callable | None = None) -> Iterator:
+        """The results in item order. Items go only to workers that have loaded their engine;
+        until the first one has, this process works through up to n * ahead items itself with
+        `engine` (the start-up of the workers, a second or more, is not lost waiting)."""
         n = len(self.procs)
         busy: list[list[int]] = [[] for _ in range(n)]  # sequence numbers handed to each worker
+        ready = [False] * n
         done: dict[int, Any] = {}
         sent = taken = 0
         exhausted = False
+        local = 0 if _HEAD_START and engine is not None and fn is not None else n * ahead  # items done here
+
+        def here() -> bool:
+            return not any(ready) and local < n * ahead
+
+        def collect(timeout: float) -> None:
+            """Take what the workers answered (results, "engine loaded"); a dead one raises."""
+            answered = wait([*self.conns, *(p.sentinel for p in self.procs)], timeout=timeout)
+            for w, conn in enumerate(self.conns):
+                if conn in answered or self.procs[w].sentinel in answered:
+                    while self._poll(w):
+                        seq, ok, value = self._recv(w)
+                        if not ok:
+                            raise WorkerError(f"{self.what} process {w + 1} failed: {value}")
+                        if seq == _READY:
+                            ready[w] = True
+                            continue
+                        busy[w].remove(seq)
+                        done[seq] = value
+                    if not self.procs[w].is_alive():
+                        raise WorkerError(self._death(w))
+
         while True:
             while not exhausted and sent - taken < n * ahead:
-                w = min(range(n), key=lambda i: len(busy[i]))
-                if len(busy[w]) >= ahead:
+                idle = [i for i in range(n) if ready[i] and len(busy[i]) < ahead]
+                if not idle and not here():
                     break
                 try:
                     item = next(items)
                 except StopIteration:
                     exhausted = True
                     break
-                self._send(w, (sent, item))
-                busy[w].append(sent)
+                if idle:
+                    w = min(idle, key=lambda i: len(busy[i]))
+                    self._send(w, (sent, item))
+                    busy[w].append(sent)
+                else:  # no worker ready yet: this process takes the item
+                    done[sent] = fn(engine, item)
+                    local += 1
                 sent += 1
+                if not idle:
+                    collect(0)  # a worker ready by now takes the next one
+                    break
             if taken in done:
                 yield done.pop(taken)
                 taken += 1
@@ -126,17 +164,7 @@ class _Pool:
                 return
             if cancel is not None and cancel.is_set():
                 return
-            ready = wait([*self.conns, *(p.sentinel for p in self.procs)], timeout=_POLL_S)
-            for w, conn in enumerate(self.conns):
-                if conn in ready or self.procs[w].sentinel in ready:
-                    while self._poll(w):
-                        seq, ok, value = self._recv(w)
-                        if not ok:
-                            raise WorkerError(f"{self.what} process {w + 1} failed: {value}")
-                        busy[w].remove(seq)
-                        done[seq] = value
-                    if not self.procs[w].is_alive():
-                        raise WorkerError(self._death(w))
+            collect(0 if here() and not exhausted else _POLL_S)
 
     def _send(self, w: int, message: Any) -> None:
         try:
@@ -221,6 +249,8 @@ def _worker_main(spec: Any, fn: Callable, conn: Connection, databases: list) -> 
         engine = spec.load(intra_op_threads=1)
     except Exception as exc:  # noqa: BLE001 - told to the parent as the failure of this worker
         _answer(conn, (-1, False, f"loading the face engine: {exc}"))
+        return
+    if not _answer(conn, (_READY, True, None)):
         return
     while True:
         try:

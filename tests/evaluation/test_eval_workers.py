@@ -26,7 +26,8 @@ def photos(tmp_path, faces_dir):
 
 
 @pytest.mark.shared
-def test_eval_ident_descriptors_are_the_same_on_two_worker_processes(engine, photos):
+def test_eval_ident_descriptors_are_the_same_on_two_worker_processes(engine, photos, monkeypatch):
+    monkeypatch.setattr("faceapp.vision.workers._HEAD_START", False)  # every photo on a worker
     one, fail_one = embed_all(engine, photos, workers=1)
     two, fail_two = embed_all(engine, photos, workers=2)
     assert fail_one == fail_two and set(fail_one) == {str(photos[6]), str(photos[7])}
@@ -39,7 +40,8 @@ def test_eval_ident_descriptors_are_the_same_on_two_worker_processes(engine, pho
 
 
 @pytest.mark.shared
-def test_eval_pairs_report_is_the_same_on_two_worker_processes(engine, photos):
+def test_eval_pairs_report_is_the_same_on_two_worker_processes(engine, photos, monkeypatch):
+    monkeypatch.setattr("faceapp.vision.workers._HEAD_START", False)
     pairs = [Pair(photos[0], photos[1], True), Pair(photos[2], photos[3], True), Pair(photos[0], photos[2], False),
              Pair(photos[4], photos[7], False), Pair(photos[5], photos[6], True), Pair(photos[1], photos[4], False)]
     one = evaluate_pairs(engine, pairs, 0.6, workers=1)

@@ -231,6 +231,7 @@ def test_photos_are_judged_on_worker_processes_with_the_same_outcome_per_person(
 
     csv_path = tmp_path / "people.csv"
     write_csv(csv_path, _lfw_rows(faces_dir, 14))
+    monkeypatch.setattr("faceapp.vision.workers._HEAD_START", False)  # every photo on a worker
     monkeypatch.setattr("faceapp.services.bulk_import._BATCH_PHOTOS", 4)
     results = {}
     for workers in (1, 2):
@@ -257,6 +258,7 @@ def test_cancel_ends_the_workers_and_keeps_the_people_imported(tmp_path, faces_d
 
     csv_path = tmp_path / "people.csv"
     write_csv(csv_path, _lfw_rows(faces_dir, 12))
+    monkeypatch.setattr("faceapp.vision.workers._HEAD_START", False)  # every photo on a worker
     monkeypatch.setattr("faceapp.services.bulk_import._BATCH_PHOTOS", 1)
     cancel = threading.Event()
     ctx = build_context(tmp_path / "c.db", provider="cpu")
@@ -280,6 +282,7 @@ def test_a_worker_that_dies_stops_the_import_with_one_line_and_nothing_half_writ
 
     csv_path = tmp_path / "people.csv"
     write_csv(csv_path, _lfw_rows(faces_dir, 12))
+    monkeypatch.setattr("faceapp.vision.workers._HEAD_START", False)  # every photo on a worker
     monkeypatch.setattr("faceapp.services.bulk_import._BATCH_PHOTOS", 1)
     done = []
 
