@@ -87,6 +87,7 @@ def cmd_eval_ident(args: argparse.Namespace) -> int:
                                              json_ready, plot_det, pool_reports, read_same_person)
     from ..recognition.tracker import look_schedule
     from ..recognition.units import units_for
+    from ..vision.workers import worker_count
 
     root = Path(args.root) if args.root else None
     try:
