@@ -262,8 +262,7 @@ def _worker_main(spec: Any, fn: Callable, conn: Connection, databases: list) -> 
         seq, item = message
         try:
             out = (seq, True, fn(engine, item))
-        except Exception as exc:  # noqa: BLE001 - a bug in fn: the parent stops with its text
-            log.exception("worker item failed")
+        except Exception as exc:  # noqa: BLE001 - a bug in fn: the parent stops with its one line
             out = (seq, False, f"{type(exc).__name__}: {exc}")
         if not _answer(conn, out):
             return
