@@ -191,7 +191,7 @@ class _Pool:
         how = (f"was killed by signal {-code}" if code is not None and code < 0 else
                f"exited with code {code}" if code is not None else "stopped answering")
         return (f"{self.what} process {w + 1} {how} (out of memory?); nothing it was working on was saved, "
-                "run again or use --workers 1")
+                "run again, or with one worker (--workers 1, FACEAPP_WORKERS=1)")
 
     def close(self, graceful: bool) -> None:
         """Stop every worker: asked to finish (graceful) or terminated at once (cancel, error)."""
