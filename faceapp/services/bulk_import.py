@@ -266,7 +266,7 @@ class BulkImporter:
     def _judged(self, paths: Iterator[Path], count: int, cancel: threading.Event) -> Generator[SampleCheck, None, None]:
         """Each photo judged, in list order, in bounded memory: batches of _BATCH_PHOTOS
         photos read, detected, embedded and judged on one worker process per core (each with
-        its own engine: threads were held back by the GIL), a few batches ahead at most, each
+        its own engine: threads share one GIL for the Python and numpy parts), a few batches ahead at most, each
         image dropped as soon as its faces are found. The batches are the same with one
         worker or several, so who is imported and why is the same too."""
         svc = self.enrolment

@@ -1,8 +1,9 @@
 """Run the engine on every core: `fn(engine, item)` for many items on worker processes, each
 with its own engine, results in input order (bulk import, eval-pairs, eval-ident).
 
-Threads are held back by the GIL (the detector's numpy work, the landmarks): a bulk import
-on threads used 1.1 of 2 cores. Each worker process loads the engine once with one ONNX
+Threads share one GIL for the Python and numpy parts (the detector's proposals and NMS, the
+landmarks), so threads scale only as far as ONNX Runtime's own threads carry them (on 2 cores
+that was already 1.8 busy; more cores is where processes pay). Each worker process loads the engine once with one ONNX
 Runtime thread and one OpenCV thread, so N workers on N cores do not oversubscribe. Workers
 are started with "spawn" (the one start method on Windows, and the safe one in the
 PyInstaller bundle, whose entry point calls multiprocessing.freeze_support()); they read and
