@@ -30,7 +30,7 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001 - AppConte
         state = "imported" if outcome.imported else "refused "
         print(f"[{done}/{total}] {state} {outcome.number} {outcome.name}: {outcome.reason}", flush=True)
 
-    report = BulkImporter(ctx.enrolment()).run(people, consent_now(), actor="cli:import",
+    report = BulkImporter(ctx.enrolment(), getattr(args, "workers", None)).run(people, consent_now(), actor="cli:import",
                                                allow_similar=args.allow_similar, progress=progress)
     print(report.summary())
     return 0 if report.imported else EXIT_CHECK

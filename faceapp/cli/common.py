@@ -27,6 +27,17 @@ class NoFaceError(FaceAppError):
     """An image needed for the command has no detectable face."""
 
 
+WORKERS_HELP = ("processes that read and analyse the photos (default: $FACEAPP_WORKERS, else one per CPU core; "
+                "1: in this process); the results are the same")
+
+
+def workers_arg(text: str) -> int:
+    """--workers N: a whole number, at least 1 (a usage error otherwise, exit 2)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def load_engine(args: argparse.Namespace, encoder: str | None = None) -> "FaceEngine":
     """Build the engine with the CLI's provider and models folder; encoder: a pack id (None:
     the command's --encoder if it has one, else dlib's, the entry under "encoder")."""

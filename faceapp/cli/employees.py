@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import context
+from .common import WORKERS_HELP, context, workers_arg
 
 
 def find_employee(ctx, number: str):  # noqa: ANN001, ANN202
@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="confirm every person in the file consented to face enrolment (required)")
     a.add_argument("--allow-similar", action="store_true", default=argparse.SUPPRESS,
                    help="save people who look similar to someone enrolled (audited), not clear duplicates")
+    a.add_argument("--workers", type=workers_arg, default=None, metavar="N", help=WORKERS_HELP)
     a.set_defaults(func=cmd_import)
     for action, what in _PERSON_ACTIONS.items():
         a = acts.add_parser(action, help=what, description=what[0].upper() + what[1:] + ".")

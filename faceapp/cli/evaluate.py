@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ..recognition.settings import RecognitionSettings
+from .common import WORKERS_HELP, workers_arg
 from .vision import DEFAULT_THRESHOLD
 
 
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoder", default=None, metavar="ID",
                    help="encoder pack to evaluate (models/manifest.json; default dlib_resnet_v1)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write the report as JSON")
+    p.add_argument("--workers", type=workers_arg, default=None, metavar="N", help=WORKERS_HELP)
     p.set_defaults(func=cmd_eval_pairs)
 
     p = sub.add_parser("eval-ident", help="open-set identification as the product decides: FNIR at stated FPIRs")
@@ -56,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "JPEG quality); rows with the clean threshold and with the encoder's quality rule")
     p.add_argument("--plot", default=None, metavar="FILE.png", help="draw the DET curves (needs matplotlib)")
     p.add_argument("--json", metavar="OUT", default=None)
+    p.add_argument("--workers", type=workers_arg, default=None, metavar="N", help=WORKERS_HELP)
     p.set_defaults(func=cmd_eval_ident)
 
     p = sub.add_parser(
@@ -87,11 +90,13 @@ def cmd_eval_pairs(args: argparse.Namespace) -> int:
     from .common import load_engine
     from ..evaluation.metrics import load_pairs
     from ..evaluation.pairs import evaluate_pairs, format_report
+    from ..vision.workers import worker_count
 
     pairs = load_pairs(Path(args.pairs), Path(args.root) if args.root else None)
     engine = load_engine(args)
     t0 = time.perf_counter()
-    report = evaluate_pairs(engine, pairs, args.threshold, fallback=not args.no_fallback)
+    report = evaluate_pairs(engine, pairs, args.threshold, fallback=not args.no_fallback,
+                            workers=worker_count(args.workers, engine))
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["provider"] = engine.provider
     report["model_id"] = engine.model_id
@@ -107,6 +112,7 @@ def cmd_eval_ident(args: argparse.Namespace) -> int:
                                              json_ready, plot_det, pool_reports, read_same_person)
     from ..recognition.tracker import look_schedule
     from ..recognition.units import units_for
+    from ..vision.workers import worker_count
 
     root = Path(args.root) if args.root else None
     try:
@@ -134,8 +140,9 @@ def cmd_eval_ident(args: argparse.Namespace) -> int:
     cache = Path(args.cache) if args.cache else None
     if args.degrade is not None:
         return _eval_degraded(args, engine, splits, thresholds, proto, distractors, cache, same, sizes)
-    reports = [evaluate_identification(engine, rows, thresholds, proto, distractors, cache, same, sizes)
-               for rows in splits]
+    workers = worker_count(args.workers, engine)
+    reports = [evaluate_identification(engine, rows, thresholds, proto, distractors, cache, same, sizes,
+                                       workers=workers) for rows in splits]
     report = reports[0] if len(reports) == 1 else pool_reports(reports)
     print(format_identification(report))
     if args.plot:
@@ -151,6 +158,7 @@ def _eval_degraded(args, engine, splits, thresholds, proto, distractors, cache, 
     from ..evaluation.degrade import parse_levels
     from ..evaluation.identification import evaluate_identification, format_levels, json_ready, pool_reports
     from ..recognition.quality_model import load_quality_model
+    from ..vision.workers import worker_count
 
     levels = parse_levels(args.degrade)
     quality = load_quality_model(engine.model_id, Path(args.models_dir) if args.models_dir else None)
@@ -159,7 +167,7 @@ def _eval_degraded(args, engine, splits, thresholds, proto, distractors, cache, 
     out = []
     for level in levels:
         reports = [evaluate_identification(engine, rows, thresholds, proto, distractors, cache, same, sizes,
-                                           level, quality) for rows in splits]
+                                           level, quality, worker_count(args.workers, engine)) for rows in splits]
         out.append(reports[0] if len(reports) == 1 else pool_reports(reports))
     r = out[0]
     p = r["protocol"]

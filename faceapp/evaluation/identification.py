@@ -20,6 +20,7 @@ from ..recognition.quality_model import QualityModel, QualityRule, quality_rule
 from ..recognition.settings import RecognitionSettings
 from ..shared.errors import ImageReadError, InputFileError
 from ..vision.imageio import read_image
+from ..vision.workers import map_on_engines
 from .degrade import Degrade, apply as apply_degrade
 from .metrics import IndexFileError, clopper_pearson_upper, read_index
 
@@ -54,33 +55,47 @@ def cache_key(path: str, level: Degrade = CLEAN) -> str:
     return real if level.clean else f"{level.name}|{real}"
 
 
+def _largest_or_why(engine, job: tuple[Path, Degrade, float | None]) -> tuple | str:  # noqa: ANN001
+    """_largest() of one photo, or why there is none (runs in a worker process too)."""
+    try:
+        return _largest(engine, *job) or "no face"
+    except ImageReadError as exc:
+        return str(exc)
+
+
 def embed_all(engine, paths: list[Path], cache: Path | None = None, level: Degrade = CLEAN,
-              face_px: dict[str, float] | None = None) -> tuple[dict, dict[str, str]]:
+              face_px: dict[str, float] | None = None, workers: int = 1) -> tuple[dict, dict[str, str]]:
     """{path: (descriptor, fusion weight, quality [size_px, blur, yaw])} of every photo's largest
     face, and the failures. `level` degrades each photo first (face_px: its clean face width, the
     size degradation's reference). With `cache`, descriptors already computed for the same
-    model and level are reused (one .npz holds every level)."""
+    model and level are reused (one .npz holds every level). workers: processes embedding the
+    photos not in the cache (vision/workers.py); the descriptors are the same."""
     known: dict[str, tuple] = {}
     if cache is not None and cache.is_file():
         z = np.load(cache, allow_pickle=False)
         if str(z["model_id"]) == engine.model_id and "quality" in z:
             known = {p: (e, float(w), q) for p, e, w, q in zip(z["paths"], z["emb"], z["weight"], z["quality"])}
-    out, failures, added = {}, {}, 0
+    todo: dict[str, Path] = {}  # each photo once (one file under two paths is one key)
+    for path in paths:
+        key = cache_key(str(path), level)
+        if key not in known:
+            todo.setdefault(key, path)
+    jobs = [(path, level, (face_px or {}).get(str(path))) for path in todo.values()]
+    why: dict[str, str] = {}
+    added = 0
+    for key, got in zip(todo, map_on_engines(engine, _largest_or_why, jobs, workers, ahead=8, what="eval worker")):
+        if isinstance(got, str):
+            why[key] = got
+        else:
+            known[key] = got
+            added += 1
+    out, failures = {}, {}
     for path in paths:
         key = cache_key(str(path), level)
         if key in known:
             out[str(path)] = known[key]
-            continue
-        try:
-            got = _largest(engine, path, level, (face_px or {}).get(str(path)))
-        except ImageReadError as exc:
-            failures[str(path)] = str(exc)
-            continue
-        if got is None:
-            failures[str(path)] = "no face"
         else:
-            out[str(path)] = known[key] = got
-            added += 1
+            failures[str(path)] = why[key]
     if cache is not None and added:
         keys = sorted(known)
         np.savez(cache, model_id=np.array(engine.model_id), paths=np.array(keys),
@@ -227,7 +242,7 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
                             proto: Protocol | None = None, distractors: list[tuple[Path, str, str]] = (),
                             cache: Path | None = None, same_person: set[tuple[str, str]] = frozenset(),
                             sizes: list[int] | None = None, degrade: Degrade = CLEAN,
-                            quality: QualityModel | None = None) -> dict:
+                            quality: QualityModel | None = None, workers: int = 1) -> dict:
     """Open-set identification as the product decides: people enrolled with enrol_samples photos
     (centroids), visits of visit_frames photos fused like a track, the operating point
     calibrated from the gallery alone (never from the probes) for each target, plus fixed
@@ -235,12 +250,13 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     be one person under two names (dataset label errors), not counted as false accepts.
     degrade: the probes (never the gallery) as a poorer camera would see them. quality: the
     encoder's quality table; the threshold then depends on each visit's face size (the
-    "quality_rule" rows, beside the clean "calibrated" ones)."""
+    "quality_rule" rows, beside the clean "calibrated" ones). workers: processes embedding
+    the photos (the figures are the same)."""
     proto = proto or Protocol()
     split = _arrange(rows, list(distractors), proto)
     paths = sorted({p for ps in split.gallery.values() for p in ps} | {p for _, ps in split.mates for p in ps}
                    | {p for _, ps in split.strangers for p in ps})
-    desc, failures = embed_all(engine, [Path(p) for p in paths], cache)
+    desc, failures = embed_all(engine, [Path(p) for p in paths], cache, workers=workers)
     names = sorted(i for i, ps in split.gallery.items() if any(p in desc for p in ps))
     main_ids = {r[1] for r in rows}
     enrolled = [i for i in names if i in main_ids]
@@ -251,7 +267,7 @@ def evaluate_identification(engine, rows: list[tuple[Path, str, str]], threshold
     if not degrade.clean:  # probes as the camera of this level sees them; the gallery stays clean
         probe_paths = sorted({p for _, ps in split.mates + split.strangers for p in ps if p in desc})
         pdesc, lost = embed_all(engine, [Path(p) for p in probe_paths], cache, degrade,
-                                {p: float(desc[p][2][0]) for p in probe_paths})
+                                {p: float(desc[p][2][0]) for p in probe_paths}, workers)
     mate_ids, mate_q, mate_qual = _visit_probes([mv for mv in split.mates if mv[0] in names], pdesc, units)
     str_ids, str_q, str_qual = _visit_probes(split.strangers, pdesc, units)
     out = {"gallery_people": len(names), "enrolled_people": len(enrolled), "known_probes": len(mate_ids),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from ..shared.errors import ImageReadError
 from .metrics import Pair, accuracy_at, cv_accuracy, roc_auc
 from ..vision.imageio import read_image
 from ..vision.types import Detections
+from ..vision.workers import map_on_engines
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +43,22 @@ def embed_subject(engine, path: Path, fallback: bool) -> tuple[np.ndarray | None
     return engine.embed(chips)[0], "fallback"
 
 
-def evaluate_pairs(engine, pairs: list[Pair], threshold: float, fallback: bool = True) -> dict:
+def _embed_or_why(fallback: bool, engine, path: Path) -> tuple[np.ndarray | None, str]:  # noqa: ANN001
+    """embed_subject(), an unreadable photo as its status (runs in a worker process too)."""
+    try:
+        return embed_subject(engine, path, fallback)
+    except ImageReadError as exc:
+        return None, f"unreadable: {exc}"
+
+
+def evaluate_pairs(engine, pairs: list[Pair], threshold: float, fallback: bool = True, workers: int = 1) -> dict:
+    """workers: processes embedding the photos (vision/workers.py); the figures are the same."""
     paths = sorted({p.a for p in pairs} | {p.b for p in pairs})
     emb: dict[Path, np.ndarray | None] = {}
     failures: dict[str, str] = {}
-    for i, path in enumerate(paths):
-        try:
-            emb[path], status = embed_subject(engine, path, fallback)
-        except ImageReadError as exc:
-            emb[path], status = None, f"unreadable: {exc}"
+    got = map_on_engines(engine, partial(_embed_or_why, fallback), paths, workers, ahead=8, what="eval worker")
+    for i, (path, (e, status)) in enumerate(zip(paths, got)):
+        emb[path] = e
         if status != "ok":
             failures[str(path)] = status
         if (i + 1) % 200 == 0:

@@ -5,9 +5,11 @@ One row per photo (header number,name,department,photo); rows sharing a number a
 person's samples; relative photo paths resolve against the CSV's folder. Each person is
 judged by the same quality gates and duplicate check as the enrolment wizard and saved in
 one transaction of its own, so a failure or a cancel keeps everyone imported before it.
-Photos are decoded on a small thread pool a few ahead and embedded in small batches, each
-image dropped once its face is found: thousands of people import in minutes with one model
-load, in bounded memory however many photos one person has.
+Photos are read, detected and embedded in small batches on one worker process per core
+(vision/workers.py), a few batches ahead, each image dropped once its face is found; this
+process alone judges each person and writes, in list order, so the outcome is the one a
+single worker gives: thousands of people import in minutes, in bounded memory however many
+photos one person has.
 """
 
 from __future__ import annotations
@@ -19,32 +21,35 @@ import os
 import stat
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
 from ..shared.database_files import refuse_database_file
 from ..shared.errors import FaceAppError, ImageReadError, InputFileError
+from ..settings import EnrolmentSettings
 from ..vision.imageio import read_image
-from .enrolment import (EnrolmentError, EnrolmentService, LiveGallery, SampleCheck, file_key, mark_repeats,
-                        unreadable)
+from ..vision.workers import ENV as WORKERS_ENV, map_on_engines, worker_count
+from .enrolment import (EnrolmentError, EnrolmentService, LiveGallery, SampleCheck, file_key, judge_with_crop,
+                        mark_repeats, unreadable)
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("number", "name", "department", "photo")
 MAX_LIST_BYTES = 64 * 2**20  # a list of 500,000 rows; anything larger is not an import list
 MAX_FIELD = 4096  # characters in one field: a path's limit on most systems
-# Photos decoded ahead of the detector, and the largest batch detected and embedded together
-# (batches judged side by side stay under it together): memory stays about (_READ_AHEAD + 1)
-# decoded photos plus _BATCH_PIXELS, whatever the list holds.
-_READ_AHEAD = 2
+# Photos a worker judges per batch, and the most pixels it detects and embeds together: a
+# worker holds at most about _BATCH_PIXELS of decoded photos plus one, whatever the list holds.
 _BATCH_PIXELS = 8_000_000
 _BATCH_PHOTOS = 16
+# Each worker loads the engine (about a second): for fewer photos than this, the default is
+# to judge them in this process.
+_POOL_MIN_PHOTOS = 60
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,16 @@ def _photo_path(csv_path: Path, photo: str) -> list[Path]:
     return [p if p.is_absolute() else csv_path.parent / p]
 
 
-def import_workers() -> int:
-    """Batches judged at once: one per core (2 to 4; FACEAPP_IMPORT_WORKERS overrides, 1 = serial)."""
-    env = os.environ.get("FACEAPP_IMPORT_WORKERS", "")
-    if env.strip().isdigit() and int(env) >= 1:
+def import_workers(engine=None, photos: int | None = None) -> int:  # noqa: ANN001 - FaceEngine
+    """Worker processes for an import: $FACEAPP_WORKERS (or the older $FACEAPP_IMPORT_WORKERS),
+    else one per core on the CPU (vision/workers.py), but 1 (this process) for fewer than
+    _POOL_MIN_PHOTOS photos: starting the workers costs about what they would save."""
+    env = os.environ.get(WORKERS_ENV, "").strip() or os.environ.get("FACEAPP_IMPORT_WORKERS", "").strip()
+    if env.isdigit() and int(env) >= 1:
         return int(env)
-    return max(1, min(4, os.cpu_count() or 1))
+    if photos is not None and photos < _POOL_MIN_PHOTOS:
+        return 1
+    return worker_count(None, engine)
 
 
 class BulkImporter:
@@ -213,8 +222,9 @@ class BulkImporter:
     earlier in the same run, and, inside each transaction, those another process enrolled
     meanwhile (EnrolmentService.enrol with a LiveGallery)."""
 
-    def __init__(self, enrolment: EnrolmentService) -> None:
+    def __init__(self, enrolment: EnrolmentService, workers: int | None = None) -> None:
         self.enrolment = enrolment
+        self.workers = workers  # worker processes; None: import_workers()
 
     def run(self, people: list[ImportPerson], consent_at: datetime, actor: str = "import",
             allow_similar: bool = False, progress: Callable[[int, int, ImportOutcome], None] | None = None,
@@ -225,7 +235,8 @@ class BulkImporter:
         gallery = LiveGallery(self.enrolment.duplicate_gallery())
         # Each person's photos, a file listed twice named as such and read once.
         plans = [_plan(person) for person in people]
-        results = self._judged((path for plan in plans for path, same in plan if same is None), cancel)
+        photos = [path for plan in plans for path, same in plan if same is None]
+        results = self._judged(iter(photos), len(photos), cancel)
         for person, plan in zip(people, plans):
             if cancel.is_set():
                 report.cancelled = True
@@ -252,61 +263,22 @@ class BulkImporter:
         log.info("import: %s", report.summary())
         return report
 
-    def _judged(self, paths: Iterator[Path], cancel: threading.Event) -> Generator[SampleCheck, None, None]:
-        """Each photo judged, in order, in bounded memory: decoded on two threads a few photos
-        ahead (OpenCV releases the GIL), detected, embedded and judged in small batches of at
-        most _BATCH_PIXELS on one thread per core (ONNX Runtime and most of numpy release the
-        GIL; the detector keeps its buffers per thread), and each image dropped as soon as its
-        faces are found: only the faces (descriptor, the 150 px chip and the enrolment crop)
-        are kept, however many photos a person has. Results come in list order, so who is
-        imported and why is the same with one worker or several."""
+    def _judged(self, paths: Iterator[Path], count: int, cancel: threading.Event) -> Generator[SampleCheck, None, None]:
+        """Each photo judged, in list order, in bounded memory: batches of _BATCH_PHOTOS
+        photos read, detected, embedded and judged on one worker process per core (each with
+        its own engine: threads share one GIL for the Python and numpy parts), a few batches ahead at most, each
+        image dropped as soon as its faces are found. The batches are the same with one
+        worker or several, so who is imported and why is the same too."""
         svc = self.enrolment
-        workers = import_workers()
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faceapp-import-read") as pool, \
-                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faceapp-import-detect") as detect:
-            ahead: deque[tuple[Path, Future]] = deque()
-            running: deque[tuple[Future, int]] = deque()  # batches being judged (and their pixels), in list order
-            batch: list[tuple[Path, np.ndarray | str]] = []
-
-            def fill() -> None:
-                while len(ahead) < _READ_AHEAD and not cancel.is_set():
-                    path = next(paths, None)
-                    if path is None:
-                        return
-                    ahead.append((path, pool.submit(_read, path)))
-
-            def judge(items: list[tuple[Path, np.ndarray | str]]) -> list[SampleCheck]:
-                images = [im for _, im in items if isinstance(im, np.ndarray)]
-                faces = iter(svc.engine.analyze_many(images, max_faces=2) if images else [])
-                return [svc.judge_faces(next(faces), str(p), photo=True, image=im) if isinstance(im, np.ndarray)
-                        else unreadable(str(p), im) for p, im in items]
-
-            try:
-                fill()
-                while ahead and not cancel.is_set():
-                    path, job = ahead.popleft()
-                    batch.append((path, job.result()))
-                    del job  # the future holds the image too: it must go with the batch
-                    fill()
-                    pixels = sum(im.shape[0] * im.shape[1] for _, im in batch if isinstance(im, np.ndarray))
-                    if not ahead or pixels >= _BATCH_PIXELS or len(batch) >= _BATCH_PHOTOS:
-                        # batches run side by side while their photos together stay under
-                        # _BATCH_PIXELS: phone photos one at a time, as memory allows
-                        while running and (len(running) >= workers or sum(n for _, n in running) + pixels
-                                           > _BATCH_PIXELS):
-                            yield from running.popleft()[0].result()
-                        running.append((detect.submit(judge, batch), pixels))
-                        batch = []
-                        if not ahead:
-                            while running:
-                                yield from running.popleft()[0].result()
-                while running and not cancel.is_set():
-                    yield from running.popleft()[0].result()
-            finally:
-                for _, job in ahead:
-                    job.cancel()
-                for job, _ in running:
-                    job.cancel()
+        workers = self.workers if self.workers is not None else import_workers(svc.engine, count)
+        batches = _chunks(paths, _BATCH_PHOTOS)
+        judged = map_on_engines(svc.engine, partial(judge_batch, svc.settings.enrolment), batches, workers,
+                                cancel, what="import worker")
+        try:
+            for checks in judged:
+                yield from checks
+        finally:
+            judged.close()  # the workers end with the import, however it ends
 
     def _import_one(self, person: ImportPerson, checks: list[SampleCheck], gallery: LiveGallery,
                     consent_at: datetime, actor: str, allow_similar: bool) -> ImportOutcome:
@@ -341,6 +313,38 @@ def _plan(person: ImportPerson) -> list[tuple[Path, Path | None]]:
         plan.append((path, seen.get(key)))
         seen.setdefault(key, path)
     return plan
+
+
+def judge_batch(s: EnrolmentSettings, engine, paths: list[Path]) -> list[SampleCheck]:  # noqa: ANN001
+    """A batch of photos judged, in a worker process or here: read one by one and detected
+    and embedded together (about 1.4x faster per face than one at a time) in groups of at
+    most _BATCH_PIXELS, each image dropped once its faces are found."""
+    out: list[SampleCheck] = []
+    group: list[tuple[Path, np.ndarray | ImageReadError]] = []
+
+    def flush() -> None:
+        images = [im for _, im in group if isinstance(im, np.ndarray)]
+        faces = iter(engine.analyze_many(images, max_faces=2) if images else [])
+        out.extend(judge_with_crop(engine, next(faces), s, str(p), photo=True, image=im)
+                   if isinstance(im, np.ndarray) else unreadable(str(p), im) for p, im in group)
+        group.clear()
+
+    pixels = 0
+    for path in paths:
+        image = _read(path)
+        group.append((path, image))
+        pixels += image.shape[0] * image.shape[1] if isinstance(image, np.ndarray) else 0
+        del image
+        if pixels >= _BATCH_PIXELS:
+            flush()
+            pixels = 0
+    flush()
+    return out
+
+
+def _chunks(items: Iterator[Path], size: int) -> Iterator[list[Path]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def _read(path: Path) -> np.ndarray | ImageReadError:

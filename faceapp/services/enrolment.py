@@ -122,6 +122,16 @@ def judge(faces: list[Face], s: EnrolmentSettings, source: str = "", photo: bool
     return SampleCheck(source, f, problems)
 
 
+def judge_with_crop(engine, faces: list[Face], s: EnrolmentSettings, source: str = "",  # noqa: ANN001
+                    photo: bool = False, image: np.ndarray | None = None) -> SampleCheck:
+    """judge(), and with the image a usable face gets its enrolment crop (a plain function:
+    bulk import's worker processes judge with it too)."""
+    check = judge(faces, s, source, photo)
+    if image is not None and check.ok:
+        check = replace(check, face=engine.make_crop(image, check.face))
+    return check
+
+
 def unreadable(source: str, exc: ImageReadError) -> SampleCheck:
     """A photo that could not be read; the reason without the file name, which the caller
     prints in front of it (not "fake.jpg: fake.jpg: not a readable image")."""
@@ -209,10 +219,7 @@ class EnrolmentService:
         """Judge a sample (photo wording or camera advice); with the image, a usable face gets
         its enrolment crop (kept with the templates, so `templates rebuild` can re-embed it
         with another encoder)."""
-        check = judge(faces, self.settings.enrolment, source, photo)
-        if image is not None and check.ok:
-            check = replace(check, face=self.engine.make_crop(image, check.face))
-        return check
+        return judge_with_crop(self.engine, faces, self.settings.enrolment, source, photo, image)
 
     def check_frame(self, image: np.ndarray, source: str = "camera") -> SampleCheck:
         """A live camera frame: camera advice ("move closer")."""

@@ -59,6 +59,13 @@ def register_database(path: str | Path) -> None:
             _OPENED.append(p)
 
 
+def opened_databases() -> list[Path]:
+    """Every database this process opened: a worker process it starts registers them too, so
+    it refuses them as photos the same way (vision/workers.py)."""
+    with _LOCK:
+        return list(_OPENED)
+
+
 def opened_database(candidate: str | Path) -> Path | None:
     """The database of this process that `candidate` is (or is a side file of), else None."""
     with _LOCK:

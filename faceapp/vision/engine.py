@@ -47,6 +47,23 @@ log = logging.getLogger(__name__)
 DETECT_MAX_PIXELS = 2_100_000
 
 
+@dataclasses.dataclass(frozen=True)
+class EngineSpec:
+    """What FaceEngine.load was given: plain values another process can load the same engine
+    from (faceapp/vision/workers.py), with its own thread budget."""
+
+    models_dir: str | None
+    provider: str | None
+    min_face_px: int
+    min_score: float
+    encoder: str | None
+
+    def load(self, intra_op_threads: int = 0) -> "FaceEngine":
+        return FaceEngine.load(Path(self.models_dir) if self.models_dir else None, self.provider,
+                               min_face_px=self.min_face_px, min_score=self.min_score, encoder=self.encoder,
+                               intra_op_threads=intra_op_threads)
+
+
 def square_boxes(boxes: np.ndarray) -> np.ndarray:
     """(N, 4) x1, y1, x2, y2 boxes made square about their centres."""
     if len(boxes) == 0:
@@ -72,15 +89,18 @@ class FaceEngine:
         self.model_id = model_id
         self.last_timings: dict[str, float] = {}
 
+    spec: "EngineSpec | None" = None  # how load() built it: worker processes load the same (vision/workers.py)
+
     @classmethod
     def load(cls, models_dir: Path | None = None, provider: str | None = None, verify: bool = True,
              min_face_px: int = 40, min_score: float = 0.9, warmup: bool = True,
-             encoder: str | None = None) -> "FaceEngine":
+             encoder: str | None = None, intra_op_threads: int = 0) -> "FaceEngine":
         """Load and check the detector, landmarks and one encoder pack from the manifest
         (sha256, io shapes). encoder: the pack's id (None: the entry under "encoder", dlib's;
-        the app passes the database's encoder, app.py)."""
+        the app passes the database's encoder, app.py). intra_op_threads: ONNX Runtime's
+        threads per model (0: one per core; worker processes take 1 each)."""
         manifest = Manifest(models_dir or paths.models_dir())
-        runtime = Runtime(provider)  # type: ignore[arg-type]
+        runtime = Runtime(provider, intra_op_threads)  # type: ignore[arg-type]
         detector = MTCNNDetector(
             PNet.from_manifest(manifest, runtime, verify),
             RNet.from_manifest(manifest, runtime, verify),
@@ -91,6 +111,7 @@ class FaceEngine:
         enc = FaceEncoder.from_manifest(manifest, runtime, verify, encoder)
         engine = cls(detector, shapes, enc, runtime, manifest.encoder_entry(encoder, False).model_id, min_score)
         engine.manifest = manifest
+        engine.spec = EngineSpec(str(models_dir) if models_dir else None, provider, min_face_px, min_score, encoder)
         if warmup:
             engine.warmup()
         log.info("face engine ready on %s (encoder %s)", runtime.provider_in_use, engine.model_id)
