@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..recognition.settings import RecognitionSettings
@@ -234,7 +235,10 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
         op = {"accept": args.accept, "reject": args.reject, "rule": {"accept": "given (--accept)",
                                                                      "reject": "given (--reject)"}}
     s = settings
+    from .. import __version__
+
     report = {
+        "written_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
         "models": "MiniFASNetV2 (2.7x box) + MiniFASNetV1SE (4.0x box), minivision-ai/Silent-Face-Anti-Spoofing, "
                   "Apache-2.0; head turn: faceapp recognition/liveness.py",
         "settings": {"door_liveness": "passive_then_challenge", "liveness_passive_accept": op["accept"],
