@@ -181,6 +181,23 @@ def _eval_degraded(args, engine, splits, thresholds, proto, distractors, cache, 
     return 0
 
 
+def _unwritable(out: Path) -> str:
+    """Why `out` cannot be written ('' when it can): a real write of a scratch file beside it
+    (permission bits do not tell for root, read-only mounts or ACLs), and OUT itself opened for
+    appending when it exists, without changing it."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".faceapp-write-check-"):
+            pass
+        if out.exists():
+            with open(out, "ab"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
 def cmd_pad_report(args: argparse.Namespace) -> int:
     """Collect (or load) the presentations, tune on one split, report on the other."""
     import os
@@ -200,6 +217,10 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not out.parent.is_dir() or out.is_dir():
         print(f"error: cannot write {out}: no such folder, or it is a folder", file=sys.stderr)
+        return EXIT_CHECK
+    unwritable = _unwritable(out)  # before minutes of work, not after
+    if unwritable:
+        print(f"error: cannot write {out}: {unwritable}", file=sys.stderr)
         return EXIT_CHECK
     samples = Path(args.samples)
     if not samples.is_dir():

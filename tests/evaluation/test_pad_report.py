@@ -89,3 +89,21 @@ def test_report_for_a_customer_says_when_which_version_and_the_settings_in_plain
     for plain in ("print, bent and turned", "MiniFASNet sample attacks", "video of real people"):
         assert plain in text
     assert "print_bent_yaw" not in text and "upstream_sample" not in text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+def test_an_unwritable_report_is_refused_before_any_work(tmp_path, capsys):
+    # /proc takes no new files even for root (permission bits would not stop root); the shared
+    # data is missing too, which the command would otherwise find (exit 3) minutes later
+    if os.geteuid() == 0:
+        out = Path("/proc/faceapp-pad-report.txt")
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        out = ro / "r.txt"
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    assert main(["pad-report", str(out), "--samples", str(samples), "--shared", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot write {out}") and len(err.splitlines()) == 1
