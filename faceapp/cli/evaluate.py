@@ -198,6 +198,22 @@ def _unwritable(out: Path) -> str:
     return ""
 
 
+def _cached_presentations(cache: Path, pad) -> list:  # noqa: ANN001 (the evaluation.pad module)
+    """The scored presentations a previous run left in --cache; anything else is an input
+    error (exit 3), not a traceback. (A pickle runs code when loaded: give only your own.)"""
+    import pickle
+
+    try:
+        data = pickle.loads(cache.read_bytes())
+    except OSError as exc:
+        raise pad.PadInputError(f"cannot read {cache}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - unpickling raises many types for a foreign file
+        raise pad.PadInputError(f"{cache} is not a pad-report cache ({type(exc).__name__})") from exc
+    if not isinstance(data, list) or not all(isinstance(p, pad.Presentation) for p in data):
+        raise pad.PadInputError(f"{cache} is not a pad-report cache (no scored presentations in it)")
+    return data
+
+
 def cmd_pad_report(args: argparse.Namespace) -> int:
     """Collect (or load) the presentations, tune on one split, report on the other."""
     import os
@@ -218,10 +234,14 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     if not out.parent.is_dir() or out.is_dir():
         print(f"error: cannot write {out}: no such folder, or it is a folder", file=sys.stderr)
         return EXIT_CHECK
-    unwritable = _unwritable(out)  # before minutes of work, not after
-    if unwritable:
-        print(f"error: cannot write {out}: {unwritable}", file=sys.stderr)
-        return EXIT_CHECK
+    cache = Path(args.cache) if args.cache else None
+    targets = [out, *([Path(args.json)] if args.json else []),
+               *([cache] if cache is not None and not cache.is_file() else [])]
+    for target in targets:  # before minutes of work, not after
+        unwritable = _unwritable(target)
+        if unwritable:
+            print(f"error: cannot write {target}: {unwritable}", file=sys.stderr)
+            return EXIT_CHECK
     samples = Path(args.samples)
     if not samples.is_dir():
         raise pad.PadInputError(f"{samples} is not a folder (give the upstream images/sample folder)")
@@ -229,9 +249,8 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     clip_path = shared / "video" / "short_hamilton_clip.mp4"
     settings = Settings().liveness
     t0 = time.perf_counter()
-    cache = Path(args.cache) if args.cache else None
     if cache is not None and cache.is_file():
-        presentations = pickle.loads(cache.read_bytes())
+        presentations = _cached_presentations(cache, pad)
     else:
         people = pad.dev_people(shared)  # checks the shared data before the models load
         if not clip_path.is_file():

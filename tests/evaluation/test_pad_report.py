@@ -91,19 +91,40 @@ def test_report_for_a_customer_says_when_which_version_and_the_settings_in_plain
     assert "print_bent_yaw" not in text and "upstream_sample" not in text
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
-def test_an_unwritable_report_is_refused_before_any_work(tmp_path, capsys):
-    # /proc takes no new files even for root (permission bits would not stop root); the shared
-    # data is missing too, which the command would otherwise find (exit 3) minutes later
+def _unwritable_path(tmp_path, name):
+    """A path no write can create: /proc takes no new files even for root (permission bits do
+    not stop root); a read-only folder for anyone else."""
     if os.geteuid() == 0:
-        out = Path("/proc/faceapp-pad-report.txt")
-    else:
-        ro = tmp_path / "ro"
-        ro.mkdir()
-        ro.chmod(0o555)
-        out = ro / "r.txt"
+        return Path("/proc") / f"faceapp-{name}"
+    ro = tmp_path / "ro"
+    ro.mkdir(exist_ok=True)
+    ro.chmod(0o555)
+    return ro / name
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+@pytest.mark.parametrize("which", ["OUT", "--json", "--cache"])
+def test_an_unwritable_output_is_refused_before_any_work(tmp_path, capsys, which):
+    # the shared data is missing too, which the command would otherwise find (exit 3), and
+    # with it all the minutes of scoring before the write failed (a traceback for --cache)
     samples = tmp_path / "samples"
     samples.mkdir()
-    assert main(["pad-report", str(out), "--samples", str(samples), "--shared", str(tmp_path)]) == 1
+    bad = _unwritable_path(tmp_path, "r.out")
+    argv = ["pad-report", str(bad if which == "OUT" else tmp_path / "r.txt"), "--samples", str(samples),
+            "--shared", str(tmp_path)]
+    if which != "OUT":
+        argv += [which, str(bad)]
+    assert main(argv) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"error: cannot write {out}") and len(err.splitlines()) == 1
+    assert err.startswith(f"error: cannot write {bad}") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("content", [b"x\n", b"", b"\x80\x04K\x05."])  # text, empty, the pickle of 5
+def test_a_cache_that_is_not_a_pad_report_cache_is_an_input_error(tmp_path, capsys, content):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    cache = tmp_path / "c.pkl"
+    cache.write_bytes(content)
+    assert main(["pad-report", str(tmp_path / "r.txt"), "--samples", str(samples), "--cache", str(cache)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert "is not a pad-report cache" in err and len(err.splitlines()) == 1
