@@ -249,7 +249,8 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     clip_path = shared / "video" / "short_hamilton_clip.mp4"
     settings = Settings().liveness
     t0 = time.perf_counter()
-    if cache is not None and cache.is_file():
+    cached = cache is not None and cache.is_file()
+    if cached:
         presentations = _cached_presentations(cache, pad)
     else:
         people = pad.dev_people(shared)  # checks the shared data before the models load
@@ -288,12 +289,15 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
                      "rendered_frames": args.frames, "min_face_px": args.min_face},
         "operating_point": op,
         "table": pad.table(presentations, op["accept"], op["reject"], s),
-        "notes": ["Real captures: only the upstream repository's 3 sample images (2 attacks, 1 bona fide) and "
-                  "the bona fide video/photos; every other attack is rendered, not a physical print or screen "
-                  "in front of a camera. Measure on your own site before relying on these figures.",
-                  "Bona fide 'photo' presentations are single LFW photos: they cannot turn their head, so "
-                  "the challenge refuses them; 'prompted' counts how many the combined policy would ask.",
-                  f"{len(presentations)} presentations, {time.perf_counter() - t0:.0f} s"],
+        "notes": ["Real captures: only the 3 sample images of the MiniFASNet authors' repository (2 attacks, 1 "
+                  "real person) and the video and photos of real people; every other attack is rendered, not a "
+                  "physical print or screen in front of a camera. Measure on your own site before relying on "
+                  "these figures.",
+                  "'Single photos of people' are single LFW photos (public web photos of real people): they "
+                  "cannot turn their head, so the challenge refuses them; 'prompted' counts how many the "
+                  "combined policy would ask.",
+                  f"{len(presentations)} presentations, "
+                  + (f"scores read from {cache.name}" if cached else f"{time.perf_counter() - t0:.0f} s")],
     }
     text = pad.format_table(report)
     try:

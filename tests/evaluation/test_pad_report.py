@@ -89,6 +89,7 @@ def test_report_for_a_customer_says_when_which_version_and_the_settings_in_plain
     for plain in ("print, bent and turned", "MiniFASNet sample attacks", "video of real people"):
         assert plain in text
     assert "print_bent_yaw" not in text and "upstream_sample" not in text
+    assert "upstream" not in text and "scores read from scored.pkl" in text  # not the seconds of loading it
 
 
 def _unwritable_path(tmp_path, name):
