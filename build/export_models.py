@@ -155,12 +155,14 @@ def minifasnet_entries(out_dir: Path, repo: Path | None, work: Path) -> dict:
                        "sha256": digest},
             "provenance": {"upstream": f"{minifasnet.REPOSITORY}/blob/{minifasnet.PINNED_COMMIT}/{path}",
                            "exported_by": "build/exporters/minifasnet.py (network rebuilt from the state dict, "
-                                          "parity-checked against the upstream PyTorch code)"},
+                                          "parity-checked against the upstream PyTorch code; PReLU as depthwise "
+                                          "1x1 convolutions, outputs bit for bit the PRelu graph's)"},
             "licence": minifasnet.LICENCE, "training_data": minifasnet.TRAINING_DATA, "crop_scale": scale,
             "inputs": {minifasnet.INPUT: {"shape": [None, 3, 80, 80], "dtype": "float32", "layout": "NCHW",
                                           "colour": "BGR", "range": "0..255 (no normalisation)"}},
             "outputs": {minifasnet.OUTPUT: {"shape": [None, 3], "dtype": "float32",
                                             "note": "softmax; index 1 is a real face"}},
+            "same_outputs_as": minifasnet.SAME_OUTPUTS_AS[model_id],
         }
     return out
 

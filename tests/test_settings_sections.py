@@ -33,3 +33,19 @@ def test_round_trip_with_timezone():
     s = Settings.from_dict({"timezone": "Europe/Berlin", "attendance_mode": "toggle",
                             "cooldown_s": 300, "day_start_hour": 5})
     assert Settings.from_dict(s.to_dict()) == s
+
+
+def test_door_liveness_words_agree_with_the_switch_they_depend_on():
+    """door_liveness applies only while liveness_for_door is on. The switch must not read as a
+    head turn (with "Automatic" nobody is asked to turn, and an installer who unticks a 'head
+    turn' box turns the automatic photo check off too), and the door's help names it by its label."""
+    from faceapp.hardware.settings import DoorSettings
+    from faceapp.recognition.settings import LivenessSettings
+
+    switch = next(i for i in LivenessSettings.describe() if i.name == "for_door")
+    door = next(i for i in DoorSettings.describe() if i.name == "liveness")
+    assert "head turn" not in switch.label.lower() and "live person" in switch.label
+    assert f'"{switch.label}"' in door.doc
+    assert f'"{door.label}"' in switch.doc
+    for word in door.choice_labels[1:]:  # each policy the help explains is one the list offers
+        assert f'"{word}"' in door.doc

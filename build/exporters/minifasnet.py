@@ -25,6 +25,13 @@ feeds cv2 BGR images through a ToTensor that does not divide by 255); output "pr
 softmax over the classes (0: print attack, 1: real face, 2: screen attack in the upstream
 training folders; the demo only reads class 1 as "real"). Upstream adds the two models'
 softmax outputs and takes class 1 of the sum / 2 as its "real face" score.
+
+PReLU: every PRelu (all follow a convolution, per-channel slope) is rewritten by the MTCNN
+exporter's split_prelu into three depthwise 1x1 convolutions, Relu(1*x) + (-slope)*Relu(-1*x),
+which ONNX Runtime keeps in its NCHWc layout (its PRelu kernel cannot, and cost more than the
+convolution before it). The outputs are bit for bit those of the PRelu graph
+(tests/vision/test_minifasnet_prelu.py); the manifest's same_outputs_as names that graph's
+sha256 (SAME_OUTPUTS_AS), so the model id stays what it was.
 """
 
 from __future__ import annotations
@@ -65,6 +72,10 @@ DETECTOR = ("resources/detection_model/deploy.prototxt", "resources/detection_mo
 REFERENCE_CODE = "src/model_lib/MiniFASNet.py"
 # What the upstream README says of the training data: nothing beyond the folder layout
 # (three classes of RGB images, original and 1 / 2.7 / 4.0 face-box patches); no data set is named.
+# sha256 of each graph as torch.onnx wrote it, with PRelu (before split_prelu): the shipped
+# graphs' outputs are bit for bit those, so each model id keeps that hash.
+SAME_OUTPUTS_AS = {"minifasnet_v2": "d3e662d36c91b16ed6ff23e8113495cfbbfc2ffe38091ad560c72fa71c0166b5",
+                   "minifasnet_v1se": "336b0cb79460f78eaaa6e163620c099ceea3e69e310683892e57ecd4903e1dc9"}
 TRAINING_DATA = ("not named by the upstream project: its README describes only the layout (three classes of "
                  "RGB face images, whole frame and patches of 1, 2.7 and 4.0 times the face box, with "
                  "Fourier-spectrum auxiliary supervision); not known to be CelebA-Spoof or any public set")
@@ -229,7 +240,21 @@ def export_onnx(net, out: Path) -> None:  # noqa: ANN001
     graph.doc_string = f"{REPOSITORY} @ {PINNED_COMMIT[:12]}, rebuilt from the state dict, opset {OPSET}"
     graph.producer_name = "faceapp build/exporters/minifasnet.py"
     onnx.checker.check_model(graph)
-    onnx.save(graph, str(out))
+    onnx.save(as_depthwise_prelu(graph), str(out))
+
+
+def as_depthwise_prelu(graph):  # noqa: ANN001, ANN201 (onnx ModelProto)
+    """The graph with every PRelu as depthwise 1x1 convolutions (the MTCNN exporter's
+    split_prelu; same outputs bit for bit, -20..28% CPU time per face: build/bench_passive_prelu.py)."""
+    import onnx
+
+    if str(Path(__file__).resolve().parents[1]) not in sys.path:  # build/, when run as a script
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from exporters.mtcnn import split_prelu
+
+    split_prelu(graph)
+    onnx.checker.check_model(graph, full_check=True)
+    return graph
 
 
 # -- the upstream crop rule and detector, for the parity inputs -----------------------------

@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..recognition.settings import RecognitionSettings
@@ -180,6 +181,39 @@ def _eval_degraded(args, engine, splits, thresholds, proto, distractors, cache, 
     return 0
 
 
+def _unwritable(out: Path) -> str:
+    """Why `out` cannot be written ('' when it can): a real write of a scratch file beside it
+    (permission bits do not tell for root, read-only mounts or ACLs), and OUT itself opened for
+    appending when it exists, without changing it."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".faceapp-write-check-"):
+            pass
+        if out.exists():
+            with open(out, "ab"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
+def _cached_presentations(cache: Path, pad) -> list:  # noqa: ANN001 (the evaluation.pad module)
+    """The scored presentations a previous run left in --cache; anything else is an input
+    error (exit 3), not a traceback. (A pickle runs code when loaded: give only your own.)"""
+    import pickle
+
+    try:
+        data = pickle.loads(cache.read_bytes())
+    except OSError as exc:
+        raise pad.PadInputError(f"cannot read {cache}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - unpickling raises many types for a foreign file
+        raise pad.PadInputError(f"{cache} is not a pad-report cache ({type(exc).__name__})") from exc
+    if not isinstance(data, list) or not all(isinstance(p, pad.Presentation) for p in data):
+        raise pad.PadInputError(f"{cache} is not a pad-report cache (no scored presentations in it)")
+    return data
+
+
 def cmd_pad_report(args: argparse.Namespace) -> int:
     """Collect (or load) the presentations, tune on one split, report on the other."""
     import os
@@ -200,6 +234,14 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     if not out.parent.is_dir() or out.is_dir():
         print(f"error: cannot write {out}: no such folder, or it is a folder", file=sys.stderr)
         return EXIT_CHECK
+    cache = Path(args.cache) if args.cache else None
+    targets = [out, *([Path(args.json)] if args.json else []),
+               *([cache] if cache is not None and not cache.is_file() else [])]
+    for target in targets:  # before minutes of work, not after
+        unwritable = _unwritable(target)
+        if unwritable:
+            print(f"error: cannot write {target}: {unwritable}", file=sys.stderr)
+            return EXIT_CHECK
     samples = Path(args.samples)
     if not samples.is_dir():
         raise pad.PadInputError(f"{samples} is not a folder (give the upstream images/sample folder)")
@@ -207,9 +249,9 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
     clip_path = shared / "video" / "short_hamilton_clip.mp4"
     settings = Settings().liveness
     t0 = time.perf_counter()
-    cache = Path(args.cache) if args.cache else None
-    if cache is not None and cache.is_file():
-        presentations = pickle.loads(cache.read_bytes())
+    cached = cache is not None and cache.is_file()
+    if cached:
+        presentations = _cached_presentations(cache, pad)
     else:
         people = pad.dev_people(shared)  # checks the shared data before the models load
         if not clip_path.is_file():
@@ -234,7 +276,10 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
         op = {"accept": args.accept, "reject": args.reject, "rule": {"accept": "given (--accept)",
                                                                      "reject": "given (--reject)"}}
     s = settings
+    from .. import __version__
+
     report = {
+        "written_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
         "models": "MiniFASNetV2 (2.7x box) + MiniFASNetV1SE (4.0x box), minivision-ai/Silent-Face-Anti-Spoofing, "
                   "Apache-2.0; head turn: faceapp recognition/liveness.py",
         "settings": {"door_liveness": "passive_then_challenge", "liveness_passive_accept": op["accept"],
@@ -244,12 +289,15 @@ def cmd_pad_report(args: argparse.Namespace) -> int:
                      "rendered_frames": args.frames, "min_face_px": args.min_face},
         "operating_point": op,
         "table": pad.table(presentations, op["accept"], op["reject"], s),
-        "notes": ["Real captures: only the upstream repository's 3 sample images (2 attacks, 1 bona fide) and "
-                  "the bona fide video/photos; every other attack is rendered, not a physical print or screen "
-                  "in front of a camera. Measure on your own site before relying on these figures.",
-                  "Bona fide 'photo' presentations are single LFW photos: they cannot turn their head, so "
-                  "the challenge refuses them; 'prompted' counts how many the combined policy would ask.",
-                  f"{len(presentations)} presentations, {time.perf_counter() - t0:.0f} s"],
+        "notes": ["Real captures: only the 3 sample images of the MiniFASNet authors' repository (2 attacks, 1 "
+                  "real person) and the video and photos of real people; every other attack is rendered, not a "
+                  "physical print or screen in front of a camera. Measure on your own site before relying on "
+                  "these figures.",
+                  "'Single photos of people' are single LFW photos (public web photos of real people): they "
+                  "cannot turn their head, so the challenge refuses them; 'prompted' counts how many the "
+                  "combined policy would ask.",
+                  f"{len(presentations)} presentations, "
+                  + (f"scores read from {cache.name}" if cached else f"{time.perf_counter() - t0:.0f} s")],
     }
     text = pad.format_table(report)
     try:

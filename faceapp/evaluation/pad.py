@@ -368,28 +368,62 @@ def choose_operating_point(presentations: list[Presentation], settings: Liveness
                  "attacks": len(attacks), "bona_fide": len(bona)}}
 
 
+# What each presentation key means, in the words of the README's table (the report is handed
+# to a customer: no internal names).
+PLAIN = {"upstream_sample": "MiniFASNet sample attacks", "print_shift": "print, moved",
+         "print_rotate": "print, rotated", "print_tilt_yaw": "print, tilted/turned",
+         "print_bent_yaw": "print, bent and turned", "print_cutout": "print, cut out round head",
+         "screen_replay": "phone replay", "monitor_replay": "monitor replay",
+         "clip": "video of real people", "photo": "single photos of people"}
+SETTING_WORDS = {
+    "door_liveness": "the door's liveness policy: passive score, head turn only when unsure",
+    "liveness_passive_accept": "mean passive score at or above which the door opens with no prompt",
+    "liveness_passive_reject": "mean passive score below which the door refuses ('photo or screen')",
+    "liveness_passive_frames": "frames of a person's track whose passive scores are averaged",
+    "liveness_min_yaw_change_deg": "head turn asked for, degrees",
+    "liveness_min_parallax": "nose movement against the face that counts as a real head",
+    "liveness_window_frames": "frames the head turn may take",
+}
+MEASUREMENT = {"rendered_frames": "{} frames per rendered attack", "min_face_px": "faces from {} px searched"}
+
+
 def format_table(report: dict) -> str:
-    """The customer-facing text: settings, operating point, one block per mode."""
+    """The customer-facing text: when and by which version, the settings in plain words, the
+    operating point, one block per mode with plain presentation names."""
     names = {policy.PASSIVE: "Passive alone", policy.CHALLENGE: "Head-turn challenge alone",
              policy.PASSIVE_THEN_CHALLENGE: "Passive, head turn when unsure (combined)"}
     op = report["operating_point"]
-    lines = ["faceapp presentation-attack detection report (ISO/IEC 30107-3 terms)", "",
-             f"Models: {report['models']}", f"Settings used: {report['settings']}",
-             f"Operating point: accept >= {op['accept']:.2f}, refuse < {op['reject']:.2f} "
-             f"(chosen on the tuning split; rules: {op['rule']['accept']}; {op['rule']['reject']})",
-             f"Reported on the test split (never tuned on). 95% intervals: Clopper-Pearson (exact binomial).",
-             "APCER: attacks accepted as live / attacks of that species. BPCER: bona fide refused / bona fide.",
-             "capture 'real': a camera captured the presentation; 'rendered': synthesised by "
-             "faceapp/evaluation/pad_attacks.py from a real photo (not a physical attack).", ""]
+    settings = report["settings"]
+    lines = ["faceapp presentation-attack detection report (ISO/IEC 30107-3 terms)", ""]
+    if report.get("written_at") or report.get("version"):
+        lines.append(f"Written {report.get('written_at', '?')} by faceapp {report.get('version', '?')} "
+                     "(faceapp pad-report)")
+    lines += [f"Models: {report['models']}", "",
+              "Settings used (names as in File > Settings and `faceapp settings`; a door uses these "
+              "values once they are set there):"]
+    lines += [f"  {k} = {v}" + (f"  ({SETTING_WORDS[k]})" if k in SETTING_WORDS else "")
+              for k, v in settings.items() if k not in MEASUREMENT]
+    measured = [MEASUREMENT[k].format(settings[k]) for k in MEASUREMENT if k in settings]
+    if measured:
+        lines.append("Measured with: " + "; ".join(measured))
+    lines += ["",
+              f"Operating point: accept >= {op['accept']:.2f}, refuse < {op['reject']:.2f} "
+              f"(chosen on the tuning split; rules: {op['rule']['accept']}; {op['rule']['reject']})",
+              "Reported on the test split (never tuned on). 95% intervals: Clopper-Pearson (exact binomial).",
+              "APCER: attacks accepted as live / attacks of that kind. BPCER: real people refused / real "
+              "people presented. 'prompted': how many were asked to turn their head.",
+              "Capture 'real': a camera captured the presentation; 'rendered': synthesised by "
+              "faceapp/evaluation/pad_attacks.py from a real photo (not a physical print or screen "
+              "in front of a camera).", ""]
     for mode, res in report["table"].items():
         lines.append(names.get(mode, mode))
-        lines.append(f"  {'metric':<7}{'presentation':<18}{'capture':<10}{'n':>5}{'errors':>8}{'rate':>8}"
+        lines.append(f"  {'metric':<7}{'presentation':<27}{'capture':<10}{'n':>5}{'errors':>8}{'rate':>8}"
                      f"{'95% CI':>17}{'prompted':>10}")
         for key in ("apcer", "bpcer"):
             for sp, r in res[key].items():
                 lo, hi = r["ci95"]
-                lines.append(f"  {key.upper():<7}{sp:<18}{r['capture']:<10}{r['n']:>5}{r['errors']:>8}"
-                             f"{r['rate']:>8.1%}   [{lo:5.1%}, {hi:5.1%}]{r['prompted']:>10}")
+                lines.append(f"  {key.upper():<7}{PLAIN.get(sp, sp):<27}{r['capture']:<10}{r['n']:>5}"
+                             f"{r['errors']:>8}{r['rate']:>8.1%}   [{lo:5.1%}, {hi:5.1%}]{r['prompted']:>10}")
         lines.append("")
     if report.get("notes"):
         lines += [f"Note: {n}" for n in report["notes"]]

@@ -31,8 +31,8 @@ class DoorSettings(SettingsSection):
         "How this door makes sure a real person stands there and not a photo or a phone screen. "
         "\"Automatic\" looks at the face in the camera image without asking anything; \"Automatic, "
         "head turn when unsure\" asks for a head turn only when the automatic check is unsure; "
-        "\"Head turn\" asks everyone. The head-turn check must also be switched on (Head-turn check "
-        "section) for any of these to apply.",
+        "\"Head turn for everyone\" asks everyone. Applies while \"Check for a live person before "
+        "opening the door\" (Head-turn check section) is on.",
         label="Liveness check at this door", choices=LIVENESS_POLICIES,
         choice_labels=("Off", "Automatic", "Automatic, head turn when unsure", "Head turn for everyone"),
     )

@@ -160,10 +160,11 @@ class LivenessSettings(SettingsSection):
 
     for_door: bool = option(
         True, None, None,
-        "Before the door opens, a recognised person is asked to turn their head slightly left, "
-        "then right. This stops a printed photo or a picture on a phone; it does not stop a "
-        "video or a mask.",
-        label="Ask for a head turn before opening the door",
+        "The door opens only for a live person, checked as \"Liveness check at this door\" (Door "
+        "section) says: automatically from the camera image, with a head turn only when unsure, or "
+        "a head turn for everyone (none of them stops a mask). Off: no check at all, so a photo of an "
+        "employee may open the door.",
+        label="Check for a live person before opening the door",
     )
     for_attendance: bool = option(
         False, None, None,

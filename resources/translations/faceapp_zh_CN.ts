@@ -271,32 +271,32 @@
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="105"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="108"/>
         <source>The From date is after the To date.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="134"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="137"/>
         <source>unknown face</source>
         <translation>未识别人脸</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="136"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="139"/>
         <source>granted</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="136"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="139"/>
         <source>denied</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="146"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
         <source>%1 attempts: %2 granted, %3 denied</source>
         <translation>共 %1 次通行尝试：放行 %2 次，拒绝 %3 次</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/access_log_page.py" line="149"/>
+        <location filename="../../faceapp/ui/access_log_page.py" line="152"/>
         <source>only the newest %1 shown; narrow the dates</source>
         <translation>仅显示最新的 %1 条；请缩小日期范围</translation>
     </message>
@@ -3538,16 +3538,6 @@ Retrying automatically…</source>
         <translation>转头检测</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
-        <source>Ask for a head turn before opening the door</source>
-        <translation>开门前要求转头</translation>
-    </message>
-    <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
-        <source>Before the door opens, a recognised person is asked to turn their head slightly left, then right. This stops a printed photo or a picture on a phone; it does not stop a video or a mask.</source>
-        <translation>开门前，已识别的人需要将头稍微向左、再向右转。这可以阻止打印照片或手机上的图片，但不能阻止视频或面具。</translation>
-    </message>
-    <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="68"/>
         <source>Ask for a head turn before booking attendance</source>
         <translation>记录考勤前要求转头</translation>
@@ -3743,11 +3733,6 @@ Retrying automatically…</source>
         <translation>此门的活体检测</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
-        <source>How this door makes sure a real person stands there and not a photo or a phone screen. &quot;Automatic&quot; looks at the face in the camera image without asking anything; &quot;Automatic, head turn when unsure&quot; asks for a head turn only when the automatic check is unsure; &quot;Head turn&quot; asks everyone. The head-turn check must also be switched on (Head-turn check section) for any of these to apply.</source>
-        <translation>此门如何确认站在面前的是真人，而不是照片或手机屏幕。“自动”只看摄像头图像中的人脸，不提出任何要求；“自动，不确定时转头”仅在自动检测不确定时要求转头；“转头”要求每个人转头。这些选项生效还需要开启转头检测（转头检测部分）。</translation>
-    </message>
-    <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="108"/>
         <source>Off</source>
         <translation>关闭</translation>
@@ -3881,6 +3866,21 @@ Retrying automatically…</source>
         <location filename="../../faceapp/ui/settings_texts.py" line="117"/>
         <source>USB relay speed (baud)</source>
         <translation>USB 继电器速率（波特）</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="66"/>
+        <source>Check for a live person before opening the door</source>
+        <translation>开门前确认是真人</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="67"/>
+        <source>The door opens only for a live person, checked as &quot;Liveness check at this door&quot; (Door section) says: automatically from the camera image, with a head turn only when unsure, or a head turn for everyone (none of them stops a mask). Off: no check at all, so a photo of an employee may open the door.</source>
+        <translation>只有确认是真人时门才会打开，检测方式按“此门的活体检测”（门禁部分）的设置：根据摄像头图像自动检测、仅在不确定时要求转头，或所有人都转头（这些方式都无法阻止面具）。关闭：完全不检测，员工的照片也可能打开门。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/settings_texts.py" line="107"/>
+        <source>How this door makes sure a real person stands there and not a photo or a phone screen. &quot;Automatic&quot; looks at the face in the camera image without asking anything; &quot;Automatic, head turn when unsure&quot; asks for a head turn only when the automatic check is unsure; &quot;Head turn for everyone&quot; asks everyone. Applies while &quot;Check for a live person before opening the door&quot; (Head-turn check section) is on.</source>
+        <translation>此门如何确认站在面前的是真人，而不是照片或手机屏幕。“自动”只看摄像头图像中的人脸，不提出任何要求；“自动，不确定时转头”仅在自动检测不确定时要求转头；“所有人都转头”要求每个人转头。仅在“开门前确认是真人”（转头检测部分）开启时生效。</translation>
     </message>
     <message>
         <location filename="../../faceapp/ui/settings_texts.py" line="118"/>
