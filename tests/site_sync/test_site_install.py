@@ -1,0 +1,61 @@
+"""What an installer runs into when setting up a site (real PostgreSQL, real CLI, real
+widgets offscreen): a database is one kiosk for good, a kiosk login serves one database, a
+malformed kiosk name is a usage error, and the sign-in dialog shows its whole message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import add_kiosk, book, enrol_synthetic, joined_kiosk, server_events
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _sync(db: Path) -> None:
+    from faceapp.sync import SiteSync
+
+    s = SiteSync(db)
+    try:
+        s.sync_once()
+    finally:
+        s.close()
+
+
+def test_a_joined_kiosk_cannot_rejoin_as_another_kiosk(site, tmp_path):
+    """Re-joining kiosk a's database as kiosk b pushed a's events again in b's name (doubled
+    on the server, colliding with b's own local ids): refused, nothing changes."""
+    from faceapp.storage.errors import StorageError
+    from faceapp.sync.engine import join
+
+    a, _ = joined_kiosk(tmp_path, site, "a")
+    emp = enrol_synthetic(a, site, "E1")
+    book(a, emp.id, 3)
+    _sync(a)
+    dsn_b = add_kiosk(site, "b")
+    with pytest.raises(StorageError, match="kiosk a of this site already"):
+        join(a, dsn_b, "b")
+    _sync(a)
+    assert server_events(site) == [("a", 1), ("a", 2), ("a", 3)]
+
+
+def test_a_second_database_cannot_join_with_a_login_that_has_events(site, tmp_path):
+    """Two databases on one kiosk login number their events alike: the server kept the first
+    (kiosk, local id) and silently dropped the other's. The second join is refused."""
+    from faceapp.storage.db import open_db
+    from faceapp.storage.site_pg.errors import SiteError
+    from faceapp.sync.engine import join
+
+    a, dsn_a = joined_kiosk(tmp_path, site, "a")
+    emp = enrol_synthetic(a, site, "E1")
+    book(a, emp.id, 2)
+    _sync(a)
+    other = tmp_path / "other.db"
+    open_db(other).conn.close()
+    with pytest.raises(SiteError, match="site add-kiosk"):
+        join(other, dsn_a, "a")
+    join(a, dsn_a, "a")  # the same database joining again (e.g. a new password) is fine
