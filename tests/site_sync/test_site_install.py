@@ -59,3 +59,19 @@ def test_a_second_database_cannot_join_with_a_login_that_has_events(site, tmp_pa
     with pytest.raises(SiteError, match="site add-kiosk"):
         join(other, dsn_a, "a")
     join(a, dsn_a, "a")  # the same database joining again (e.g. a new password) is fine
+
+
+def _cli(*args: str, db: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "faceapp", "--db", str(db), "--new-db", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_add_kiosk_bad_name_is_a_usage_error_and_the_hint_names_the_kiosk(site, tmp_path):
+    db = tmp_path / "admin.db"
+    bad = _cli("site", "add-kiosk", "entrance a", "--dsn", site, db=db)
+    assert bad.returncode == 2, bad.stderr
+    assert "kiosk name 'entrance a'" in bad.stderr and "Traceback" not in bad.stderr
+    ok = _cli("site", "add-kiosk", "entrance-a", "--dsn", site, db=db)
+    assert ok.returncode == 0, ok.stderr
+    assert "faceapp site join --kiosk entrance-a --dsn" in ok.stdout
