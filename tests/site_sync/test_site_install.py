@@ -75,3 +75,29 @@ def test_add_kiosk_bad_name_is_a_usage_error_and_the_hint_names_the_kiosk(site, 
     ok = _cli("site", "add-kiosk", "entrance-a", "--dsn", site, db=db)
     assert ok.returncode == 0, ok.stderr
     assert "faceapp site join --kiosk entrance-a --dsn" in ok.stdout
+
+
+def test_the_sign_in_dialog_shows_its_whole_text_and_the_servers_reason(site, tmp_path, qtbot, monkeypatch):
+    """The dialog was ~240 px wide and kept its size when the refusal appeared: the intro and
+    the reason (role ... does not exist) were cut off."""
+    from faceapp.ui.site_admin_dialog import SiteAdminDialog
+
+    from .helpers import context
+
+    k, _ = joined_kiosk(tmp_path, site, "k")
+    monkeypatch.delenv("FACEAPP_SITE_ADMIN_DSN", raising=False)
+    ctx = context(k)
+    try:
+        dlg = SiteAdminDialog(ctx)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        dlg.user.setText("nobody-such")  # refused by the server, with its reason
+        dlg.sign_in()
+        qtbot.wait(50)
+        assert 'role "nobody-such" does not exist' in dlg.error.text()
+        for label in (dlg.intro, dlg.error):
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+        assert dlg.width() >= dlg.fontMetrics().averageCharWidth() * 50
+    finally:
+        ctx.close()
