@@ -29,6 +29,10 @@ SUMMARIES = {
     "DuplicateEmployeeError": QT_TRANSLATE_NOOP("Errors", "This employee number is already in use."),
     "EmployeeNotFoundError": QT_TRANSLATE_NOOP("Errors", "This employee no longer exists."),
     "CorruptRowError": QT_TRANSLATE_NOOP("Errors", "A stored face template is damaged; re-enrol the employee."),
+    # site-server errors are StorageErrors too, but the local database is fine
+    "SiteUnreachableError": QT_TRANSLATE_NOOP("Errors", "The site server cannot be reached."),
+    "SiteRefusedError": QT_TRANSLATE_NOOP("Errors", "The site server refused this login or this change."),
+    "SiteError": QT_TRANSLATE_NOOP("Errors", "The site server could not do what was asked."),
     "StorageError": QT_TRANSLATE_NOOP("Errors", "The database could not be read or written."),
     "VideoFileMissingError": QT_TRANSLATE_NOOP("Errors", "The video file does not exist."),
     "CameraError": QT_TRANSLATE_NOOP("Errors", "The camera or video could not be opened."),

@@ -101,3 +101,54 @@ def test_the_sign_in_dialog_shows_its_whole_text_and_the_servers_reason(site, tm
         assert dlg.width() >= dlg.fontMetrics().averageCharWidth() * 50
     finally:
         ctx.close()
+
+
+def test_site_errors_get_a_site_summary_in_chinese(site, qtbot):
+    """In Chinese every site-server error was summed up as "the database could not be read or
+    written" (the local file is fine)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from PySide6.QtWidgets import QApplication
+
+    from faceapp.storage.site_pg.errors import SiteError, SiteRefusedError, SiteUnreachableError
+    from faceapp.storage.site_pg.server import SiteServer
+    from faceapp.ui.launch import install_translator
+    from faceapp.ui.messages import error_text
+
+    parts = conninfo_to_dict(site)
+    with pytest.raises(SiteUnreachableError) as away:
+        SiteServer.connect(make_conninfo(**{**parts, "host": "127.0.0.1", "port": "1"}))
+    app = QApplication.instance()
+    assert install_translator(app, "zh_CN")
+    try:
+        db_summary = error_text(Exception()).split("\n")[0]  # nothing: only listed kinds get one
+        texts = {kind: error_text(exc) for kind, exc in (("away", away.value), ("refused", SiteRefusedError("x")),
+                                                           ("other", SiteError("x")))}
+    finally:
+        for tr in getattr(app, "_faceapp_translators", []):
+            app.removeTranslator(tr)
+    for kind, text in texts.items():
+        first = text.split("\n")[0]
+        assert "数据库" not in first and "站点服务器" in first, (kind, text, db_summary)
+    assert texts["away"].split("\n")[0] != texts["refused"].split("\n")[0]
+
+
+def test_a_missing_password_is_a_refused_login_not_an_unreachable_server(pg, site):
+    """The sign-in dialog with an empty password said the server was 'unreachable'."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from faceapp.storage.site_pg.errors import SiteRefusedError
+    from faceapp.storage.site_pg.server import SiteServer
+
+    with psycopg.connect(site, autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pw_only') THEN "
+                     "CREATE ROLE pw_only LOGIN PASSWORD 'secret-pw'; END IF; END $$")
+    hba = pg.data / "pg_hba.conf"
+    rules = hba.read_text()
+    line = "host all pw_only 127.0.0.1/32 scram-sha-256\n"
+    if line not in rules:  # this role alone needs a password (the test cluster trusts everyone else)
+        hba.write_text(line + rules)
+        pg._run("pg_ctl", "-D", str(pg.data), "reload")
+    parts = conninfo_to_dict(site)
+    with pytest.raises(SiteRefusedError, match="refused the login.*no password supplied"):
+        SiteServer.connect(make_conninfo(**{**parts, "host": "127.0.0.1", "user": "pw_only"}))

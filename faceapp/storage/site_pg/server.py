@@ -47,7 +47,8 @@ def redacted_dsn(dsn: str) -> str:
 
 
 _LOGIN_REFUSED = re.compile(r"FATAL:\s+(password authentication failed|role \S+ does not exist|no pg_hba\.conf entry"
-                            r"|Ident authentication failed|Peer authentication failed)")
+                            r"|Ident authentication failed|Peer authentication failed)"
+                            r"|fe_sendauth: no password supplied")  # libpq's own: the server asked for one
 
 
 def with_login(dsn: str, user: str, password: str) -> str:
@@ -67,10 +68,10 @@ def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
         found = re.search(r"=\((.*)\)", exc.diag.message_detail or "")
         return DuplicateEmployeeError(found.group(1) if found else "?", "the site server")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, psycopg.OperationalError) and _LOGIN_REFUSED.search(first):
-        # the server answered: a wrong user or password is not a network problem
+    refused = _LOGIN_REFUSED.search(first) if isinstance(exc, psycopg.OperationalError) else None
+    if refused:  # the server answered: a wrong user or password is not a network problem
         return SiteRefusedError(f"the site server {redacted_dsn(dsn)} refused the login ({doing}): "
-                                f"{first.split('FATAL:', 1)[-1].strip()}")
+                                f"{first[refused.start():].removeprefix('FATAL:').strip()}")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): {first}")
     return SiteError(f"the site server failed {doing}: {exc}")
