@@ -152,3 +152,22 @@ def test_a_missing_password_is_a_refused_login_not_an_unreachable_server(pg, sit
     parts = conninfo_to_dict(site)
     with pytest.raises(SiteRefusedError, match="refused the login.*no password supplied"):
         SiteServer.connect(make_conninfo(**{**parts, "host": "127.0.0.1", "user": "pw_only"}))
+
+
+def test_a_kiosk_name_used_by_another_site_on_the_same_server_is_refused(pg, site):
+    """PostgreSQL logins are per server: adding kiosk 'k' to a second site database reset the
+    password of the first site's kiosk 'k', which then could not log in any more."""
+    from faceapp.storage.site_pg.errors import SiteError
+    from faceapp.storage.site_pg.server import SiteServer
+
+    first = add_kiosk(site, "shared-name")
+    other = pg.create_db("othersite")
+    try:
+        with SiteServer.connect(other) as server:
+            server.migrate()
+            with pytest.raises(SiteError, match="another site database on this server"):
+                server.add_kiosk("shared-name")
+        with SiteServer.connect(first) as server:  # still logs in, as its own kiosk
+            assert server.kiosk_name() == "shared-name"
+    finally:
+        pg.drop_db(other)

@@ -169,7 +169,14 @@ class SiteServer:
         with self._tx(f"adding kiosk {name}") as cur:
             if cur.execute("SELECT 1 FROM faceapp.kiosks WHERE name = %s", (name,)).fetchone():
                 raise SiteError(f"kiosk {name} exists already on this site")
+            others = [r[0] for r in cur.execute(  # logins are per server, sites per database
+                "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname <> current_database() "
+                "AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s) ORDER BY 1", (role,))]
+            if others:  # a new password here would lock that site's kiosk out
+                raise SiteError(f"kiosk name {name}: its login {role} belongs to another site database on this server "
+                                f"({', '.join(others)}); PostgreSQL logins are per server: choose another name")
             if cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                # left by a site database dropped since (re-created site): reuse it with a new password
                 cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
             else:
                 cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
