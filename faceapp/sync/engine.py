@@ -340,6 +340,9 @@ def admin_publisher(dsn: str | None = None, connect: Connect = SiteServer.connec
             raise SiteUnreachableError(f"{exc}. Enrolment, editing and erasure need the site server (the duplicate "
                                        "check and erasure are site-wide); nothing was changed, try again when it "
                                        "is back") from None
+        except SiteRefusedError as exc:  # a wrong password, or a kiosk's DSN given as the admin's
+            raise SiteRefusedError(f"{exc}; this change needs the site admin's login (the one given to `faceapp site "
+                                   "init`); nothing was changed") from None
 
     return publish
 

@@ -171,3 +171,16 @@ def test_a_kiosk_name_used_by_another_site_on_the_same_server_is_refused(pg, sit
             assert server.kiosk_name() == "shared-name"
     finally:
         pg.drop_db(other)
+
+
+def test_a_kiosk_login_given_as_the_admin_login_says_which_login_is_needed(site, tmp_path):
+    """It said 'the site server refused saving master data on the site server: permission
+    denied for table employees', not what to use instead."""
+    k, kiosk_dsn = joined_kiosk(tmp_path, site, "k")
+    enrol_synthetic(k, site, "E1")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FACEAPP_SITE_ADMIN_DSN": kiosk_dsn}
+    r = subprocess.run([sys.executable, "-m", "faceapp", "--db", str(k), "employees", "deactivate", "E1"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "the site admin's login" in r.stderr and "nothing was changed" in r.stderr, r.stderr
+    assert "on the site server: permission" not in r.stderr and "Traceback" not in r.stderr

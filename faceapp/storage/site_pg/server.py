@@ -334,7 +334,7 @@ class SiteServer:
         master lock, only if nobody changed master data since the kiosk's last pull
         (expected_rev): SiteStaleError otherwise. Erasures redact the audit rows of every
         kiosk on the server too. Returns the site revision after the change."""
-        with self._tx("saving master data on the site server") as cur:
+        with self._tx("saving master data") as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (MASTER_LOCK,))
             now_rev = self._max_rev(cur)
             if now_rev > expected_rev:
