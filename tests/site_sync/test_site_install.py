@@ -184,3 +184,17 @@ def test_a_kiosk_login_given_as_the_admin_login_says_which_login_is_needed(site,
     assert r.returncode == 1, r.stderr
     assert "the site admin's login" in r.stderr and "nothing was changed" in r.stderr, r.stderr
     assert "on the site server: permission" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_database_without_the_site_schema_says_run_site_init_in_one_line(pg, tmp_path):
+    """add-kiosk, kiosks and join on a database where `site init` never ran printed
+    PostgreSQL's multi-line 'relation "faceapp.kiosks" does not exist / LINE 1: ... ^'."""
+    bare = pg.create_db("nosite")
+    try:
+        for args in (("site", "add-kiosk", "z", "--dsn", bare), ("site", "kiosks", "--dsn", bare),
+                     ("site", "join", "--kiosk", "z", "--dsn", bare)):
+            r = _cli(*args, db=tmp_path / "k.db")
+            assert r.returncode == 1, (args, r.stderr)
+            assert r.stderr.count("\n") == 1 and "faceapp site init" in r.stderr, (args, r.stderr)
+    finally:
+        pg.drop_db(bare)

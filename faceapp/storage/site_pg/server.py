@@ -68,13 +68,17 @@ def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
         found = re.search(r"=\((.*)\)", exc.diag.message_detail or "")
         return DuplicateEmployeeError(found.group(1) if found else "?", "the site server")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName,
+                        psycopg.errors.UndefinedFunction)):  # `site init` never ran on this database
+        return SiteError(f"the site server {redacted_dsn(dsn)} has no faceapp site schema ({doing}: {first}): run "
+                         "`faceapp site init --dsn ADMIN_DSN` on it first, with this faceapp version")
     refused = _LOGIN_REFUSED.search(first) if isinstance(exc, psycopg.OperationalError) else None
     if refused:  # the server answered: a wrong user or password is not a network problem
         return SiteRefusedError(f"the site server {redacted_dsn(dsn)} refused the login ({doing}): "
                                 f"{first[refused.start():].removeprefix('FATAL:').strip()}")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): {first}")
-    return SiteError(f"the site server failed {doing}: {exc}")
+    return SiteError(f"the site server failed {doing}: {first}")  # one line: not the LINE 1 / ^ pointer
 
 
 class SiteServer:
