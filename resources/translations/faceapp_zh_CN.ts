@@ -1420,9 +1420,9 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>没有员工符合所选条件。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="76"/>
-        <source>Sign in as the site admin to enrol on a site kiosk (File &gt; Sign in as site admin…). Nothing was changed.</source>
-        <translation>请以站点管理员身份登录后再在站点终端上登记（文件 &gt; 以站点管理员身份登录…）。未做任何更改。</translation>
+        <location filename="../../faceapp/ui/messages.py" line="77"/>
+        <source>Sign in as the site admin to change the site&apos;s people, access groups, schedules or site-wide settings on a site kiosk (File &gt; Sign in as site admin…). Nothing was changed.</source>
+        <translation>请以站点管理员身份登录后再在站点终端上更改站点的人员、门禁组、排班或站点级设置（文件 &gt; 以站点管理员身份登录…）。未做任何更改。</translation>
     </message>
 </context>
 <context>
@@ -2344,47 +2344,47 @@ Retrying automatically…</source>
 <context>
     <name>OperatingPoint</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="86"/>
+        <location filename="../../faceapp/ui/messages.py" line="88"/>
         <source>%1 enrolled: threshold %2</source>
         <translation>已登记 %1 人：阈值 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="89"/>
+        <location filename="../../faceapp/ui/messages.py" line="91"/>
         <source> (fixed by the administrator; strangers accepted not controlled)</source>
         <translation>（由管理员固定；不控制陌生人误识率）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="92"/>
+        <location filename="../../faceapp/ui/messages.py" line="94"/>
         <source>about 1 stranger in %1 accepted</source>
         <translation>约每 %1 名陌生人误识 1 名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="94"/>
+        <location filename="../../faceapp/ui/messages.py" line="96"/>
         <source>no stranger expected to pass</source>
         <translation>预计不会误识陌生人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="95"/>
+        <location filename="../../faceapp/ui/messages.py" line="97"/>
         <source>from this gallery</source>
         <translation>按本库人员计算</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="96"/>
+        <location filename="../../faceapp/ui/messages.py" line="98"/>
         <source>from the shipped model: too few people enrolled to measure</source>
         <translation>按内置模型：登记人数太少，无法测量</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="99"/>
+        <location filename="../../faceapp/ui/messages.py" line="101"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="102"/>
+        <location filename="../../faceapp/ui/messages.py" line="104"/>
         <source>faces under %1 px: please come closer</source>
         <translation>小于 %1 像素的人脸：请靠近</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="106"/>
+        <location filename="../../faceapp/ui/messages.py" line="108"/>
         <source>; smaller faces need down to %1</source>
         <translation>；较小的人脸需低于 %1</translation>
     </message>
@@ -4377,12 +4377,12 @@ Retrying automatically…</source>
 <context>
     <name>SiteOffline</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="117"/>
+        <location filename="../../faceapp/ui/messages.py" line="119"/>
         <source>site server unreachable - showing this kiosk&apos;s records only (since %1)</source>
         <translation>无法连接站点服务器 - 仅显示本终端的记录（自 %1 起）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="119"/>
+        <location filename="../../faceapp/ui/messages.py" line="121"/>
         <source>site server unreachable - showing this kiosk&apos;s records only</source>
         <translation>无法连接站点服务器 - 仅显示本终端的记录</translation>
     </message>

@@ -198,3 +198,24 @@ def test_a_database_without_the_site_schema_says_run_site_init_in_one_line(pg, t
             assert r.stderr.count("\n") == 1 and "faceapp site init" in r.stderr, (args, r.stderr)
     finally:
         pg.drop_db(bare)
+
+
+def test_the_sign_in_reminder_fits_editing_and_erasing_not_only_enrolling(qtbot):
+    """Deactivate, Edit, Erase and settings on a kiosk without the admin login said 'Sign in
+    as the site admin to enrol on a site kiosk'."""
+    from PySide6.QtWidgets import QApplication
+
+    from faceapp.storage.site_pg.errors import SiteAdminRequiredError
+    from faceapp.ui.launch import install_translator
+    from faceapp.ui.messages import error_text
+
+    text = error_text(SiteAdminRequiredError("x"))
+    assert "enrol" not in text and "change" in text and "Nothing was changed" in text
+    app = QApplication.instance()
+    assert install_translator(app, "zh_CN")
+    try:
+        zh = error_text(SiteAdminRequiredError("x"))
+    finally:
+        for tr in getattr(app, "_faceapp_translators", []):
+            app.removeTranslator(tr)
+    assert zh != text and "登记" not in zh
