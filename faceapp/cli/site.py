@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_CHECK, context
+from .common import EXIT_CHECK, EXIT_USAGE, context
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,11 +48,16 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add_kiosk(args: argparse.Namespace) -> int:
+    from ..storage.site_pg.server import KIOSK_NAME
+
+    if not KIOSK_NAME.match(args.name):  # a malformed name is a usage error (exit 2), found before connecting
+        print(f"error: kiosk name {args.name!r}: use 1-40 lower-case letters, digits, '-' or '_'", file=sys.stderr)
+        return EXIT_USAGE
     with _server(args.dsn) as server:
         dsn = server.add_kiosk(args.name)
     print(f"kiosk {args.name} added; its login may read the site's master data and add its own events only.")
-    print("Join it on the kiosk PC with: faceapp site join --kiosk NAME --dsn DSN, where DSN is the next line "
-          "(it holds the kiosk's password):")
+    print(f"Join it on the kiosk PC with: faceapp site join --kiosk {args.name} --dsn DSN, where DSN is the next "
+          "line (it holds the kiosk's password):")
     print(dsn)
     return 0
 

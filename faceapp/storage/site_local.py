@@ -134,6 +134,11 @@ class LocalReplica:
         if self.get("dsn") and self.get("site_id") not in (None, site_id):
             raise StorageError(f"{self.path} belongs to another site already; use a new database for this one",
                                self.path)
+        if self.get("dsn") and self.get("kiosk") not in (None, kiosk):
+            # its events are numbered as that kiosk's: pushed in another name they would be doubled
+            raise StorageError(f"{self.path} is kiosk {self.get('kiosk')} of this site already; a database is one "
+                               f"kiosk for good: to make this PC kiosk {kiosk}, join with a new database file "
+                               "(--db NEW.db --new-db)", self.path)
         with self._write("joining the site") as c:
             if not self.get("dsn"):
                 own = c.execute("SELECT count(*) FROM employees").fetchone()[0]

@@ -340,6 +340,9 @@ def admin_publisher(dsn: str | None = None, connect: Connect = SiteServer.connec
             raise SiteUnreachableError(f"{exc}. Enrolment, editing and erasure need the site server (the duplicate "
                                        "check and erasure are site-wide); nothing was changed, try again when it "
                                        "is back") from None
+        except SiteRefusedError as exc:  # a wrong password, or a kiosk's DSN given as the admin's
+            raise SiteRefusedError(f"{exc}; this change needs the site admin's login (the one given to `faceapp site "
+                                   "init`); nothing was changed") from None
 
     return publish
 
@@ -354,7 +357,16 @@ def join(db_path: str | Path, dsn: str, kiosk: str, connect: Connect = SiteServe
             raise SiteError(f"this login belongs to kiosk {own!r}, not {kiosk!r}" if own else
                             "this login is not a kiosk's: use the DSN `faceapp site add-kiosk` printed for it")
         site_id = server.site_id()
-    replica = LocalReplica(db_path, "recognition", site_setting_keys())
+        replica = LocalReplica(db_path, "recognition", site_setting_keys())
+        try:
+            if not replica.get("dsn") and any(server.pushed_high_marks().values()):
+                # another database pushed as this kiosk: its local ids would collide with ours
+                # on the server (kiosk + local id), and ours would be dropped as already there
+                raise SiteError(f"kiosk {kiosk} has events on the server from another database already: each PC "
+                                "needs its own kiosk login (`faceapp site add-kiosk NEW-NAME --dsn ADMIN_DSN`)")
+        except BaseException:  # a joined database's own checks follow in replica.join
+            replica.close()
+            raise
     try:
         queued = replica.join(dsn, kiosk, site_id)
     finally:

@@ -29,6 +29,10 @@ SUMMARIES = {
     "DuplicateEmployeeError": QT_TRANSLATE_NOOP("Errors", "This employee number is already in use."),
     "EmployeeNotFoundError": QT_TRANSLATE_NOOP("Errors", "This employee no longer exists."),
     "CorruptRowError": QT_TRANSLATE_NOOP("Errors", "A stored face template is damaged; re-enrol the employee."),
+    # site-server errors are StorageErrors too, but the local database is fine
+    "SiteUnreachableError": QT_TRANSLATE_NOOP("Errors", "The site server cannot be reached."),
+    "SiteRefusedError": QT_TRANSLATE_NOOP("Errors", "The site server refused this login or this change."),
+    "SiteError": QT_TRANSLATE_NOOP("Errors", "The site server could not do what was asked."),
     "StorageError": QT_TRANSLATE_NOOP("Errors", "The database could not be read or written."),
     "VideoFileMissingError": QT_TRANSLATE_NOOP("Errors", "The video file does not exist."),
     "CameraError": QT_TRANSLATE_NOOP("Errors", "The camera or video could not be opened."),
@@ -69,8 +73,10 @@ def error_text(exc: BaseException) -> str:
     """What a message box or status line says for an error."""
     if any(cls.__name__ == "SiteAdminRequiredError" for cls in type(exc).__mro__):
         # the CLI's message names an environment variable; the window has its sign-in
-        return QCoreApplication.translate("Errors", "Sign in as the site admin to enrol on a site kiosk (File > Sign in "
-                                                    "as site admin…). Nothing was changed.")
+        # (any master change: people, groups, schedules, site-wide settings; not only enrolling)
+        return QCoreApplication.translate("Errors", "Sign in as the site admin to change the site's people, access "
+                                                    "groups, schedules or site-wide settings on a site kiosk (File > "
+                                                    "Sign in as site admin…). Nothing was changed.")
     detail = sentence(str(exc) or type(exc).__name__)
     translated = summary(exc)
     return f"{translated}\n{detail}" if translated else detail

@@ -16,11 +16,11 @@ class SiteAdminDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("Sign in as site admin"))
         lay = QVBoxLayout(self)
-        intro = QLabel(self.tr("The site admin's login on the site server: a user and password (on this kiosk's "
-                               "server and database), or a whole connection string (DSN). It is kept until you "
-                               "sign out or close faceapp, never saved."), self)
-        intro.setWordWrap(True)
-        lay.addWidget(intro)
+        self.intro = QLabel(self.tr("The site admin's login on the site server: a user and password (on this kiosk's "
+                                    "server and database), or a whole connection string (DSN). It is kept until you "
+                                    "sign out or close faceapp, never saved."), self)
+        self.intro.setWordWrap(True)
+        lay.addWidget(self.intro)
         form = QFormLayout()
         self.user = QLineEdit(self)
         self.password = QLineEdit(self)
@@ -40,6 +40,8 @@ class SiteAdminDialog(QDialog):
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        # wide enough for a DSN and the server's reason; the word-wrapped labels set the height
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
 
     def sign_in(self) -> None:
         """Connect with the login given; stay open with the reason when it is refused."""
@@ -59,3 +61,4 @@ class SiteAdminDialog(QDialog):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        self.adjustSize()  # grow to the message: a word-wrapped label does not resize its dialog

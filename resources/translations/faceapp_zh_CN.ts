@@ -1330,84 +1330,99 @@ Quit faceapp now and start it again with this file (put it in place of %2, or st
         <translation>已存储的人脸模板已损坏；请重新登记该员工。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="32"/>
+        <location filename="../../faceapp/ui/messages.py" line="33"/>
+        <source>The site server cannot be reached.</source>
+        <translation>无法连接站点服务器。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="34"/>
+        <source>The site server refused this login or this change.</source>
+        <translation>站点服务器拒绝了此登录或此更改。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="35"/>
+        <source>The site server could not do what was asked.</source>
+        <translation>站点服务器无法完成所请求的操作。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/messages.py" line="36"/>
         <source>The database could not be read or written.</source>
         <translation>无法读取或写入数据库。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="33"/>
+        <location filename="../../faceapp/ui/messages.py" line="37"/>
         <source>The video file does not exist.</source>
         <translation>视频文件不存在。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="34"/>
+        <location filename="../../faceapp/ui/messages.py" line="38"/>
         <source>The camera or video could not be opened.</source>
         <translation>无法打开摄像头或视频。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="35"/>
+        <location filename="../../faceapp/ui/messages.py" line="39"/>
         <source>The export file could not be written; nothing was left behind.</source>
         <translation>无法写入导出文件；未留下任何文件。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="36"/>
+        <location filename="../../faceapp/ui/messages.py" line="40"/>
         <source>The first day is after the last day.</source>
         <translation>开始日期晚于结束日期。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="37"/>
+        <location filename="../../faceapp/ui/messages.py" line="41"/>
         <source>The face models cannot be used.</source>
         <translation>人脸模型无法使用。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="38"/>
+        <location filename="../../faceapp/ui/messages.py" line="42"/>
         <source>The chosen processor for face recognition is not available.</source>
         <translation>所选的人脸识别处理器不可用。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="39"/>
+        <location filename="../../faceapp/ui/messages.py" line="43"/>
         <source>The image could not be read.</source>
         <translation>无法读取图像。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="40"/>
+        <location filename="../../faceapp/ui/messages.py" line="44"/>
         <source>The enrolment was refused.</source>
         <translation>登记被拒绝。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="41"/>
+        <location filename="../../faceapp/ui/messages.py" line="45"/>
         <source>The door relay did not answer as expected.</source>
         <translation>门禁继电器未按预期响应。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="42"/>
+        <location filename="../../faceapp/ui/messages.py" line="46"/>
         <source>This value is not accepted.</source>
         <translation>该值不被接受。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="43"/>
+        <location filename="../../faceapp/ui/messages.py" line="47"/>
         <source>This PIN is not accepted.</source>
         <translation>该 PIN 不被接受。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="44"/>
+        <location filename="../../faceapp/ui/messages.py" line="48"/>
         <source>This time-keeping rule or correction cannot be saved as given.</source>
         <translation>此考勤规则或更正无法按所填内容保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="46"/>
+        <location filename="../../faceapp/ui/messages.py" line="50"/>
         <source>The report period runs backwards or is longer than a year.</source>
         <translation>报表期间的开始晚于结束，或超过一年。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="47"/>
+        <location filename="../../faceapp/ui/messages.py" line="51"/>
         <source>No employee matches the chosen filter.</source>
         <translation>没有员工符合所选条件。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="72"/>
-        <source>Sign in as the site admin to enrol on a site kiosk (File &gt; Sign in as site admin…). Nothing was changed.</source>
-        <translation>请以站点管理员身份登录后再在站点终端上登记（文件 &gt; 以站点管理员身份登录…）。未做任何更改。</translation>
+        <location filename="../../faceapp/ui/messages.py" line="77"/>
+        <source>Sign in as the site admin to change the site&apos;s people, access groups, schedules or site-wide settings on a site kiosk (File &gt; Sign in as site admin…). Nothing was changed.</source>
+        <translation>请以站点管理员身份登录后再在站点终端上更改站点的人员、门禁组、排班或站点级设置（文件 &gt; 以站点管理员身份登录…）。未做任何更改。</translation>
     </message>
 </context>
 <context>
@@ -2329,47 +2344,47 @@ Retrying automatically…</source>
 <context>
     <name>OperatingPoint</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="82"/>
+        <location filename="../../faceapp/ui/messages.py" line="88"/>
         <source>%1 enrolled: threshold %2</source>
         <translation>已登记 %1 人：阈值 %2</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="85"/>
+        <location filename="../../faceapp/ui/messages.py" line="91"/>
         <source> (fixed by the administrator; strangers accepted not controlled)</source>
         <translation>（由管理员固定；不控制陌生人误识率）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="88"/>
+        <location filename="../../faceapp/ui/messages.py" line="94"/>
         <source>about 1 stranger in %1 accepted</source>
         <translation>约每 %1 名陌生人误识 1 名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="90"/>
+        <location filename="../../faceapp/ui/messages.py" line="96"/>
         <source>no stranger expected to pass</source>
         <translation>预计不会误识陌生人</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="91"/>
+        <location filename="../../faceapp/ui/messages.py" line="97"/>
         <source>from this gallery</source>
         <translation>按本库人员计算</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="92"/>
+        <location filename="../../faceapp/ui/messages.py" line="98"/>
         <source>from the shipped model: too few people enrolled to measure</source>
         <translation>按内置模型：登记人数太少，无法测量</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="95"/>
+        <location filename="../../faceapp/ui/messages.py" line="101"/>
         <source>, clamped</source>
         <translation>，已限幅</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="98"/>
+        <location filename="../../faceapp/ui/messages.py" line="104"/>
         <source>faces under %1 px: please come closer</source>
         <translation>小于 %1 像素的人脸：请靠近</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="102"/>
+        <location filename="../../faceapp/ui/messages.py" line="108"/>
         <source>; smaller faces need down to %1</source>
         <translation>；较小的人脸需低于 %1</translation>
     </message>
@@ -4354,7 +4369,7 @@ Retrying automatically…</source>
         <translation>连接字符串 (DSN)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="48"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="50"/>
         <source>Enter the site admin&apos;s user and password, or a DSN.</source>
         <translation>请输入站点管理员的用户名和密码，或 DSN。</translation>
     </message>
@@ -4362,12 +4377,12 @@ Retrying automatically…</source>
 <context>
     <name>SiteOffline</name>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="113"/>
+        <location filename="../../faceapp/ui/messages.py" line="119"/>
         <source>site server unreachable - showing this kiosk&apos;s records only (since %1)</source>
         <translation>无法连接站点服务器 - 仅显示本终端的记录（自 %1 起）</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/messages.py" line="115"/>
+        <location filename="../../faceapp/ui/messages.py" line="121"/>
         <source>site server unreachable - showing this kiosk&apos;s records only</source>
         <translation>无法连接站点服务器 - 仅显示本终端的记录</translation>
     </message>

@@ -31,4 +31,5 @@ def site(pg):
     dsn = pg.create_db(f"site{next(_N)}")
     with SiteServer.connect(dsn) as server:
         server.migrate()
-    return dsn
+    yield dsn
+    pg.drop_db(dsn)  # its kiosk logins (per server) may serve the next test's site

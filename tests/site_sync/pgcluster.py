@@ -95,6 +95,13 @@ class PgCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.dsn(name)
 
+    def drop_db(self, dsn: str) -> None:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(dsn)["dbname"]}" WITH (FORCE)')
+
     def dump(self, dbname: str, target: Path) -> None:
         self._run("pg_dump", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres", "-Fc",
                   "-f", str(self.dir / "dump.tmp"), dbname)

@@ -37,7 +37,7 @@ def test_site_admin_signs_in_from_the_window_and_out_again(site, tmp_path, qtbot
         assert told and told[0].startswith("Sign in as the site admin to enrol on a site kiosk")
         with pytest.raises(SiteAdminRequiredError) as refused:
             ctx.employees().update(emp.id, name="Renamed")
-        assert error_text(refused.value).startswith("Sign in as the site admin to enrol on a site kiosk")
+        assert error_text(refused.value).startswith("Sign in as the site admin to change the site")
 
         dlg = SiteAdminDialog(ctx, w)
         qtbot.addWidget(dlg)

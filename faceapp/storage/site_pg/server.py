@@ -47,7 +47,8 @@ def redacted_dsn(dsn: str) -> str:
 
 
 _LOGIN_REFUSED = re.compile(r"FATAL:\s+(password authentication failed|role \S+ does not exist|no pg_hba\.conf entry"
-                            r"|Ident authentication failed|Peer authentication failed)")
+                            r"|Ident authentication failed|Peer authentication failed)"
+                            r"|fe_sendauth: no password supplied")  # libpq's own: the server asked for one
 
 
 def with_login(dsn: str, user: str, password: str) -> str:
@@ -67,13 +68,17 @@ def _translate(exc: psycopg.Error, doing: str, dsn: str) -> SiteError:
         found = re.search(r"=\((.*)\)", exc.diag.message_detail or "")
         return DuplicateEmployeeError(found.group(1) if found else "?", "the site server")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, psycopg.OperationalError) and _LOGIN_REFUSED.search(first):
-        # the server answered: a wrong user or password is not a network problem
+    if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName,
+                        psycopg.errors.UndefinedFunction)):  # `site init` never ran on this database
+        return SiteError(f"the site server {redacted_dsn(dsn)} has no faceapp site schema ({doing}: {first}): run "
+                         "`faceapp site init --dsn ADMIN_DSN` on it first, with this faceapp version")
+    refused = _LOGIN_REFUSED.search(first) if isinstance(exc, psycopg.OperationalError) else None
+    if refused:  # the server answered: a wrong user or password is not a network problem
         return SiteRefusedError(f"the site server {redacted_dsn(dsn)} refused the login ({doing}): "
-                                f"{first.split('FATAL:', 1)[-1].strip()}")
+                                f"{first[refused.start():].removeprefix('FATAL:').strip()}")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return SiteUnreachableError(f"the site server {redacted_dsn(dsn)} is unreachable ({doing}): {first}")
-    return SiteError(f"the site server failed {doing}: {exc}")
+    return SiteError(f"the site server failed {doing}: {first}")  # one line: not the LINE 1 / ^ pointer
 
 
 class SiteServer:
@@ -168,7 +173,14 @@ class SiteServer:
         with self._tx(f"adding kiosk {name}") as cur:
             if cur.execute("SELECT 1 FROM faceapp.kiosks WHERE name = %s", (name,)).fetchone():
                 raise SiteError(f"kiosk {name} exists already on this site")
+            others = [r[0] for r in cur.execute(  # logins are per server, sites per database
+                "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname <> current_database() "
+                "AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s) ORDER BY 1", (role,))]
+            if others:  # a new password here would lock that site's kiosk out
+                raise SiteError(f"kiosk name {name}: its login {role} belongs to another site database on this server "
+                                f"({', '.join(others)}); PostgreSQL logins are per server: choose another name")
             if cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                # left by a site database dropped since (re-created site): reuse it with a new password
                 cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
             else:
                 cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
@@ -326,7 +338,7 @@ class SiteServer:
         master lock, only if nobody changed master data since the kiosk's last pull
         (expected_rev): SiteStaleError otherwise. Erasures redact the audit rows of every
         kiosk on the server too. Returns the site revision after the change."""
-        with self._tx("saving master data on the site server") as cur:
+        with self._tx("saving master data") as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (MASTER_LOCK,))
             now_rev = self._max_rev(cur)
             if now_rev > expected_rev:
