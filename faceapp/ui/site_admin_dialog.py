@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from ..shared.errors import FaceAppError
 from .messages import error_text
+from .workers import run_in_thread
 
 
 class SiteAdminDialog(QDialog):
@@ -40,23 +41,37 @@ class SiteAdminDialog(QDialog):
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self.buttons = buttons
+        self.checking = False  # a sign-in check is running on a worker
         # wide enough for a DSN and the server's reason; the word-wrapped labels set the height
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
 
     def sign_in(self) -> None:
-        """Connect with the login given; stay open with the reason when it is refused."""
-        dsn, user = self.dsn.text().strip(), self.user.text().strip()
+        """Connect with the login given, on a worker (a server that does not answer must not
+        freeze the window for the connect timeout); stay open with the reason when refused."""
+        if self.checking:
+            return
+        dsn, user, password = self.dsn.text().strip(), self.user.text().strip(), self.password.text()
         if not dsn and not user:
             self._show_error(self.tr("Enter the site admin's user and password, or a DSN."))
             return
-        try:
-            self.ctx.site_sign_in(dsn=dsn, user=user, password=self.password.text())
-        except FaceAppError as exc:
+        self.password.clear()
+        self.checking = True
+        self.buttons.setEnabled(False)
+        self._show_error(self.tr("Checking the login on the site server…"))
+        run_in_thread(lambda: self.ctx.site_sign_in(dsn=dsn, user=user, password=password),
+                      lambda _r: self._checked(None), self._checked)
+
+    def _checked(self, exc: BaseException | None) -> None:
+        self.checking = False
+        self.buttons.setEnabled(True)
+        if exc is None:
+            self.error.hide()
+            self.accept()
+        elif isinstance(exc, FaceAppError):
             self._show_error(error_text(exc))
-            return
-        finally:
-            self.password.clear()
-        self.accept()
+        else:
+            raise exc
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

@@ -4339,39 +4339,44 @@ Retrying automatically…</source>
 <context>
     <name>SiteAdminDialog</name>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="17"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="18"/>
         <source>Sign in as site admin</source>
         <translation>以站点管理员身份登录</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="19"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="20"/>
         <source>The site admin&apos;s login on the site server: a user and password (on this kiosk&apos;s server and database), or a whole connection string (DSN). It is kept until you sign out or close faceapp, never saved.</source>
         <translation>站点服务器上的站点管理员登录信息：用户名和密码（使用本终端的服务器和数据库），或完整的连接字符串 (DSN)。登录信息仅保留到注销或关闭 faceapp 为止，绝不保存。</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="30"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="31"/>
         <source>or: host=... dbname=... user=... password=...</source>
         <translation>或：host=... dbname=... user=... password=...</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="31"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="32"/>
         <source>User</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="32"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="33"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="33"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="34"/>
         <source>DSN</source>
         <translation>连接字符串 (DSN)</translation>
     </message>
     <message>
-        <location filename="../../faceapp/ui/site_admin_dialog.py" line="50"/>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="56"/>
         <source>Enter the site admin&apos;s user and password, or a DSN.</source>
         <translation>请输入站点管理员的用户名和密码，或 DSN。</translation>
+    </message>
+    <message>
+        <location filename="../../faceapp/ui/site_admin_dialog.py" line="61"/>
+        <source>Checking the login on the site server…</source>
+        <translation>正在站点服务器上核对登录…</translation>
     </message>
 </context>
 <context>

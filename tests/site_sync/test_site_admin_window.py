@@ -44,14 +44,17 @@ def test_site_admin_signs_in_from_the_window_and_out_again(site, tmp_path, qtbot
         dlg.user.setText(conninfo_to_dict(kiosk_dsn)["user"])  # a kiosk's login connects but may not write
         dlg.password.setText(conninfo_to_dict(kiosk_dsn)["password"])
         dlg.sign_in()
+        qtbot.waitUntil(lambda: not dlg.checking, timeout=15000)
         assert dlg.result() != SiteAdminDialog.DialogCode.Accepted and dlg.error.isVisibleTo(dlg)
         assert not ctx.site_admin_signed_in
         dlg.user.setText("nobody")  # no such login: refused by the server, not 'unreachable'
         dlg.sign_in()
+        qtbot.waitUntil(lambda: not dlg.checking, timeout=15000)
         assert "refused the login" in dlg.error.text() and "unreachable" not in dlg.error.text()
         dlg.user.setText("postgres")
         dlg.password.setText(MARKER)
         dlg.sign_in()
+        qtbot.waitUntil(lambda: not dlg.checking, timeout=15000)
         assert dlg.result() == SiteAdminDialog.DialogCode.Accepted and ctx.site_admin_signed_in
         w._site_admin_changed()
         assert w.act_site_sign_out.isEnabled() and not w.act_site_sign_in.isEnabled()
@@ -70,3 +73,32 @@ def test_site_admin_signs_in_from_the_window_and_out_again(site, tmp_path, qtbot
     finally:
         w.close()
         ctx.close()
+
+
+def test_signing_in_checks_the_login_off_the_gui_thread(tmp_path, qtbot, monkeypatch):
+    """The check connects to the site server: a server that does not answer froze the window
+    for the connect timeout (it ran on the GUI thread)."""
+    import threading
+    import time
+
+    from faceapp.ui.site_admin_dialog import SiteAdminDialog
+
+    class SlowServer:
+        def __init__(self) -> None:
+            self.thread = None
+
+        def site_sign_in(self, dsn: str, user: str, password: str) -> None:
+            self.thread = threading.current_thread()
+            time.sleep(1.0)  # a server slow to answer
+
+    ctx = SlowServer()
+    dlg = SiteAdminDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.user.setText("admin")
+    dlg.password.setText("secret")
+    started = time.monotonic()
+    dlg.sign_in()
+    assert time.monotonic() - started < 0.5 and dlg.checking and not dlg.buttons.isEnabled()
+    qtbot.waitUntil(lambda: not dlg.checking, timeout=10000)
+    assert dlg.result() == SiteAdminDialog.DialogCode.Accepted
+    assert ctx.thread is not threading.main_thread() and dlg.password.text() == ""

@@ -94,6 +94,7 @@ def test_the_sign_in_dialog_shows_its_whole_text_and_the_servers_reason(site, tm
         qtbot.waitExposed(dlg)
         dlg.user.setText("nobody-such")  # refused by the server, with its reason
         dlg.sign_in()
+        qtbot.waitUntil(lambda: not dlg.checking, timeout=15000)
         qtbot.wait(50)
         assert 'role "nobody-such" does not exist' in dlg.error.text()
         for label in (dlg.intro, dlg.error):
