@@ -336,14 +336,18 @@ class EmployeesPage(QWidget):
         return next((e for e in self.employees if e.id == emp_id), None)
 
     def _do(self, fn, what: str) -> None:
-        """Short repository writes; errors go to the user, not the log only."""
-        try:
-            fn()
-        except FaceAppError as exc:
+        """Repository writes on a worker: short locally, but on a site kiosk they go to the
+        site server first, which must not freeze the window; errors go to the user."""
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, FaceAppError):
+                raise exc
             QMessageBox.warning(self, what, error_text(exc))
-            return
-        self.changed.emit()
-        self.refresh()
+
+        def done(_result: object) -> None:
+            self.changed.emit()
+            self.refresh()
+
+        run_in_thread(fn, done, failed)
 
     def edit_selected(self) -> None:
         emp = self.selected()

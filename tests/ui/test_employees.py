@@ -34,7 +34,7 @@ def test_search_edit_deactivate_delete(ctx, window_factory, qtbot, monkeypatch, 
                     timeout=5000)
     page.table.selectRow(0)
     page.toggle_active()
-    assert not ctx.repo.find_employee("8").active
+    qtbot.waitUntil(lambda: not ctx.repo.find_employee("8").active, timeout=5000)  # written on a worker
     qtbot.waitUntil(lambda: page.table.item(0, 3).text() == "inactive", timeout=5000)
 
     page.table.selectRow(0)
@@ -43,7 +43,7 @@ def test_search_edit_deactivate_delete(ctx, window_factory, qtbot, monkeypatch, 
     assert ctx.repo.find_employee("8") is not None  # refused at the confirmation
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page.delete_selected()
-    assert ctx.repo.find_employee("8") is None
+    qtbot.waitUntil(lambda: ctx.repo.find_employee("8") is None, timeout=5000)
     assert ctx.repo.template_model_ids() == {"test-model": 2}  # only Ana's templates remain
     page.search.setText("")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
@@ -263,3 +263,32 @@ def test_list_shows_photo_samples_enrolled_on_groups_sorts_filters_and_erases(ct
     page.show_filter.setCurrentIndex(page.show_filter.findData("erased"))
     assert page.table.rowCount() == 1 and page.table.item(0, 3).text() == "erased"
     assert page.table.item(0, 4).text() == "0" and page.table.item(0, 1).text().startswith("anon")
+
+
+def test_deactivate_delete_and_erase_write_off_the_gui_thread(ctx, window_factory, qtbot, monkeypatch, tmp_path):
+    """On a site kiosk these writes go to the site server first: run on the GUI thread, a
+    server slow to answer froze the window for the connect timeout."""
+    import threading
+    import time
+
+    from faceapp.services.employees import EmployeeService
+
+    _enrol(ctx, "5", "Di Eve", "Ops")
+    w = window_factory(ctx, camera_source=str(tmp_path / "none.mp4"), autostart=False)
+    page = w.employees_page
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
+    threads = []
+    real = EmployeeService.set_active
+
+    def slow_set_active(self, *a, **k):
+        threads.append(threading.current_thread())
+        time.sleep(1.0)  # a site server slow to answer
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(EmployeeService, "set_active", slow_set_active)
+    page.table.selectRow(0)
+    started = time.monotonic()
+    page.toggle_active()
+    assert time.monotonic() - started < 0.5
+    qtbot.waitUntil(lambda: not ctx.repo.find_employee("5").active, timeout=10000)
+    assert threads and threads[0] is not threading.main_thread()
