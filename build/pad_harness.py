@@ -28,7 +28,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from faceapp.vision.engine import FaceEngine  # noqa: E402
 from faceapp.recognition.liveness import LivenessChallenge, LivenessResult  # noqa: E402
-from faceapp.evaluation.pad_attacks import SPECIES, attack_sequence, plain_background  # noqa: E402
+from faceapp.evaluation.pad_attacks import SPECIES, attack_sequence  # noqa: E402
 from faceapp.settings import Settings  # noqa: E402
-from faceapp.recognition.tracker import greedy_assign, iou_matrix  # noqa: E402
+from faceapp.evaluation.pad import PadInputError, backgrounds, face_tracks, read_video  # noqa: E402
 
 log = logging.getLogger("pad_harness")
 SHARED = ROOT.parent / "shared" / "data" / "faces"
@@ -71,69 +70,17 @@ def shared_photos(limit: int) -> list[tuple[str, np.ndarray]]:
 
 
 def read_clip() -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(CLIP))
-    frames = []
-    while True:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return frames
-
-
-def backgrounds(engine: FaceEngine, clip: list[np.ndarray], n: int) -> list[np.ndarray]:
-    """Blurred 640x480 clip frames (a room behind the attacker) in which the engine finds
-    no face: a real face in the background would be judged instead of the card. Plain
-    backdrops fill up the list."""
-    out = []
-    for i in np.linspace(0, len(clip) - 1, 4 * n).astype(int) if clip else []:
-        bg = cv2.GaussianBlur(cv2.resize(clip[i], (640, 480)), (0, 0), 5)
-        if not engine.detect(bg).boxes.shape[0]:
-            out.append(bg)
-        if len(out) >= n:
-            break
-    return out + [plain_background(seed=i) for i in range(n - len(out))]
-
-
-def scene_cuts(frames: list[np.ndarray], thresh: float = 0.3) -> list[int]:
-    """Frame indices that start a new shot (HSV histogram jump): a track never spans one."""
-    cuts, prev = [0], None
-    for i, f in enumerate(frames):
-        h = cv2.calcHist([cv2.cvtColor(f, cv2.COLOR_RGB2HSV)], [0, 1], None, [16, 16], [0, 180, 0, 256])
-        h = cv2.normalize(h, h).flatten()
-        if prev is not None and cv2.compareHist(prev, h, cv2.HISTCMP_BHATTACHARYYA) > thresh:
-            cuts.append(i)
-        prev = h
-    return cuts
+    """The shared clip's frames; none where it is missing or unreadable."""
+    try:
+        return read_video(CLIP)
+    except PadInputError:
+        return []
 
 
 def clip_tracks(engine: FaceEngine, frames: list[np.ndarray], min_len: int) -> list[list]:
-    """Face tracks (lists of Face) in the clip: greedy IoU, split at scene cuts."""
-    cuts = set(scene_cuts(frames))
-    done: list[list] = []
-    active: list[dict] = []
-    for i, frame in enumerate(frames):
-        if i in cuts:
-            done += [t["faces"] for t in active]
-            active = []
-        faces = engine.analyze(frame)
-        boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
-        prev = np.stack([t["box"] for t in active]) if active else np.zeros((0, 4), np.float32)
-        pairs = greedy_assign(iou_matrix(prev, boxes), 0.3) if len(prev) and len(boxes) else []
-        taken = set()
-        for ti, fi in pairs:
-            active[ti]["faces"].append(faces[fi])
-            active[ti]["box"], active[ti]["last"] = faces[fi].box, i
-            taken.add(fi)
-        for fi, f in enumerate(faces):
-            if fi not in taken:
-                active.append({"faces": [f], "box": f.box, "last": i})
-        ended = [t for t in active if i - t["last"] > 5]
-        done += [t["faces"] for t in ended]
-        active = [t for t in active if i - t["last"] <= 5]
-    done += [t["faces"] for t in active]
-    return [t for t in done if len(t) >= min_len]
+    """Face tracks (lists of Face) in the clip: the PAD evaluation's tracks (greedy IoU, split
+    at scene cuts), so the harness and `faceapp evaluate pad` agree."""
+    return [[f for f, _ in track] for track in face_tracks(engine, frames, min_len=min_len)]
 
 
 def _lm(face) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - vision.types.Face

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from ..shared.errors import FaceAppError
 
@@ -29,6 +29,17 @@ class NoFaceError(FaceAppError):
 
 WORKERS_HELP = ("processes that read and analyse the photos (default: $FACEAPP_WORKERS, else one per CPU core; "
                 "1: in this process); the results are the same")
+
+
+_Item = TypeVar("_Item")
+
+
+def print_list(items: Sequence[_Item], line: Callable[[_Item], str], total: str) -> int:
+    """A list command's output: one line per item, then the count ("3 holiday(s)"); exit 0."""
+    for item in items:
+        print(line(item))
+    print(f"{len(items)} {total}")
+    return 0
 
 
 def workers_arg(text: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import WORKERS_HELP, context, workers_arg
+from .common import WORKERS_HELP, context, print_list, workers_arg
 
 
 def find_employee(ctx, number: str):  # noqa: ANN001, ANN202
@@ -59,11 +59,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = employees.list(search=args.search)
     counts = employees.template_counts()
     print(f"{'number':12s} {'name':28s} {'department':16s} {'active':6s} samples")
-    for e in rows:
-        print(f"{e.number:12s} {e.name:28s} {e.department:16s} {'yes' if e.active else 'no':6s} "
-              f"{counts.get(e.id, '')}")
-    print(f"{len(rows)} employee(s) in {ctx.db_path}")
-    return 0
+    return print_list(rows, lambda e: f"{e.number:12s} {e.name:28s} {e.department:16s} "
+                                      f"{'yes' if e.active else 'no':6s} {counts.get(e.id, '')}",
+                      f"employee(s) in {ctx.db_path}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from ..shared.errors import InvalidValueError
 from ..timekeeping.rules import (LATE_ABSENT_AS, LEAVE_KINDS, ROUND_MODES, Assignment, Holiday, Rounding, Shift,
                                  Timetable, parse_hhmm)
-from .common import context
+from .common import context, print_list
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -228,10 +228,7 @@ def _describe(tt: Timetable) -> str:
 
 def cmd_timetable_list(args: argparse.Namespace) -> int:
     tts = context(args, reads_only=True).timekeeping().timetables()
-    for tt in tts.values():
-        print(f"{tt.name}: {_describe(tt)}")
-    print(f"{len(tts)} timetable(s)")
-    return 0
+    return print_list(list(tts.values()), lambda tt: f"{tt.name}: {_describe(tt)}", "timetable(s)")
 
 
 def cmd_shift_add(args: argparse.Namespace) -> int:
@@ -281,10 +278,7 @@ def cmd_holiday_import(args: argparse.Namespace) -> int:
 
 def cmd_holiday_list(args: argparse.Namespace) -> int:
     hs = context(args, reads_only=True).timekeeping().holidays()
-    for h in hs.values():
-        print(f"{h.day}  {h.name}")
-    print(f"{len(hs)} holiday(s)")
-    return 0
+    return print_list(list(hs.values()), lambda h: f"{h.day}  {h.name}", "holiday(s)")
 
 
 def cmd_leave_add(args: argparse.Namespace) -> int:
@@ -317,11 +311,12 @@ def cmd_punch_list(args: argparse.Namespace) -> int:
     emp = svc.people([args.number])[0]
     first = day_arg(args.first, "--from")
     punches = svc.punches(emp.id, first, day_arg(args.last, "--to") or first)
-    for p in punches:
+
+    def line(p) -> str:  # noqa: ANN001 - timekeeping.rules.Punch
         mark = " VOID" if p.voided else " (added)" if p.corrected else ""
-        print(f"{p.id:8d}  {p.ts.astimezone(svc.tz).isoformat(timespec='seconds')}{mark}")
-    print(f"{len(punches)} punch(es) of {emp.name} (no. {emp.number})")
-    return 0
+        return f"{p.id:8d}  {p.ts.astimezone(svc.tz).isoformat(timespec='seconds')}{mark}"
+
+    return print_list(punches, line, f"punch(es) of {emp.name} (no. {emp.number})")
 
 
 def cmd_punch(args: argparse.Namespace) -> int:

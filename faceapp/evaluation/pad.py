@@ -200,10 +200,13 @@ def scene_cuts(frames: list[np.ndarray], thresh: float = 0.3) -> set[int]:
     return cuts
 
 
-def clip_bona_fide(engine, passive, frames: list[np.ndarray], window: int, stride: int,  # noqa: ANN001
-                   min_eye_px: float = 0.0) -> list[Presentation]:
-    """Windows of real face tracks in a video (greedy IoU tracks split at cuts); each window is
-    one bona fide presentation, its track's parity its split."""
+def face_tracks(engine, frames: list[np.ndarray],  # noqa: ANN001
+                extra: Callable[[np.ndarray, np.ndarray], list] | None = None,
+                min_len: int = 1) -> list[list[tuple]]:
+    """Face tracks in a clip, each a list of (Face, extra value): greedy IoU tracks split at
+    scene cuts, ended after 5 frames unseen. extra(frame, boxes) gives one value per detected
+    face (e.g. a passive liveness score); it is only called on frames with faces. Shared by
+    the PAD evaluation and build/pad_harness.py so both see the same tracks."""
     cuts = scene_cuts(frames)
     done: list[list] = []
     active: list[dict] = []
@@ -215,20 +218,29 @@ def clip_bona_fide(engine, passive, frames: list[np.ndarray], window: int, strid
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         prev = np.stack([t["box"] for t in active]) if active else np.zeros((0, 4), np.float32)
         pairs = greedy_assign(iou_matrix(prev, boxes), 0.3) if len(prev) and len(boxes) else []
-        scores = passive.score(frame, boxes) if len(boxes) else []
+        values = (extra(frame, boxes) if extra is not None else [None] * len(faces)) if len(boxes) else []
         taken = set()
         for ti, fi in pairs:
-            active[ti]["obs"].append((faces[fi], scores[fi].real))
+            active[ti]["obs"].append((faces[fi], values[fi]))
             active[ti]["box"], active[ti]["last"] = faces[fi].box, i
             taken.add(fi)
         for fi, f in enumerate(faces):
             if fi not in taken:
-                active.append({"obs": [(f, scores[fi].real)], "box": f.box, "last": i})
+                active.append({"obs": [(f, values[fi])], "box": f.box, "last": i})
         done += [t["obs"] for t in active if i - t["last"] > 5]
         active = [t for t in active if i - t["last"] <= 5]
     done += [t["obs"] for t in active]
+    return [t for t in done if len(t) >= min_len]
+
+
+def clip_bona_fide(engine, passive, frames: list[np.ndarray], window: int, stride: int,  # noqa: ANN001
+                   min_eye_px: float = 0.0) -> list[Presentation]:
+    """Windows of real face tracks in a video (face_tracks); each window is one bona fide
+    presentation, its track's parity its split."""
+    tracks = face_tracks(engine, frames, lambda frame, boxes: [s.real for s in passive.score(frame, boxes)],
+                         min_len=window)
     out = []
-    for ti, track in enumerate(t for t in done if len(t) >= window):
+    for ti, track in enumerate(tracks):
         for s in range(0, len(track) - window + 1, stride):
             part = track[s:s + window]
             eye = float(np.median([np.linalg.norm(f.landmarks[1] - f.landmarks[0]) for f, _ in part]))

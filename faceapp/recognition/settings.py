@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..shared.options import SettingsSection, option
 
 # Encoder packs shipped in models/manifest.json (tests/recognition/test_units.py keeps these
-# in step with the manifest). "auto": the database's own encoder (app.py choose_encoder).
+# in step with the manifest). "auto": the database's own encoder (recognition/encoder_choice.py).
 ENCODERS = ("dlib_resnet_v1", "mobilefacenet_v1")
 # Chosen from the sharpness of LFW chips (see README, "Configuration").
 ENROL_MIN_SHARPNESS = 30.0

@@ -23,12 +23,14 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=15)  # a failed scheduled backup is tried again after this
 DEFAULT_FOLDER = "backups"  # next to the database when backup_folder is empty
 
-__all__ = ["BackupCopy", "BackupError", "BackupOutcome", "BackupService", "BackupStatus", "database_in_use",
+__all__ = ["BackupCopy", "BackupError", "BackupOutcome", "BackupService", "BackupSummary", "database_in_use",
            "restorable_backup", "restore_backup", "restore_database", "verify_copy"]
 
 
 @dataclass(frozen=True)
-class BackupStatus:
+class BackupSummary:
+    """The backup folder as the status bar shows it (ui.backup_status.BackupStatus is the label)."""
+
     folder: Path
     last: datetime | None  # the newest backup's time (local)
     kept: int  # backups in the folder
@@ -62,10 +64,10 @@ class BackupService:
         found = list_backups(folder or self.folder(), self.db_path)
         return found[0] if found else None
 
-    def status(self) -> BackupStatus:
+    def status(self) -> BackupSummary:
         folder = self.folder()
         found = list_backups(folder, self.db_path)
-        return BackupStatus(folder, found[0].taken if found else None, len(found), self.error)
+        return BackupSummary(folder, found[0].taken if found else None, len(found), self.error)
 
     def due(self, now: datetime | None = None) -> bool:
         """Whether the schedule wants a backup now: enabled, and the newest copy is older than

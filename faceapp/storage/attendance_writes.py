@@ -59,7 +59,7 @@ class AttendanceWriteMixin:
         transaction. A person deactivated or erased by another process since the recogniser
         loaded its gallery is refused here, in the same transaction, so no row is ever booked
         on an inactive or anonymised record (a deleted one raises EmployeeNotFoundError)."""
-        from .repository import _event  # the row decoder lives with the other attendance queries
+        from .attendance_repo import _event  # the row decoder lives with the other attendance queries
 
         stamp = ts_to_db(ts, "event ts")
         sql, args = self._EVENT_SQL + " WHERE a.employee_id = ?", [employee_id]

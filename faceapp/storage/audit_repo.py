@@ -1,6 +1,7 @@
-"""Reading the audit log with filters (mixed into storage.repository.Repository): the viewer page.
+"""The audit log (mixed into storage.repository.Repository): appending entries, and reading
+them with filters for the viewer page.
 
-Read-only on purpose: the table itself refuses UPDATE and DELETE (triggers); nothing here writes.
+Append-only: the table itself refuses UPDATE and DELETE (triggers); nothing here changes a row.
 The person filter matches the number or name the row carries, and also rows that name only the
 employee id (most employee actions), through the employees table.
 """
@@ -12,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .convert import ts_from_db, ts_to_db
+from .convert import json_dumps, like_pattern, ts_from_db, ts_to_db
 from .rows import AuditEntry
 
 if TYPE_CHECKING:
@@ -21,13 +22,29 @@ if TYPE_CHECKING:
 MAX_AUDIT_ROWS = 10_000  # what the viewer shows at most (newest first)
 
 
-def _like(text: str) -> str:
-    return "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 class AuditRepositoryMixin:
     if TYPE_CHECKING:
+        def _write(self, doing: str) -> AbstractContextManager[sqlite3.Connection]: ...
         def _read(self, doing: str) -> AbstractContextManager[sqlite3.Connection]: ...
+        @staticmethod
+        def _now() -> str: ...
+
+    def audit(self, actor: str, action: str, details: dict[str, Any] | None = None) -> int:
+        """Append to the audit log (who changed what); the table rejects UPDATE and DELETE."""
+        with self._write(f"writing audit entry {action}") as c:
+            return self._audit(c, actor, action, details or {})
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, details: dict[str, Any]) -> int:
+        cur = c.execute("INSERT INTO audit_log (ts, actor, action, details) VALUES (?, ?, ?, ?)",
+                        (self._now(), actor or "unknown", action, json_dumps(details)))
+        return int(cur.lastrowid)
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+        with self._read("reading the audit log") as c:
+            rows = c.execute("SELECT id, ts, actor, action, details FROM audit_log ORDER BY id DESC LIMIT ?",
+                             (int(limit),)).fetchall()
+        return [AuditEntry(r[0], ts_from_db(r[1]), r[2], r[3], json.loads(r[4] or "{}")) for r in rows]
 
     def audit_entries(self, action: str = "", actor: str = "", person: str = "", start: datetime | None = None,
                       end: datetime | None = None, limit: int = MAX_AUDIT_ROWS) -> list[AuditEntry]:
@@ -42,7 +59,7 @@ class AuditRepositoryMixin:
             where.append("a.actor = ?")
             args.append(actor)
         if person.strip():
-            p = _like(person)
+            p = like_pattern(person)
             where.append("(json_extract(a.details, '$.number') LIKE ? ESCAPE '\\' "
                          "OR json_extract(a.details, '$.name') LIKE ? ESCAPE '\\' "
                          "OR json_extract(a.details, '$.employee_id') IN "

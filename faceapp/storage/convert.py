@@ -61,3 +61,8 @@ def nan_to_none(value: float | None) -> float | None:
         return None
     value = float(value)
     return None if value != value else value
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE ... ESCAPE '\\' (case-insensitive for ASCII), wildcards in `text` escaped."""
+    return "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -83,6 +85,19 @@ class ReadOnlyDatabaseError(StorageError):
     """A command that changes the database was given one that cannot be written."""
 
 
+@contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, path: Path, doing: str, busy_timeout_ms: int) -> Iterator[None]:
+    """Setting up a new connection: any failure closes it; sqlite3 errors become StorageError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        conn.close()
+        raise translate(exc, path, doing, busy_timeout_ms) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
 def open_db_read_only(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
                       migrations: tuple[Migration, ...] = MIGRATIONS) -> sqlite_utils.Database:
     """Open an existing database for reading only (a backup on a CD, a read-only share):
@@ -107,7 +122,7 @@ def open_db_read_only(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIME
             error = exc
     if conn is None:
         raise translate(error, path, "opening the database read-only", busy_timeout_ms) from error
-    try:
+    with _closed_on_failure(conn, path, "opening the database read-only", busy_timeout_ms):
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         unknown = applied - {m.name for m in migrations}
         missing = [m.name for m in migrations if m.name not in applied]
@@ -117,12 +132,6 @@ def open_db_read_only(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIME
             raise StorageError(f"{path} was written by an older version of faceapp and needs an upgrade, "
                                "which a read-only database cannot take; open a writable copy", path)
         db = sqlite_utils.Database(conn, execute_plugins=False)
-    except sqlite3.Error as exc:
-        conn.close()
-        raise translate(exc, path, "opening the database read-only", busy_timeout_ms) from exc
-    except BaseException:
-        conn.close()
-        raise
     register_database(path)  # read-only too: no reader in this process opens it as a photo or list
     log.debug("opened database %s read-only (%s)", path, query)
     return db
@@ -154,7 +163,7 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open the attendance database {path}: {exc}. Check that the "
                            "folder is writable or set FACEAPP_DB to another file.", path) from exc
-    try:
+    with _closed_on_failure(conn, path, "opening the database", busy_timeout_ms):
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         # Deleted templates and names are overwritten with zeros, not left in free pages
@@ -167,12 +176,6 @@ def open_db(path: str | Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         migrate(conn, path, migrations)
         _make_private_files(path)  # side files an older version left readable
         db = sqlite_utils.Database(conn, execute_plugins=False)
-    except sqlite3.Error as exc:
-        conn.close()
-        raise translate(exc, path, "opening the database", busy_timeout_ms) from exc
-    except BaseException:
-        conn.close()
-        raise
     register_database(path)  # from now on no photo, video or list reader in this process opens it
     log.debug("opened database %s (busy timeout %d ms)", path, busy_timeout_ms)
     return db

@@ -127,6 +127,16 @@ class UnknownRepositoryMixin:
             self._checkpoint_after_erasure()
         return n
 
+    def purge_unknown_thumbnails(self, older_than: datetime, actor: str = "system") -> int:
+        """Drop the face data (thumbnail, descriptor) of strangers older than the retention
+        limit; returns how many sightings."""
+        cutoff = ts_to_db(older_than, "older_than")
+        with self._write("purging old unknown-face thumbnails") as c:
+            n = purge_faces_before(c, cutoff)
+            if n:
+                self._audit(c, actor, "unknown.purge_thumbnails", {"older_than": cutoff, "count": n})
+        return int(n)
+
 
 def _face_row(f: UnknownFace) -> tuple:
     vec = np.asarray(f.embedding, np.float32).reshape(-1)

@@ -24,7 +24,9 @@ UTC = timezone.utc
 STATUSES: tuple[str, ...] = ("present", "absent", "leave", "holiday", "day_off", "unscheduled")
 
 
-class Person(Protocol):
+class ScheduledPerson(Protocol):
+    """What the day rules need of a person (an Employee fits): who, and which department's shifts."""
+
     id: int
     department: str
 
@@ -255,7 +257,7 @@ def _fixed(emp: int, day: date, tt: Timetable, ps: _Punches, tz: tzinfo, leave: 
                      absent_days=absent, **common)
 
 
-def compute_results(people: Iterable[Person], punches: Iterable[Punch], schedules: Schedules,
+def compute_results(people: Iterable[ScheduledPerson], punches: Iterable[Punch], schedules: Schedules,
                     first: date, last: date, tz: tzinfo, day_change_hour: int = 0) -> list[DayResult]:
     """Results for first..last (inclusive), ordered by employee (as given) then day: one
     row per scheduled day of everyone with a schedule, and per day with punches of anyone
@@ -280,7 +282,7 @@ def compute_results(people: Iterable[Person], punches: Iterable[Punch], schedule
     return out
 
 
-def _one_day(person: Person, day: date, ps: _Punches, s: Schedules, mine: list[Assignment],
+def _one_day(person: ScheduledPerson, day: date, ps: _Punches, s: Schedules, mine: list[Assignment],
              depts: dict[str, list[Assignment]], leave: dict, tz: tzinfo, hour: int) -> DayResult | None:
     emp = person.id
     a = resolve_assignment(day, emp, person.department or "", mine, depts)

@@ -22,7 +22,9 @@ from .rules import LEAVE_KINDS
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class Person(Protocol):
+class ReportedPerson(Protocol):
+    """What a report row shows of a person (an Employee fits)."""
+
     id: int
     number: str
     name: str
@@ -54,7 +56,7 @@ def _cols(*spec: str) -> tuple[Column, ...]:
     return tuple(out)
 
 
-def _person(people: Mapping[int, Person], emp: int) -> list[Any]:
+def _person(people: Mapping[int, ReportedPerson], emp: int) -> list[Any]:
     p = people.get(emp)
     return [p.number, p.name, p.department] if p is not None else ["", f"(id {emp})", ""]
 
@@ -70,7 +72,7 @@ TIMECARD_COLUMNS = _cols("Number|id", "Name", "Department", "Date|date", "Weekda
                          "Corrected")
 
 
-def timecard(results: Iterable[DayResult], people: Mapping[int, Person]) -> Table:
+def timecard(results: Iterable[DayResult], people: Mapping[int, ReportedPerson]) -> Table:
     """One row per employee per day (ZKBio Time's Total Time Card columns)."""
     rows = []
     for r in results:
@@ -105,7 +107,7 @@ def _totals(rs: Sequence[DayResult]) -> list[Any]:
             sum(1 for r in rs if r.missing), sum(1 for r in rs if r.corrected)]
 
 
-def summary_by_employee(results: Iterable[DayResult], people: Mapping[int, Person]) -> Table:
+def summary_by_employee(results: Iterable[DayResult], people: Mapping[int, ReportedPerson]) -> Table:
     by: dict[int, list[DayResult]] = defaultdict(list)
     for r in results:
         by[r.employee_id].append(r)
@@ -114,7 +116,7 @@ def summary_by_employee(results: Iterable[DayResult], people: Mapping[int, Perso
     return Table("Summary by employee", _cols("Number|id", "Name", "Department", *_SUMMARY_TAIL), rows)
 
 
-def summary_by_department(results: Iterable[DayResult], people: Mapping[int, Person]) -> Table:
+def summary_by_department(results: Iterable[DayResult], people: Mapping[int, ReportedPerson]) -> Table:
     by: dict[str, list[DayResult]] = defaultdict(list)
     staff: dict[str, set[int]] = defaultdict(set)
     for r in results:
@@ -129,7 +131,7 @@ EXCEPTION_COLUMNS = _cols("Number|id", "Name", "Department", "Date|date", "Weekd
                           "Minutes|number", "Days|number", "Check-in|clock", "Check-out|clock", "Corrected")
 
 
-def exceptions(results: Iterable[DayResult], people: Mapping[int, Person]) -> Table:
+def exceptions(results: Iterable[DayResult], people: Mapping[int, ReportedPerson]) -> Table:
     """Late, early leave, absent and missing punches, one row each."""
     rows = []
     for r in results:
@@ -164,7 +166,7 @@ PAYROLL_COLUMNS = _cols("employee_number|id", "employee_name", "department", "pe
                         "pay_code", "hours|number", "days|number", "paid")
 
 
-def payroll(results: Iterable[DayResult], people: Mapping[int, Person], first: date, last: date) -> Table:
+def payroll(results: Iterable[DayResult], people: Mapping[int, ReportedPerson], first: date, last: date) -> Table:
     """One row per employee and pay code: hours (2 decimals) or days."""
     by: dict[int, list[DayResult]] = defaultdict(list)
     for r in results:

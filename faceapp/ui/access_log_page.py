@@ -14,10 +14,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..access.rules import AccessRules
-from .date_range import FollowToday, site_today
+from .date_range import FollowToday, date_edit, pydate, site_today
 from .door_widgets import reason_text, relay_text
 from .messages import error_text
-from .schedule_dialogs import date_edit, pydate
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)

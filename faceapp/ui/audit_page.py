@@ -7,25 +7,21 @@ Queries and the export run on the thread pool; nothing here can change the log.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from ..services.audit import AuditFilter, details_text
 from . import file_dialogs
-from .date_range import FollowToday, site_today
+from .date_range import FollowToday, date_edit, pydate, site_today
 from .log_page import default_export_path
 from .messages import error_text
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)
-
-
-def _py(d: QDate) -> date:
-    return date(d.year(), d.month(), d.day())
 
 
 class AuditPage(QWidget):
@@ -37,13 +33,11 @@ class AuditPage(QWidget):
         self.ctx = ctx
         self.entries: list = []
         today = self._today()
-        today = QDate(today.year, today.month, today.day)
         self.use_dates = QCheckBox(self.tr("From"), self)
-        self.first = QDateEdit(today.addDays(-30), self, calendarPopup=True)
-        self.last = QDateEdit(today, self, calendarPopup=True)
+        self.first = date_edit(self, today - timedelta(days=30))
+        self.last = date_edit(self, today)
         self.dates = FollowToday(self.first, self.last, lambda: self._today())  # To on today follows the calendar
         for d in (self.first, self.last):
-            d.setDisplayFormat("yyyy-MM-dd")
             d.dateChanged.connect(self.refresh)
         self.use_dates.toggled.connect(self.refresh)
         self.action = QComboBox(self)
@@ -101,7 +95,7 @@ class AuditPage(QWidget):
     def current_filter(self) -> AuditFilter:
         dated = self.use_dates.isChecked()
         return AuditFilter(self.action.currentData() or "", self.actor.currentData() or "", self.person.text().strip(),
-                           _py(self.first.date()) if dated else None, _py(self.last.date()) if dated else None)
+                           pydate(self.first.date()) if dated else None, pydate(self.last.date()) if dated else None)
 
     def load_choices(self) -> None:
         """Fill the action and admin lists from what the log holds (keeps the current choice)."""

@@ -4,7 +4,8 @@ A front-desk window runs for days: a To date left on the day the window opened w
 every later row (and the pages' "refresh when today is shown" checks would stop). While To is
 on the day last seen as today, a new day moves From and To along by the same number of days;
 a To date the user moved elsewhere stays where it is. "Today" is the site's (settings
-`timezone`), never the PC's.
+`timezone`), never the PC's. Also the Qt/Python date conversions and the date field the
+pages share.
 """
 
 from __future__ import annotations
@@ -12,9 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 
-from PySide6.QtWidgets import QDateEdit
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDateEdit, QWidget
 
-from .schedule_dialogs import pydate
+
+def qdate(d: date) -> QDate:
+    """A Python date as Qt's."""
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(d: QDate) -> date:
+    """A Qt date as Python's."""
+    return date(d.year(), d.month(), d.day())
+
+
+def date_edit(parent: QWidget, d: date | None = None) -> QDateEdit:
+    """A yyyy-MM-dd date field with a calendar pop-up, on d (today when None)."""
+    e = QDateEdit(qdate(d or date.today()), parent, calendarPopup=True)
+    e.setDisplayFormat("yyyy-MM-dd")
+    return e
 
 
 def site_today(tz: tzinfo) -> date:

@@ -17,7 +17,7 @@ from . import file_dialogs
 log = logging.getLogger(__name__)
 
 
-class _Bridge(QObject):
+class _ImportBridge(QObject):
     """Carries the importer's callbacks from its thread to the GUI thread (queued signals)."""
 
     progress = Signal(int, int, object)  # done, total, ImportOutcome
@@ -71,7 +71,7 @@ class ImportDialog(QDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.buttons)
-        self._bridge = _Bridge(self)
+        self._bridge = _ImportBridge(self)
         self._bridge.progress.connect(self._on_progress)
         self._bridge.finished.connect(self._on_finished)
         self._bridge.failed.connect(self._on_failed)

@@ -12,16 +12,16 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..attendance.rules import AttendanceRules
 from . import file_dialogs
 from .correction_dialog import CorrectionDialog, admin_actor
-from .date_range import FollowToday, site_today
+from .date_range import FollowToday, date_edit, pydate, site_today
 from .messages import error_text, site_offline_note
 from .workers import run_in_thread
 
@@ -32,10 +32,6 @@ def default_export_path(name: str) -> Path:
     """Exports go to the user's Documents folder by default, never next to the database."""
     docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(docs or Path.home()) / name
-
-
-def _py(d: QDate) -> date:
-    return date(d.year(), d.month(), d.day())
 
 
 class LogPage(QWidget):
@@ -51,10 +47,8 @@ class LogPage(QWidget):
         self.marks: dict[int, str] = {}  # attendance id -> "void" / "corrected"
         self.actor = admin_actor  # who corrects, for the audit (the window may set another)
         today = self._today()
-        self.first = QDateEdit(QDate(today.year, today.month, today.day), self, calendarPopup=True)
-        self.last = QDateEdit(QDate(today.year, today.month, today.day), self, calendarPopup=True)
-        for d in (self.first, self.last):
-            d.setDisplayFormat("yyyy-MM-dd")
+        self.first = date_edit(self, today)
+        self.last = date_edit(self, today)
         self.dates = FollowToday(self.first, self.last, lambda: self._today())  # To on today follows the calendar
         self.employee = QComboBox(self)
         self.department = QLineEdit(self)
@@ -117,7 +111,7 @@ class LogPage(QWidget):
     def filters(self) -> tuple[date, date, list[int] | None, str | None]:
         """First day, last day, employee ids, and a part of the department name (any case)."""
         emp = self.employee.currentData()
-        return (_py(self.first.date()), _py(self.last.date()), [emp] if emp is not None else None,
+        return (pydate(self.first.date()), pydate(self.last.date()), [emp] if emp is not None else None,
                 self.department.text().strip() or None)
 
     def _dates_ok(self) -> bool:
@@ -301,7 +295,7 @@ class LogPage(QWidget):
 
     def export_name(self) -> str:
         """attendance-events-<days>.csv or attendance-summary-<days>.csv: the two never share a name."""
-        first, last = _py(self.first.date()), _py(self.last.date())
+        first, last = pydate(self.first.date()), pydate(self.last.date())
         days = str(first) if first == last else f"{first}_{last}"
         return f"attendance-{'summary' if self.summary.isChecked() else 'events'}-{days}.csv"
 

@@ -18,7 +18,7 @@ from .workers import run_in_thread
 log = logging.getLogger(__name__)
 
 
-class _Bridge(QObject):
+class _RebuildBridge(QObject):
     """Carries the rebuild's progress callback from the worker to the GUI thread."""
 
     progress = Signal(int, int, object)  # done, total, RebuildOutcome
@@ -59,7 +59,7 @@ class RebuildDialog(QDialog):
         lay.addWidget(QLabel(self.tr("Without face crops (re-enrol):"), self))
         lay.addWidget(self.missing, 1)
         lay.addWidget(self.buttons)
-        self._bridge = _Bridge(self)
+        self._bridge = _RebuildBridge(self)
         self._bridge.progress.connect(self._on_progress)
         self._cancel = threading.Event()
         self.running = False

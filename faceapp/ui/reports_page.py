@@ -18,7 +18,7 @@ from . import file_dialogs
 from .log_page import default_export_path
 from .messages import error_text, site_offline_note
 from .report_pdf import tables_html, write_pdf
-from .schedule_dialogs import date_edit, pydate
+from .date_range import date_edit, pydate
 from .workers import run_in_thread
 
 log = logging.getLogger(__name__)

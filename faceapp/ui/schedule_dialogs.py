@@ -7,31 +7,18 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from PySide6.QtCore import QDate, QTime
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QDoubleSpinBox,
+from PySide6.QtCore import QTime
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton,
                                QSpinBox, QTableWidget, QTimeEdit, QVBoxLayout, QWidget)
 
 from ..shared.errors import InvalidValueError
 from ..timekeeping.rules import (LEAVE_KINDS, MAX_CYCLE_DAYS, ROUND_MODES, Assignment, Holiday, Rounding, Shift,
                                  Timetable)
+from .date_range import date_edit, pydate, qdate  # noqa: F401 - re-exported: older imports
 from .messages import error_text
 
 WEEKDAY_KEYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def pydate(d: QDate) -> date:
-    return date(d.year(), d.month(), d.day())
-
-
-def date_edit(parent: QWidget, d: date | None = None) -> QDateEdit:
-    e = QDateEdit(qdate(d or date.today()), parent, calendarPopup=True)
-    e.setDisplayFormat("yyyy-MM-dd")
-    return e
 
 
 class _ValueDialog(QDialog):

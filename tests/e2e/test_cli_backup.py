@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from child_process import faceapp_child, reaped, signal_and_wait, wait_until
 from faceapp.cli import EXIT_CHECK, EXIT_INPUT, main
 from faceapp.cli.common import EXIT_DATABASE_IN_USE, EXIT_SCHEMA_NEWER
 from faceapp.storage.backup import list_backups, verify_copy
@@ -227,15 +228,9 @@ def _pad(db: Path, mib: int) -> None:
 def _interrupt_mid_copy(argv: list[str], folder: Path, pattern: str, tmp_path: Path) -> int:
     """Run the real command; Ctrl+C (SIGINT) as soon as its temporary copy (`pattern` in
     `folder`) exists. Its exit code; never a traceback."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FACEAPP_STATE_DIR": str(tmp_path / "state")}
-    proc = subprocess.Popen([sys.executable, "-m", "faceapp", *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(folder.glob(pattern)) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    assert list(folder.glob(pattern)), "the command never started its copy"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    with reaped(faceapp_child(*argv, env={"FACEAPP_STATE_DIR": str(tmp_path / "state")})) as proc:
+        assert wait_until(proc, lambda: list(folder.glob(pattern)), poll_s=0.002), "the command never started its copy"
+        err = signal_and_wait(proc, signal.SIGINT).err
     assert "Traceback" not in err, err
     return proc.returncode
 

@@ -7,7 +7,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 import cv2
 import pytest
 
+from child_process import faceapp_child, reaped, signal_and_wait, wait_until
 from faceapp.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
 ON, OFF = bytes.fromhex("A0 01 01 A2"), bytes.fromhex("A0 01 00 A1")
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a POSIX pseudo-terminal")
 
@@ -67,10 +66,9 @@ def board():
     b.close()
 
 
-@pytest.fixture()
-def door_site(tmp_path, astronaut, board):
-    """An enrolled person with door access, a serial relay on the pty, 1 s pulses and no
-    head-turn check (a still photo cannot turn its head)."""
+def _site_with_door(tmp_path: Path, astronaut, door_settings: tuple) -> tuple[Path, Path]:  # noqa: ANN001
+    """Eileen (no. 7) enrolled from the astronaut photo, always allowed through the door, which
+    the door_settings (key, value pairs) configure. The database and the photo."""
     photo = tmp_path / "astronaut.png"
     cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     db = tmp_path / "door.db"
@@ -78,16 +76,22 @@ def door_site(tmp_path, astronaut, board):
     assert run("enroll", "--consent", "--name", "Eileen", "--number", "7", str(photo)) == 0
     assert run("access", "add-group", "Always", "--schedule", "always") == 0
     assert run("access", "assign", "7", "Always") == 0
-    for key, value in (("door_serial_port", board.port), ("door_backend", "serial"), ("door_pulse_s", "1.0"),
-                       ("liveness_for_door", "false")):
+    for key, value in door_settings:
         assert run("settings", "set", key, value) == 0
     return db, photo
 
 
+@pytest.fixture()
+def door_site(tmp_path, astronaut, board):
+    """An enrolled person with door access, a serial relay on the pty, 1 s pulses and no
+    head-turn check (a still photo cannot turn its head)."""
+    return _site_with_door(tmp_path, astronaut, (
+        ("door_serial_port", board.port), ("door_backend", "serial"), ("door_pulse_s", "1.0"),
+        ("liveness_for_door", "false")))
+
+
 def child(*args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONFAULTHANDLER="1")
-    return subprocess.Popen([sys.executable, "-m", "faceapp", "--provider", "cpu", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return faceapp_child("--provider", "cpu", *args, env={"PYTHONFAULTHANDLER": "1"})
 
 
 def test_identify_photo_keeps_the_door_open_for_the_whole_pulse(door_site, board):
@@ -131,8 +135,7 @@ def test_sigterm_mid_pulse_locks_the_door_then_exits(door_site, board, long_vide
     on (the door open until the relay's own timer). Now it releases, then exits 143."""
     db, _ = door_site
     assert main(["--db", str(db), "settings", "set", "door_pulse_s", "30"]) == 0
-    proc = child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")
-    try:
+    with reaped(child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")) as proc:
         cmds = board.wait_for(2, timeout=60)
         assert [c for _, c in cmds[:2]] == [OFF, ON], (cmds, proc.poll())
         assert proc.poll() is None, "the video ended before the signal"
@@ -140,10 +143,6 @@ def test_sigterm_mid_pulse_locks_the_door_then_exits(door_site, board, long_vide
         proc.send_signal(signal.SIGTERM)
         cmds = board.wait_for(3, timeout=10)
         out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert [c for _, c in cmds[:3]] == [OFF, ON, OFF], (cmds, err)
     assert cmds[2][0] - t_sig < 3.0
     assert proc.returncode == 128 + signal.SIGTERM, err
@@ -155,18 +154,10 @@ def test_sigterm_mid_pulse_locks_the_door_then_exits(door_site, board, long_vide
 @pytest.fixture()
 def http_door_site(tmp_path, astronaut, slow_relay):
     """The enrolled person with door access behind a network relay (the test's SlowRelay)."""
-    photo = tmp_path / "astronaut.png"
-    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    db = tmp_path / "door.db"
-    run = lambda *a: main(["--provider", "cpu", "--db", str(db), *a])  # noqa: E731
-    assert run("enroll", "--consent", "--name", "Eileen", "--number", "7", str(photo)) == 0
-    assert run("access", "add-group", "Always", "--schedule", "always") == 0
-    assert run("access", "assign", "7", "Always") == 0
-    for key, value in (("door_http_on_url", f"{slow_relay.url}/on?timer={{seconds}}"),
-                       ("door_http_off_url", f"{slow_relay.url}/off"), ("door_backend", "http"),
-                       ("door_pulse_s", "30"), ("door_http_timeout_s", "10"), ("liveness_for_door", "false")):
-        assert run("settings", "set", key, value) == 0
-    return db, photo
+    return _site_with_door(tmp_path, astronaut, (
+        ("door_http_on_url", f"{slow_relay.url}/on?timer={{seconds}}"),
+        ("door_http_off_url", f"{slow_relay.url}/off"), ("door_backend", "http"),
+        ("door_pulse_s", "30"), ("door_http_timeout_s", "10"), ("liveness_for_door", "false")))
 
 
 # After SIGTERM the process ends within this (it took 38 s against a relay trickling its answer).
@@ -181,22 +172,12 @@ def test_sigterm_while_the_relay_is_slow_to_answer_on(http_door_site, slow_relay
     may still be unlocked) when it never answered it."""
     db, _ = http_door_site
     slow_relay.modes["on"] = "trickle"
-    proc = child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")
-    try:
-        end = time.monotonic() + 60
-        while not slow_relay.times("on") and time.monotonic() < end and proc.poll() is None:
-            time.sleep(0.05)
-        assert slow_relay.times("on"), (proc.poll(), slow_relay.requests)
+    with reaped(child("--db", str(db), "identify", str(long_video), "--start", "2026-11-23T09:00:00+00:00")) as proc:
+        assert wait_until(proc, lambda: slow_relay.times("on")), (proc.poll(), slow_relay.requests)
         slow_relay.modes["off"] = off_mode  # the start-up release was answered; this one may not be
         time.sleep(0.5)
-        t_sig = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-        exit_s = time.monotonic() - t_sig
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        ended = signal_and_wait(proc)
+    t_sig, exit_s, err = ended.t_sig, ended.exit_s, ended.err
     offs = [t for t in slow_relay.times("off") if t > t_sig]
     assert offs and offs[0] - t_sig < 1.0, slow_relay.requests  # the off-command did not wait for the on
     assert exit_s < SIGTERM_EXIT_S, f"exit took {exit_s:.1f} s after SIGTERM\n{err}"

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from child_process import faceapp_child, reaped, signal_and_wait, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def faceapp(*args: str, **kwargs) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("OPENCV_FFMPEG_LOGLEVEL", None)  # set by in-process main() calls of other tests
-    kwargs.setdefault("stdout", subprocess.PIPE)
-    return subprocess.Popen([sys.executable, "-m", "faceapp", *args], env=env, stderr=subprocess.PIPE, text=True,
-                            **kwargs)
+    # OPENCV_FFMPEG_LOGLEVEL is set by in-process main() calls of other tests
+    return faceapp_child(*args, env={"OPENCV_FFMPEG_LOGLEVEL": None}, **kwargs)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX pipes")
@@ -137,21 +136,11 @@ def test_sigterm_ends_identify_on_a_stream_that_never_answers(tmp_path, silent_s
     import time
 
     url, accepted = silent_stream
-    proc = faceapp("--provider", "cpu", "--db", str(tmp_path / "s.db"), "--new-db", "identify", url)
-    try:
-        end = time.monotonic() + 90
-        while not accepted and time.monotonic() < end and proc.poll() is None:
-            time.sleep(0.05)
-        assert accepted, proc.poll()
+    with reaped(faceapp("--provider", "cpu", "--db", str(tmp_path / "s.db"), "--new-db", "identify", url)) as proc:
+        assert wait_until(proc, lambda: accepted, timeout=90), proc.poll()
         time.sleep(0.5)  # well inside the open
-        t_sig = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-        exit_s = time.monotonic() - t_sig
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        ended = signal_and_wait(proc)
+    exit_s, err = ended.exit_s, ended.err
     assert exit_s < STREAM_SIGTERM_EXIT_S, f"exit took {exit_s:.1f} s after SIGTERM"
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err, err

@@ -68,6 +68,17 @@ def test_eval_ident_cli_on_dlib_johns(faces_dir, capsys, tmp_path):
     assert rep["by_threshold"][0]["rank1"] >= 0.95 and rep["by_threshold"][0]["misidentified"] == 0.0
 
 
+def _split_with_a_stranger(faces_dir, tmp_path):  # noqa: ANN001, ANN202
+    """The dlib_johns identification split with its first person made a stranger ("unknown")."""
+    lines = (faces_dir / "dlib_johns" / "identification_split.csv").read_text().splitlines()
+    first = lines[1].split(",")[1]  # this person becomes a stranger
+    rows = [lines[0]] + [",".join(r.split(",")[:2] + ["unknown"]) if r.split(",")[1] == first else r
+                         for r in lines[1:]]
+    split = tmp_path / "split.csv"
+    split.write_text("\n".join(rows) + "\n")
+    return split
+
+
 @pytest.mark.shared
 def test_eval_ident_pools_the_fixed_thresholds_over_all_splits(faces_dir, capsys, tmp_path):
     """Several splits: the fixed-threshold rows count every split's visits, not the first's."""
@@ -75,12 +86,7 @@ def test_eval_ident_pools_the_fixed_thresholds_over_all_splits(faces_dir, capsys
 
     from faceapp.cli import main
 
-    lines = (faces_dir / "dlib_johns" / "identification_split.csv").read_text().splitlines()
-    first = lines[1].split(",")[1]  # this person becomes a stranger
-    rows = [lines[0]] + [",".join(r.split(",")[:2] + ["unknown"]) if r.split(",")[1] == first else r
-                         for r in lines[1:]]
-    split = tmp_path / "split.csv"
-    split.write_text("\n".join(rows) + "\n")
+    split = _split_with_a_stranger(faces_dir, tmp_path)
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     base = ["--provider", "cpu", "eval-ident", "--root", str(faces_dir), "--thresholds", "0.5"]
     assert main([*base, str(split), "--json", str(one)]) == 0
@@ -100,12 +106,7 @@ def test_eval_ident_degrade_prints_a_row_block_per_level(faces_dir, capsys, tmp_
 
     from faceapp.cli import main
 
-    lines = (faces_dir / "dlib_johns" / "identification_split.csv").read_text().splitlines()
-    first = lines[1].split(",")[1]  # this person becomes a stranger
-    rows = [lines[0]] + [",".join(r.split(",")[:2] + ["unknown"]) if r.split(",")[1] == first else r
-                         for r in lines[1:]]
-    split = tmp_path / "split.csv"
-    split.write_text("\n".join(rows) + "\n")
+    split = _split_with_a_stranger(faces_dir, tmp_path)
     cache, out = tmp_path / "c.npz", tmp_path / "d.json"
     args = ["--provider", "cpu", "eval-ident", "--root", str(faces_dir), str(split), "--cache", str(cache),
             "--degrade", "none,size=40,blur=2+jpeg=50", "--json", str(out)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceapp.storage.db import open_db
 from faceapp.storage.repository import Repository
 
 MODEL = "dlib-resnet-v1"
@@ -32,3 +33,22 @@ def count(path: Path, table: str) -> int:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         con.close()
+
+
+def repository_without_secure_delete(db_path: Path, monkeypatch) -> Repository:  # noqa: ANN001
+    """A repository whose connections start with secure_delete off, as many SQLite builds
+    default (this machine's build has it on): erasures must overwrite the bytes themselves."""
+    from faceapp.storage import db as db_module
+
+    connect = sqlite3.connect
+
+    def build_without_secure_delete(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        con = connect(*args, **kwargs)
+        con.execute("PRAGMA secure_delete = 0")
+        return con
+
+    monkeypatch.setattr(db_module.sqlite3, "connect", build_without_secure_delete)
+    try:
+        return Repository(open_db(db_path))
+    finally:
+        monkeypatch.undo()

@@ -17,7 +17,7 @@ from faceapp.storage.db import open_db
 from faceapp.storage.migrations import MIGRATIONS
 from faceapp.storage.repository import Repository
 
-from storage_helpers import count, enrol
+from storage_helpers import count, enrol, repository_without_secure_delete
 
 UTC = timezone.utc
 OFFICE = {"mon": ["07:00-19:00"], "fri": ["07:00-15:00"]}
@@ -251,18 +251,7 @@ def test_erasure_leaves_no_template_bytes_in_the_files(db_path: Path, monkeypatc
     """Deleted rows stay in free pages and in the WAL unless SQLite overwrites them, which
     many SQLite builds do not do by default: such a build is emulated here by connections
     that start with secure_delete off (this machine's build has it on)."""
-    from faceapp.storage import db as db_module
-
-    connect = sqlite3.connect
-
-    def build_without_secure_delete(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        con = connect(*args, **kwargs)
-        con.execute("PRAGMA secure_delete = 0")
-        return con
-
-    monkeypatch.setattr(db_module.sqlite3, "connect", build_without_secure_delete)
-    repo = Repository(open_db(db_path))
-    monkeypatch.undo()
+    repo = repository_without_secure_delete(db_path, monkeypatch)
     ada, emb = enrol(repo, "E001", "Ada Lovelace", k=5, seed=42)
     enrol(repo, "E002", "Bob", seed=1)
     blobs = [v.astype("<f4").tobytes() for v in emb]

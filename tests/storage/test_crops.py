@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceapp.storage.db import open_db
 from faceapp.storage.repository import Repository
 
-from storage_helpers import CONSENT, MODEL, count, embeddings
+from storage_helpers import CONSENT, MODEL, count, embeddings, repository_without_secure_delete
 
 
 @dataclass
@@ -63,18 +62,7 @@ def test_crops_are_written_with_the_templates_and_read_back(repo: Repository, db
 def test_erase_and_delete_leave_no_crop_bytes_in_the_files(db_path: Path, monkeypatch, how: str) -> None:
     """As test_access_privacy's template test: connections that start with secure_delete
     off (many SQLite builds' default) must still overwrite the crops, WAL included."""
-    from faceapp.storage import db as db_module
-
-    connect = sqlite3.connect
-
-    def build_without_secure_delete(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        con = connect(*args, **kwargs)
-        con.execute("PRAGMA secure_delete = 0")
-        return con
-
-    monkeypatch.setattr(db_module.sqlite3, "connect", build_without_secure_delete)
-    repo = Repository(open_db(db_path))
-    monkeypatch.undo()
+    repo = repository_without_secure_delete(db_path, monkeypatch)
     ada, mine = enrol(repo, "E001", "Ada Lovelace", 42)
     _, bobs = enrol(repo, "E002", "Bob", 1)
     assert all(c.data[:64] in on_disk(db_path) for c in mine)  # the test can see them before

@@ -6,7 +6,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ from faceapp.shared.records import AttendanceEvent
 from faceapp.storage import DatabaseLockedError, DiskFullError, StorageError
 from faceapp.storage.db import open_db
 from faceapp.storage.repository import Repository
+from child_process import python_child, reaped, signal_and_wait, wait_until
 from storage_helpers import MODEL, count, embeddings, enrol
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,21 +49,11 @@ print("enrol finished: the kill came too late")
 def test_process_killed_mid_enrolment_leaves_no_partial_person(db_path: Path, tmp_path: Path) -> None:
     open_db(db_path).conn.close()
     marker = tmp_path / "employee-inserted"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db_path), str(marker)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists(), f"child never reached the hook: {proc.communicate(timeout=5)}"
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with reaped(python_child("-c", CHILD, str(db_path), str(marker), env=env, text=False)) as proc:
+        assert wait_until(proc, marker.exists), f"child never reached the hook: {proc.communicate(timeout=5)}"
         assert int(marker.read_text()) > 0
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        signal_and_wait(proc, signal.SIGKILL, timeout=30)
     assert proc.returncode == -signal.SIGKILL
     repo = Repository(open_db(db_path))  # reopening recovers from the hot WAL
     try:

@@ -86,32 +86,18 @@ def test_sigterm_ends_even_a_locked_kiosk_window_cleanly(tmp_path):
     """The desktop app stopped by a service manager or a shutdown script: release the door
     and exit 143 (a kiosk window refuses to close, a signal still ends it), instead of
     dying on the spot with the relay possibly on."""
-    import os
     import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+
+    from child_process import faceapp_child, reaped, signal_and_wait, wait_until
 
     ctx = build_context(tmp_path / "k.db", provider="cpu")
     UiPrefs(kiosk_pin_hash=hash_pin("1111"), camera_source=str(tmp_path / "none.mp4")).save(ctx)
     ctx.repo.close()
-    root = Path(__file__).resolve().parents[2]
     log = tmp_path / "log" / "faceapp.log"
-    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen", FACEAPP_LOG_DIR=str(log.parent))
-    proc = subprocess.Popen([sys.executable, "-m", "faceapp", "--provider", "cpu", "--db", str(tmp_path / "k.db"),
-                             "--kiosk"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end and proc.poll() is None and not (
-                log.is_file() and "kiosk mode on" in log.read_text(encoding="utf-8")):
-            time.sleep(0.1)
+    with reaped(faceapp_child("--provider", "cpu", "--db", str(tmp_path / "k.db"), "--kiosk",
+                              env={"QT_QPA_PLATFORM": "offscreen", "FACEAPP_LOG_DIR": str(log.parent)})) as proc:
+        wait_until(proc, lambda: log.is_file() and "kiosk mode on" in log.read_text(encoding="utf-8"), poll_s=0.1)
         assert proc.poll() is None, proc.communicate()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        err = signal_and_wait(proc, timeout=20).err
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "SIGTERM received" in log.read_text(encoding="utf-8")
