@@ -14,42 +14,14 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
-from onnx import helper, numpy_helper  # noqa: E402
 
 from faceapp.shared.paths import models_dir  # noqa: E402
+from prelu_graphs import joined_prelu, optimised_session  # noqa: E402
 from faceapp.vision.liveness_model import crop_box, crop_patch, to_upstream_box  # noqa: E402
 from faceapp.vision.models import Manifest  # noqa: E402
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "minifasnet_reference.npz"
-
-
-def _with_prelu(model):
-    """The inverse of split_prelu: each Conv/Relu/Conv/Relu/Conv/Add group back to one PRelu."""
-    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    nodes, out, i = list(model.graph.node), [], 0
-    while i < len(nodes):
-        n = nodes[i]
-        if n.name.endswith("_Conv_one") and [m.op_type for m in nodes[i:i + 6]] == [
-                "Conv", "Relu", "Conv", "Relu", "Conv", "Add"]:
-            slope = f"{n.name}_slope"
-            minus_slope = init[nodes[i + 4].input[1]]
-            model.graph.initializer.append(numpy_helper.from_array(
-                (-minus_slope).reshape(-1, 1, 1).astype(np.float32), slope))
-            out.append(helper.make_node("PRelu", [n.input[0], slope], [nodes[i + 5].output[0]]))
-            i += 6
-        else:
-            out.append(n)
-            i += 1
-    del model.graph.node[:]
-    model.graph.node.extend(out)
-    return model
-
-
-def _session(model):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +41,11 @@ def test_shipped_graph_equals_prelu_graph_bit_for_bit(key, patches):
     shipped = onnx.load(str(path))
     ops = [n.op_type for n in shipped.graph.node]
     assert "PRelu" not in ops and ops.count("Relu") >= 2 * 33
-    reference = _with_prelu(onnx.load(str(path)))
+    reference = joined_prelu(onnx.load(str(path)))
     assert sum(n.op_type == "PRelu" for n in reference.graph.node) == 33
     for batch in (patches[:1], patches):
-        got = _session(shipped).run(None, {"input": batch})[0]
-        want = _session(reference).run(None, {"input": batch})[0]
+        got = optimised_session(shipped).run(None, {"input": batch})[0]
+        want = optimised_session(reference).run(None, {"input": batch})[0]
         assert np.array_equal(got, want), key
 
 

@@ -16,6 +16,7 @@ ort = pytest.importorskip("onnxruntime")
 from onnx import helper, numpy_helper  # noqa: E402
 
 from faceapp.shared.paths import models_dir  # noqa: E402
+from prelu_graphs import joined_prelu, optimised_session  # noqa: E402
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 
@@ -28,49 +29,17 @@ def _split_prelu():
     return split_prelu
 
 
-def _joined(model):
-    """The inverse of split_prelu: each rewritten group back to one PRelu node."""
-    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    nodes = list(model.graph.node)
-    out, i = [], 0
-    while i < len(nodes):
-        n = nodes[i]
-        ops = [m.op_type for m in nodes[i:i + 6]]
-        if ops == ["Conv", "Relu", "Conv", "Relu", "Conv", "Add"] and n.name.endswith("_Conv_one"):
-            minus_slope = init[nodes[i + 4].input[1]]
-            slope = f"{n.name}_slope"
-            model.graph.initializer.append(numpy_helper.from_array(
-                (-minus_slope).reshape(-1, 1, 1).astype(np.float32), slope))
-            out.append(helper.make_node("PRelu", [n.input[0], slope], [nodes[i + 5].output[0]]))
-            i += 6
-        elif ops[:4] == ["Relu", "Min", "Mul", "Add"]:
-            out.append(helper.make_node("PRelu", [n.input[0], nodes[i + 2].input[1]], [nodes[i + 3].output[0]]))
-            i += 4
-        else:
-            out.append(n)
-            i += 1
-    del model.graph.node[:]
-    model.graph.node.extend(out)
-    return model
-
-
-def _session(model):
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
 @pytest.mark.parametrize("net, shape", [("pnet", (1, 3, 61, 83)), ("rnet", (9, 3, 24, 24)), ("onet", (5, 3, 48, 48))])
 def test_shipped_graph_equals_prelu_graph_bit_for_bit(net, shape):
     shipped = onnx.load(str(models_dir() / f"mtcnn_{net}.onnx"))
     ops = [n.op_type for n in shipped.graph.node]
     assert "PRelu" not in ops and ops.count("Conv") >= 6 and "Relu" in ops
-    reference = _joined(onnx.load(str(models_dir() / f"mtcnn_{net}.onnx")))
+    reference = joined_prelu(onnx.load(str(models_dir() / f"mtcnn_{net}.onnx")))
     assert sum(n.op_type == "PRelu" for n in reference.graph.node) >= 3
     # net inputs as the detector makes them: (pixel mean - 127.5) * 0.0078125
     rng = np.random.default_rng(7)
     x = ((rng.integers(0, 256, shape).astype(np.float32) - np.float32(127.5)) * np.float32(0.0078125))
-    for a, b in zip(_session(shipped).run(None, {"input": x}), _session(reference).run(None, {"input": x})):
+    for a, b in zip(optimised_session(shipped).run(None, {"input": x}), optimised_session(reference).run(None, {"input": x})):
         assert np.array_equal(a, b)
 
 
@@ -97,6 +66,6 @@ def test_split_is_exact_for_every_sign_and_slope(conv):
     want = np.where(x >= 0, x, slope[None] * x)
     if not conv:  # the same numbers as 20 rows of a dense layer's output
         x, want = (a.transpose(0, 2, 3, 1).reshape(20, c) for a in (x, want))
-    got = _session(split).run(None, {"x": x})[0]
-    ref = _session(model).run(None, {"x": x})[0]
+    got = optimised_session(split).run(None, {"x": x})[0]
+    ref = optimised_session(model).run(None, {"x": x})[0]
     assert np.array_equal(got, ref) and np.array_equal(got, want)
